@@ -1,0 +1,51 @@
+# AKIG Ops — the two commands of the README, and a few more for developers.
+# Configuration comes from the environment (see README): with nothing set, SQLite,
+# an in-process cache and eager Celery tasks.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Local runs only: production sets its own SECRET_KEY and leaves DEBUG off.
+export SECRET_KEY ?= dev-only-insecure-key
+DEMO_ENV := DEBUG=1
+
+.PHONY: demo test bench install migrate run worker beat clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 est requis ($(PYTHON) introuvable)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+## demo: install, migrate, load the small demo data, serve on http://127.0.0.1:8000
+demo: migrate
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --profile small
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## test: the whole suite on the configured database (SQLite unless DATABASE_URL is set)
+test: install
+	$(BIN)/python -m pytest
+
+## bench: import and seed timings on the configured database
+bench: install
+	$(BIN)/python manage.py bench
+
+run: install
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+worker: install
+	$(BIN)/celery -A akig_ops worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A akig_ops beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

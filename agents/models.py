@@ -1,0 +1,176 @@
+"""Teams, field agents, their missions, GPS positions and daily performance.
+
+Table and column names are the runbook's (`missions`, `performance_historique`,
+`agent_geolocalisation`): ops run its SQL verbatim against them.
+"""
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+LATITUDE_RANGE = Q(latitude__gte=-90, latitude__lte=90)
+LONGITUDE_RANGE = Q(longitude__gte=-180, longitude__lte=180)
+
+
+class Equipe(models.Model):
+    """A team of field agents, led by one chef d'équipe (a login)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    nom = models.CharField(_("nom"), max_length=200)
+    chef = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="equipes_dirigees",
+        verbose_name=_("chef d'équipe"),
+    )
+
+    class Meta:
+        db_table = "equipes"
+        ordering = ["code"]
+        verbose_name = _("équipe")
+        verbose_name_plural = _("équipes")
+
+    def __str__(self):
+        return f"{self.code} – {self.nom}"
+
+
+class Agent(models.Model):
+    """A field recovery agent."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    nom = models.CharField(_("nom"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    telephone = models.CharField(_("téléphone"), max_length=32, blank=True)
+    equipe = models.ForeignKey(Equipe, on_delete=models.PROTECT, related_name="agents")
+    actif = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        db_table = "agents"
+        ordering = ["code"]
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+
+    def __str__(self):
+        return f"{self.code} – {self.nom}"
+
+
+class MissionStatus(models.TextChoices):
+    PLANIFIEE = "planifiee", _("Planifiée")
+    EN_COURS = "en_cours", _("En cours")
+    COMPLETE = "complete", _("Terminée")
+    NON_COMPLETE = "non_complete", _("Non terminée")
+
+
+class Mission(models.Model):
+    """A planned field visit of an agent to a site, on a day, within a time window."""
+
+    Status = MissionStatus
+
+    reference = models.CharField(_("référence"), max_length=40)
+    # Indexed with date_prevue (mission_agent_date).
+    agent = models.ForeignKey(
+        Agent, on_delete=models.PROTECT, related_name="missions", db_index=False
+    )
+    site = models.ForeignKey("recovery.Site", on_delete=models.PROTECT, related_name="missions")
+    date_prevue = models.DateField(_("date prévue"))
+    heure_debut = models.TimeField(_("heure de début"))
+    heure_fin = models.TimeField(_("heure de fin"))
+    status = models.CharField(_("statut"), max_length=16, choices=MissionStatus.choices)
+
+    class Meta:
+        db_table = "missions"
+        ordering = ["date_prevue", "heure_debut"]
+        verbose_name = _("mission")
+        verbose_name_plural = _("missions")
+        indexes = [
+            # An agent's day (planned vs GPS trail): WHERE agent_id = X AND date_prevue = D.
+            models.Index(fields=["agent", "date_prevue"], name="mission_agent_date"),
+            # Runbook "Quels agents assignés?": WHERE site_id IN (...) AND status = 'non_complete'
+            # GROUP BY agent_id. Partial: only the rows that query reads.
+            models.Index(
+                fields=["site", "agent"],
+                condition=Q(status="non_complete"),
+                name="mission_non_complete_site",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="mission_reference_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=MissionStatus.values), name="mission_status_valide"
+            ),
+            models.CheckConstraint(
+                condition=Q(heure_fin__gt=F("heure_debut")), name="mission_fin_apres_debut"
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class PerformanceHistorique(models.Model):
+    """One agent's figures for one day; `score` follows docs/score.md."""
+
+    # Indexed by the unique (agent, date_stat) constraint.
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="performances", db_index=False
+    )
+    date_stat = models.DateField(_("date"))
+    score = models.DecimalField(_("score"), max_digits=4, decimal_places=2)
+    visites = models.PositiveIntegerField(_("visites"), default=0)
+    promesses = models.PositiveIntegerField(_("promesses"), default=0)
+    paiements = models.PositiveIntegerField(_("paiements"), default=0)
+    refus = models.PositiveIntegerField(_("refus"), default=0)
+    montant_recouvre = models.DecimalField(
+        _("montant recouvré"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+
+    class Meta:
+        db_table = "performance_historique"
+        ordering = ["-date_stat"]
+        verbose_name = _("performance journalière")
+        verbose_name_plural = _("historique de performance")
+        constraints = [
+            # Also the index of the runbook's "WHERE agent_id = X ORDER BY date_stat DESC LIMIT 7".
+            models.UniqueConstraint(fields=["agent", "date_stat"], name="performance_agent_jour"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=10), name="performance_score_0_10"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agent_id} {self.date_stat}: {self.score}"
+
+
+class AgentGeolocalisation(models.Model):
+    """A GPS position sent by an agent's phone."""
+
+    # Indexed by the unique (agent, timestamp) constraint.
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="positions", db_index=False
+    )
+    timestamp = models.DateTimeField(_("horodatage"))
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    precision_m = models.FloatField(_("précision (m)"), null=True, blank=True)
+
+    class Meta:
+        db_table = "agent_geolocalisation"
+        ordering = ["-timestamp"]
+        verbose_name = _("position GPS")
+        verbose_name_plural = _("positions GPS")
+        constraints = [
+            # Natural key of the import, and the index of the runbook's
+            # "WHERE agent_id = X AND timestamp > NOW() - INTERVAL '4 hours' ORDER BY timestamp DESC".
+            models.UniqueConstraint(fields=["agent", "timestamp"], name="position_agent_instant"),
+            models.CheckConstraint(condition=LATITUDE_RANGE, name="position_latitude_range"),
+            models.CheckConstraint(condition=LONGITUDE_RANGE, name="position_longitude_range"),
+            models.CheckConstraint(
+                condition=Q(precision_m__isnull=True) | Q(precision_m__gte=0),
+                name="position_precision_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agent_id} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,218 @@
+"""Sites, tenants, debts and recovery actions.
+
+Table and column names are the runbook's (`impayes`, `locataires`,
+`recouvrement_actions`...): ops run its SQL verbatim against them.
+"""
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from akig_ops.lib.fields import EcheanceField
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Site(models.Model):
+    """A building or property that AKIG manages."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    nom = models.CharField(_("nom"), max_length=200)
+    adresse = models.CharField(_("adresse"), max_length=300, blank=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    sensible = models.BooleanField(
+        _("site sensible"), default=False, help_text=_("Site suivi personnellement par le PDG.")
+    )
+
+    class Meta:
+        db_table = "sites"
+        ordering = ["code"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90), name="site_latitude_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180), name="site_longitude_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.nom}"
+
+
+class Locataire(models.Model):
+    """A tenant, living in one dwelling (`logement`) of one site."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    nom = models.CharField(_("nom"), max_length=200)
+    telephone = models.CharField(_("téléphone"), max_length=32, blank=True)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="locataires")
+    logement = models.CharField(_("logement"), max_length=64, blank=True)
+
+    class Meta:
+        db_table = "locataires"
+        ordering = ["code"]
+        verbose_name = _("locataire")
+        verbose_name_plural = _("locataires")
+
+    def __str__(self):
+        return f"{self.code} – {self.nom}"
+
+
+class AbstractEcheance(models.Model):
+    """A rent instalment owed by a tenant for one month (`periode`)."""
+
+    reference = models.CharField(_("référence"), max_length=40)
+    locataire = models.ForeignKey(Locataire, on_delete=models.PROTECT, related_name="+")
+    # Denormalised from the tenant (kept in step by the import) because the
+    # runbook groups impayes by site_id without a join. Indexed with date_echeance.
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", db_index=False)
+    periode = models.DateField(_("période"), help_text=_("Premier jour du mois facturé."))
+    montant_du = models.DecimalField(_("montant dû"), **MONEY)
+    montant_paye = models.DecimalField(_("montant payé"), default=Decimal("0"), **MONEY)
+    date_echeance = EcheanceField(_("date d'échéance"))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.reference
+
+
+class Impaye(AbstractEcheance):
+    """A debt still outstanding: every row counts in the runbook's COUNT(*) and SUM(montant)."""
+
+    montant = models.GeneratedField(
+        expression=F("montant_du") - F("montant_paye"),
+        output_field=models.DecimalField(**MONEY),
+        db_persist=True,
+        verbose_name=_("reste dû"),
+    )
+
+    class Meta:
+        db_table = "impayes"
+        ordering = ["date_echeance", "reference"]
+        verbose_name = _("impayé")
+        verbose_name_plural = _("impayés")
+        indexes = [
+            # Runbook "Impayés critiques": WHERE ... date_echeance > 60 days GROUP BY site_id;
+            # also the dashboard's per-site ageing (site_id, date_echeance range scans).
+            models.Index(fields=["site", "date_echeance"], name="impaye_site_echeance"),
+            # Ageing over all sites: WHERE date_echeance < today - N.
+            models.Index(fields=["date_echeance"], name="impaye_echeance"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="impaye_reference_unique"),
+            models.CheckConstraint(condition=Q(montant_du__gte=0), name="impaye_montant_du_positif"),
+            models.CheckConstraint(condition=Q(montant_paye__gte=0), name="impaye_montant_paye_positif"),
+            # Only debts still owed live here; settled ones move to impayes_soldes.
+            models.CheckConstraint(
+                condition=Q(montant_paye__lt=F("montant_du")), name="impaye_reste_du"
+            ),
+        ]
+
+
+class ImpayeSolde(AbstractEcheance):
+    """A settled debt, kept for history once it has left `impayes`."""
+
+    solde_le = models.DateField(_("soldé constaté le"), auto_now_add=True)
+
+    class Meta:
+        db_table = "impayes_soldes"
+        ordering = ["-date_echeance", "reference"]
+        verbose_name = _("impayé soldé")
+        verbose_name_plural = _("impayés soldés")
+        indexes = [
+            models.Index(fields=["site", "date_echeance"], name="solde_site_echeance"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="solde_reference_unique"),
+            models.CheckConstraint(
+                condition=Q(montant_paye=F("montant_du"), montant_du__gte=0),
+                name="solde_entierement_paye",
+            ),
+        ]
+
+
+class TypeAction(models.TextChoices):
+    VISITE = "visite", _("Visite")
+    APPEL = "appel", _("Appel")
+    SMS = "sms", _("SMS")
+    PROMESSE = "promesse", _("Promesse")
+    PAIEMENT = "paiement", _("Paiement")
+    REFUS = "refus", _("Refus")
+    ABSENT = "absent", _("Absent")
+
+class StatutAction(models.TextChoices):
+    REALISEE = "realisee", _("Réalisée")
+    PLANIFIEE = "planifiee", _("Planifiée")
+    ANNULEE = "annulee", _("Annulée")
+
+
+class RecouvrementAction(models.Model):
+    """What a field agent did about a tenant's debt: a visit, a call, a promise, a payment..."""
+
+    # Actions done at the tenant's door: they count as visits in the score.
+    Type = TypeAction
+    Statut = StatutAction
+    TYPES_SUR_PLACE = (
+        TypeAction.VISITE,
+        TypeAction.PROMESSE,
+        TypeAction.PAIEMENT,
+        TypeAction.REFUS,
+        TypeAction.ABSENT,
+    )
+
+    reference = models.CharField(_("référence"), max_length=40)
+    # Indexed with date_action (action_agent_date).
+    agent = models.ForeignKey(
+        "agents.Agent", on_delete=models.PROTECT, related_name="actions", db_index=False
+    )
+    locataire = models.ForeignKey(Locataire, on_delete=models.PROTECT, related_name="actions")
+    # A reference, not a foreign key: the debt may since have moved to impayes_soldes.
+    impaye_reference = models.CharField(_("référence impayé"), max_length=40, blank=True)
+    type_action = models.CharField(_("type d'action"), max_length=16, choices=TypeAction.choices)
+    statut = models.CharField(_("statut"), max_length=16, choices=StatutAction.choices)
+    resultat = models.CharField(_("résultat"), max_length=300, blank=True)
+    montant_recouvre = models.DecimalField(_("montant recouvré"), default=Decimal("0"), **MONEY)
+    date_action = models.DateTimeField(_("date de l'action"))
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+
+    class Meta:
+        db_table = "recouvrement_actions"
+        ordering = ["-date_action"]
+        verbose_name = _("action de recouvrement")
+        verbose_name_plural = _("actions de recouvrement")
+        indexes = [
+            # Runbook "Actions du jour": WHERE agent_id = X AND DATE(date_action) = CURRENT_DATE,
+            # and the daily performance aggregation per agent and day.
+            models.Index(fields=["agent", "date_action"], name="action_agent_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="action_reference_unique"),
+            models.CheckConstraint(
+                condition=Q(montant_recouvre__gte=0), name="action_montant_recouvre_positif"
+            ),
+            models.CheckConstraint(
+                condition=Q(type_action__in=TypeAction.values), name="action_type_valide"
+            ),
+            models.CheckConstraint(
+                condition=Q(statut__in=StatutAction.values), name="action_statut_valide"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="action_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="action_longitude_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
