@@ -1,0 +1,129 @@
+"""CSV importers of the field system's exports: teams, agents, missions, GPS positions."""
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from akig_ops import roles
+from akig_ops.lib import csv_import as ci
+from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
+from recovery.importers import codes, inconnu
+from recovery.models import Site
+
+from .models import AgentGeolocalisation, Agent, Equipe, Mission, MissionStatus
+
+
+class EquipesImporteur(Importeur):
+    """Teams; a team lead's login (chef_email) is created when new, without a password."""
+
+    fichier = "equipes.csv"
+    modele = Equipe
+    cle = ("code",)
+    libelle_cle = "code"
+    colonnes = [
+        Colonne("code", ci.texte(max_length=32)),
+        Colonne("nom", ci.texte(max_length=200)),
+        Colonne("chef_email", ci.email),
+    ]
+
+    def preparer(self, chemin):
+        User = get_user_model()
+        self.users = {u.lower(): pk for u, pk in User.objects.values_list("username", "id")}
+        group = Group.objects.get(name=roles.CHEF_EQUIPE)
+        # Created before the rows are staged (convertir may not query), inside
+        # the file's transaction: a rejected file takes its new logins with it.
+        for raw in ci.valeurs_colonne(chemin, "chef_email"):
+            try:
+                email = ci.email(raw)
+            except ci.ValeurInvalide:
+                continue  # reported on its line by the row check
+            if email not in self.users:
+                user = User.objects.create_user(username=email, email=email)
+                user.groups.add(group)
+                self.users[email] = user.pk
+
+    def convertir(self, valeurs):
+        valeurs["chef_id"] = self.users[valeurs.pop("chef_email")]
+        return valeurs
+
+
+class AgentsImporteur(Importeur):
+    fichier = "agents.csv"
+    modele = Agent
+    cle = ("code",)
+    libelle_cle = "code"
+    colonnes = [
+        Colonne("code", ci.texte(max_length=32)),
+        Colonne("nom", ci.texte(max_length=200)),
+        Colonne("email", ci.email_optionnel),
+        Colonne("telephone", ci.texte(max_length=32, obligatoire=False)),
+        Colonne("equipe_code", ci.texte(max_length=32)),
+        Colonne("actif", ci.booleen),
+    ]
+
+    def preparer(self, chemin):
+        self.equipes = codes(Equipe)
+
+    def convertir(self, valeurs):
+        code = valeurs.pop("equipe_code")
+        try:
+            valeurs["equipe_id"] = self.equipes[code]
+        except KeyError:
+            raise inconnu("equipe_code", "code équipe", code) from None
+        return valeurs
+
+
+class MissionsImporteur(Importeur):
+    fichier = "missions.csv"
+    modele = Mission
+    cle = ("reference",)
+    libelle_cle = "reference"
+    colonnes = [
+        Colonne("reference", ci.texte(max_length=40)),
+        Colonne("agent_code", ci.texte(max_length=32)),
+        Colonne("site_code", ci.texte(max_length=32)),
+        Colonne("date_prevue", ci.date_iso),
+        Colonne("heure_debut", ci.heure),
+        Colonne("heure_fin", ci.heure),
+        Colonne("status", ci.choix(MissionStatus.values)),
+    ]
+
+    def preparer(self, chemin):
+        self.agents = codes(Agent)
+        self.sites = codes(Site)
+
+    def convertir(self, valeurs):
+        agent, site = valeurs.pop("agent_code"), valeurs.pop("site_code")
+        if agent not in self.agents:
+            raise inconnu("agent_code", "code agent", agent)
+        if site not in self.sites:
+            raise inconnu("site_code", "code site", site)
+        if valeurs["heure_fin"] <= valeurs["heure_debut"]:
+            raise ErreurLigne("heure_fin", "l'heure de fin doit suivre l'heure de début")
+        valeurs["agent_id"], valeurs["site_id"] = self.agents[agent], self.sites[site]
+        return valeurs
+
+
+class PositionsImporteur(Importeur):
+    """GPS positions; the natural key is (agent, timestamp)."""
+
+    fichier = "positions.csv"
+    modele = AgentGeolocalisation
+    cle = ("agent_id", "timestamp")
+    libelle_cle = "timestamp"
+    colonnes = [
+        Colonne("agent_code", ci.texte(max_length=32)),
+        Colonne("timestamp", ci.instant_passe),
+        Colonne("latitude", ci.latitude),
+        Colonne("longitude", ci.longitude),
+        Colonne("precision_m", ci.precision_m),
+    ]
+
+    def preparer(self, chemin):
+        self.agents = codes(Agent)
+
+    def convertir(self, valeurs):
+        code = valeurs.pop("agent_code")
+        try:
+            valeurs["agent_id"] = self.agents[code]
+        except KeyError:
+            raise inconnu("agent_code", "code agent", code) from None
+        return valeurs

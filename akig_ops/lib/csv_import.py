@@ -1,0 +1,557 @@
+"""Bulk CSV import: check every row, stage the good ones, merge them set-based.
+
+One `Importeur` subclass per file (recovery/importers.py, agents/importers.py)
+says which columns it reads, how each is parsed and which natural key it has.
+`importer_fichier` then:
+
+1. streams the file once, parsing each row; a bad value becomes an `Erreur`
+   (file, line, column, French reason), a good row goes to a temporary staging
+   table — PostgreSQL `COPY`, `executemany` elsewhere;
+2. finds, in SQL, natural keys given twice with different values;
+3. rejects the whole file if anything was wrong (unless `skip_invalid`), or
+4. merges the staging table into the real one with one UPDATE of the rows
+   that differ and one INSERT of the new ones.
+
+Each file runs in its own transaction: a rejected file leaves nothing behind.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+STAGE = "import_stage"
+# Files larger than this show a progress bar (when the output is a terminal).
+PROGRESS_MIN_BYTES = 5_000_000
+EXECUTEMANY_BATCH = 5_000
+
+
+class ValeurInvalide(ValueError):
+    """A parser's refusal; its message is the French reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class Erreur:
+    fichier: str
+    ligne: int
+    colonne: str
+    motif: str
+    contenu: tuple[str, ...] = ()
+
+    def __str__(self):
+        where = f"{self.fichier}, ligne {self.ligne}"
+        if self.colonne:
+            where += f", colonne « {self.colonne} »"
+        return f"{where} : {self.motif}"
+
+
+@dataclass
+class Rapport:
+    """What importing one file did."""
+
+    fichier: str
+    crees: int = 0
+    modifies: int = 0
+    inchanges: int = 0
+    rejetes: int = 0
+    applique: bool = False
+    secondes: float = 0.0
+    lignes: int = 0
+    erreurs: list[Erreur] = field(default_factory=list)
+
+
+class FichierRejete(Exception):
+    """Raised inside the file's transaction to roll it back."""
+
+
+# --- Parsers: str -> value, or ValeurInvalide with the reason in French.
+
+
+def texte(*, max_length: int, obligatoire: bool = True) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip()
+        if obligatoire and not value:
+            raise ValeurInvalide("valeur obligatoire manquante")
+        if len(value) > max_length:
+            raise ValeurInvalide(f"trop long ({len(value)} caractères, {max_length} au plus)")
+        return value
+
+    return parse
+
+
+def email(raw: str) -> str:
+    value = raw.strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValeurInvalide(f"adresse e-mail invalide « {raw} »") from None
+    return value
+
+
+def email_optionnel(raw: str) -> str:
+    return email(raw) if raw.strip() else ""
+
+
+def booleen(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "oui", "true"}:
+        return True
+    if value in {"0", "non", "false"}:
+        return False
+    raise ValeurInvalide(f"valeur « {raw} » invalide (attendu 0 ou 1)")
+
+
+def choix(valeurs: list[str]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in valeurs:
+            raise ValeurInvalide(f"valeur « {raw} » inconnue (attendu : {', '.join(valeurs)})")
+        return value
+
+    return parse
+
+
+def _nombre(raw: str) -> str:
+    """Normalise '1 234,56' or '1234.56' to '1234.56'."""
+    value = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if "," in value and "." in value:
+        # The last separator is the decimal one; the other groups thousands.
+        thousands = "." if value.rfind(",") > value.rfind(".") else ","
+        value = value.replace(thousands, "")
+    return value.replace(",", ".")
+
+
+def montant(raw: str) -> Decimal:
+    """A non-negative amount with at most 2 decimals and 10 integer digits."""
+    try:
+        value = Decimal(_nombre(raw))
+    except InvalidOperation:
+        raise ValeurInvalide(f"montant non numérique « {raw} »") from None
+    if not value.is_finite():
+        raise ValeurInvalide(f"montant non numérique « {raw} »")
+    if value < 0:
+        raise ValeurInvalide(f"montant négatif « {raw} »")
+    if value.as_tuple().exponent < -2:
+        raise ValeurInvalide(f"montant « {raw} » : plus de 2 décimales")
+    if value >= Decimal("1e10"):
+        raise ValeurInvalide(f"montant « {raw} » trop grand")
+    return value.quantize(Decimal("0.01"))
+
+
+def montant_optionnel(raw: str) -> Decimal:
+    return montant(raw) if raw.strip() else Decimal("0.00")
+
+
+def flottant(*, nom: str, mini: float, maxi: float, optionnel: bool = False):
+    def parse(raw: str) -> float | None:
+        if optionnel and not raw.strip():
+            return None
+        try:
+            value = float(_nombre(raw))
+        except ValueError:
+            raise ValeurInvalide(f"{nom} non numérique « {raw} »") from None
+        if math.isnan(value) or not mini <= value <= maxi:
+            raise ValeurInvalide(f"{nom} {raw.strip()} hors de l'intervalle [{mini:g}, {maxi:g}]")
+        return value
+
+    return parse
+
+
+latitude = flottant(nom="latitude", mini=-90, maxi=90)
+longitude = flottant(nom="longitude", mini=-180, maxi=180)
+latitude_optionnelle = flottant(nom="latitude", mini=-90, maxi=90, optionnel=True)
+longitude_optionnelle = flottant(nom="longitude", mini=-180, maxi=180, optionnel=True)
+precision_m = flottant(nom="précision", mini=0, maxi=100_000, optionnel=True)
+
+
+def date_iso(raw: str) -> datetime.date:
+    try:
+        return datetime.datetime.strptime(raw.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise ValeurInvalide(f"date invalide « {raw} » (attendu AAAA-MM-JJ)") from None
+
+
+def periode(raw: str) -> datetime.date:
+    """A month written YYYY-MM, as its first day."""
+    try:
+        return datetime.datetime.strptime(raw.strip(), "%Y-%m").date()
+    except ValueError:
+        raise ValeurInvalide(f"période invalide « {raw} » (attendu AAAA-MM)") from None
+
+
+def heure(raw: str) -> datetime.time:
+    value = raw.strip()
+    for fmt in ("%H:%M", "%H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(value, fmt).time()
+        except ValueError:
+            continue
+    raise ValeurInvalide(f"heure invalide « {raw} » (attendu HH:MM)")
+
+
+def instant_passe(raw: str) -> datetime.datetime:
+    """An ISO 8601 date-time, not in the future; a naive one is in TIME_ZONE."""
+    try:
+        value = datetime.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValeurInvalide(f"date-heure invalide « {raw} » (attendu ISO 8601)") from None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > timezone.now():
+        raise ValeurInvalide(f"horodatage dans le futur « {raw} »")
+    return value
+
+
+# --- Importers
+
+
+@dataclass(frozen=True)
+class Colonne:
+    nom: str
+    parse: Callable[[str], Any]
+
+
+class Importeur:
+    """How one CSV file maps onto one table. Subclasses fill the class attributes."""
+
+    fichier: str
+    modele: Any  # the Django model of the target table
+    colonnes: list[Colonne]
+    cle: tuple[str, ...]  # the natural key, as column names of the target table
+    libelle_cle: str  # the CSV column that carries the key, for messages
+
+    def preparer(self, chemin: Path) -> None:
+        """Load what `convertir` needs (code -> id maps); called once per file, before reading it."""
+
+    def convertir(self, valeurs: dict[str, Any]) -> dict[str, Any]:
+        """Parsed CSV values -> target column values; raise ErreurLigne for a bad reference.
+
+        It must not query the database: on PostgreSQL the connection is busy
+        with the COPY into the staging table while rows are converted.
+        """
+        return valeurs
+
+    def champs(self) -> list[str]:
+        """The target columns written by the import (key first)."""
+        names = [
+            f.column
+            for f in self.modele._meta.concrete_fields
+            if not f.primary_key and not f.generated and f.column not in self.exclus
+        ]
+        return list(self.cle) + [n for n in names if n not in self.cle]
+
+    exclus: tuple[str, ...] = ()
+
+    def fusionner(self) -> tuple[int, int]:
+        """Merge the staging table into the target; returns (created, updated)."""
+        return fusionner(self.modele._meta.db_table, cle=self.cle, champs=self.champs())
+
+    def apres(self) -> None:
+        """Work that depends on the merged rows (run inside the file's transaction)."""
+
+
+class ErreurLigne(Exception):
+    def __init__(self, colonne: str, motif: str):
+        super().__init__(motif)
+        self.colonne = colonne
+        self.motif = motif
+
+
+# --- SQL helpers
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def fusionner(
+    table: str,
+    *,
+    cle: tuple[str, ...],
+    champs: list[str],
+    where: str = "",
+    insert_extra: dict[str, str] | None = None,
+) -> tuple[int, int]:
+    """UPDATE the rows of `table` that differ from the staging table, INSERT the new ones.
+
+    `where` filters the staging rows taken (SQL on alias s); `insert_extra` adds
+    columns set only on insert ({column: SQL expression}). Returns (created, updated).
+    """
+    valeurs = [c for c in champs if c not in cle]
+    join = " AND ".join(f"{_q(table)}.{_q(k)} = s.{_q(k)}" for k in cle)
+    filtre = f" AND ({where})" if where else ""
+    created = updated = 0
+    with connection.cursor() as cursor:
+        if valeurs:
+            sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in valeurs)
+            differs = " OR ".join(f"{_q(table)}.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in valeurs)
+            cursor.execute(
+                f"UPDATE {_q(table)} SET {sets} FROM {STAGE} s "
+                f"WHERE {join} AND ({differs}){filtre}"
+            )
+            updated = cursor.rowcount
+        extra = insert_extra or {}
+        cols = ", ".join(_q(c) for c in [*champs, *extra])
+        exprs = ", ".join([*(f"s.{_q(c)}" for c in champs), *extra.values()])
+        t_join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in cle)
+        cursor.execute(
+            f"INSERT INTO {_q(table)} ({cols}) SELECT {exprs} FROM {STAGE} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {_q(table)} t WHERE {t_join}){filtre}"
+        )
+        created = cursor.rowcount
+    return created, updated
+
+
+def _creer_stage(importeur: Importeur, champs: list[str]) -> None:
+    table = _q(importeur.modele._meta.db_table)
+    cols = ", ".join(_q(c) for c in champs)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT 0 AS ligne, {cols} FROM {table} WHERE 1 = 0")
+
+
+def _supprimer_stage() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+
+class _Chargeur:
+    """Writes rows into the staging table: COPY on PostgreSQL, batched inserts elsewhere."""
+
+    def __init__(self, importeur: Importeur, champs: list[str]):
+        self.colonnes = ["ligne", *champs]
+        self.postgres = connection.vendor == "postgresql"
+        fields = {f.column: f for f in importeur.modele._meta.concrete_fields}
+        # Elsewhere raw SQL needs Django's own value adaptation (e.g. SQLite datetimes).
+        self.adapt = [None] + [fields[c] for c in champs]
+        self.batch: list[tuple] = []
+
+    def __enter__(self):
+        self.cursor = connection.cursor()
+        cols = ", ".join(_q(c) for c in self.colonnes)
+        if self.postgres:
+            self.copy_cm = self.cursor.cursor.copy(f"COPY {STAGE} ({cols}) FROM STDIN")
+            self.copy = self.copy_cm.__enter__()
+        else:
+            marks = ", ".join(["%s"] * len(self.colonnes))
+            self.insert_sql = f"INSERT INTO {STAGE} ({cols}) VALUES ({marks})"
+        return self
+
+    def ecrire(self, row: tuple) -> None:
+        if self.postgres:
+            self.copy.write_row(row)
+            return
+        self.batch.append(
+            tuple(
+                v if f is None else f.get_db_prep_value(v, connection, prepared=False)
+                for v, f in zip(row, self.adapt)
+            )
+        )
+        if len(self.batch) >= EXECUTEMANY_BATCH:
+            self._flush()
+
+    def _flush(self):
+        if self.batch:
+            self.cursor.executemany(self.insert_sql, self.batch)
+            self.batch = []
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if self.postgres:
+                self.copy_cm.__exit__(exc_type, exc, tb)
+            elif exc_type is None:
+                self._flush()
+        finally:
+            self.cursor.close()
+        return False
+
+
+# --- Reading
+
+
+def _delimiteur(chemin: Path) -> str:
+    with chemin.open(encoding="utf-8-sig", newline="") as f:
+        header = f.readline()
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _compter_lignes(chemin: Path) -> int:
+    with chemin.open("rb") as f:
+        return sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 20), b""))
+
+
+def _lire(chemin: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and an iterator of (line number, cells); line 1 is the header."""
+    f = chemin.open(encoding="utf-8-sig", newline="")
+    reader = csv.reader(f, delimiter=_delimiteur(chemin))
+    header = [h.strip().lower() for h in next(reader, [])]
+
+    def rows():
+        try:
+            start = reader.line_num + 1
+            for cells in reader:
+                if any(c.strip() for c in cells):
+                    yield start, cells
+                start = reader.line_num + 1
+        finally:
+            f.close()
+
+    return header, rows()
+
+
+def valeurs_colonne(chemin: Path, nom: str) -> Iterator[str]:
+    """The raw cells of one column, for an importer that must look ahead (see EquipesImporteur)."""
+    header, rows = _lire(chemin)
+    if nom in header:
+        idx = header.index(nom)
+        for _, cells in rows:
+            if idx < len(cells):
+                yield cells[idx]
+
+
+def importer_fichier(importeur: Importeur, chemin: Path, *, skip_invalid: bool) -> Rapport:
+    """Import one file; returns its report. Nothing is written unless the file is accepted."""
+    started = time.monotonic()
+    rapport = Rapport(fichier=importeur.fichier)
+    try:
+        with transaction.atomic():
+            _importer(importeur, chemin, rapport, skip_invalid=skip_invalid)
+            if rapport.erreurs and not skip_invalid:
+                raise FichierRejete
+            rapport.applique = True
+    except FichierRejete:
+        rapport.applique = False
+    finally:
+        _supprimer_stage()
+    rapport.secondes = time.monotonic() - started
+    if not rapport.applique:
+        rapport.crees = rapport.modifies = rapport.inchanges = 0
+        rapport.rejetes = rapport.lignes
+    return rapport
+
+
+def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_invalid: bool):
+    nom = importeur.fichier
+    try:
+        header, rows = _lire(chemin)
+    except UnicodeDecodeError:
+        rapport.erreurs.append(Erreur(nom, 1, "", "le fichier n'est pas en UTF-8"))
+        return
+    manquantes = [c.nom for c in importeur.colonnes if c.nom not in header]
+    if manquantes:
+        rapport.erreurs.append(
+            Erreur(nom, 1, ", ".join(manquantes), "colonne(s) absente(s) de l'en-tête")
+        )
+        return
+    position = {c.nom: header.index(c.nom) for c in importeur.colonnes}
+
+    importeur.preparer(chemin)
+    champs = importeur.champs()
+    _creer_stage(importeur, champs)
+    rejected_lines: set[int] = set()
+    progress = None
+    if chemin.stat().st_size > PROGRESS_MIN_BYTES:
+        progress = tqdm(total=_compter_lignes(chemin), desc=nom, unit=" lignes", disable=None)
+    try:
+        with _Chargeur(importeur, champs) as chargeur:
+            for ligne, cells in rows:
+                rapport.lignes += 1
+                if progress is not None and rapport.lignes % 10_000 == 0:
+                    progress.update(10_000)
+                errors = _convertir_ligne(importeur, position, cells, ligne, chargeur, champs)
+                if errors:
+                    rejected_lines.add(ligne)
+                    rapport.erreurs.extend(errors)
+    except UnicodeDecodeError:
+        rapport.erreurs.append(Erreur(nom, rapport.lignes + 2, "", "le fichier n'est pas en UTF-8"))
+        return
+    finally:
+        if progress is not None:
+            progress.close()
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {STAGE}")
+    rapport.erreurs.extend(_cles_repetees(importeur, champs, rejected_lines))
+    rapport.erreurs.sort(key=lambda e: e.ligne)
+    rapport.rejetes = len(rejected_lines)
+    if rapport.erreurs and not skip_invalid:
+        return
+    distinct = _compter_stage()
+    created, updated = importeur.fusionner()
+    importeur.apres()
+    rapport.crees, rapport.modifies = created, updated
+    rapport.inchanges = distinct - created - updated
+
+
+def _convertir_ligne(importeur, position, cells, ligne, chargeur, champs) -> list[Erreur]:
+    valeurs: dict[str, Any] = {}
+    errors: list[Erreur] = []
+    for colonne in importeur.colonnes:
+        idx = position[colonne.nom]
+        raw = cells[idx] if idx < len(cells) else ""
+        try:
+            valeurs[colonne.nom] = colonne.parse(raw)
+        except ValeurInvalide as exc:
+            errors.append(Erreur(importeur.fichier, ligne, colonne.nom, str(exc), tuple(cells)))
+    if not errors:
+        try:
+            row = importeur.convertir(valeurs)
+        except ErreurLigne as exc:
+            errors.append(Erreur(importeur.fichier, ligne, exc.colonne, exc.motif, tuple(cells)))
+        else:
+            chargeur.ecrire((ligne, *(row[c] for c in champs)))
+    return errors
+
+
+def _cles_repetees(importeur: Importeur, champs: list[str], rejected: set[int]) -> list[Erreur]:
+    """Settle natural keys staged more than once.
+
+    Exact repeats keep their first line; a key given with different values is an
+    error on each of its lines, and all of them leave the stage.
+    """
+    keys = ", ".join(_q(k) for k in importeur.cle)
+    on = " AND ".join(f"s.{_q(k)} = r.{_q(k)}" for k in importeur.cle)
+    cols = ", ".join(f"s.{_q(c)}" for c in champs)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.ligne, {cols} FROM {STAGE} s JOIN ("
+            f"SELECT {keys} FROM {STAGE} GROUP BY {keys} HAVING COUNT(*) > 1"
+            f") r ON {on} ORDER BY s.ligne"
+        )
+        by_key: dict[tuple, list[tuple[int, tuple]]] = {}
+        for ligne, *values in cursor.fetchall():
+            by_key.setdefault(tuple(values[: len(importeur.cle)]), []).append((ligne, tuple(values)))
+        errors, drop = [], []
+        for rows in by_key.values():
+            if len({values for _, values in rows}) == 1:
+                drop.extend(ligne for ligne, _ in rows[1:])
+                continue
+            lines = [ligne for ligne, _ in rows]
+            drop.extend(lines)
+            rejected.update(lines)
+            autres = ", ".join(map(str, lines))
+            motif = f"même {importeur.libelle_cle} sur les lignes {autres} avec des valeurs différentes"
+            errors.extend(Erreur(importeur.fichier, ligne, importeur.libelle_cle, motif) for ligne in lines)
+        for start in range(0, len(drop), 1000):
+            chunk = ", ".join(map(str, drop[start : start + 1000]))
+            cursor.execute(f"DELETE FROM {STAGE} WHERE ligne IN ({chunk})")
+    return errors
+
+
+def _compter_stage() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")
+        return cursor.fetchone()[0]

@@ -1,0 +1,180 @@
+"""CSV importers of the accounting exports: sites, tenants, debts, field actions.
+
+The engine (akig_ops/lib/csv_import.py) does the reading, staging and merging;
+each class here says which columns a file has and how codes become ids.
+"""
+from django.db import connection
+from django.utils import timezone
+
+from akig_ops.lib import csv_import as ci
+from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
+
+from .models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, StatutAction, TypeAction
+
+
+def codes(model, field: str = "code") -> dict[str, int]:
+    """{natural code: id} for every row of `model`."""
+    return dict(model.objects.values_list(field, "id"))
+
+
+def inconnu(colonne: str, quoi: str, code: str) -> ErreurLigne:
+    return ErreurLigne(colonne, f"{quoi} inconnu « {code} »")
+
+
+class SitesImporteur(Importeur):
+    fichier = "sites.csv"
+    modele = Site
+    cle = ("code",)
+    libelle_cle = "code"
+    colonnes = [
+        Colonne("code", ci.texte(max_length=32)),
+        Colonne("nom", ci.texte(max_length=200)),
+        Colonne("adresse", ci.texte(max_length=300, obligatoire=False)),
+        Colonne("latitude", ci.latitude),
+        Colonne("longitude", ci.longitude),
+        Colonne("sensible", ci.booleen),
+    ]
+
+
+class LocatairesImporteur(Importeur):
+    fichier = "locataires.csv"
+    modele = Locataire
+    cle = ("code",)
+    libelle_cle = "code"
+    colonnes = [
+        Colonne("code", ci.texte(max_length=32)),
+        Colonne("nom", ci.texte(max_length=200)),
+        Colonne("telephone", ci.texte(max_length=32, obligatoire=False)),
+        Colonne("site_code", ci.texte(max_length=32)),
+        Colonne("logement", ci.texte(max_length=64, obligatoire=False)),
+    ]
+
+    def preparer(self, chemin):
+        self.sites = codes(Site)
+
+    def convertir(self, valeurs):
+        code = valeurs.pop("site_code")
+        try:
+            valeurs["site_id"] = self.sites[code]
+        except KeyError:
+            raise inconnu("site_code", "code site", code) from None
+        return valeurs
+
+    def apres(self):
+        # An impayé's site is its tenant's site: follow tenants who moved.
+        with connection.cursor() as cursor:
+            for table in (Impaye._meta.db_table, ImpayeSolde._meta.db_table):
+                cursor.execute(
+                    f"UPDATE {table} SET site_id = l.site_id FROM locataires l "
+                    f"WHERE {table}.locataire_id = l.id AND {table}.site_id <> l.site_id"
+                )
+
+
+class ImpayesImporteur(Importeur):
+    """Outstanding rows go to `impayes`, settled ones (montant_paye = montant_du) to `impayes_soldes`."""
+
+    fichier = "impayes.csv"
+    modele = Impaye
+    cle = ("reference",)
+    libelle_cle = "reference"
+    colonnes = [
+        Colonne("reference", ci.texte(max_length=40)),
+        Colonne("locataire_code", ci.texte(max_length=32)),
+        Colonne("periode", ci.periode),
+        Colonne("montant_du", ci.montant),
+        Colonne("montant_paye", ci.montant_optionnel),
+        Colonne("date_echeance", ci.date_iso),
+    ]
+
+    def preparer(self, chemin):
+        self.locataires = dict(
+            (code, (pk, site_id))
+            for code, pk, site_id in Locataire.objects.values_list("code", "id", "site_id")
+        )
+
+    def convertir(self, valeurs):
+        code = valeurs.pop("locataire_code")
+        try:
+            valeurs["locataire_id"], valeurs["site_id"] = self.locataires[code]
+        except KeyError:
+            raise inconnu("locataire_code", "code locataire", code) from None
+        if valeurs["montant_paye"] > valeurs["montant_du"]:
+            raise ErreurLigne(
+                "montant_paye",
+                f"montant payé {valeurs['montant_paye']} supérieur au montant dû {valeurs['montant_du']}",
+            )
+        return valeurs
+
+    def fusionner(self):
+        champs = self.champs()
+        solde = "s.montant_paye = s.montant_du"
+        reste = "s.montant_paye < s.montant_du"
+        created, updated = ci.fusionner(Impaye._meta.db_table, cle=self.cle, champs=champs, where=reste)
+        c2, u2 = ci.fusionner(
+            ImpayeSolde._meta.db_table,
+            cle=self.cle,
+            champs=champs,
+            where=solde,
+            insert_extra={"solde_le": f"'{timezone.localdate().isoformat()}'"},
+        )
+        # A debt that changed side was inserted on one and is deleted from the other:
+        # for the report it was updated, not created.
+        moved = 0
+        with connection.cursor() as cursor:
+            for table, condition in ((Impaye, solde), (ImpayeSolde, reste)):
+                cursor.execute(
+                    f"DELETE FROM {table._meta.db_table} WHERE reference IN "
+                    f"(SELECT s.reference FROM {ci.STAGE} s WHERE {condition})"
+                )
+                moved += cursor.rowcount
+        return created + c2 - moved, updated + u2 + moved
+
+
+class ActionsImporteur(Importeur):
+    fichier = "actions.csv"
+    modele = RecouvrementAction
+    cle = ("reference",)
+    libelle_cle = "reference"
+    colonnes = [
+        Colonne("reference", ci.texte(max_length=40)),
+        Colonne("agent_code", ci.texte(max_length=32)),
+        Colonne("locataire_code", ci.texte(max_length=32)),
+        Colonne("impaye_reference", ci.texte(max_length=40, obligatoire=False)),
+        Colonne("type_action", ci.choix(TypeAction.values)),
+        Colonne("statut", ci.choix(StatutAction.values)),
+        Colonne("resultat", ci.texte(max_length=300, obligatoire=False)),
+        Colonne("montant_recouvre", ci.montant_optionnel),
+        Colonne("date_action", ci.instant_passe),
+        Colonne("latitude", ci.latitude_optionnelle),
+        Colonne("longitude", ci.longitude_optionnelle),
+    ]
+
+    def preparer(self, chemin):
+        from agents.models import Agent
+
+        self.agents = codes(Agent)
+        self.locataires = codes(Locataire)
+        # reference -> tenant id, over outstanding and settled debts alike.
+        self.impayes = dict(Impaye.objects.values_list("reference", "locataire_id"))
+        self.impayes.update(ImpayeSolde.objects.values_list("reference", "locataire_id"))
+
+    def convertir(self, valeurs):
+        agent, locataire = valeurs.pop("agent_code"), valeurs.pop("locataire_code")
+        if agent not in self.agents:
+            raise inconnu("agent_code", "code agent", agent)
+        if locataire not in self.locataires:
+            raise inconnu("locataire_code", "code locataire", locataire)
+        valeurs["agent_id"] = self.agents[agent]
+        valeurs["locataire_id"] = self.locataires[locataire]
+        reference = valeurs["impaye_reference"]
+        if reference:
+            owner = self.impayes.get(reference)
+            if owner is None:
+                raise inconnu("impaye_reference", "impayé", reference)
+            if owner != valeurs["locataire_id"]:
+                raise ErreurLigne(
+                    "impaye_reference", f"l'impayé « {reference} » n'est pas du locataire « {locataire} »"
+                )
+        if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
+            raise ErreurLigne("longitude", "latitude et longitude vont ensemble : les deux ou aucune")
+        return valeurs

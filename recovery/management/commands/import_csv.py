@@ -1,0 +1,101 @@
+"""manage.py import_csv DIR — load AKIG's CSV exports, in dependency order."""
+import csv
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import formats, timezone
+
+from agents.importers import (
+    AgentsImporteur,
+    EquipesImporteur,
+    MissionsImporteur,
+    PositionsImporteur,
+)
+from akig_ops.lib.csv_import import importer_fichier
+from recovery.importers import (
+    ActionsImporteur,
+    ImpayesImporteur,
+    LocatairesImporteur,
+    SitesImporteur,
+)
+
+# Each file's codes must exist before the files that refer to them.
+ORDRE = [
+    SitesImporteur,
+    EquipesImporteur,
+    AgentsImporteur,
+    LocatairesImporteur,
+    ImpayesImporteur,
+    MissionsImporteur,
+    ActionsImporteur,
+    PositionsImporteur,
+]
+
+
+def _n(value) -> str:
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
+class Command(BaseCommand):
+    help = (
+        "Importe les exports CSV d'AKIG présents dans DIR (sites, equipes, agents, locataires, "
+        "impayes, missions, actions, positions). Un fichier avec une ligne invalide est rejeté "
+        "en entier, sauf avec --skip-invalid."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("dossier", type=Path, help="Dossier contenant les fichiers CSV.")
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Importer les lignes valides et écrire les lignes rejetées dans un CSV.",
+        )
+        parser.add_argument(
+            "--rejets",
+            type=Path,
+            help="Fichier CSV des rejets (par défaut DIR/rejets-AAAAMMJJ-HHMMSS.csv).",
+        )
+
+    def handle(self, *args, dossier: Path, skip_invalid: bool, rejets: Path | None, **options):
+        if not dossier.is_dir():
+            raise CommandError(f"Le dossier « {dossier} » n'existe pas.")
+        presents = [cls for cls in ORDRE if (dossier / cls.fichier).is_file()]
+        if not presents:
+            noms = ", ".join(cls.fichier for cls in ORDRE)
+            raise CommandError(f"Aucun fichier reconnu dans « {dossier} » (attendus : {noms}).")
+
+        rapports = []
+        for cls in presents:
+            rapport = importer_fichier(cls(), dossier / cls.fichier, skip_invalid=skip_invalid)
+            rapports.append(rapport)
+            for erreur in rapport.erreurs:
+                self.stderr.write(str(erreur))
+            self._resume(rapport)
+
+        erreurs = [e for r in rapports for e in r.erreurs]
+        if skip_invalid and erreurs:
+            chemin = rejets or dossier / f"rejets-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
+            self._ecrire_rejets(chemin, erreurs)
+            self.stdout.write(f"{_n(len(erreurs))} erreur(s) écrite(s) dans {chemin}")
+        refuses = [r.fichier for r in rapports if not r.applique]
+        if refuses:
+            raise CommandError(
+                f"Fichier(s) rejeté(s), rien n'en a été importé : {', '.join(refuses)}. "
+                "Corrigez les lignes signalées ou relancez avec --skip-invalid."
+            )
+
+    def _resume(self, r):
+        debit = r.lignes / r.secondes if r.secondes else 0
+        etat = "importé" if r.applique else "REJETÉ"
+        self.stdout.write(
+            f"{r.fichier} : {etat} — {_n(r.crees)} créé(s), {_n(r.modifies)} modifié(s), "
+            f"{_n(r.inchanges)} inchangé(s), {_n(r.rejetes)} rejeté(s) "
+            f"({_n(r.lignes)} lignes en {r.secondes:.1f} s, {_n(int(debit))} lignes/s)"
+        )
+
+    def _ecrire_rejets(self, chemin: Path, erreurs):
+        with chemin.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["fichier", "ligne", "colonne", "motif", "contenu"])
+            for e in erreurs:
+                writer.writerow([e.fichier, e.ligne, e.colonne, e.motif, ";".join(e.contenu)])
