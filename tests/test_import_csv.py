@@ -1,0 +1,308 @@
+"""import_csv: what a folder of AKIG exports becomes, and what a bad file does not."""
+import csv
+import datetime
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from agents.models import Agent, AgentGeolocalisation, Equipe, Mission
+from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
+
+pytestmark = pytest.mark.django_db
+
+FILES = {
+    "sites.csv": [
+        "code,nom,adresse,latitude,longitude,sensible",
+        'S1,Résidence Alpha,"1 rue A, Paris",48.85,2.35,1',
+        "S2,Résidence Beta,2 rue B,48.86,2.36,0",
+    ],
+    "equipes.csv": ["code,nom,chef_email", "EQ1,Équipe Nord,Chef.Nord@akig.local"],
+    "agents.csv": [
+        "code,nom,email,telephone,equipe_code,actif",
+        "AG1,Jean Dupont,jean@akig.local,+33600000001,EQ1,1",
+        "AG2,Awa Diallo,,+33600000002,EQ1,0",
+    ],
+    "locataires.csv": [
+        "code,nom,telephone,site_code,logement",
+        "L1,Marie Curie,+33611111111,S1,A-1",
+        "L2,Paul Martin,,S2,B-2",
+    ],
+    "impayes.csv": [
+        "reference,locataire_code,periode,montant_du,montant_paye,date_echeance",
+        "I1,L1,2026-08,800.00,0,2026-08-05",
+        "I2,L1,2026-09,800.00,800.00,2026-09-05",
+        "I3,L2,2026-09,1200.50,200,2026-09-05",
+    ],
+    "missions.csv": [
+        "reference,agent_code,site_code,date_prevue,heure_debut,heure_fin,status",
+        "M1,AG1,S1,2026-11-20,09:00,11:00,complete",
+        "M2,AG1,S2,2026-11-20,14:00,16:30,non_complete",
+    ],
+    "actions.csv": [
+        "reference,agent_code,locataire_code,impaye_reference,type_action,statut,resultat,"
+        "montant_recouvre,date_action,latitude,longitude",
+        "A1,AG1,L1,I1,paiement,realisee,Payé en espèces,150.00,2026-11-20T09:30:00,48.85,2.35",
+        "A2,AG1,L2,,appel,realisee,,0,2026-11-20T10:30:00+01:00,,",
+    ],
+    "positions.csv": [
+        "agent_code,timestamp,latitude,longitude,precision_m",
+        "AG1,2026-11-20T09:00:00,48.85,2.35,5",
+        "AG1,2026-11-20T09:00:30Z,48.8501,2.3501,",
+    ],
+}
+
+
+def write(folder, name, lines, *, encoding="utf-8"):
+    (folder / name).write_text("\n".join(lines) + "\n", encoding=encoding)
+
+
+def run_import(folder, *args):
+    """Runs the command; returns (stdout, stderr, CommandError or None)."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_csv", str(folder), *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return out.getvalue(), err.getvalue(), exc
+    return out.getvalue(), err.getvalue(), None
+
+
+@pytest.fixture
+def exports(tmp_path):
+    for name, lines in FILES.items():
+        write(tmp_path, name, lines)
+    return tmp_path
+
+
+def snapshot():
+    """Every imported table's rows, to compare two states of the database."""
+    return {
+        model.__name__: sorted(model.objects.values_list(*[f.attname for f in model._meta.concrete_fields]))
+        for model in (Site, Equipe, Agent, Locataire, Impaye, ImpayeSolde, Mission,
+                      RecouvrementAction, AgentGeolocalisation)
+    }
+
+
+def test_import_folder_loads_every_file_with_its_figures(exports):
+    out, err, error = run_import(exports)
+
+    assert error is None and err == ""
+    assert Site.objects.get(code="S1").sensible is True
+    chef = Equipe.objects.get(code="EQ1").chef
+    assert chef.username == "chef.nord@akig.local"
+    assert chef.groups.filter(name="Chef d'équipe").exists()
+    assert not chef.has_usable_password()
+    assert Agent.objects.get(code="AG2").actif is False
+    # Outstanding debts stay in impayes with what remains due; the settled one leaves.
+    assert dict(Impaye.objects.values_list("reference", "montant")) == {
+        "I1": Decimal("800.00"),
+        "I3": Decimal("1000.50"),
+    }
+    assert list(ImpayeSolde.objects.values_list("reference", flat=True)) == ["I2"]
+    i3 = Impaye.objects.get(reference="I3")
+    assert i3.site.code == "S2" and i3.date_echeance == datetime.date(2026, 9, 5)
+    assert i3.periode == datetime.date(2026, 9, 1)
+    # A naive date-time is Paris time; "Z" is UTC.
+    a1 = RecouvrementAction.objects.get(reference="A1")
+    assert a1.date_action == datetime.datetime(2026, 11, 20, 8, 30, tzinfo=datetime.UTC)
+    assert a1.montant_recouvre == Decimal("150.00")
+    assert RecouvrementAction.objects.get(reference="A2").latitude is None
+    assert sorted(AgentGeolocalisation.objects.values_list("timestamp", flat=True)) == [
+        datetime.datetime(2026, 11, 20, 8, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 20, 9, 0, 30, tzinfo=datetime.UTC),
+    ]
+    assert Mission.objects.get(reference="M2").status == "non_complete"
+    assert "impayes.csv : importé — 3 créé(s), 0 modifié(s), 0 inchangé(s), 0 rejeté(s)" in out
+
+
+def test_import_twice_changes_nothing(exports):
+    run_import(exports)
+    before = snapshot()
+
+    out, _, error = run_import(exports)
+
+    assert error is None
+    assert snapshot() == before
+    assert "positions.csv : importé — 0 créé(s), 0 modifié(s), 2 inchangé(s), 0 rejeté(s)" in out
+    assert "impayes.csv : importé — 0 créé(s), 0 modifié(s), 3 inchangé(s), 0 rejeté(s)" in out
+
+
+def test_import_changed_rows_update_and_debts_move_between_tables(exports):
+    run_import(exports)
+    # I1 is now fully paid, I2 was reopened (a cheque bounced), I3 partly paid more.
+    write(exports, "impayes.csv", [
+        "reference,locataire_code,periode,montant_du,montant_paye,date_echeance",
+        "I1,L1,2026-08,800.00,800.00,2026-08-05",
+        "I2,L1,2026-09,800.00,300.00,2026-09-05",
+        "I3,L2,2026-09,1200.50,700.50,2026-09-05",
+    ])
+    # L1 moved to site S2: his debts follow him.
+    write(exports, "locataires.csv", [
+        "code,nom,telephone,site_code,logement",
+        "L1,Marie Curie,+33611111111,S2,C-3",
+        "L2,Paul Martin,,S2,B-2",
+    ])
+
+    out, _, error = run_import(exports)
+
+    assert error is None
+    assert dict(Impaye.objects.values_list("reference", "montant")) == {
+        "I2": Decimal("500.00"),
+        "I3": Decimal("500.00"),
+    }
+    assert list(ImpayeSolde.objects.values_list("reference", flat=True)) == ["I1"]
+    assert set(Impaye.objects.values_list("site__code", flat=True)) == {"S2"}
+    assert ImpayeSolde.objects.get(reference="I1").site.code == "S2"
+    assert "impayes.csv : importé — 0 créé(s), 3 modifié(s), 0 inchangé(s), 0 rejeté(s)" in out
+    assert "locataires.csv : importé — 0 créé(s), 1 modifié(s), 1 inchangé(s), 0 rejeté(s)" in out
+
+
+def test_import_rejects_whole_file_and_lists_every_bad_row(exports):
+    run_import(exports)
+    before = snapshot()
+    write(exports, "impayes.csv", [
+        "reference,locataire_code,periode,montant_du,montant_paye,date_echeance",
+        "I1,L1,2026-08,800.00,400,2026-08-05",   # a good change, must not be applied
+        "I4,L9,2026-10,800.00,0,2026-10-05",     # line 3: unknown tenant
+        "I5,L1,2026-10,800.00,0,2026-13-45",     # line 4: impossible date
+        "I6,L1,2026-10,-12.00,0,2026-10-05",     # line 5: negative amount
+        "I7,L1,2026-10,douze,0,2026-10-05",      # line 6: not a number
+        "I8,L1,2026-10,500.00,0,2026-10-05",     # line 7 and 8: same reference, other values
+        "I8,L1,2026-10,550.00,0,2026-10-05",
+        "I9,L1,2026-10,500.00,600.00,2026-10-05",  # line 9: paid more than due
+    ])
+
+    out, err, error = run_import(exports)
+
+    assert error is not None and "impayes.csv" in str(error)
+    assert snapshot() == before
+    assert "impayes.csv : REJETÉ — 0 créé(s), 0 modifié(s), 0 inchangé(s), 8 rejeté(s)" in out
+    lines = err.splitlines()
+    assert lines == [
+        "impayes.csv, ligne 3, colonne « locataire_code » : code locataire inconnu « L9 »",
+        "impayes.csv, ligne 4, colonne « date_echeance » : date invalide « 2026-13-45 » (attendu AAAA-MM-JJ)",
+        "impayes.csv, ligne 5, colonne « montant_du » : montant négatif « -12.00 »",
+        "impayes.csv, ligne 6, colonne « montant_du » : montant non numérique « douze »",
+        "impayes.csv, ligne 7, colonne « reference » : "
+        "même reference sur les lignes 7, 8 avec des valeurs différentes",
+        "impayes.csv, ligne 8, colonne « reference » : "
+        "même reference sur les lignes 7, 8 avec des valeurs différentes",
+        "impayes.csv, ligne 9, colonne « montant_paye » : "
+        "montant payé 600.00 supérieur au montant dû 500.00",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, bad_line, expected",
+    [
+        ("sites.csv", "S3,Gamma,,999,2.35,0",
+         "sites.csv, ligne 4, colonne « latitude » : latitude 999 hors de l'intervalle [-90, 90]"),
+        ("sites.csv", "S3,Gamma,,48.8,2.35,peut-être",
+         "sites.csv, ligne 4, colonne « sensible » : valeur « peut-être » invalide (attendu 0 ou 1)"),
+        ("agents.csv", "AG3,Léa,,,EQ9,1",
+         "agents.csv, ligne 4, colonne « equipe_code » : code équipe inconnu « EQ9 »"),
+        ("missions.csv", "M3,AG1,S1,2026-11-21,11:00,09:00,complete",
+         "missions.csv, ligne 4, colonne « heure_fin » : l'heure de fin doit suivre l'heure de début"),
+        ("missions.csv", "M3,AG1,S1,2026-11-21,09:00,11:00,finie",
+         "missions.csv, ligne 4, colonne « status » : valeur « finie » inconnue "
+         "(attendu : planifiee, en_cours, complete, non_complete)"),
+        ("positions.csv", "AG1,2099-01-01T10:00:00,48.85,2.35,5",
+         "positions.csv, ligne 4, colonne « timestamp » : horodatage dans le futur « 2099-01-01T10:00:00 »"),
+        ("positions.csv", "AG1,2026-11-20T09:01:00,48.85,-999,5",
+         "positions.csv, ligne 4, colonne « longitude » : longitude -999 hors de l'intervalle [-180, 180]"),
+        ("actions.csv", "A3,AG1,L2,I1,visite,realisee,,0,2026-11-20T11:00:00,48.86,2.36",
+         "actions.csv, ligne 4, colonne « impaye_reference » : l'impayé « I1 » n'est pas du locataire « L2 »"),
+        ("actions.csv", "A3,AG1,L2,,visite,realisee,,-5,2026-11-20T11:00:00,48.86,2.36",
+         "actions.csv, ligne 4, colonne « montant_recouvre » : montant négatif « -5 »"),
+    ],
+)
+def test_import_bad_value_rejects_its_file_with_a_french_reason(exports, name, bad_line, expected):
+    write(exports, name, [*FILES[name], bad_line])
+
+    out, err, error = run_import(exports)
+
+    assert error is not None
+    # Files that refer to a rejected file's codes are rejected in turn, after it.
+    assert err.splitlines()[0] == expected
+    table = {"sites.csv": Site, "agents.csv": Agent, "missions.csv": Mission,
+             "positions.csv": AgentGeolocalisation, "actions.csv": RecouvrementAction}[name]
+    assert table.objects.count() == 0, "nothing of a rejected file is applied"
+    assert f"{name} : REJETÉ" in out
+
+
+def test_import_accepts_semicolons_bom_and_decimal_commas(exports):
+    write(exports, "impayes.csv", [
+        "reference;locataire_code;periode;montant_du;montant_paye;date_echeance",
+        "I1;L1;2026-08;1 234,56;0,56;2026-08-05",
+    ], encoding="utf-8-sig")
+    write(exports, "sites.csv", [
+        "code;nom;adresse;latitude;longitude;sensible",
+        "S1;Résidence Alpha;1 rue A;48,85;2,35;1",
+        "S2;Résidence Beta;2 rue B;48,86;2,36;0",
+    ], encoding="utf-8-sig")
+
+    _, _, error = run_import(exports)
+
+    assert error is None
+    assert Impaye.objects.get(reference="I1").montant == Decimal("1234.00")
+    assert Site.objects.get(code="S1").latitude == 48.85
+
+
+def test_import_missing_column_rejects_file(exports):
+    write(exports, "sites.csv", ["code,nom,latitude,longitude", "S1,Alpha,48.85,2.35"])
+
+    _, err, error = run_import(exports)
+
+    assert error is not None
+    assert "sites.csv, ligne 1, colonne « adresse, sensible » : colonne(s) absente(s) de l'en-tête" in err
+    assert Site.objects.count() == 0
+
+
+def test_import_rejected_teams_file_creates_no_login(exports):
+    write(exports, "equipes.csv", [*FILES["equipes.csv"], "EQ2,Équipe Sud,pas-un-email"])
+
+    _, err, error = run_import(exports)
+
+    assert error is not None
+    assert "equipes.csv, ligne 3, colonne « chef_email » : adresse e-mail invalide « pas-un-email »" in err
+    assert not get_user_model().objects.filter(username="chef.nord@akig.local").exists()
+
+
+def test_import_skip_invalid_keeps_good_rows_and_writes_rejects(exports, tmp_path_factory):
+    write(exports, "positions.csv", [
+        *FILES["positions.csv"],
+        "AG9,2026-11-20T09:01:00,48.85,2.35,5",
+        "AG1,2026-11-20T09:01:30,48.85,2.35,5",
+    ])
+    rejects = tmp_path_factory.mktemp("out") / "rejets.csv"
+
+    out, _, error = run_import(exports, "--skip-invalid", "--rejets", str(rejects))
+
+    assert error is None
+    assert AgentGeolocalisation.objects.count() == 3
+    assert "positions.csv : importé — 3 créé(s), 0 modifié(s), 0 inchangé(s), 1 rejeté(s)" in out
+    with rejects.open(encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows == [
+        ["fichier", "ligne", "colonne", "motif", "contenu"],
+        ["positions.csv", "4", "agent_code", "code agent inconnu « AG9 »",
+         "AG9;2026-11-20T09:01:00;48.85;2.35;5"],
+    ]
+
+
+def test_import_exact_repeat_of_a_row_is_counted_once(exports):
+    write(exports, "sites.csv", [*FILES["sites.csv"], FILES["sites.csv"][1]])
+
+    out, _, error = run_import(exports)
+
+    assert error is None
+    assert Site.objects.count() == 2
+    assert "sites.csv : importé — 2 créé(s), 0 modifié(s), 0 inchangé(s), 0 rejeté(s)" in out
+
+
+def test_import_unknown_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Aucun fichier reconnu"):
+        call_command("import_csv", str(tmp_path), stdout=StringIO())
