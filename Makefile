@@ -32,7 +32,7 @@ demo: migrate
 
 ## test: the whole suite on the configured database (SQLite unless DATABASE_URL is set)
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: import and seed timings on the configured database
 bench: install
