@@ -99,6 +99,7 @@ class MissionsImporteur(Importeur):
         if valeurs["heure_fin"] <= valeurs["heure_debut"]:
             raise ErreurLigne("heure_fin", "l'heure de fin doit suivre l'heure de début")
         valeurs["agent_id"], valeurs["site_id"] = self.agents[agent], self.sites[site]
+        self.toucher_jour(valeurs["date_prevue"])
         return valeurs
 
 

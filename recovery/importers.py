@@ -177,4 +177,5 @@ class ActionsImporteur(Importeur):
                 )
         if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
             raise ErreurLigne("longitude", "latitude et longitude vont ensemble : les deux ou aucune")
+        self.toucher_jour(timezone.localdate(valeurs["date_action"]))
         return valeurs

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from agents.models import Agent, AgentGeolocalisation, Equipe, Mission
+from agents.models import Agent, AgentGeolocalisation, Equipe, Mission, PerformanceHistorique
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +116,13 @@ def test_import_folder_loads_every_file_with_its_figures(exports):
     ]
     assert Mission.objects.get(reference="M2").status == "non_complete"
     assert "impayes.csv : importé — 3 créé(s), 0 modifié(s), 0 inchangé(s), 0 rejeté(s)" in out
+    # AG1's 20/11: one payment at the door (A1), one call (A2, remote):
+    # score = 4 × min(1, 1/8) + 6 × 1/1 = 6.50
+    perf = PerformanceHistorique.objects.get()
+    assert (perf.agent.code, perf.date_stat) == ("AG1", datetime.date(2026, 11, 20))
+    assert (perf.visites, perf.promesses, perf.paiements, perf.refus) == (1, 0, 1, 0)
+    assert perf.score == Decimal("6.50") and perf.montant_recouvre == Decimal("150.00")
+    assert "performance_historique : 1 ligne(s) recalculée(s) du 20/11/2026 au 20/11/2026" in out
 
 
 def test_import_twice_changes_nothing(exports):

@@ -253,6 +253,15 @@ class Importeur:
         return list(self.cle) + [n for n in names if n not in self.cle]
 
     exclus: tuple[str, ...] = ()
+    # The (first, last) business day the file's rows touch, for importers whose
+    # rows feed daily performance; None when they do not.
+    jours: tuple[datetime.date, datetime.date] | None = None
+
+    def toucher_jour(self, jour: datetime.date) -> None:
+        if self.jours is None:
+            self.jours = (jour, jour)
+        else:
+            self.jours = (min(self.jours[0], jour), max(self.jours[1], jour))
 
     def fusionner(self) -> tuple[int, int]:
         """Merge the staging table into the target; returns (created, updated)."""

@@ -11,6 +11,7 @@ from agents.importers import (
     MissionsImporteur,
     PositionsImporteur,
 )
+from agents.services import performance_compute
 from akig_ops.lib.csv_import import importer_fichier
 from recovery.importers import (
     ActionsImporteur,
@@ -64,13 +65,23 @@ class Command(BaseCommand):
             noms = ", ".join(cls.fichier for cls in ORDRE)
             raise CommandError(f"Aucun fichier reconnu dans « {dossier} » (attendus : {noms}).")
 
-        rapports = []
+        rapports, jours = [], []
         for cls in presents:
-            rapport = importer_fichier(cls(), dossier / cls.fichier, skip_invalid=skip_invalid)
+            importeur = cls()
+            rapport = importer_fichier(importeur, dossier / cls.fichier, skip_invalid=skip_invalid)
             rapports.append(rapport)
             for erreur in rapport.erreurs:
                 self.stderr.write(str(erreur))
             self._resume(rapport)
+            if rapport.applique and importeur.jours:
+                jours.extend(importeur.jours)
+        if jours:
+            # Missions and actions are what daily performance is made of.
+            n = performance_compute(date_from=min(jours), date_to=max(jours))
+            self.stdout.write(
+                f"performance_historique : {_n(n)} ligne(s) recalculée(s) "
+                f"du {min(jours):%d/%m/%Y} au {max(jours):%d/%m/%Y}"
+            )
 
         erreurs = [e for r in rapports for e in r.erreurs]
         if skip_invalid and erreurs:
