@@ -73,11 +73,15 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL in production, SQLite when DATABASE_URL is unset.
-if "DATABASE_URL" in __import__("os").environ:
-    try:
-        DATABASES = {"default": _env.db_url("DATABASE_URL")}
-    except Exception as exc:  # django-environ raises several types
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    if not DATABASE_URL.startswith(("postgres://", "postgresql://", "sqlite:")):
+        raise ImproperlyConfigured(
+            # Only the scheme is shown: the URL may hold a password.
+            "DATABASE_URL is not a valid database URL (postgres://… or sqlite:…), "
+            f"scheme {DATABASE_URL.split(':', 1)[0]!r}"
+        )
+    DATABASES = {"default": _env.db_url_config(DATABASE_URL)}
 else:
     DATABASES = {
         "default": {
