@@ -1,0 +1,63 @@
+"""Reads about agents; each of the runbook's queries about an agent has its selector here."""
+import datetime
+from collections.abc import Iterable
+
+from django.db.models import Count
+from django.utils import timezone
+
+from agents.models import AgentGeolocalisation, Mission, MissionStatus, PerformanceHistorique
+from recovery.models import RecouvrementAction
+
+
+def debut_du_jour(jour: datetime.date) -> datetime.datetime:
+    """Return midnight of `jour` in settings.TIME_ZONE, as an aware datetime.
+
+    An action's day is its date in the business time zone, not in UTC: bounds
+    built from it keep the (agent, date_action) index usable.
+    """
+    minuit = datetime.datetime.combine(jour, datetime.time.min)
+    return timezone.make_aware(minuit, timezone.get_default_timezone())
+
+
+def agents_missions_non_complete(*, site_ids: Iterable[int]) -> list[dict]:
+    """Return [{agent_id, nb}]: each agent's count of non-complete missions on these sites."""
+    return list(
+        Mission.objects.filter(site_id__in=list(site_ids), status=MissionStatus.NON_COMPLETE)
+        .values("agent_id")
+        .annotate(nb=Count("id"))
+        .order_by("agent_id")
+    )
+
+
+def performance_recente(*, agent_id: int, jours: int = 7) -> list[dict]:
+    """Return the agent's last `jours` daily rows {date_stat, score, visites, promesses,
+    paiements, refus}, newest first."""
+    return list(
+        PerformanceHistorique.objects.filter(agent_id=agent_id)
+        .order_by("-date_stat")
+        .values("date_stat", "score", "visites", "promesses", "paiements", "refus")[:jours]
+    )
+
+
+def positions_depuis(*, agent_id: int, depuis: datetime.datetime) -> list[dict]:
+    """Return the agent's GPS positions {timestamp, latitude, longitude} after `depuis`,
+    newest first."""
+    return list(
+        AgentGeolocalisation.objects.filter(agent_id=agent_id, timestamp__gt=depuis)
+        .order_by("-timestamp")
+        .values("timestamp", "latitude", "longitude")
+    )
+
+
+def actions_du_jour(*, agent_id: int, jour: datetime.date) -> list[dict]:
+    """Return the agent's actions of `jour` (local date), whatever their statut:
+    {type_action, statut, resultat, montant_recouvre}, in the order they happened."""
+    return list(
+        RecouvrementAction.objects.filter(
+            agent_id=agent_id,
+            date_action__gte=debut_du_jour(jour),
+            date_action__lt=debut_du_jour(jour + datetime.timedelta(days=1)),
+        )
+        .order_by("date_action")
+        .values("type_action", "statut", "resultat", "montant_recouvre")
+    )

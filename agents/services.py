@@ -1,0 +1,118 @@
+"""Writes about agents."""
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from agents.models import Mission, PerformanceHistorique
+from agents.scoring import score_journalier
+from agents.selectors import debut_du_jour
+from recovery.models import RecouvrementAction, StatutAction, TypeAction
+
+CHAMPS_CALCULES = ["score", "visites", "promesses", "paiements", "refus", "montant_recouvre"]
+# Keeps each INSERT bounded when months are recomputed for every agent.
+TAILLE_LOT = 1000
+
+
+def _actions_realisees(
+    *, date_from: datetime.date, date_to: datetime.date, agent_ids: list[int] | None
+) -> QuerySet[RecouvrementAction]:
+    """Return the realised actions of the local days date_from..date_to, annotated with `jour`."""
+    actions = RecouvrementAction.objects.filter(
+        statut=StatutAction.REALISEE,
+        date_action__gte=debut_du_jour(date_from),
+        date_action__lt=debut_du_jour(date_to + datetime.timedelta(days=1)),
+    )
+    if agent_ids is not None:
+        actions = actions.filter(agent_id__in=agent_ids)
+    return actions.annotate(
+        jour=TruncDate("date_action", tzinfo=timezone.get_default_timezone())
+    ).order_by()
+
+
+def _performance(
+    *,
+    agent_id: int,
+    jour: datetime.date,
+    visites: int = 0,
+    promesses: int = 0,
+    paiements: int = 0,
+    refus: int = 0,
+    montant_recouvre: Decimal = Decimal("0.00"),
+) -> PerformanceHistorique:
+    """Return the (unsaved) row of one agent's day, scored."""
+    return PerformanceHistorique(
+        agent_id=agent_id,
+        date_stat=jour,
+        score=score_journalier(visites=visites, promesses=promesses, paiements=paiements, refus=refus),
+        visites=visites,
+        promesses=promesses,
+        paiements=paiements,
+        refus=refus,
+        montant_recouvre=montant_recouvre,
+    )
+
+
+def performance_compute(
+    *, date_from: datetime.date, date_to: datetime.date, agent_ids: Iterable[int] | None = None
+) -> int:
+    """(Re)compute performance_historique for each (agent, day) of date_from..date_to with a
+    planned mission or a realised action, delete the range's rows left with neither, and
+    return the number of rows written."""
+    if date_from > date_to:
+        raise ValueError(f"date_from ({date_from}) est postérieure à date_to ({date_to}).")
+    if agent_ids is not None:
+        agent_ids = list(agent_ids)
+
+    chiffres = (
+        _actions_realisees(date_from=date_from, date_to=date_to, agent_ids=agent_ids)
+        .values("agent_id", "jour")
+        .annotate(
+            visites=Count("id", filter=Q(type_action__in=RecouvrementAction.TYPES_SUR_PLACE)),
+            promesses=Count("id", filter=Q(type_action=TypeAction.PROMESSE)),
+            paiements=Count("id", filter=Q(type_action=TypeAction.PAIEMENT)),
+            refus=Count("id", filter=Q(type_action=TypeAction.REFUS)),
+            montant_recouvre=Sum("montant_recouvre"),
+        )
+    )
+    missions = Mission.objects.filter(date_prevue__range=(date_from, date_to))
+    if agent_ids is not None:
+        missions = missions.filter(agent_id__in=agent_ids)
+
+    # A planned day without any action still gets its row: a zero is what the team lead must see.
+    lignes = {
+        (agent_id, jour): {}
+        for agent_id, jour in missions.values_list("agent_id", "date_prevue").distinct().order_by()
+    }
+    for ligne in chiffres:
+        lignes[ligne.pop("agent_id"), ligne.pop("jour")] = ligne
+    performances = [
+        _performance(agent_id=agent_id, jour=jour, **figures)
+        for (agent_id, jour), figures in lignes.items()
+    ]
+
+    perimes = PerformanceHistorique.objects.filter(date_stat__range=(date_from, date_to)).filter(
+        ~Exists(Mission.objects.filter(agent=OuterRef("agent"), date_prevue=OuterRef("date_stat"))),
+        ~Exists(
+            _actions_realisees(date_from=date_from, date_to=date_to, agent_ids=agent_ids).filter(
+                agent=OuterRef("agent"), jour=OuterRef("date_stat")
+            )
+        ),
+    )
+    if agent_ids is not None:
+        perimes = perimes.filter(agent_id__in=agent_ids)
+
+    with transaction.atomic():
+        perimes.delete()
+        PerformanceHistorique.objects.bulk_create(
+            performances,
+            batch_size=TAILLE_LOT,
+            update_conflicts=True,
+            unique_fields=["agent", "date_stat"],
+            update_fields=CHAMPS_CALCULES,
+        )
+    return len(performances)

@@ -1,0 +1,18 @@
+"""Background jobs of the agents app (scheduled in settings.CELERY_BEAT_SCHEDULE)."""
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from agents.services import performance_compute
+
+
+@shared_task
+def compute_performance_task() -> int:
+    """Recompute yesterday's and today's performance_historique rows; return the rows written.
+
+    Yesterday too: actions synced late by a phone that was offline, or recorded after
+    the day's last run, still reach their day.
+    """
+    today = timezone.localdate()
+    return performance_compute(date_from=today - datetime.timedelta(days=1), date_to=today)

@@ -1,0 +1,44 @@
+"""Reads about debts: each selector returns what one runbook query returns."""
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from recovery.models import Impaye, Site
+
+RETARD_CRITIQUE = 60
+
+
+def echeance_limite(*, min_retard: int) -> datetime.date:
+    """Return the date before which a debt is more than `min_retard` days late today.
+
+    retard > min_retard  <=>  date_echeance < today − min_retard: a plain range on the
+    date_echeance indexes, where computing the retard of each row would scan them all.
+    """
+    return timezone.localdate() - datetime.timedelta(days=min_retard)
+
+
+def impayes_critiques_par_site(*, min_retard: int = RETARD_CRITIQUE) -> list[dict]:
+    """Return [{site_id, nb, montant}] for outstanding debts more than `min_retard` days
+    late, by site, largest amount still due first (the runbook's "Impayés critiques")."""
+    return list(
+        Impaye.objects.filter(date_echeance__lt=echeance_limite(min_retard=min_retard))
+        .values("site_id")
+        .annotate(nb=Count("id"), montant=Sum("montant"))
+        .order_by("-montant", "site_id")
+    )
+
+
+def impayes_critiques_resume(*, min_retard: int = RETARD_CRITIQUE) -> dict:
+    """Return {nb_impayes, total_montant, site_ids, sites} for the escalation e-mail:
+    site_ids and site codes ordered like impayes_critiques_par_site."""
+    par_site = impayes_critiques_par_site(min_retard=min_retard)
+    site_ids = [ligne["site_id"] for ligne in par_site]
+    codes = dict(Site.objects.filter(pk__in=site_ids).values_list("pk", "code"))
+    return {
+        "nb_impayes": sum(ligne["nb"] for ligne in par_site),
+        "total_montant": sum((ligne["montant"] for ligne in par_site), Decimal("0.00")),
+        "site_ids": site_ids,
+        "sites": [codes[site_id] for site_id in site_ids],
+    }

@@ -1,0 +1,203 @@
+"""performance_compute, its management command and its Celery task, on figures computed by hand."""
+import datetime
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from agents.models import PerformanceHistorique
+from agents.services import performance_compute
+from agents.tasks import compute_performance_task
+from recovery.models import RecouvrementAction
+from tests.factories import (
+    ActionFactory,
+    AgentFactory,
+    EquipeFactory,
+    MissionFactory,
+    PerformanceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PARIS = timezone.get_default_timezone()
+JOUR_1 = datetime.date(2025, 6, 2)
+JOUR_2 = datetime.date(2025, 6, 3)
+
+
+def paris(jour: datetime.date, heure: int, minute: int) -> datetime.datetime:
+    return datetime.datetime.combine(jour, datetime.time(heure, minute), tzinfo=PARIS)
+
+
+def figures(agent, jour):
+    """The stored row as (score, visites, promesses, paiements, refus, montant_recouvre)."""
+    row = PerformanceHistorique.objects.get(agent=agent, date_stat=jour)
+    return (row.score, row.visites, row.promesses, row.paiements, row.refus, row.montant_recouvre)
+
+
+@pytest.fixture
+def equipe(django_user_model):
+    # A chef without a password: no hashing to wait for in every test.
+    return EquipeFactory(chef=django_user_model.objects.create_user(username="chef@akig.local"))
+
+
+@pytest.fixture
+def terrain(equipe):
+    """Two agents over JOUR_1 and JOUR_2, a third with only a cancelled action.
+
+    Agent A, JOUR_1: 3 visites, 1 absent, 2 promesses, 1 paiement (120.50), 1 refus
+      → visites 8, score 4 × 8/8 + 6 × 3/4 = 8.50; plus a call (not a visit) and two
+      actions not done (annulee, planifiee) that must not count.
+    Agent A, JOUR_2: a paiement of 80.00 at 00:30 Paris (22:30 UTC on JOUR_1) and a visite
+      → visites 2, score 4 × 2/8 + 6 × 1/1 = 7.00.
+    Agent B, JOUR_1: one refus → visites 1, score 4 × 1/8 + 0 = 0.50.
+    Agent B, JOUR_2: a mission, no action → a zero row.
+    Agent C: one cancelled action on JOUR_1, no mission → no row.
+    """
+    a, b, c = AgentFactory.create_batch(3, equipe=equipe)
+    for agent, jour, heure, type_action, statut, montant in [
+        (a, JOUR_1, (9, 0), "visite", "realisee", "0.00"),
+        (a, JOUR_1, (10, 0), "visite", "realisee", "0.00"),
+        (a, JOUR_1, (11, 0), "visite", "realisee", "0.00"),
+        (a, JOUR_1, (12, 0), "absent", "realisee", "0.00"),
+        (a, JOUR_1, (13, 0), "promesse", "realisee", "0.00"),
+        (a, JOUR_1, (14, 0), "promesse", "realisee", "0.00"),
+        (a, JOUR_1, (15, 0), "refus", "realisee", "0.00"),
+        (a, JOUR_1, (16, 0), "appel", "realisee", "0.00"),
+        (a, JOUR_1, (17, 0), "paiement", "realisee", "120.50"),
+        (a, JOUR_1, (18, 0), "promesse", "annulee", "0.00"),
+        (a, JOUR_1, (19, 0), "paiement", "planifiee", "999.00"),
+        (a, JOUR_2, (0, 30), "paiement", "realisee", "80.00"),
+        (a, JOUR_2, (10, 0), "visite", "realisee", "0.00"),
+        (b, JOUR_1, (11, 0), "refus", "realisee", "0.00"),
+        (c, JOUR_1, (10, 0), "paiement", "annulee", "50.00"),
+    ]:
+        ActionFactory(
+            agent=agent, date_action=paris(jour, *heure), type_action=type_action, statut=statut,
+            montant_recouvre=Decimal(montant),
+        )
+    MissionFactory(agent=b, date_prevue=JOUR_2)
+    return a, b, c
+
+
+def test_performance_compute_writes_one_row_per_agent_day_with_hand_figures(terrain):
+    a, b, c = terrain
+
+    written = performance_compute(date_from=JOUR_1, date_to=JOUR_2)
+
+    assert written == 4
+    assert figures(a, JOUR_1) == (Decimal("8.50"), 8, 2, 1, 1, Decimal("120.50"))
+    assert figures(a, JOUR_2) == (Decimal("7.00"), 2, 0, 1, 0, Decimal("80.00"))
+    assert figures(b, JOUR_1) == (Decimal("0.50"), 1, 0, 0, 1, Decimal("0.00"))
+    assert figures(b, JOUR_2) == (Decimal("0.00"), 0, 0, 0, 0, Decimal("0.00"))
+    assert not PerformanceHistorique.objects.filter(agent=c).exists()
+
+
+def test_performance_compute_counts_an_action_by_its_paris_day(terrain):
+    a, _, _ = terrain
+
+    performance_compute(date_from=JOUR_1, date_to=JOUR_1)
+
+    # The 00:30 Paris payment of JOUR_2 is on JOUR_1 in UTC: it must not leak into JOUR_1.
+    assert figures(a, JOUR_1)[3:6] == (1, 1, Decimal("120.50"))
+    assert not PerformanceHistorique.objects.filter(date_stat=JOUR_2).exists()
+
+
+def test_performance_compute_again_follows_deleted_actions(terrain):
+    a, b, _ = terrain
+    performance_compute(date_from=JOUR_1, date_to=JOUR_2)
+    RecouvrementAction.objects.filter(agent=a, date_action=paris(JOUR_2, 0, 30)).delete()
+    RecouvrementAction.objects.filter(agent=b).delete()
+
+    written = performance_compute(date_from=JOUR_1, date_to=JOUR_2)
+
+    assert written == 3
+    # Only the visite is left: 4 × 1/8 = 0.50, nothing collected.
+    assert figures(a, JOUR_2) == (Decimal("0.50"), 1, 0, 0, 0, Decimal("0.00"))
+    # No mission and no action left that day: the row goes.
+    assert not PerformanceHistorique.objects.filter(agent=b, date_stat=JOUR_1).exists()
+    assert PerformanceHistorique.objects.count() == 3
+
+
+def test_performance_compute_leaves_rows_outside_the_range_and_agents(terrain):
+    a, b, _ = terrain
+    veille = JOUR_1 - datetime.timedelta(days=1)
+    lendemain = JOUR_2 + datetime.timedelta(days=1)
+    avant = PerformanceFactory(agent=a, date_stat=veille, score=Decimal("3.25"))
+    apres = PerformanceFactory(agent=b, date_stat=lendemain, score=Decimal("9.75"))
+    autre_agent = PerformanceFactory(agent=b, date_stat=JOUR_1, score=Decimal("6.00"))
+
+    written = performance_compute(date_from=JOUR_1, date_to=JOUR_2, agent_ids=[a.id])
+
+    assert written == 2
+    assert figures(a, JOUR_1)[0] == Decimal("8.50")
+    for untouched, score in [(avant, "3.25"), (apres, "9.75"), (autre_agent, "6.00")]:
+        untouched.refresh_from_db()
+        assert untouched.score == Decimal(score)
+
+
+def test_performance_compute_runs_a_bounded_number_of_queries(terrain, django_assert_max_num_queries):
+    a, b, _ = terrain
+    for jour in (JOUR_1, JOUR_2):
+        ActionFactory.create_batch(40, agent=a, type_action="visite", date_action=paris(jour, 15, 0))
+        MissionFactory.create_batch(10, agent=b, date_prevue=jour)
+
+    # Actions aggregate, missions, delete, upsert, and the savepoint around the writes.
+    with django_assert_max_num_queries(6):
+        assert performance_compute(date_from=JOUR_1, date_to=JOUR_2) == 4
+
+
+def test_performance_compute_rejects_a_reversed_range():
+    with pytest.raises(ValueError):
+        performance_compute(date_from=JOUR_2, date_to=JOUR_1)
+
+
+def test_compute_performance_command_one_date(terrain):
+    out = StringIO()
+
+    call_command("compute_performance", "--date", "2025-06-03", stdout=out)
+
+    assert out.getvalue() == "2 ligne(s) de performance recalculée(s) du 03/06/2025 au 03/06/2025.\n"
+    assert PerformanceHistorique.objects.filter(date_stat=JOUR_2).count() == 2
+
+
+def test_compute_performance_command_since_a_date_up_to_today(equipe):
+    today = timezone.localdate()
+    hier = today - datetime.timedelta(days=1)
+    agent = AgentFactory(equipe=equipe)
+    MissionFactory(agent=agent, date_prevue=hier)
+    ActionFactory(agent=agent, type_action="paiement", date_action=timezone.now())
+    out = StringIO()
+
+    call_command("compute_performance", "--since", hier.isoformat(), stdout=out)
+
+    assert out.getvalue().startswith("2 ligne(s) de performance recalculée(s)")
+    assert figures(agent, today) == (Decimal("6.50"), 1, 0, 1, 0, Decimal("0.00"))
+
+
+def test_compute_performance_command_refuses_bad_arguments():
+    demain = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    with pytest.raises(CommandError, match="postérieure"):
+        call_command("compute_performance", "--since", demain)
+    with pytest.raises(CommandError, match="date invalide"):
+        call_command("compute_performance", "--date", "03/06/2025")
+    with pytest.raises(CommandError):
+        call_command("compute_performance", "--date", "2025-06-03", "--since", "2025-06-01")
+
+
+def test_compute_performance_task_recomputes_yesterday_and_today(equipe):
+    today = timezone.localdate()
+    agent = AgentFactory(equipe=equipe)
+    MissionFactory(agent=agent, date_prevue=today)
+    MissionFactory(agent=agent, date_prevue=today - datetime.timedelta(days=1))
+    MissionFactory(agent=agent, date_prevue=today - datetime.timedelta(days=2))
+    ActionFactory.create_batch(2, agent=agent, type_action="promesse", date_action=timezone.now())
+
+    assert compute_performance_task() == 2
+
+    # Today: 4 × 2/8 + 6 × 2/2 = 7.00; yesterday: a mission and no action, a zero row.
+    assert figures(agent, today) == (Decimal("7.00"), 2, 2, 0, 0, Decimal("0.00"))
+    yesterday = today - datetime.timedelta(days=1)
+    assert figures(agent, yesterday) == (Decimal("0.00"), 0, 0, 0, 0, Decimal("0.00"))
+    assert PerformanceHistorique.objects.count() == 2, "the day before yesterday is left alone"
