@@ -2,10 +2,10 @@
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
-from agents.models import AgentGeolocalisation, Mission, MissionStatus, PerformanceHistorique
+from agents.models import Agent, AgentGeolocalisation, Mission, MissionStatus, PerformanceHistorique
 from recovery.models import RecouvrementAction
 
 
@@ -60,4 +60,36 @@ def actions_du_jour(*, agent_id: int, jour: datetime.date) -> list[dict]:
         )
         .order_by("date_action")
         .values("type_action", "statut", "resultat", "montant_recouvre")
+    )
+
+
+def agents_visibles(*, user):
+    """Return the Agent queryset `user` may see: every agent for Direction, the agents
+    of the teams they lead for a team lead, none for anyone else."""
+    from akig_ops import roles
+
+    agents = Agent.objects.select_related("equipe")
+    if roles.is_direction(user):
+        return agents
+    if roles.is_chef_equipe(user):
+        return agents.filter(equipe__chef=user)
+    return agents.none()
+
+
+def agents_et_derniere_performance(*, user) -> list[Agent]:
+    """Return the agents `user` may see, by team then code, each annotated with its last
+    complete day before today (dernier_jour, dernier_score, dernieres_visites) and
+    today's score so far (score_du_jour, None without a row)."""
+    today = timezone.localdate()
+    lignes = PerformanceHistorique.objects.filter(agent=OuterRef("pk"))
+    derniere = lignes.filter(date_stat__lt=today).order_by("-date_stat")
+    return list(
+        agents_visibles(user=user)
+        .annotate(
+            dernier_jour=Subquery(derniere.values("date_stat")[:1]),
+            dernier_score=Subquery(derniere.values("score")[:1]),
+            dernieres_visites=Subquery(derniere.values("visites")[:1]),
+            score_du_jour=Subquery(lignes.filter(date_stat=today).values("score")[:1]),
+        )
+        .order_by("equipe__code", "code")
     )

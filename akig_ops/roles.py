@@ -2,6 +2,9 @@
 
 DIRECTION = "Direction"
 CHEF_EQUIPE = "Chef d'équipe"
+# Directors read every business table in the admin; team leads never use the admin
+# (it cannot restrict them to their own teams).
+APPS_CONSULTEES_PAR_LA_DIRECTION = ("recovery", "agents")
 
 
 def is_direction(user) -> bool:
@@ -12,3 +15,21 @@ def is_direction(user) -> bool:
 def is_chef_equipe(user) -> bool:
     """True for a team lead."""
     return user.groups.filter(name=CHEF_EQUIPE).exists()
+
+
+def grant_direction_view_permissions(**kwargs) -> None:
+    """post_migrate: give the Direction group the view permission of every business model.
+
+    Permissions only exist after post_migrate has created them, hence a signal and
+    not a data migration.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.filter(name=DIRECTION).first()
+    if group is None:
+        return
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=APPS_CONSULTEES_PAR_LA_DIRECTION, codename__startswith="view_"
+        )
+    )

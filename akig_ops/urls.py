@@ -1,9 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
+from django.utils.translation import gettext_lazy as _
+
+from akig_ops import views
+
+admin.site.site_header = _("AKIG Ops — administration")
+admin.site.site_title = _("AKIG Ops")
+admin.site.index_title = _("Données")
 
 urlpatterns = [
-    # Until the dashboards land, the admin is the app's front door.
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", views.accueil, name="accueil"),
+    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

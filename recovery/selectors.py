@@ -42,3 +42,11 @@ def impayes_critiques_resume(*, min_retard: int = RETARD_CRITIQUE) -> dict:
         "site_ids": site_ids,
         "sites": [codes[site_id] for site_id in site_ids],
     }
+
+
+def impayes_critiques_tableau(*, min_retard: int = RETARD_CRITIQUE, limite: int = 10) -> list[dict]:
+    """Return the `limite` sites with the most still due on debts more than `min_retard`
+    days late: [{site (Site), nb, montant}], largest amount first."""
+    par_site = impayes_critiques_par_site(min_retard=min_retard)[:limite]
+    sites = Site.objects.in_bulk([ligne["site_id"] for ligne in par_site])
+    return [{**ligne, "site": sites[ligne["site_id"]]} for ligne in par_site]

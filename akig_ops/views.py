@@ -1,0 +1,24 @@
+"""The home page: each role lands on its own summary."""
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+from agents.selectors import agents_et_derniere_performance
+from akig_ops import roles
+from recovery.selectors import RETARD_CRITIQUE, impayes_critiques_resume, impayes_critiques_tableau
+
+# The runbook's alert: more than 50 debts over 60 days late.
+SEUIL_IMPAYES_CRITIQUES = 50
+
+
+@login_required
+def accueil(request):
+    direction, chef = roles.is_direction(request.user), roles.is_chef_equipe(request.user)
+    if not (direction or chef):
+        raise PermissionDenied
+    context = {"direction": direction, "retard": RETARD_CRITIQUE, "seuil": SEUIL_IMPAYES_CRITIQUES}
+    if direction:
+        context["resume"] = impayes_critiques_resume()
+        context["sites"] = impayes_critiques_tableau()
+    context["agents"] = agents_et_derniere_performance(user=request.user)
+    return render(request, "accueil.html", context)
