@@ -268,6 +268,17 @@ def test_import_missing_column_rejects_file(exports):
     assert Site.objects.count() == 0
 
 
+@pytest.mark.parametrize("skip", [[], ["--skip-invalid"]])
+def test_import_file_not_in_utf8_is_rejected_even_with_skip_invalid(exports, skip):
+    write(exports, "locataires.csv", [*FILES["locataires.csv"], "L3,Hélène Noël,,S1,C-1"], encoding="latin-1")
+
+    _, err, error = run_import(exports, *skip)
+
+    assert error is not None
+    assert "locataires.csv, ligne 4 : le fichier n'est pas en UTF-8 (enregistrez-le en UTF-8)" in err
+    assert Locataire.objects.count() == 0
+
+
 def test_import_rejected_teams_file_creates_no_login(exports):
     write(exports, "equipes.csv", [*FILES["equipes.csv"], "EQ2,Équipe Sud,pas-un-email"])
 

@@ -70,6 +70,8 @@ class Rapport:
     secondes: float = 0.0
     lignes: int = 0
     erreurs: list[Erreur] = field(default_factory=list)
+    # A fault of the whole file (encoding, header): rejected even with skip_invalid.
+    fatal: bool = False
 
 
 class FichierRejete(Exception):
@@ -426,6 +428,19 @@ def _lire(chemin: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     return header, rows()
 
 
+def _non_utf8(chemin: Path, rapport: Rapport) -> None:
+    """Report the first line that is not UTF-8; the file cannot be read further."""
+    with chemin.open("rb") as f:
+        for numero, raw in enumerate(f, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                break
+    motif = "le fichier n'est pas en UTF-8 (enregistrez-le en UTF-8)"
+    rapport.erreurs.append(Erreur(rapport.fichier, numero, "", motif))
+    rapport.fatal = True
+
+
 def valeurs_colonne(chemin: Path, nom: str) -> Iterator[str]:
     """The raw cells of one column, for an importer that must look ahead (see EquipesImporteur)."""
     header, rows = _lire(chemin)
@@ -443,7 +458,7 @@ def importer_fichier(importeur: Importeur, chemin: Path, *, skip_invalid: bool) 
     try:
         with transaction.atomic():
             _importer(importeur, chemin, rapport, skip_invalid=skip_invalid)
-            if rapport.erreurs and not skip_invalid:
+            if rapport.fatal or (rapport.erreurs and not skip_invalid):
                 raise FichierRejete
             rapport.applique = True
     except FichierRejete:
@@ -462,13 +477,14 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
     try:
         header, rows = _lire(chemin)
     except UnicodeDecodeError:
-        rapport.erreurs.append(Erreur(nom, 1, "", "le fichier n'est pas en UTF-8"))
+        _non_utf8(chemin, rapport)
         return
     manquantes = [c.nom for c in importeur.colonnes if c.nom not in header]
     if manquantes:
         rapport.erreurs.append(
             Erreur(nom, 1, ", ".join(manquantes), "colonne(s) absente(s) de l'en-tête")
         )
+        rapport.fatal = True
         return
     # (name, cell index, parser) per column, resolved once for the whole file.
     lecture = [(c.nom, header.index(c.nom), c.parse) for c in importeur.colonnes]
@@ -495,7 +511,7 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
                     rejected_lines.add(ligne)
                     rapport.erreurs.extend(errors)
     except UnicodeDecodeError:
-        rapport.erreurs.append(Erreur(nom, rapport.lignes + 2, "", "le fichier n'est pas en UTF-8"))
+        _non_utf8(chemin, rapport)
         return
     finally:
         if progress is not None:
