@@ -324,3 +324,23 @@ def test_import_exact_repeat_of_a_row_is_counted_once(exports):
 def test_import_unknown_folder_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="Aucun fichier reconnu"):
         call_command("import_csv", str(tmp_path), stdout=StringIO())
+
+
+def test_import_first_load_with_a_key_twice_still_reports_both_lines(exports):
+    # Into an empty table PostgreSQL copies rows straight in; a repeated key there
+    # must end in the same report as the staging path.
+    write(exports, "positions.csv", [
+        *FILES["positions.csv"],
+        "AG1,2026-11-20T09:00:00,48.90,2.30,5",
+    ])
+
+    _, err, error = run_import(exports)
+
+    assert error is not None
+    assert err.splitlines() == [
+        "positions.csv, ligne 2, colonne « timestamp » : "
+        "même timestamp sur les lignes 2, 4 avec des valeurs différentes",
+        "positions.csv, ligne 4, colonne « timestamp » : "
+        "même timestamp sur les lignes 2, 4 avec des valeurs différentes",
+    ]
+    assert AgentGeolocalisation.objects.count() == 0
