@@ -34,9 +34,11 @@ demo: migrate
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## bench: import and seed timings on the configured database
-bench: install
-	$(BIN)/python manage.py bench
+## bench: generation, import (rows/s per file), performance and re-import timings,
+## on the configured database; REPLACES its data. PROFILE=large for the full-size run.
+PROFILE ?= small
+bench: migrate
+	$(BIN)/python manage.py bench --profile $(PROFILE)
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000

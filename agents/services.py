@@ -61,8 +61,8 @@ def performance_compute(
     *, date_from: datetime.date, date_to: datetime.date, agent_ids: Iterable[int] | None = None
 ) -> int:
     """(Re)compute performance_historique for each (agent, day) of date_from..date_to with a
-    planned mission or a realised action, delete the range's rows left with neither, and
-    return the number of rows written."""
+    mission already begun or a realised action, delete the range's rows left with neither,
+    and return the number of rows written."""
     if date_from > date_to:
         raise ValueError(f"date_from ({date_from}) est postérieure à date_to ({date_to}).")
     if agent_ids is not None:
@@ -79,7 +79,14 @@ def performance_compute(
             montant_recouvre=Sum("montant_recouvre"),
         )
     )
-    missions = Mission.objects.filter(date_prevue__range=(date_from, date_to))
+    # Only missions already begun: before the day's first mission an agent has no
+    # score yet, not a zero (a zero would look like, and alert as, a bad day).
+    maintenant = timezone.localtime()
+    missions = (
+        Mission.objects.filter(date_prevue__range=(date_from, date_to))
+        .exclude(date_prevue__gt=maintenant.date())
+        .exclude(date_prevue=maintenant.date(), heure_debut__gt=maintenant.time())
+    )
     if agent_ids is not None:
         missions = missions.filter(agent_id__in=agent_ids)
 
@@ -96,7 +103,7 @@ def performance_compute(
     ]
 
     perimes = PerformanceHistorique.objects.filter(date_stat__range=(date_from, date_to)).filter(
-        ~Exists(Mission.objects.filter(agent=OuterRef("agent"), date_prevue=OuterRef("date_stat"))),
+        ~Exists(missions.filter(agent=OuterRef("agent"), date_prevue=OuterRef("date_stat"))),
         ~Exists(
             _actions_realisees(date_from=date_from, date_to=date_to, agent_ids=agent_ids).filter(
                 agent=OuterRef("agent"), jour=OuterRef("date_stat")

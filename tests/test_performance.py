@@ -201,3 +201,15 @@ def test_compute_performance_task_recomputes_yesterday_and_today(equipe):
     yesterday = today - datetime.timedelta(days=1)
     assert figures(agent, yesterday) == (Decimal("0.00"), 0, 0, 0, 0, Decimal("0.00"))
     assert PerformanceHistorique.objects.count() == 2, "the day before yesterday is left alone"
+
+
+def test_performance_compute_gives_no_score_before_the_first_mission_starts(equipe):
+    today = timezone.localdate()
+    agent = AgentFactory(equipe=equipe)
+    # Tonight's mission has not started yet; tomorrow's neither.
+    MissionFactory(agent=agent, date_prevue=today, heure_debut=datetime.time(23, 59),
+                   heure_fin=datetime.time(23, 59, 59))
+    MissionFactory(agent=agent, date_prevue=today + datetime.timedelta(days=1))
+
+    assert performance_compute(date_from=today, date_to=today + datetime.timedelta(days=1)) == 0
+    assert not PerformanceHistorique.objects.exists()

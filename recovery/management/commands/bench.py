@@ -1,0 +1,92 @@
+"""manage.py bench --profile small|large — the project's benchmark (make bench).
+
+Measures, on the configured database: demo generation, the first import of each
+file into empty tables (rows/s), the daily performance computation, a second
+import of the same files (everything unchanged: the idempotence path), and the
+database size. Like seed_demo it REPLACES all business data.
+"""
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.utils import formats, timezone
+
+from agents.services import performance_compute
+from akig_ops.lib.csv_import import importer_fichier
+from recovery import demo
+from recovery.management.commands.import_csv import ORDRE
+from recovery.management.commands.seed_demo import domain_tables_empty
+
+
+def _n(value) -> str:
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
+def database_size() -> str:
+    """The database's size on disk, as PostgreSQL or the SQLite file reports it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+            return cursor.fetchone()[0]
+    name = Path(str(connection.settings_dict["NAME"]))
+    return f"{name.stat().st_size / 2**20:.0f} MB" if name.exists() else "?"
+
+
+class Command(BaseCommand):
+    help = "Mesure génération, import (lignes/s par fichier), performance et réimport. Remplace les données."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--profile", choices=sorted(demo.PROFILS), default="small")
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--out", type=Path, default=Path("bench-data"), help="Dossier des CSV générés.")
+
+    def handle(self, *args, profile: str, seed: int, out: Path, **options):
+        dossier = out / profile
+        dossier.mkdir(parents=True, exist_ok=True)
+        maintenant = timezone.localtime()
+        self.stdout.write(f"Base : {connection.vendor} — profil {profile}")
+
+        started = time.monotonic()
+        demo.write_demo_csv(
+            dossier=dossier, profil=demo.PROFILS[profile], seed=seed, maintenant=maintenant,
+            heure_debut=settings.AKIG_AGENT_HEURE_DEBUT, heure_fin=settings.AKIG_AGENT_HEURE_FIN,
+        )
+        generation = time.monotonic() - started
+        domain_tables_empty()
+
+        premier = self._importer(dossier, "1er import (tables vides)")
+        t = time.monotonic()
+        jours = [d for importeur, _ in premier if importeur.jours for d in importeur.jours]
+        lignes = performance_compute(date_from=min(jours), date_to=max(jours))
+        performance = time.monotonic() - t
+        second = self._importer(dossier, "2e import (identique : tout inchangé)")
+
+        total_import = sum(r.secondes for _, r in premier)
+        self.stdout.write("")
+        self.stdout.write(f"Génération des CSV        : {generation:8.1f} s")
+        self.stdout.write(f"1er import (8 fichiers)   : {total_import:8.1f} s")
+        self.stdout.write(f"Performance ({_n(lignes)} lignes) : {performance:8.1f} s")
+        self.stdout.write(
+            f"seed_demo équivalent      : {generation + total_import + performance:8.1f} s"
+        )
+        self.stdout.write(f"2e import (inchangé)      : {sum(r.secondes for _, r in second):8.1f} s")
+        self.stdout.write(f"Taille de la base         : {database_size()}")
+
+    def _importer(self, dossier: Path, titre: str):
+        self.stdout.write(f"\n{titre}")
+        self.stdout.write(f"{'fichier':<16}{'lignes':>12}{'créées':>12}{'inchangées':>12}{'s':>8}{'lignes/s':>12}")
+        resultats = []
+        for cls in ORDRE:
+            importeur = cls()
+            r = importer_fichier(importeur, dossier / cls.fichier, skip_invalid=False)
+            if not r.applique:
+                raise SystemExit(f"{cls.fichier} rejeté : {r.erreurs[:3]}")
+            debit = r.lignes / r.secondes if r.secondes else 0
+            self.stdout.write(
+                f"{cls.fichier:<16}{_n(r.lignes):>12}{_n(r.crees):>12}{_n(r.inchanges):>12}"
+                f"{r.secondes:8.1f}{_n(int(debit)):>12}"
+            )
+            resultats.append((importeur, r))
+        return resultats

@@ -1,0 +1,145 @@
+"""manage.py seed_demo --profile small|large [--seed N] [--out DIR]
+
+Writes the demo as AKIG's CSV exports (recovery/demo.py), loads them with
+import_csv (which also computes the agents' daily performance) and sets the
+demo logins.
+"""
+import tempfile
+import time
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.utils import formats, timezone
+
+from akig_ops import roles
+from recovery import demo
+
+ACCUEIL_URL = "http://127.0.0.1:8000/"
+ADMIN_URL = "http://127.0.0.1:8000/admin/"
+# Demo logins only: the data they open is made up, and seed_demo resets them on each run.
+COMPTES_DEMO = {
+    "direction": ("akig-direction-demo", roles.DIRECTION),
+    demo.CHEF_PREMIERE_EQUIPE: ("akig-chef-demo", roles.CHEF_EQUIPE),
+}
+APPS_DU_DOMAINE = ("recovery", "agents")
+
+
+def _n(value: int) -> str:
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
+def _domain_tables() -> list[str]:
+    """The quoted tables of the recovery and agents apps."""
+    return [
+        connection.ops.quote_name(model._meta.db_table)
+        for name in APPS_DU_DOMAINE
+        for model in apps.get_app_config(name).get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    ]
+
+
+def domain_tables_empty() -> None:
+    """Empty every table of the recovery and agents apps (sites, tenants, debts, teams,
+    agents, missions, actions, positions, performance); logins are kept."""
+    tables = _domain_tables()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            # Foreign keys are checked at commit (deferred): the order does not matter.
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
+
+
+def _domain_tables_analyze() -> None:
+    """Refresh PostgreSQL's statistics after the bulk load, so the dashboard's first
+    queries are planned on the new figures rather than on empty tables."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(_domain_tables())}")
+
+
+def demo_logins_set() -> None:
+    """Give the demo logins their group and fixed password; Direction also reads the admin
+    (team leads stay out of it: it cannot limit them to their own teams)."""
+    User = get_user_model()
+    for username, (password, group) in COMPTES_DEMO.items():
+        user, _ = User.objects.get_or_create(
+            username=username, defaults={"email": username if "@" in username else f"{username}@akig.local"}
+        )
+        user.is_staff = group == roles.DIRECTION
+        user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get(name=group))
+
+
+class Command(BaseCommand):
+    help = (
+        "Remplit la base avec des données de démonstration réalistes, relatives à aujourd'hui : "
+        "écrit les exports CSV d'AKIG puis les charge avec import_csv (qui calcule la performance "
+        "des agents) et crée les comptes de démonstration. ATTENTION : vide d'abord toutes les tables "
+        "métier (sites, locataires, impayés, équipes, agents, missions, actions, positions, "
+        "performance) ; les comptes utilisateurs sont conservés."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--profile",
+            choices=sorted(demo.PROFILS),
+            default="small",
+            help="small : 20 sites, 600 locataires, 8 agents (quelques secondes) ; "
+            "large : 500 sites, 100 000 locataires, 200 agents, 20 M positions GPS (plusieurs minutes).",
+        )
+        parser.add_argument("--seed", type=int, default=42, help="Graine du tirage (défaut : 42).")
+        parser.add_argument(
+            "--out",
+            type=Path,
+            help="Dossier où écrire et conserver les CSV (par défaut : un dossier temporaire supprimé ensuite).",
+        )
+
+    def handle(self, *args, profile: str, seed: int, out: Path | None, **options):
+        debut = time.monotonic()
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            comptes = self._charger(out, profile=profile, seed=seed)
+        else:
+            with tempfile.TemporaryDirectory(prefix="akig-demo-") as dossier:
+                comptes = self._charger(Path(dossier), profile=profile, seed=seed)
+        demo_logins_set()
+        self._annoncer(comptes, secondes=time.monotonic() - debut)
+
+    def _charger(self, dossier: Path, *, profile: str, seed: int) -> dict[str, int]:
+        maintenant = timezone.localtime()
+        t = time.monotonic()
+        comptes = demo.write_demo_csv(
+            dossier=dossier,
+            profil=demo.PROFILS[profile],
+            seed=seed,
+            maintenant=maintenant,
+            heure_debut=settings.AKIG_AGENT_HEURE_DEBUT,
+            heure_fin=settings.AKIG_AGENT_HEURE_FIN,
+        )
+        self.stdout.write(f"CSV de démonstration écrits dans {dossier} en {time.monotonic() - t:.1f} s.")
+
+        t = time.monotonic()
+        # One transaction: if a file is rejected, the previous demo stays as it was.
+        with transaction.atomic():
+            domain_tables_empty()
+            # import_csv also recomputes performance_historique over the imported missions' days.
+            call_command("import_csv", str(dossier), stdout=self.stdout, stderr=self.stderr)
+        _domain_tables_analyze()
+        self.stdout.write(f"Import terminé en {time.monotonic() - t:.1f} s.")
+        return comptes
+
+    def _annoncer(self, comptes: dict[str, int], *, secondes: float) -> None:
+        resume = ", ".join(f"{_n(n)} {nom.removesuffix('.csv')}" for nom, n in comptes.items())
+        self.stdout.write(self.style.SUCCESS(f"Démo chargée en {secondes:.0f} s : {resume}."))
+        self.stdout.write(f"Ouvrez {ACCUEIL_URL} (données brutes pour la Direction : {ADMIN_URL})")
+        for username, (password, group) in COMPTES_DEMO.items():
+            self.stdout.write(f"  {group} : identifiant « {username} », mot de passe « {password} »")
