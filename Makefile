@@ -38,7 +38,7 @@ test: install
 ## on the configured database; REPLACES its data. PROFILE=large for the full-size run.
 PROFILE ?= small
 bench: migrate
-	$(BIN)/python manage.py bench --profile $(PROFILE)
+	$(BIN)/python manage.py bench --profile $(PROFILE) --remplacer
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -11,6 +11,14 @@ from recovery.models import Site
 from .models import AgentGeolocalisation, Agent, Equipe, Mission, MissionStatus
 
 
+def chef_email(raw: str) -> str:
+    """A team lead's e-mail, which becomes their login (150 characters at most)."""
+    email = ci.email(raw)
+    if len(email) > 150:
+        raise ci.ValeurInvalide(f"adresse e-mail trop longue pour un identifiant ({len(email)} caractères, 150 au plus)")
+    return email
+
+
 class EquipesImporteur(Importeur):
     """Teams; a team lead's login (chef_email) is created when new, without a password."""
 
@@ -21,32 +29,41 @@ class EquipesImporteur(Importeur):
     colonnes = [
         Colonne("code", ci.texte(max_length=32)),
         Colonne("nom", ci.texte(max_length=200)),
-        Colonne("chef_email", ci.email),
+        Colonne("chef_email", chef_email),
     ]
 
     def preparer(self, chemin):
         User = get_user_model()
         self.users = {u.lower(): pk for u, pk in User.objects.values_list("username", "id")}
-        group = Group.objects.get(name=roles.CHEF_EQUIPE)
+        self.nouveaux: list[int] = []
         # Created before the rows are staged (convertir may not query), inside
         # the file's transaction: a rejected file takes its new logins with it.
         for raw in ci.valeurs_colonne(chemin, "chef_email"):
             try:
-                email = ci.email(raw)
+                email = chef_email(raw)
             except ci.ValeurInvalide:
                 continue  # reported on its line by the row check
             if email not in self.users:
                 user = User.objects.create_user(username=email, email=email)
-                user.groups.add(group)
                 self.users[email] = user.pk
+                self.nouveaux.append(user.pk)
 
     def convertir(self, valeurs):
         valeurs["chef_id"] = self.users[valeurs.pop("chef_email")]
         return valeurs
 
+    def apres(self):
+        User = get_user_model()
+        # With --skip-invalid, a login made for a rejected row leads no team: it goes.
+        User.objects.filter(pk__in=self.nouveaux, equipes_dirigees__isnull=True).delete()
+        # Whoever leads a team has the team lead's role, new login or not.
+        group = Group.objects.get(name=roles.CHEF_EQUIPE)
+        group.user_set.add(*User.objects.filter(equipes_dirigees__isnull=False).distinct())
+
 
 class AgentsImporteur(Importeur):
     fichier = "agents.csv"
+    depend_de = ("equipes.csv",)
     modele = Agent
     cle = ("code",)
     libelle_cle = "code"
@@ -73,6 +90,8 @@ class AgentsImporteur(Importeur):
 
 class MissionsImporteur(Importeur):
     fichier = "missions.csv"
+    depend_de = ("agents.csv", "sites.csv")
+    champ_jour = "date_prevue"
     modele = Mission
     cle = ("reference",)
     libelle_cle = "reference"
@@ -107,6 +126,7 @@ class PositionsImporteur(Importeur):
     """GPS positions; the natural key is (agent, timestamp)."""
 
     fichier = "positions.csv"
+    depend_de = ("agents.csv",)
     modele = AgentGeolocalisation
     cle = ("agent_id", "timestamp")
     libelle_cle = "timestamp"

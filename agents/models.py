@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from recovery.models import MONEY
+
 LATITUDE_RANGE = Q(latitude__gte=-90, latitude__lte=90)
 LONGITUDE_RANGE = Q(longitude__gte=-180, longitude__lte=180)
 
@@ -122,9 +124,7 @@ class PerformanceHistorique(models.Model):
     promesses = models.PositiveIntegerField(_("promesses"), default=0)
     paiements = models.PositiveIntegerField(_("paiements"), default=0)
     refus = models.PositiveIntegerField(_("refus"), default=0)
-    montant_recouvre = models.DecimalField(
-        _("montant recouvré"), max_digits=12, decimal_places=2, default=Decimal("0")
-    )
+    montant_recouvre = models.DecimalField(_("montant recouvré"), default=Decimal("0"), **MONEY)
 
     class Meta:
         db_table = "performance_historique"

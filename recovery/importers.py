@@ -38,6 +38,7 @@ class SitesImporteur(Importeur):
 
 class LocatairesImporteur(Importeur):
     fichier = "locataires.csv"
+    depend_de = ("sites.csv",)
     modele = Locataire
     cle = ("code",)
     libelle_cle = "code"
@@ -74,6 +75,7 @@ class ImpayesImporteur(Importeur):
     """Outstanding rows go to `impayes`, settled ones (montant_paye = montant_du) to `impayes_soldes`."""
 
     fichier = "impayes.csv"
+    depend_de = ("locataires.csv",)
     modele = Impaye
     cle = ("reference",)
     libelle_cle = "reference"
@@ -132,6 +134,8 @@ class ImpayesImporteur(Importeur):
 
 class ActionsImporteur(Importeur):
     fichier = "actions.csv"
+    depend_de = ("agents.csv", "locataires.csv", "impayes.csv")
+    champ_jour = "date_action"
     modele = RecouvrementAction
     cle = ("reference",)
     libelle_cle = "reference"
@@ -177,5 +181,5 @@ class ActionsImporteur(Importeur):
                 )
         if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
             raise ErreurLigne("longitude", "latitude et longitude vont ensemble : les deux ou aucune")
-        self.toucher_jour(timezone.localdate(valeurs["date_action"]))
+        self.toucher_jour(valeurs["date_action"])
         return valeurs

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akig_ops.lib.fields import EcheanceField
@@ -119,7 +120,8 @@ class Impaye(AbstractEcheance):
 class ImpayeSolde(AbstractEcheance):
     """A settled debt, kept for history once it has left `impayes`."""
 
-    solde_le = models.DateField(_("soldé constaté le"), auto_now_add=True)
+    # The business day (TIME_ZONE), not the server's UTC date.
+    solde_le = models.DateField(_("soldé constaté le"), default=timezone.localdate)
 
     class Meta:
         db_table = "impayes_soldes"

@@ -45,11 +45,11 @@ def test_accueil_refuses_a_login_without_role(client):
     assert client.get(URL).status_code == 403
 
 
-def test_accueil_team_lead_sees_only_own_team(client, deux_equipes, django_assert_max_num_queries):
+def test_accueil_team_lead_sees_only_own_team(client, deux_equipes, django_assert_num_queries):
     chef_nord, _ = deux_equipes
     client.force_login(chef_nord)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_num_queries(7):
         response = client.get(URL)
 
     assert response.status_code == 200
@@ -82,9 +82,12 @@ def test_accueil_direction_sees_critical_debts_and_every_agent(client, deux_equi
     # Then: 3 critical debts, 500 + 320.50 + 1 000 = 1 820.50 €; S2 (1 000) before S1 (820.50).
     assert response.context["resume"]["nb_impayes"] == 3
     assert response.context["resume"]["total_montant"] == Decimal("1820.50")
-    assert [ligne["site"].code for ligne in response.context["sites"]] == ["S2", "S1"]
+    assert [(l["site"].code, l["nb"], l["montant"]) for l in response.context["sites"]] == [
+        ("S2", 1, Decimal("1000.00")),
+        ("S1", 2, Decimal("820.50")),
+    ]
     body = response.content.decode()
-    assert "1\u00a0820,50\u00a0€" in body and "820,50\u00a0€" in body
+    assert "1\u00a0820,50\u00a0€" in body and ">820,50\u00a0€<" in body
     assert "seuil d'alerte" not in body, "3 is under the runbook's 50"
     assert [a.code for a in response.context["agents"]] == ["AG001", "AG005"]
 
@@ -102,3 +105,23 @@ def test_direction_can_read_the_admin_tables(client):
     assert client.get(reverse("admin:recovery_impaye_changelist")).status_code == 200
     assert client.get(reverse("admin:agents_agentgeolocalisation_changelist")).status_code == 200
     assert not user.has_perm("recovery.change_impaye"), "Direction reads, the import writes"
+
+
+def test_accueil_query_count_does_not_grow_with_agents(client, deux_equipes, django_assert_num_queries):
+    chef_nord, _ = deux_equipes
+    equipe = chef_nord.equipes_dirigees.get()
+    for agent in AgentFactory.create_batch(30, equipe=equipe):
+        PerformanceFactory(agent=agent, date_stat=timezone.localdate() - datetime.timedelta(days=1))
+    client.force_login(chef_nord)
+
+    with django_assert_num_queries(7):
+        response = client.get(URL)
+
+    assert len(response.context["agents"]) == 31
+
+
+def test_accueil_team_lead_of_two_teams_sees_both(client, deux_equipes):
+    chef_nord, _ = deux_equipes
+    AgentFactory(code="AG009", equipe=EquipeFactory(nom="Équipe Est", chef=chef_nord))
+    client.force_login(chef_nord)
+    assert [a.code for a in client.get(URL).context["agents"]] == ["AG001", "AG009"]

@@ -199,6 +199,8 @@ def test_import_rejects_whole_file_and_lists_every_bad_row(exports):
         "même reference sur les lignes 7, 8 avec des valeurs différentes",
         "impayes.csv, ligne 9, colonne « montant_paye » : "
         "montant payé 600.00 supérieur au montant dû 500.00",
+        # Actions refer to debts: they wait for a corrected impayes.csv.
+        "actions.csv, ligne 1 : non importé : dépend de impayes.csv, rejeté",
     ]
 
 
@@ -232,7 +234,6 @@ def test_import_bad_value_rejects_its_file_with_a_french_reason(exports, name, b
     out, err, error = run_import(exports)
 
     assert error is not None
-    # Files that refer to a rejected file's codes are rejected in turn, after it.
     assert err.splitlines()[0] == expected
     table = {"sites.csv": Site, "agents.csv": Agent, "missions.csv": Mission,
              "positions.csv": AgentGeolocalisation, "actions.csv": RecouvrementAction}[name]
@@ -305,9 +306,9 @@ def test_import_skip_invalid_keeps_good_rows_and_writes_rejects(exports, tmp_pat
     with rejects.open(encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows == [
-        ["fichier", "ligne", "colonne", "motif", "contenu"],
+        ["fichier", "ligne", "colonne", "motif", "contenu (cellules de la ligne)"],
         ["positions.csv", "4", "agent_code", "code agent inconnu « AG9 »",
-         "AG9;2026-11-20T09:01:00;48.85;2.35;5"],
+         "AG9", "2026-11-20T09:01:00", "48.85", "2.35", "5"],
     ]
 
 
@@ -344,3 +345,76 @@ def test_import_first_load_with_a_key_twice_still_reports_both_lines(exports):
         "même timestamp sur les lignes 2, 4 avec des valeurs différentes",
     ]
     assert AgentGeolocalisation.objects.count() == 0
+
+
+def test_import_after_a_rejected_file_skips_the_files_that_depend_on_it(exports):
+    run_import(exports)
+    write(exports, "sites.csv", [*FILES["sites.csv"], "S3,Gamma,,999,2.35,0"])
+    # L2 moves to S1: it must not be applied while sites.csv is rejected.
+    write(exports, "locataires.csv", [
+        "code,nom,telephone,site_code,logement",
+        "L1,Marie Curie,+33611111111,S1,A-1",
+        "L2,Paul Martin,,S1,B-2",
+    ])
+
+    out, err, error = run_import(exports)
+
+    assert error is not None
+    assert "locataires.csv, ligne 1 : non importé : dépend de sites.csv, rejeté" in err
+    assert "impayes.csv, ligne 1 : non importé : dépend de locataires.csv, rejeté" in err
+    assert Locataire.objects.get(code="L2").site.code == "S2"
+    assert "agents.csv : importé" in out, "files that do not depend on sites.csv still load"
+
+
+def test_import_moving_an_action_to_another_day_recomputes_both_days(exports):
+    run_import(exports)
+    write(exports, "actions.csv", [
+        FILES["actions.csv"][0],
+        "A1,AG1,L1,I1,paiement,realisee,Payé en espèces,150.00,2026-11-19T09:30:00,48.85,2.35",
+        FILES["actions.csv"][2],
+    ])
+
+    out, _, error = run_import(exports)
+
+    assert error is None
+    # 20/11 keeps its missions but loses the payment: 0 visits, score 0; 19/11 has the payment,
+    # no mission: 4 × 1/8 + 6 × 1/1 = 6.50.
+    rows = {p.date_stat: (p.paiements, p.score) for p in PerformanceHistorique.objects.all()}
+    assert rows == {
+        datetime.date(2026, 11, 20): (0, Decimal("0.00")),
+        datetime.date(2026, 11, 19): (1, Decimal("6.50")),
+    }
+    assert "du 19/11/2026 au 20/11/2026" in out
+
+
+def test_import_skip_invalid_leaves_no_login_for_a_rejected_team(exports):
+    write(exports, "equipes.csv", [*FILES["equipes.csv"], "EQ2,,intrus@akig.local"])
+
+    _, err, error = run_import(exports, "--skip-invalid", "--rejets", str(exports / "r.csv"))
+
+    assert error is None
+    assert "equipes.csv, ligne 3, colonne « nom » : valeur obligatoire manquante" in err
+    assert not get_user_model().objects.filter(username="intrus@akig.local").exists()
+    assert get_user_model().objects.filter(username="chef.nord@akig.local").exists()
+
+
+def test_import_existing_login_named_team_lead_gets_the_role(exports):
+    get_user_model().objects.create_user(username="chef.nord@akig.local")
+
+    run_import(exports)
+
+    chef = get_user_model().objects.get(username="chef.nord@akig.local")
+    assert chef.groups.filter(name="Chef d'équipe").exists()
+
+
+def test_import_teams_file_not_in_utf8_far_down_is_a_french_error(exports):
+    lines = [FILES["equipes.csv"][0]] + [f"EQ{i},Équipe {i},chef{i}@akig.local" for i in range(2000)]
+    write(exports, "equipes.csv", [*lines, "EQX,Équipe Noël,noel@akig.local"])
+    with (exports / "equipes.csv").open("ab") as f:
+        f.write("EQY,Hélène,h@akig.local\n".encode("latin-1"))
+
+    _, err, error = run_import(exports)
+
+    assert error is not None
+    assert "equipes.csv, ligne 2003 : le fichier n'est pas en UTF-8 (enregistrez-le en UTF-8)" in err
+    assert Equipe.objects.count() == 0

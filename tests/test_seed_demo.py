@@ -13,7 +13,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Avg, Count
 from django.test import override_settings
 from django.utils import timezone
@@ -22,6 +22,7 @@ from agents.models import AgentGeolocalisation, Agent, Equipe, Mission, Performa
 from recovery import demo
 from recovery.management.commands.seed_demo import domain_tables_empty
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
+from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), hashers, mock.patch("django.utils.timezone.now", return_value=maintenant):
         for _ in range(2):
             sortie = StringIO()
-            call_command("seed_demo", "--profile", "small", "--out", str(out), stdout=sortie)
+            call_command("seed_demo", "--profile", "small", "--out", str(out), "--remplacer", stdout=sortie)
             sorties.append(sortie.getvalue())
             comptes.append(_compter())
     yield SimpleNamespace(out=out, sortie=sorties[-1], comptes=comptes, maintenant=maintenant)
@@ -204,3 +205,15 @@ def test_demo_same_seed_and_instant_give_the_same_files(tmp_path):
         )
     for nom in demo.COLONNES:
         assert (tmp_path / "a" / nom).read_bytes() == (tmp_path / "b" / nom).read_bytes(), nom
+
+
+@pytest.mark.django_db
+def test_seed_demo_outside_debug_refuses_to_replace_data_without_confirmation():
+    SiteFactory(code="PROD-1")
+    before = Site.objects.count()
+
+    with pytest.raises(CommandError, match="ajoutez --remplacer pour confirmer"):
+        call_command("seed_demo", "--profile", "small", stdout=StringIO())
+
+    assert Site.objects.count() == before
+    assert Site.objects.filter(code="PROD-1").exists()

@@ -29,6 +29,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -265,11 +267,32 @@ class Importeur:
     # rows feed daily performance; None when they do not.
     jours: tuple[datetime.date, datetime.date] | None = None
 
+    # The column whose day feeds daily performance (date_prevue, date_action), if any.
+    champ_jour: str | None = None
+    # Files whose codes this one refers to: when one of them is rejected, so is this one.
+    depend_de: tuple[str, ...] = ()
+
     def toucher_jour(self, jour: datetime.date) -> None:
+        if isinstance(jour, datetime.datetime):
+            jour = timezone.localdate(jour)
         if self.jours is None:
             self.jours = (jour, jour)
         else:
             self.jours = (min(self.jours[0], jour), max(self.jours[1], jour))
+
+    def toucher_jours_quittes(self) -> None:
+        """Add to `jours` the old days of the rows this import moves to another day,
+        whose performance must be recomputed too. Runs on the staging table, before the merge."""
+        if self.champ_jour is None:
+            return
+        table, col = _q(self.modele._meta.db_table), _q(self.champ_jour)
+        join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in self.cle)
+        moved = self.modele.objects.filter(
+            pk__in=RawSQL(f"SELECT t.id FROM {table} t JOIN {STAGE} s ON {join} WHERE t.{col} <> s.{col}", [])
+        ).aggregate(debut=Min(self.champ_jour), fin=Max(self.champ_jour))
+        for jour in moved.values():
+            if jour is not None:
+                self.toucher_jour(jour)
 
     def fusionner(self) -> tuple[int, int]:
         """Merge the staging table into the target; returns (created, updated)."""
@@ -474,6 +497,11 @@ def importer_fichier(importeur: Importeur, chemin: Path, *, skip_invalid: bool) 
     return rapport
 
 
+def non_importe(fichier: str, motif: str) -> Rapport:
+    """The report of a file left unread (a file it depends on was rejected)."""
+    return Rapport(fichier=fichier, erreurs=[Erreur(fichier, 1, "", motif)])
+
+
 class _CleRepetee(Exception):
     """A direct COPY met the target's unique key twice."""
 
@@ -533,7 +561,11 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
         with connection.cursor() as cursor:
             # Big files hash-join and group millions of staged rows: keep that in memory.
             cursor.execute("SET LOCAL work_mem = '256MB'")
-    importeur.preparer(chemin)
+    try:
+        importeur.preparer(chemin)
+    except UnicodeDecodeError:  # an importer that reads ahead met the bad line first
+        _non_utf8(chemin, rapport)
+        return
     champs = importeur.champs()
     if not direct:
         _creer_stage(importeur, champs)
@@ -574,6 +606,7 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
     if rapport.erreurs and not skip_invalid:
         return
     distinct = _compter_stage()
+    importeur.toucher_jours_quittes()
     created, updated = importeur.fusionner()
     importeur.apres()
     rapport.crees, rapport.modifies = created, updated

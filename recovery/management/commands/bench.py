@@ -17,7 +17,7 @@ from agents.services import performance_compute
 from akig_ops.lib.csv_import import importer_fichier
 from recovery import demo
 from recovery.management.commands.import_csv import ORDRE
-from recovery.management.commands.seed_demo import domain_tables_empty
+from recovery.management.commands.seed_demo import confirmer_remplacement, domain_tables_empty
 
 
 def _n(value) -> str:
@@ -41,8 +41,10 @@ class Command(BaseCommand):
         parser.add_argument("--profile", choices=sorted(demo.PROFILS), default="small")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--out", type=Path, default=Path("bench-data"), help="Dossier des CSV générés.")
+        parser.add_argument("--remplacer", action="store_true", help="Obligatoire hors DEBUG (voir seed_demo).")
 
-    def handle(self, *args, profile: str, seed: int, out: Path, **options):
+    def handle(self, *args, profile: str, seed: int, out: Path, remplacer: bool, **options):
+        confirmer_remplacement(remplacer)
         dossier = out / profile
         dossier.mkdir(parents=True, exist_ok=True)
         maintenant = timezone.localtime()

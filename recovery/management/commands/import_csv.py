@@ -12,7 +12,7 @@ from agents.importers import (
     PositionsImporteur,
 )
 from agents.services import performance_compute
-from akig_ops.lib.csv_import import importer_fichier
+from akig_ops.lib.csv_import import importer_fichier, non_importe
 from recovery.importers import (
     ActionsImporteur,
     ImpayesImporteur,
@@ -31,6 +31,11 @@ ORDRE = [
     ActionsImporteur,
     PositionsImporteur,
 ]
+
+
+def _cellule_sure(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (rejects are opened in Excel)."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
 
 
 def _n(value) -> str:
@@ -65,10 +70,17 @@ class Command(BaseCommand):
             noms = ", ".join(cls.fichier for cls in ORDRE)
             raise CommandError(f"Aucun fichier reconnu dans « {dossier} » (attendus : {noms}).")
 
-        rapports, jours = [], []
+        rapports, jours, refuses = [], [], set()
         for cls in presents:
             importeur = cls()
-            rapport = importer_fichier(importeur, dossier / cls.fichier, skip_invalid=skip_invalid)
+            amont = [f for f in cls.depend_de if f in refuses]
+            if amont:
+                # Its codes may point at rows the rejected file would have changed.
+                rapport = non_importe(cls.fichier, f"non importé : dépend de {', '.join(amont)}, rejeté")
+            else:
+                rapport = importer_fichier(importeur, dossier / cls.fichier, skip_invalid=skip_invalid)
+            if not rapport.applique:
+                refuses.add(cls.fichier)
             rapports.append(rapport)
             for erreur in rapport.erreurs:
                 self.stderr.write(str(erreur))
@@ -88,10 +100,10 @@ class Command(BaseCommand):
             chemin = rejets or dossier / f"rejets-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
             self._ecrire_rejets(chemin, erreurs)
             self.stdout.write(f"{_n(len(erreurs))} erreur(s) écrite(s) dans {chemin}")
-        refuses = [r.fichier for r in rapports if not r.applique]
         if refuses:
+            noms = [r.fichier for r in rapports if not r.applique]
             raise CommandError(
-                f"Fichier(s) rejeté(s), rien n'en a été importé : {', '.join(refuses)}. "
+                f"Fichier(s) rejeté(s), rien n'en a été importé : {', '.join(noms)}. "
                 "Corrigez les lignes signalées ou relancez avec --skip-invalid."
             )
 
@@ -107,6 +119,6 @@ class Command(BaseCommand):
     def _ecrire_rejets(self, chemin: Path, erreurs):
         with chemin.open("w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["fichier", "ligne", "colonne", "motif", "contenu"])
+            writer.writerow(["fichier", "ligne", "colonne", "motif", "contenu (cellules de la ligne)"])
             for e in erreurs:
-                writer.writerow([e.fichier, e.ligne, e.colonne, e.motif, ";".join(e.contenu)])
+                writer.writerow([e.fichier, e.ligne, e.colonne, e.motif, *map(_cellule_sure, e.contenu)])

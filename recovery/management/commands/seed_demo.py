@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import formats, timezone
 
@@ -65,6 +65,16 @@ def _domain_tables_analyze() -> None:
             cursor.execute(f"ANALYZE {', '.join(_domain_tables())}")
 
 
+def confirmer_remplacement(remplacer: bool) -> None:
+    """Refuse to empty a database outside DEBUG unless told so (--remplacer): the
+    DATABASE_URL of the shell might be production's."""
+    if not settings.DEBUG and not remplacer:
+        raise CommandError(
+            "Cette commande remplace toutes les données métier de la base "
+            f"« {connection.settings_dict['NAME']} ». Hors DEBUG, ajoutez --remplacer pour confirmer."
+        )
+
+
 def demo_logins_set() -> None:
     """Give the demo logins their group and fixed password; Direction also reads the admin
     (team leads stay out of it: it cannot limit them to their own teams)."""
@@ -98,12 +108,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=42, help="Graine du tirage (défaut : 42).")
         parser.add_argument(
+            "--remplacer",
+            action="store_true",
+            help="Obligatoire hors DEBUG : confirme que toutes les données métier seront remplacées.",
+        )
+        parser.add_argument(
             "--out",
             type=Path,
             help="Dossier où écrire et conserver les CSV (par défaut : un dossier temporaire supprimé ensuite).",
         )
 
-    def handle(self, *args, profile: str, seed: int, out: Path | None, **options):
+    def handle(self, *args, profile: str, seed: int, out: Path | None, remplacer: bool, **options):
+        confirmer_remplacement(remplacer)
         debut = time.monotonic()
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
