@@ -64,7 +64,7 @@ class AgentGeolocalisationAdmin(admin.ModelAdmin):
     list_filter = ("timestamp",)
     search_fields = ("agent__code__exact",)
     autocomplete_fields = ("agent",)
-    # Sorting tens of millions of rows by timestamp has no index to use (only
-    # (agent, timestamp)); positions arrive in time order, so the primary key is close.
-    ordering = ("-pk",)
+    # Tens of millions of rows: sort along the (agent, timestamp) index, so one agent's
+    # trail (the usual filter) or the whole list opens without scanning the table.
+    ordering = ("-agent_id", "-timestamp")
     show_full_result_count = False
