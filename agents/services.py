@@ -58,7 +58,11 @@ def _performance(
 
 
 def performance_compute(
-    *, date_from: datetime.date, date_to: datetime.date, agent_ids: Iterable[int] | None = None
+    *,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    agent_ids: Iterable[int] | None = None,
+    maintenant: datetime.datetime | None = None,
 ) -> int:
     """(Re)compute performance_historique for each (agent, day) of date_from..date_to with a
     mission already begun or a realised action, delete the range's rows left with neither,
@@ -81,7 +85,7 @@ def performance_compute(
     )
     # Only missions already begun: before the day's first mission an agent has no
     # score yet, not a zero (a zero would look like, and alert as, a bad day).
-    maintenant = timezone.localtime()
+    maintenant = timezone.localtime(maintenant)
     missions = (
         Mission.objects.filter(date_prevue__range=(date_from, date_to))
         .exclude(date_prevue__gt=maintenant.date())

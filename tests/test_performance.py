@@ -205,11 +205,16 @@ def test_compute_performance_task_recomputes_yesterday_and_today(equipe):
 
 def test_performance_compute_gives_no_score_before_the_first_mission_starts(equipe):
     today = timezone.localdate()
+    huit_heures = timezone.make_aware(datetime.datetime.combine(today, datetime.time(8, 0)))
     agent = AgentFactory(equipe=equipe)
-    # Tonight's mission has not started yet; tomorrow's neither.
-    MissionFactory(agent=agent, date_prevue=today, heure_debut=datetime.time(23, 59),
-                   heure_fin=datetime.time(23, 59, 59))
+    # At 08:00, today's 09:00 mission has not started yet; tomorrow's neither.
+    MissionFactory(agent=agent, date_prevue=today, heure_debut=datetime.time(9, 0))
     MissionFactory(agent=agent, date_prevue=today + datetime.timedelta(days=1))
+    demain = today + datetime.timedelta(days=1)
 
-    assert performance_compute(date_from=today, date_to=today + datetime.timedelta(days=1)) == 0
+    assert performance_compute(date_from=today, date_to=demain, maintenant=huit_heures) == 0
     assert not PerformanceHistorique.objects.exists()
+
+    # At 09:00 it has begun: the day gets its (zero) row.
+    neuf_heures = huit_heures + datetime.timedelta(hours=1)
+    assert performance_compute(date_from=today, date_to=demain, maintenant=neuf_heures) == 1
