@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from akig_ops import roles
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
-from recovery.importers import codes, inconnu
+from recovery.importers import codes, resoudre
 from recovery.models import Site
 
 from .models import AgentGeolocalisation, Agent, Equipe, Mission, MissionStatus
@@ -80,11 +80,7 @@ class AgentsImporteur(Importeur):
         self.equipes = codes(Equipe)
 
     def convertir(self, valeurs):
-        code = valeurs.pop("equipe_code")
-        try:
-            valeurs["equipe_id"] = self.equipes[code]
-        except KeyError:
-            raise inconnu("equipe_code", "code équipe", code) from None
+        valeurs["equipe_id"] = resoudre(self.equipes, valeurs, "equipe_code", "code équipe")
         return valeurs
 
 
@@ -110,14 +106,10 @@ class MissionsImporteur(Importeur):
         self.sites = codes(Site)
 
     def convertir(self, valeurs):
-        agent, site = valeurs.pop("agent_code"), valeurs.pop("site_code")
-        if agent not in self.agents:
-            raise inconnu("agent_code", "code agent", agent)
-        if site not in self.sites:
-            raise inconnu("site_code", "code site", site)
+        valeurs["agent_id"] = resoudre(self.agents, valeurs, "agent_code", "code agent")
+        valeurs["site_id"] = resoudre(self.sites, valeurs, "site_code", "code site")
         if valeurs["heure_fin"] <= valeurs["heure_debut"]:
             raise ErreurLigne("heure_fin", "l'heure de fin doit suivre l'heure de début")
-        valeurs["agent_id"], valeurs["site_id"] = self.agents[agent], self.sites[site]
         self.toucher_jour(valeurs["date_prevue"])
         return valeurs
 
@@ -142,9 +134,5 @@ class PositionsImporteur(Importeur):
         self.agents = codes(Agent)
 
     def convertir(self, valeurs):
-        code = valeurs.pop("agent_code")
-        try:
-            valeurs["agent_id"] = self.agents[code]
-        except KeyError:
-            raise inconnu("agent_code", "code agent", code) from None
+        valeurs["agent_id"] = resoudre(self.agents, valeurs, "agent_code", "code agent")
         return valeurs

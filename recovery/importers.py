@@ -17,8 +17,14 @@ def codes(model, field: str = "code") -> dict[str, int]:
     return dict(model.objects.values_list(field, "id"))
 
 
-def inconnu(colonne: str, quoi: str, code: str) -> ErreurLigne:
-    return ErreurLigne(colonne, f"{quoi} inconnu « {code} »")
+def resoudre(table: dict, valeurs: dict, colonne: str, quoi: str):
+    """Pop the code of `colonne` from the parsed row; return what `table` maps it to
+    (an id), or refuse the row naming the unknown code."""
+    code = valeurs.pop(colonne)
+    try:
+        return table[code]
+    except KeyError:
+        raise ErreurLigne(colonne, f"{quoi} inconnu « {code} »") from None
 
 
 class SitesImporteur(Importeur):
@@ -54,11 +60,7 @@ class LocatairesImporteur(Importeur):
         self.sites = codes(Site)
 
     def convertir(self, valeurs):
-        code = valeurs.pop("site_code")
-        try:
-            valeurs["site_id"] = self.sites[code]
-        except KeyError:
-            raise inconnu("site_code", "code site", code) from None
+        valeurs["site_id"] = resoudre(self.sites, valeurs, "site_code", "code site")
         return valeurs
 
     def apres(self):
@@ -95,11 +97,9 @@ class ImpayesImporteur(Importeur):
         )
 
     def convertir(self, valeurs):
-        code = valeurs.pop("locataire_code")
-        try:
-            valeurs["locataire_id"], valeurs["site_id"] = self.locataires[code]
-        except KeyError:
-            raise inconnu("locataire_code", "code locataire", code) from None
+        valeurs["locataire_id"], valeurs["site_id"] = resoudre(
+            self.locataires, valeurs, "locataire_code", "code locataire"
+        )
         if valeurs["montant_paye"] > valeurs["montant_du"]:
             raise ErreurLigne(
                 "montant_paye",
@@ -163,18 +163,14 @@ class ActionsImporteur(Importeur):
         self.impayes.update(ImpayeSolde.objects.values_list("reference", "locataire_id"))
 
     def convertir(self, valeurs):
-        agent, locataire = valeurs.pop("agent_code"), valeurs.pop("locataire_code")
-        if agent not in self.agents:
-            raise inconnu("agent_code", "code agent", agent)
-        if locataire not in self.locataires:
-            raise inconnu("locataire_code", "code locataire", locataire)
-        valeurs["agent_id"] = self.agents[agent]
-        valeurs["locataire_id"] = self.locataires[locataire]
+        locataire = valeurs["locataire_code"]
+        valeurs["agent_id"] = resoudre(self.agents, valeurs, "agent_code", "code agent")
+        valeurs["locataire_id"] = resoudre(self.locataires, valeurs, "locataire_code", "code locataire")
         reference = valeurs["impaye_reference"]
         if reference:
             owner = self.impayes.get(reference)
             if owner is None:
-                raise inconnu("impaye_reference", "impayé", reference)
+                raise ErreurLigne("impaye_reference", f"impayé inconnu « {reference} »")
             if owner != valeurs["locataire_id"]:
                 raise ErreurLigne(
                     "impaye_reference", f"l'impayé « {reference} » n'est pas du locataire « {locataire} »"
