@@ -7,14 +7,21 @@ CHEF_EQUIPE = "Chef d'équipe"
 APPS_CONSULTEES_PAR_LA_DIRECTION = ("recovery", "agents")
 
 
+def _groupes(user) -> set[str]:
+    """The user's group names, read once per request (a view and its selectors all ask)."""
+    if not hasattr(user, "_groupes_akig"):
+        user._groupes_akig = set(user.groups.values_list("name", flat=True))
+    return user._groupes_akig
+
+
 def is_direction(user) -> bool:
     """True for a director (PDG / Direction) or a superuser."""
-    return user.is_superuser or user.groups.filter(name=DIRECTION).exists()
+    return user.is_superuser or DIRECTION in _groupes(user)
 
 
 def is_chef_equipe(user) -> bool:
     """True for a team lead."""
-    return user.groups.filter(name=CHEF_EQUIPE).exists()
+    return CHEF_EQUIPE in _groupes(user)
 
 
 def grant_direction_view_permissions(**kwargs) -> None:

@@ -5,7 +5,12 @@ from django.shortcuts import render
 
 from agents.selectors import agents_et_derniere_performance
 from akig_ops import roles
-from recovery.selectors import RETARD_CRITIQUE, impayes_critiques_resume, impayes_critiques_tableau
+from recovery.selectors import (
+    RETARD_CRITIQUE,
+    impayes_critiques_par_site,
+    impayes_critiques_resume,
+    impayes_critiques_tableau,
+)
 
 # The runbook's alert: more than 50 debts over 60 days late.
 SEUIL_IMPAYES_CRITIQUES = 50
@@ -18,7 +23,8 @@ def accueil(request):
         raise PermissionDenied
     context = {"direction": direction, "retard": RETARD_CRITIQUE, "seuil": SEUIL_IMPAYES_CRITIQUES}
     if direction:
-        context["resume"] = impayes_critiques_resume()
-        context["sites"] = impayes_critiques_tableau()
+        par_site = impayes_critiques_par_site()  # one aggregate for both blocks
+        context["resume"] = impayes_critiques_resume(par_site=par_site)
+        context["sites"] = impayes_critiques_tableau(par_site=par_site)
     context["agents"] = agents_et_derniere_performance(user=request.user)
     return render(request, "accueil.html", context)

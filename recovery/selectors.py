@@ -30,10 +30,13 @@ def impayes_critiques_par_site(*, min_retard: int = RETARD_CRITIQUE) -> list[dic
     )
 
 
-def impayes_critiques_resume(*, min_retard: int = RETARD_CRITIQUE) -> dict:
-    """Return {nb_impayes, total_montant, site_ids, sites} for the escalation e-mail:
-    site_ids and site codes ordered like impayes_critiques_par_site."""
-    par_site = impayes_critiques_par_site(min_retard=min_retard)
+def impayes_critiques_resume(
+    *, min_retard: int = RETARD_CRITIQUE, par_site: list[dict] | None = None
+) -> dict:
+    """Return {nb_impayes, total_montant, site_ids, sites}: site_ids and site codes ordered
+    like impayes_critiques_par_site, whose rows may be passed in to save the aggregate."""
+    if par_site is None:
+        par_site = impayes_critiques_par_site(min_retard=min_retard)
     site_ids = [ligne["site_id"] for ligne in par_site]
     codes = dict(Site.objects.filter(pk__in=site_ids).values_list("pk", "code"))
     return {
@@ -44,9 +47,13 @@ def impayes_critiques_resume(*, min_retard: int = RETARD_CRITIQUE) -> dict:
     }
 
 
-def impayes_critiques_tableau(*, min_retard: int = RETARD_CRITIQUE, limite: int = 10) -> list[dict]:
+def impayes_critiques_tableau(
+    *, min_retard: int = RETARD_CRITIQUE, limite: int = 10, par_site: list[dict] | None = None
+) -> list[dict]:
     """Return the `limite` sites with the most still due on debts more than `min_retard`
-    days late: [{site (Site), nb, montant}], largest amount first."""
-    par_site = impayes_critiques_par_site(min_retard=min_retard)[:limite]
+    days late: [{site (Site), nb, montant}], largest amount first. `par_site`: as above."""
+    if par_site is None:
+        par_site = impayes_critiques_par_site(min_retard=min_retard)
+    par_site = par_site[:limite]
     sites = Site.objects.in_bulk([ligne["site_id"] for ligne in par_site])
     return [{**ligne, "site": sites[ligne["site_id"]]} for ligne in par_site]

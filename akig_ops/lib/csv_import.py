@@ -241,6 +241,13 @@ class Importeur:
     colonnes: list[Colonne]
     cle: tuple[str, ...]  # the natural key, as column names of the target table
     libelle_cle: str  # the CSV column that carries the key, for messages
+    # The column whose day feeds daily performance (date_prevue, date_action), if any.
+    champ_jour: str | None = None
+    # Files whose codes this one refers to: when one of them is rejected, so is this one.
+    depend_de: tuple[str, ...] = ()
+    # The (first, last) business day the file's rows touch, for importers whose
+    # rows feed daily performance; None when they do not.
+    jours: tuple[datetime.date, datetime.date] | None = None
 
     def preparer(self, chemin: Path) -> None:
         """Load what `convertir` needs (code -> id maps); called once per file, before reading it."""
@@ -258,19 +265,9 @@ class Importeur:
         names = [
             f.column
             for f in self.modele._meta.concrete_fields
-            if not f.primary_key and not f.generated and f.column not in self.exclus
+            if not f.primary_key and not f.generated
         ]
         return list(self.cle) + [n for n in names if n not in self.cle]
-
-    exclus: tuple[str, ...] = ()
-    # The (first, last) business day the file's rows touch, for importers whose
-    # rows feed daily performance; None when they do not.
-    jours: tuple[datetime.date, datetime.date] | None = None
-
-    # The column whose day feeds daily performance (date_prevue, date_action), if any.
-    champ_jour: str | None = None
-    # Files whose codes this one refers to: when one of them is rejected, so is this one.
-    depend_de: tuple[str, ...] = ()
 
     def toucher_jour(self, jour: datetime.date) -> None:
         if isinstance(jour, datetime.datetime):
