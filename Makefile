@@ -35,10 +35,13 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: generation, import (rows/s per file), performance and re-import timings,
-## on the configured database; REPLACES its data. PROFILE=large for the full-size run.
+## then every app's page/task timings, on the configured database; REPLACES its data.
+## PROFILE=large for the full-size run; BENCH_ARGS="--sans-import" to time the pages
+## on the data already loaded.
 PROFILE ?= small
+BENCH_ARGS ?=
 bench: migrate
-	$(BIN)/python manage.py bench --profile $(PROFILE) --remplacer
+	$(BIN)/python manage.py bench --profile $(PROFILE) --remplacer $(BENCH_ARGS)
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -174,3 +174,42 @@ class AgentGeolocalisation(models.Model):
 
     def __str__(self):
         return f"{self.agent_id} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+
+class ScoreInstantane(models.Model):
+    """An agent's intraday score at one instant (a 5-minute snapshot while on duty).
+
+    The escalation rule "score < 5 pendant 2 h" reads these rows by agent and time.
+    `score` is NULL when there is not yet enough to judge (see docs/score.md).
+    """
+
+    # Indexed by the unique (agent, instant) constraint.
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="scores_instantanes", db_index=False
+    )
+    instant = models.DateTimeField(_("instant"))
+    score = models.DecimalField(_("score"), max_digits=4, decimal_places=2, null=True, blank=True)
+    # What the score was computed from, so the page can say "pourquoi ce score".
+    entrees = models.JSONField(_("entrées du calcul"), default=dict, blank=True)
+
+    class Meta:
+        db_table = "scores_instantanes"
+        ordering = ["-instant"]
+        verbose_name = _("score instantané")
+        verbose_name_plural = _("scores instantanés")
+        constraints = [
+            # One snapshot per agent and instant; also the index of
+            # "WHERE agent_id = X AND instant >= T ORDER BY instant" (escalation rule, curves).
+            models.UniqueConstraint(fields=["agent", "instant"], name="score_instantane_agent_instant"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=10),
+                name="score_instantane_0_10",
+            ),
+        ]
+        indexes = [
+            # The retention purge: WHERE instant < T.
+            models.Index(fields=["instant"], name="score_instantane_instant"),
+        ]
+
+    def __str__(self):
+        return f"{self.agent_id} @ {self.instant:%Y-%m-%d %H:%M}: {self.score}"

@@ -4,16 +4,24 @@ Measures, on the configured database: demo generation, the first import of each
 file into empty tables (rows/s), the daily performance computation, a second
 import of the same files (everything unchanged: the idempotence path), and the
 database size. Like seed_demo it REPLACES all business data.
+
+Then every app's `bench.py` sections (akig_ops/lib/bench.py) time pages, tasks and the
+raw SQL they rest on, on the data just loaded. `--sans-import` skips generation and
+import and runs the sections on the data already in the database (e.g. after
+`seed_demo --profile large`); `--section` runs only the sections whose title contains it.
 """
+import importlib
 import time
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import formats, timezone
 
 from agents.services import performance_compute
+from akig_ops.lib.bench import Banc
 from akig_ops.lib.csv_import import importer_fichier
 from recovery import demo
 from recovery.management.commands.import_csv import ORDRE
@@ -42,8 +50,35 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--out", type=Path, default=Path("bench-data"), help="Dossier des CSV générés.")
         parser.add_argument("--remplacer", action="store_true", help="Obligatoire hors DEBUG (voir seed_demo).")
+        parser.add_argument(
+            "--sans-import", action="store_true",
+            help="Ne régénère ni ne réimporte rien : mesure les sections sur les données en place.",
+        )
+        parser.add_argument("--section", default="", help="Seulement les sections dont le titre contient ce texte.")
 
-    def handle(self, *args, profile: str, seed: int, out: Path, remplacer: bool, **options):
+    def handle(self, *args, profile: str, seed: int, out: Path, remplacer: bool, sans_import: bool,
+               section: str, **options):
+        if not sans_import:
+            self._import(profile=profile, seed=seed, out=out, remplacer=remplacer)
+        self._sections(filtre=section)
+
+    def _sections(self, *, filtre: str) -> None:
+        """Run every app's bench sections (`<app>/bench.py`, SECTIONS) on the loaded data."""
+        banc = Banc(self.stdout.write)
+        for config in apps.get_app_configs():
+            try:
+                module = importlib.import_module(f"{config.name}.bench")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.bench":
+                    raise
+                continue
+            for titre, section in module.SECTIONS:
+                if filtre.lower() in titre.lower():
+                    self.stdout.write(f"\n== {titre}")
+                    with banc.hotes():
+                        section(banc)
+
+    def _import(self, *, profile: str, seed: int, out: Path, remplacer: bool) -> None:
         confirmer_remplacement(remplacer)
         dossier = out / profile
         dossier.mkdir(parents=True, exist_ok=True)
