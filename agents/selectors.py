@@ -93,3 +93,15 @@ def agents_et_derniere_performance(*, user) -> list[Agent]:
         )
         .order_by("equipe__code", "code")
     )
+
+
+# The runbook's "Performance agents très basse": a score under 5.
+SEUIL_SCORE = 5
+
+
+def nb_agents_sous_seuil(*, jour: datetime.date, seuil: int = SEUIL_SCORE) -> int:
+    """Return how many active agents have a daily score (performance_historique) under
+    `seuil` on `jour`; an agent without a row that day (no mission begun) is not counted."""
+    return PerformanceHistorique.objects.filter(
+        date_stat=jour, score__lt=seuil, agent__actif=True
+    ).count()

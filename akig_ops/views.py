@@ -5,15 +5,13 @@ from django.shortcuts import render
 
 from agents.selectors import agents_et_derniere_performance
 from akig_ops import roles
+from akig_ops.selectors import SEUIL_IMPAYES_CRITIQUES
 from recovery.selectors import (
     RETARD_CRITIQUE,
     impayes_critiques_par_site,
     impayes_critiques_resume,
     impayes_critiques_tableau,
 )
-
-# The runbook's alert: more than 50 debts over 60 days late.
-SEUIL_IMPAYES_CRITIQUES = 50
 
 
 @login_required

@@ -2,7 +2,7 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from recovery.models import Impaye, Site
@@ -57,3 +57,34 @@ def impayes_critiques_tableau(
     par_site = par_site[:limite]
     sites = Site.objects.in_bulk([ligne["site_id"] for ligne in par_site])
     return [{**ligne, "site": sites[ligne["site_id"]]} for ligne in par_site]
+
+
+# The runbook's "escalade juridique pour dettes > 10000€": strictly above, on numeric.
+SEUIL_CONTENTIEUX = Decimal("10000.00")
+
+
+def impayes_chiffres_cles(
+    *, min_retard: int = RETARD_CRITIQUE, seuil_contentieux: Decimal = SEUIL_CONTENTIEUX
+) -> dict:
+    """Return the debts' headline figures: {total_restant_du, nb_impayes, nb_critiques,
+    montant_critiques, nb_sites_critiques, nb_locataires_contentieux}.
+
+    `*_critiques` count the debts more than `min_retard` days late (the runbook's first
+    query); `nb_locataires_contentieux` the tenants whose total still due is strictly
+    above `seuil_contentieux`, summed in SQL on numeric. Three aggregates in all.
+    """
+    limite = echeance_limite(min_retard=min_retard)
+    totaux = Impaye.objects.aggregate(
+        nb_impayes=Count("id"),
+        total_restant_du=Sum("montant", default=Decimal("0.00")),
+        nb_critiques=Count("id", filter=Q(date_echeance__lt=limite)),
+        montant_critiques=Sum("montant", filter=Q(date_echeance__lt=limite), default=Decimal("0.00")),
+        nb_sites_critiques=Count("site_id", filter=Q(date_echeance__lt=limite), distinct=True),
+    )
+    totaux["nb_locataires_contentieux"] = (
+        Impaye.objects.values("locataire_id")
+        .annotate(du=Sum("montant"))
+        .filter(du__gt=seuil_contentieux)
+        .count()
+    )
+    return totaux
