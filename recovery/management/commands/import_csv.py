@@ -12,6 +12,7 @@ from agents.importers import (
     PositionsImporteur,
 )
 from agents.services import performance_compute
+from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.lib.csv_import import importer_fichier, non_importe
 from recovery.importers import (
     ActionsImporteur,
@@ -94,6 +95,9 @@ class Command(BaseCommand):
                 f"performance_historique : {_n(n)} ligne(s) recalculée(s) "
                 f"du {min(jours):%d/%m/%Y} au {max(jours):%d/%m/%Y}"
             )
+
+        if any(r.applique for r in rapports):
+            donnees_modifiees()
 
         erreurs = [e for r in rapports for e in r.erreurs]
         if skip_invalid and erreurs:

@@ -1,0 +1,55 @@
+"""Cached figures that follow the data: one generation number for "the business data".
+
+Every cached figure's key carries the business day (TIME_ZONE: retards change at
+midnight) and the current generation; anything that changes the figures (an import,
+a task, the field API) calls `donnees_modifiees()`, which starts a new generation, so
+every old key is simply never read again and expires on its own.
+
+The generation lives in the cache itself: if the cache is emptied or down, a new one
+is drawn, which is safe because the old keys are gone with it.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.utils import timezone
+
+T = TypeVar("T")
+CLE_GENERATION = "donnees:generation"
+# A generation is kept as long as any figure computed under it.
+DUREE_GENERATION = 7 * 24 * 3600
+
+
+def _generation() -> str:
+    generation = cache.get(CLE_GENERATION)
+    if generation is None:
+        generation = str(time.time_ns())
+        cache.add(CLE_GENERATION, generation, DUREE_GENERATION)
+        # Another process may have drawn one first: read back the winner.
+        generation = cache.get(CLE_GENERATION) or generation
+    return generation
+
+
+def cle_du_jour(nom: str, *parties: object) -> str:
+    """Return the cache key of figure `nom` (with its parameters) for today and this generation."""
+    suffixe = ":".join(str(p) for p in parties)
+    return f"{nom}:{timezone.localdate():%Y-%m-%d}:{_generation()}:{suffixe}"
+
+
+def en_cache(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300) -> tuple[T, bool]:
+    """Return (value, hit): the cached value of `nom` for today, or `calcul()` stored for `duree` s."""
+    cle = cle_du_jour(nom, *parties)
+    valeur = cache.get(cle)
+    if valeur is not None:
+        return valeur, True
+    valeur = calcul()
+    cache.set(cle, valeur, duree)
+    return valeur, False
+
+
+def donnees_modifiees() -> None:
+    """Start a new generation: every figure cached so far is stale from now on."""
+    cache.set(CLE_GENERATION, str(time.time_ns()), DUREE_GENERATION)
