@@ -241,7 +241,8 @@ def _dump_charger(*, fichier: Path, base: dict, nom: str) -> dict[str, int]:
     return comptes
 
 
-def _comptes_lire(*, base: dict, nom: str) -> dict[str, int]:
+def comptes_lire(*, base: dict, nom: str) -> dict[str, int]:
+    """The row counts of TABLES_VERIFIEES in the database `nom` of `base`'s server."""
     with _connecter(base, nom=nom) as conn:
         return {
             table: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
@@ -303,7 +304,7 @@ def restauration_executer(*, fichier: Path, base: dict | None = None, maintenant
         try:
             _reglages_copier(admin, vivante=vivante if existe else None, nouvelle=nouvelle)
             attendus = _dump_charger(fichier=fichier, base=base, nom=nouvelle)
-            trouves = _comptes_lire(base=base, nom=nouvelle)
+            trouves = comptes_lire(base=base, nom=nouvelle)
             if trouves != attendus:
                 raise SauvegardeErreur(f"comptes différents après restauration : dump {attendus}, base {trouves}")
             _bascule(admin, vivante=vivante, nouvelle=nouvelle, corrompue=corrompue)
