@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from akig_ops.drill import archivage_compose, duree_secondes, exercice_executer, sante_attendre, sante_lire
+from akig_ops.drill import exercice_executer, sante_attendre, sante_lire
+from akig_ops.grappe import archivage_compose, duree_secondes
 
 
 @pytest.fixture
