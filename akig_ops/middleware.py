@@ -1,4 +1,5 @@
 """Middleware of every web request: its id and log line, and the web-only statement timeout."""
+import contextvars
 import logging
 import re
 import time
@@ -7,6 +8,8 @@ import uuid
 import psycopg.errors
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -58,12 +61,36 @@ def _requete_annulee(exception: BaseException) -> bool:
     return isinstance(exception, OperationalError) and isinstance(exception.__cause__, psycopg.errors.QueryCanceled)
 
 
+# True while a web request is being served (the middleware below sets it).
+_dans_une_requete_web: contextvars.ContextVar[bool] = contextvars.ContextVar("requete_web", default=False)
+
+
+def _regler_delai(connexion, delai_ms: int) -> None:
+    """Set the session's statement_timeout once per database connection and limit."""
+    marque = (connexion.connection, delai_ms)
+    deja = getattr(connexion, "_akig_delai_web", None)
+    if deja is not None and deja[0] is marque[0] and deja[1] == delai_ms:
+        return
+    with connexion.cursor() as cursor:
+        cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{delai_ms}ms"])
+    connexion._akig_delai_web = marque
+
+
+@receiver(connection_created)
+def _connexion_ouverte_par_le_web(sender, connection, **kwargs):
+    """A connection opened while serving a web request gets the web's statement_timeout."""
+    delai_ms = settings.AKIG_WEB_STATEMENT_TIMEOUT_MS
+    if _dans_une_requete_web.get() and delai_ms and connection.vendor == "postgresql":
+        _regler_delai(connection, delai_ms)
+
+
 class DelaiRequetesWebMiddleware:
     """Every query of a web request runs under `statement_timeout`
     (AKIG_WEB_STATEMENT_TIMEOUT_MS), and a cancelled one gives a French error page (503).
 
-    The limit is set once per database connection (connections persist between requests),
-    by the web only: Celery workers and management commands never pass here and keep none.
+    The limit is set once per database connection (connections persist between requests):
+    when a request opens one, or on the first request that finds one already open. Celery
+    workers and management commands never pass here and keep no limit.
     """
 
     def __init__(self, get_response):
@@ -71,23 +98,16 @@ class DelaiRequetesWebMiddleware:
 
     def __call__(self, request):
         delai_ms = settings.AKIG_WEB_STATEMENT_TIMEOUT_MS
-        if delai_ms and connection.vendor == "postgresql":
-            self._appliquer(delai_ms)
-        return self.get_response(request)
-
-    @staticmethod
-    def _appliquer(delai_ms: int) -> None:
+        if delai_ms and connection.vendor == "postgresql" and connection.connection is not None:
+            try:
+                _regler_delai(connection, delai_ms)
+            except DatabaseError:
+                pass  # the view meets the same failure and answers for it (/api/health: 503)
+        jeton = _dans_une_requete_web.set(True)
         try:
-            connection.ensure_connection()
-        except DatabaseError:
-            return  # the view meets the same failure and answers for it (/api/health: 503)
-        marque = (connection.connection, delai_ms)
-        deja = getattr(connection, "_akig_delai_web", None)
-        if deja is not None and deja[0] is marque[0] and deja[1] == delai_ms:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{delai_ms}ms"])
-        connection._akig_delai_web = marque
+            return self.get_response(request)
+        finally:
+            _dans_une_requete_web.reset(jeton)
 
     def process_exception(self, request, exception):
         if not _requete_annulee(exception):

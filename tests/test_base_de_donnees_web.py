@@ -90,3 +90,12 @@ def test_health_answers_503_quickly_when_the_database_is_unreachable(client, bas
     assert (corps["database"], corps["statut"]) == ("unavailable", "indisponible")
     assert corps["battements"]["escalades.evaluation"] == {"dernier_succes": None, "age_secondes": None}
     assert duree < 1.0, f"{duree:.2f} s"
+
+
+@pytest.mark.postgresql
+def test_statement_timeout_is_set_on_a_connection_a_request_opens(client, delai_court):
+    connection.close()
+
+    client.get("/api/health")  # opens the connection while serving the request
+
+    assert _statement_timeout() == "300ms"
