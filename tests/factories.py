@@ -24,7 +24,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, names, **kwargs):
         for name in names or ():
-            self.groups.add(Group.objects.get(name=name))
+            # get_or_create: a transactional test's flush removes the groups the migrations made.
+            self.groups.add(Group.objects.get_or_create(name=name)[0])
 
 
 class SiteFactory(factory.django.DjangoModelFactory):

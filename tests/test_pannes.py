@@ -11,6 +11,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from akig_ops.celery import app as celery_app
+from akig_ops.lib.journal import UneFoisParIntervalle
 from tests.factories import UserFactory
 from tests.redis_prive import RedisPrive, sans_redis_server
 
@@ -27,9 +28,11 @@ def redis_prive():
     serveur.arreter()
 
 
-def _filtre_de_panne(nom: str):
-    (filtre,) = logging.getLogger(nom).filters
-    return filtre
+def _nouvel_intervalle(nom: str) -> None:
+    """Forget the failures already logged by `nom`'s throttling filter(s)."""
+    for filtre in logging.getLogger(nom).filters:
+        if isinstance(filtre, UneFoisParIntervalle):
+            filtre._derniers.clear()
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def cache_sur_redis_prive(settings, redis_prive):
             "OPTIONS": django_settings.REDIS_CACHE_OPTIONS,
         }
     }
-    _filtre_de_panne("akig_ops.cache")._derniers.clear()  # a fresh throttling interval
+    _nouvel_intervalle("akig_ops.cache")
     yield redis_prive
 
 
@@ -89,14 +92,16 @@ def test_redis_down_pages_and_apis_answer_within_1s_then_caching_resumes(client,
 @pytest.fixture
 def broker_prive(redis_prive):
     """Celery publishing to the private server (not eager), as production does."""
+    _nouvel_intervalle("akig_ops.broker")
     conf = celery_app.conf
     avant = conf.broker_url, conf.task_always_eager
     conf.broker_url, conf.task_always_eager = redis_prive.url, False
     celery_app._after_fork()  # forget the producer pools of the previous broker
-    _filtre_de_panne("akig_ops.broker")._derniers.clear()
-    yield redis_prive
-    conf.broker_url, conf.task_always_eager = avant
-    celery_app._after_fork()
+    try:
+        yield redis_prive
+    finally:
+        conf.broker_url, conf.task_always_eager = avant
+        celery_app._after_fork()
 
 
 def test_page_enqueuing_a_task_publishes_it_after_commit(client, settings, broker_prive, django_capture_on_commit_callbacks):
