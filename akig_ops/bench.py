@@ -3,7 +3,8 @@
 figures. Run with REDIS_URL set to time the real Redis cache."""
 from django.core.cache import caches
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from akig_ops.lib.bench import chronometrer, sql_brut
 from akig_ops.lib.cache_donnees import donnees_modifiees
@@ -31,8 +32,6 @@ def _sql_des_chiffres() -> list[str]:
 
 
 def sante(banc):
-    from django.test import Client
-
     client = Client()
     banc.resultat("GET /api/health (base, cache, broker, battements)", chronometrer(_get(client, "/api/health")))
     banc.resultat("  SQL brut : SELECT 1", chronometrer(sql_brut("SELECT 1")))
@@ -52,7 +51,11 @@ def resume(banc):
 
     banc.resultat("GET /api/dashboard/resume MISS (+ donnees_modifiees)", chronometrer(calcule))
     client.get(RESUME)
-    banc.resultat("GET /api/dashboard/resume HIT", chronometrer(_get(client, RESUME, x_cache="HIT")))
+    banc.resultat("GET /api/dashboard/resume HIT (session direction)", chronometrer(_get(client, RESUME, x_cache="HIT")))
+    with override_settings(AKIG_OPS_TOKEN="jeton-du-banc"):
+        jeton = Client(HTTP_AUTHORIZATION="Bearer jeton-du-banc")
+        banc.resultat("GET /api/dashboard/resume HIT (jeton, comme le runbook)",
+                      chronometrer(_get(jeton, RESUME, x_cache="HIT")))
     requetes = _sql_des_chiffres()
 
     def sql_des_chiffres():

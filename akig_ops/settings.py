@@ -19,6 +19,7 @@ from akig_ops.lib.env import (
     env_time,
     env_timezone,
 )
+from akig_ops.lib.redis_coupe_circuit import ConnexionCoupeCircuit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 _env = environ.Env()
@@ -130,11 +131,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # through the throttled logger below; its connection pool reconnects on its own.
 REDIS_URL = env_str("REDIS_URL", "")
 REDIS_TIMEOUT_S = env_int("REDIS_TIMEOUT_MS", 250, minimum=1) / 1000
+# After a failed connect, no new attempt on that server for this long (a circuit breaker:
+# an unreachable host costs a request one timeout, not one per cache call).
+REDIS_PAUSE_APRES_ECHEC_S = env_int("REDIS_PAUSE_APRES_ECHEC_MS", 2000, minimum=0) / 1000
 REDIS_CACHE_OPTIONS = {
     "IGNORE_EXCEPTIONS": True,
     "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_S,
     "SOCKET_TIMEOUT": REDIS_TIMEOUT_S,
 }
+if not REDIS_URL.startswith(("rediss://", "unix://")):  # TLS and sockets keep redis-py's classes
+    REDIS_CACHE_OPTIONS["CONNECTION_POOL_KWARGS"] = {"connection_class": ConnexionCoupeCircuit}
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// URL")

@@ -7,10 +7,14 @@ import logging
 import time
 
 import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from akig_ops.celery import app as celery_app
+from akig_ops.lib import redis_coupe_circuit
 from akig_ops.lib.journal import UneFoisParIntervalle
 from tests.factories import UserFactory
 from tests.redis_prive import RedisPrive, sans_redis_server
@@ -18,6 +22,7 @@ from tests.redis_prive import RedisPrive, sans_redis_server
 pytestmark = [pytest.mark.django_db, sans_redis_server]
 RESUME = "/api/dashboard/resume"
 UNE_SECONDE = 1.0
+PAUSE = 0.3  # REDIS_PAUSE_APRES_ECHEC_S of these tests
 
 
 @pytest.fixture
@@ -47,6 +52,8 @@ def cache_sur_redis_prive(settings, redis_prive):
         }
     }
     _nouvel_intervalle("akig_ops.cache")
+    settings.REDIS_PAUSE_APRES_ECHEC_S = PAUSE
+    redis_coupe_circuit._en_panne_jusqu_a.clear()
     yield redis_prive
 
 
@@ -82,8 +89,10 @@ def test_redis_down_pages_and_apis_answer_within_1s_then_caching_resumes(client,
     pannes = [r for r in caplog.records if r.name == "akig_ops.cache"]
     assert len(pannes) == 1
 
-    # When Redis is back (same port, empty), caching resumes by itself.
+    # When Redis is back (same port, empty), caching resumes by itself (once the
+    # circuit breaker's pause is over).
     redis_prive.demarrer()
+    time.sleep(PAUSE)
     assert client.get(RESUME)["X-Cache"] == "MISS"
     assert client.get(RESUME)["X-Cache"] == "HIT"
     assert client.get("/api/health").json()["cache"] == "connected"
@@ -132,3 +141,25 @@ def test_broker_down_page_enqueuing_a_task_answers_within_1s(client, settings, b
     assert sante.status_code == 200 and sante.json()["broker"] == "unavailable"
     # Three lost publications, one log line for the interval.
     assert len([r for r in caplog.records if r.name == "akig_ops.broker"]) == 1
+
+
+def test_circuit_breaker_does_not_retry_a_dead_redis_during_the_pause(settings):
+    settings.REDIS_PAUSE_APRES_ECHEC_S = 1.0
+    serveur = RedisPrive()  # not started yet
+    pool = redis.ConnectionPool(host="127.0.0.1", port=serveur.port,
+                                connection_class=redis_coupe_circuit.ConnexionCoupeCircuit,
+                                retry=Retry(NoBackoff(), 0))
+    client = redis.Redis(connection_pool=pool)
+    with pytest.raises(redis.ConnectionError):
+        client.ping()  # refused: the circuit opens for 1 s
+    serveur.demarrer()
+    try:
+        # The server answers now, but no connect is attempted during the pause…
+        with pytest.raises(redis.ConnectionError, match="pas de nouvel essai"):
+            client.ping()
+        time.sleep(1.0)
+        # …and the first connect after it reaches the server again.
+        assert client.ping() is True
+    finally:
+        pool.disconnect()
+        serveur.arreter()
