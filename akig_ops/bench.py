@@ -1,6 +1,6 @@
-"""Bench sections of the ops endpoints (manage.py bench --section Ops): /api/health, and
-/api/dashboard/resume computed (MISS) and from the cache (HIT), beside the raw SQL of the
-figures. Run with REDIS_URL set to time the real Redis cache."""
+"""Bench sections of the ops endpoints (manage.py bench --section Ops): /api/health, /metrics,
+and /api/dashboard/resume computed (MISS) and from the cache (HIT), beside the raw SQL they
+rest on. Run with REDIS_URL set to time the real Redis cache."""
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from akig_ops.lib.bench import chronometrer, sql_brut
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.selectors import resume_tableau_de_bord
+from akig_ops.tasks import metriques_metier_task
 
 RESUME = "/api/dashboard/resume"
 
@@ -65,7 +66,17 @@ def resume(banc):
     banc.resultat(f"  SQL brut des chiffres ({len(requetes)} requêtes)", chronometrer(sql_des_chiffres))
 
 
+def metriques(banc):
+    with override_settings(AKIG_OPS_TOKEN="jeton-du-banc"):
+        prometheus = Client(HTTP_AUTHORIZATION="Bearer jeton-du-banc")
+        banc.resultat("GET /metrics (scrape : sondes, battements, compteurs)", chronometrer(_get(prometheus, "/metrics")))
+    banc.resultat("  SQL brut : battements et jauges stockées",
+                  chronometrer(sql_brut("SELECT nom, dernier_succes, details FROM battements")))
+    banc.resultat("  tâche metriques_metier_task (SQL des jauges, hors scrape)", chronometrer(metriques_metier_task.apply))
+
+
 SECTIONS = [
     ("Ops : /api/health", sante),
+    ("Ops : /metrics", metriques),
     ("Ops : /api/dashboard/resume (MISS, HIT)", resume),
 ]

@@ -182,3 +182,14 @@ def test_server_error_page_shows_the_request_id(client, settings):
     assert response["X-Request-ID"] == "req-500-0001"
     contenu = response.content.decode()
     assert "Erreur du serveur" in contenu and "req-500-0001" in contenu
+
+
+def test_resume_recomputed_after_the_performance_task(client):
+    from agents.tasks import compute_performance_task
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {JETON}"}
+    client.get(RESUME, **auth)
+
+    compute_performance_task.apply()
+
+    assert client.get(RESUME, **auth)["X-Cache"] == "MISS"

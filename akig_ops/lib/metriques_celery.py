@@ -6,6 +6,7 @@ restarts them at 0, which Prometheus' rate() reads as a counter reset.
 """
 from celery.signals import task_failure, task_success
 from django.core.cache import cache
+from django.utils.module_loading import autodiscover_modules
 
 SUCCES, ECHEC = "succes", "echec"
 
@@ -37,7 +38,9 @@ def compteurs_taches() -> dict[tuple[str, str], int]:
     """Return {(task name, "succes" | "echec"): runs} for every task of the project (0 if never run)."""
     from akig_ops.celery import app
 
-    app.loader.import_default_modules()  # every app's tasks.py, as a worker does at start
+    # Every app's tasks.py, as a worker imports them at start (Celery's own loader would
+    # also re-run Django's model checks on each scrape).
+    autodiscover_modules("tasks")
     cles = {
         _cle(nom, etat): (nom, etat)
         for nom in sorted(app.tasks)
