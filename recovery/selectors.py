@@ -4,10 +4,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from recovery.models import Impaye, Locataire, RecouvrementAction, Site
+from recovery.models import MONEY, Impaye, InstantaneSite, Locataire, RecouvrementAction, Site
 
 RETARD_CRITIQUE = 60
 
@@ -300,3 +300,55 @@ def locataires_du_site(*, site_id: int) -> list[dict]:
     """Return the site's tenants who still owe something, most owed first; rows as
     _locataires_avec_dette."""
     return _locataires_avec_dette(Impaye.objects.filter(site_id=site_id))
+
+
+# --- History: the daily snapshots per site (recovery.services.instantanes_sites_ecrire).
+
+
+def _colonnes_au_dela(min_retard: int) -> list[tuple[str, str]] | None:
+    """The snapshot's (nb, montant) columns of the buckets beyond `min_retard` days, or None
+    when `min_retard` is not one of the snapshot's limits (TRANCHES): history cannot tell."""
+    if min_retard not in TRANCHES:
+        return None
+    return list(InstantaneSite.COLONNES[TRANCHES.index(min_retard) + 1 :])
+
+
+def _somme_colonnes(colonnes: list[tuple[str, str]]) -> dict:
+    nb = montant = None
+    for colonne_nb, colonne_montant in colonnes:
+        nb = F(colonne_nb) if nb is None else nb + F(colonne_nb)
+        montant = F(colonne_montant) if montant is None else montant + F(colonne_montant)
+    return {"nb": Sum(nb), "montant": Sum(montant, output_field=DecimalField(**MONEY))}
+
+
+def impayes_par_site_au(*, jour: datetime.date, min_retard: int = RETARD_CRITIQUE) -> dict[int, dict] | None:
+    """Return {site_id: {nb, montant}} of the debts more than `min_retard` days late as they
+    stood on `jour` (its snapshots: sites owing nothing then are absent), or None when the
+    snapshots cannot tell (`min_retard` not a limit of TRANCHES)."""
+    colonnes = _colonnes_au_dela(min_retard)
+    if colonnes is None:
+        return None
+    lignes = InstantaneSite.objects.filter(jour=jour).values("site_id").annotate(**_somme_colonnes(colonnes))
+    return {ligne["site_id"]: {"nb": ligne["nb"], "montant": ligne["montant"]} for ligne in lignes}
+
+
+def tendance_impayes_critiques(
+    *, mois: int = 12, pas_jours: int = 7, min_retard: int = RETARD_CRITIQUE
+) -> list[dict]:
+    """Return the trend of the debts more than `min_retard` days late over the last `mois`
+    months, one point every `pas_jours` days ending today, oldest first: [{jour, nb, montant}],
+    read from the snapshots (days without any snapshot are absent). One query."""
+    colonnes = _colonnes_au_dela(min_retard) or _colonnes_au_dela(RETARD_CRITIQUE)
+    aujourdhui = timezone.localdate()
+    depuis = aujourdhui - datetime.timedelta(days=round(mois * 365.25 / 12))
+    jours = []
+    jour = aujourdhui
+    while jour >= depuis:
+        jours.append(jour)
+        jour -= datetime.timedelta(days=pas_jours)
+    return list(
+        InstantaneSite.objects.filter(jour__in=jours)
+        .values("jour")
+        .annotate(**_somme_colonnes(colonnes))
+        .order_by("jour")
+    )
