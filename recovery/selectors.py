@@ -1,6 +1,6 @@
 """Reads about debts: each selector returns what one runbook query returns."""
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -242,64 +242,69 @@ def vieillissement_par_site(
 
 
 def _derniere_action(champ: str):
-    """A subquery: `champ` of the tenant's latest recovery action (by date_action)."""
+    """A subquery: `champ` of the latest recovery action of the row's tenant (locataire_id)."""
     return Subquery(
-        RecouvrementAction.objects.filter(locataire_id=OuterRef("pk"))
+        RecouvrementAction.objects.filter(locataire_id=OuterRef("locataire_id"))
         .order_by("-date_action", "-id")
         .values(champ)[:1]
     )
 
 
-def _locataires_avec_dette(impayes, *, seuil: Decimal | None = None) -> list[dict]:
-    """Tenants of the `impayes` queryset, most still due first (two queries): [{locataire
-    (Locataire, with .site), montant, nb, retard_max, derniere_action_date,
-    derniere_action_type, derniere_action_agent}]; only those owing strictly more than
-    `seuil` when given (compared in SQL, on numeric)."""
-    jour = timezone.localdate()
-    dettes = impayes.values("locataire_id").annotate(
-        du=Sum("montant"), nb=Count("id"), echeance_min=Min("date_echeance")
-    )
+# Sort keys of the tenants' tables: what the user asks for -> the SQL ordering.
+TRIS_LOCATAIRES = {
+    "code": "locataire__code",
+    "nom": "locataire__nom",
+    "site": "site__code",
+    "montant": "montant",
+    "nb": "nb",
+    "retard_max": "echeance_min",  # the oldest due date is the longest retard
+    "derniere_action": "derniere_action_date",
+}
+
+
+def locataires_endettes(
+    *, site_id: int | None = None, seuil: Decimal | None = None, tri: str = "-montant"
+) -> Iterator[dict]:
+    """Return, lazily (one query, rows fetched in chunks: an export of 100,000 tenants
+    never sits in memory), the tenants who still owe something, on `site_id` if given,
+    only those owing strictly more than `seuil` if given (summed and compared in SQL, on
+    numeric), sorted by `tri` (a key of TRIS_LOCATAIRES, "-" for descending; then by code):
+
+    {locataire_id, code, nom, telephone, site_id, site_code, site_nom, montant, nb,
+     retard_max (days), derniere_action_date, derniere_action_type, derniere_action_agent}
+    """
+    impayes = Impaye.objects.all() if site_id is None else Impaye.objects.filter(site_id=site_id)
+    lignes = impayes.values(
+        "locataire_id", "site_id",
+        code=F("locataire__code"), nom=F("locataire__nom"), telephone=F("locataire__telephone"),
+        site_code=F("site__code"), site_nom=F("site__nom"),
+    ).annotate(montant=Sum("montant"), nb=Count("id"), echeance_min=Min("date_echeance"))
     if seuil is not None:
-        dettes = dettes.filter(du__gt=seuil)
-    dettes = {ligne["locataire_id"]: ligne for ligne in dettes}
-    locataires = (
-        Locataire.objects.filter(pk__in=list(dettes))
-        .select_related("site")
-        .annotate(
-            derniere_action_date=_derniere_action("date_action"),
-            derniere_action_type=_derniere_action("type_action"),
-            derniere_action_agent=_derniere_action("agent__nom"),
-        )
+        lignes = lignes.filter(montant__gt=seuil)
+    lignes = lignes.annotate(
+        derniere_action_date=_derniere_action("date_action"),
+        derniere_action_type=_derniere_action("type_action"),
+        derniere_action_agent=_derniere_action("agent__nom"),
     )
-    lignes = [
-        {
-            "locataire": locataire,
-            "montant": dettes[locataire.pk]["du"],
-            "nb": dettes[locataire.pk]["nb"],
-            "retard_max": _retard(dettes[locataire.pk]["echeance_min"], jour),
-            "derniere_action_date": locataire.derniere_action_date,
-            "derniere_action_type": locataire.derniere_action_type,
-            "derniere_action_agent": locataire.derniere_action_agent,
-        }
-        for locataire in locataires
-    ]
-    lignes.sort(key=lambda ligne: (-ligne["montant"], ligne["locataire"].code))
-    return lignes
+    descendant, cle = tri.startswith("-"), tri.lstrip("-")
+    colonne = TRIS_LOCATAIRES[cle]
+    # retard_max sorts the opposite way of the oldest due date it is computed from.
+    if (cle == "retard_max") != descendant:
+        ordre = F(colonne).desc(nulls_last=True)
+    else:
+        ordre = F(colonne).asc(nulls_last=True)
+    jour = timezone.localdate()
+    for ligne in lignes.order_by(ordre, "locataire__code").iterator(chunk_size=2000):
+        ligne["retard_max"] = _retard(ligne.pop("echeance_min"), jour)
+        yield ligne
 
 
 def locataires_contentieux(*, seuil: Decimal = SEUIL_CONTENTIEUX) -> list[dict]:
     """Return the legal escalation list (the runbook's "escalade juridique pour dettes >
     10000€"): tenants whose total still due is strictly above `seuil`, summed and compared
     in SQL on numeric (10,000.00 is not listed), most owed first; rows as
-    _locataires_avec_dette (locataire.site, locataire.telephone, montant, retard_max,
-    derniere_action_*)."""
-    return _locataires_avec_dette(Impaye.objects.all(), seuil=seuil)
-
-
-def locataires_du_site(*, site_id: int) -> list[dict]:
-    """Return the site's tenants who still owe something, most owed first; rows as
-    _locataires_avec_dette."""
-    return _locataires_avec_dette(Impaye.objects.filter(site_id=site_id))
+    locataires_endettes (site, telephone, montant, retard_max, derniere_action_*). One query."""
+    return list(locataires_endettes(seuil=seuil))
 
 
 # --- History: the daily snapshots per site (recovery.services.instantanes_sites_ecrire).

@@ -10,7 +10,7 @@ from django.utils import timezone
 from recovery.selectors import (
     impayes_par_site,
     locataires_contentieux,
-    locataires_du_site,
+    locataires_endettes,
     tranches_depuis,
     vieillissement_par_site,
 )
@@ -148,10 +148,10 @@ def test_locataires_contentieux_strictly_above_10000(parc):
     with CaptureQueriesContext(connection) as requetes:
         [ligne] = locataires_contentieux()
 
-    assert len(requetes) == 2
-    assert ligne["locataire"].code == "b1"
+    assert len(requetes) == 1
+    assert (ligne["code"], ligne["nom"]) == ("b1", "<b>Bé</b>")
     assert (ligne["montant"], ligne["retard_max"], ligne["nb"]) == (Decimal("10000.01"), 95, 1)
-    assert (ligne["locataire"].site.code, ligne["locataire"].telephone) == ("B", "06 12 34 56 78")
+    assert (ligne["site_code"], ligne["site_nom"], ligne["telephone"]) == ("B", "Résidence B", "06 12 34 56 78")
     assert (ligne["derniere_action_type"], ligne["derniere_action_agent"]) == ("promesse", "Agent Y")
     assert ligne["derniere_action_date"] == hier
 
@@ -159,19 +159,33 @@ def test_locataires_contentieux_strictly_above_10000(parc):
 def test_locataires_contentieux_lower_threshold(parc):
     # Above 1 000,00: b1 10 000,01, b2 10 000,00, a1 3 000,00, a2 1 400,00 (c1 800 is not).
     lignes = locataires_contentieux(seuil=Decimal("1000.00"))
-    assert [(ligne["locataire"].code, ligne["montant"]) for ligne in lignes] == [
+    assert [(ligne["code"], ligne["montant"]) for ligne in lignes] == [
         ("b1", Decimal("10000.01")), ("b2", Decimal("10000.00")),
         ("a1", Decimal("3000.00")), ("a2", Decimal("1400.00")),
     ]
     assert lignes[0]["derniere_action_type"] is None
 
 
-def test_locataires_du_site_most_owed_first(parc):
-    lignes = locataires_du_site(site_id=parc["B"].pk)
+def test_locataires_endettes_of_a_site_most_owed_first(parc):
+    lignes = list(locataires_endettes(site_id=parc["B"].pk))
     # b1: 10 000,01, oldest 95 j; b2: 10 000,00 over 2 debts, oldest 181 j.
-    assert [(ligne["locataire"].code, ligne["montant"], ligne["nb"], ligne["retard_max"]) for ligne in lignes] == [
+    assert [(ligne["code"], ligne["montant"], ligne["nb"], ligne["retard_max"]) for ligne in lignes] == [
         ("b1", Decimal("10000.01"), 1, 95), ("b2", Decimal("10000.00"), 2, 181)
     ]
+
+
+@pytest.mark.parametrize(("tri", "codes"), [
+    # Owed: a1 3 000, a2 1 400, b1 10 000,01, b2 10 000,00, c1 800;
+    # oldest retard: a1 200, a2 60, b1 95, b2 181, c1 30.
+    ("-montant", ["b1", "b2", "a1", "a2", "c1"]),
+    ("montant", ["c1", "a2", "a1", "b2", "b1"]),
+    ("-retard_max", ["a1", "b2", "b1", "a2", "c1"]),
+    ("retard_max", ["c1", "a2", "b1", "b2", "a1"]),
+    ("-code", ["c1", "b2", "b1", "a2", "a1"]),
+    ("site", ["a1", "a2", "b1", "b2", "c1"]),
+])
+def test_locataires_endettes_sorts_on_every_column(parc, tri, codes):
+    assert [ligne["code"] for ligne in locataires_endettes(tri=tri)] == codes
 
 
 def test_vieillissement_par_site_worst_sites_first(parc):
