@@ -43,6 +43,7 @@ class JournalRequetesMiddleware:
             logger.info(
                 "requete",
                 extra={
+                    "id_requete": request.id_requete,
                     "methode": request.method,
                     "chemin": request.path,
                     "vue": correspondance.view_name if correspondance else None,
