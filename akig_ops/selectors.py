@@ -1,6 +1,10 @@
 """Project-wide reads."""
 import datetime
 
+from django.conf import settings
+from django.utils import timezone
+
+from akig_ops.lib import sondes
 from akig_ops.models import Battement
 from akig_ops.services import EVALUATION_ESCALADES, SCORES_INSTANTANES
 
@@ -17,8 +21,6 @@ def resume_tableau_de_bord() -> dict:
     """Return the directors' headline figures (the /dashboard cards and /api/dashboard/resume):
     the debts' figures of recovery.selectors.impayes_chiffres_cles, the runbook's
     thresholds, the day they are computed for, and nb_agents_sous_5 (today's daily score)."""
-    from django.utils import timezone
-
     from agents.selectors import SEUIL_SCORE, nb_agents_sous_seuil
     from recovery.selectors import RETARD_CRITIQUE, SEUIL_CONTENTIEUX, impayes_chiffres_cles
 
@@ -45,11 +47,6 @@ def sante() -> dict:
     statut is "ok", "degrade" (the cache or the broker is down: slower, still serving) or
     "indisponible" (no database); battements maps each job to {dernier_succes, age_secondes}.
     """
-    from django.conf import settings
-    from django.utils import timezone
-
-    from akig_ops.lib import sondes
-
     etats = {"database": sondes.etat_base(), "cache": sondes.etat_cache(), "broker": sondes.etat_broker()}
     derniers = dict.fromkeys(BATTEMENTS_SURVEILLES)
     if etats["database"] == sondes.CONNECTE:

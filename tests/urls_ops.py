@@ -1,12 +1,12 @@
 """Test-only routes: the project's URLs plus views that fail on purpose."""
 from django.db import connection
 from django.http import HttpResponse
-
-from akig_ops.urls import handler500, urlpatterns as urls_projet  # noqa: F401 (handler500 used by Django)
 from django.urls import path
 
 from akig_ops.lib.taches import tache_apres_commit
 from akig_ops.tasks import metriques_metier_task
+from akig_ops.urls import handler500  # noqa: F401 (Django reads it from the URLconf)
+from akig_ops.urls import urlpatterns as urls_projet
 
 
 def enfiler(request):
