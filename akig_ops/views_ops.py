@@ -9,7 +9,7 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess
 
@@ -36,7 +36,7 @@ def _refus(*, statut: int, message: str) -> JsonResponse:
     return reponse
 
 
-@require_GET
+@require_safe
 @never_cache
 def sante_api(request):
     """/api/health: no login, no secrets; 200 while the database answers, 503 otherwise."""
@@ -44,7 +44,7 @@ def sante_api(request):
     return JsonResponse(etat, status=503 if etat["statut"] == "indisponible" else 200)
 
 
-@require_GET
+@require_safe
 @never_cache
 def dashboard_resume(request):
     """/api/dashboard/resume: the directors' headline figures, cached (header X-Cache).
@@ -73,7 +73,7 @@ def _reseau_autorise(request) -> bool:
     return any(adresse in reseau for reseau in settings.AKIG_METRIQUES_RESEAUX)
 
 
-@require_GET
+@require_safe
 @never_cache
 def metriques(request):
     """/metrics for Prometheus: for the ops token or an allowed network only."""

@@ -193,3 +193,8 @@ def test_resume_recomputed_after_the_performance_task(client):
     compute_performance_task.apply()
 
     assert client.get(RESUME, **auth)["X-Cache"] == "MISS"
+
+
+def test_health_answers_head_and_refuses_post(client):
+    assert client.head("/api/health").status_code == 200
+    assert client.post("/api/health").status_code == 405
