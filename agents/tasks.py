@@ -4,7 +4,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from agents.services import performance_compute
+from agents.services import performance_compute, scores_instantanes_enregistrer
 from akig_ops.lib.cache_donnees import donnees_modifiees
 
 
@@ -19,3 +19,9 @@ def compute_performance_task() -> int:
     lignes = performance_compute(date_from=today - datetime.timedelta(days=1), date_to=today)
     donnees_modifiees()  # today's scores feed cached figures (agents under 5)
     return lignes
+
+
+@shared_task
+def scores_instantanes_task() -> int:
+    """Store the intraday score snapshot of every working agent; return the rows written."""
+    return scores_instantanes_enregistrer()
