@@ -11,6 +11,8 @@ SAUVEGARDE = "ops.sauvegarde"
 # Not a success: the last failed backup (details: "erreur", "echecs" = failures so far),
 # so that /metrics can count failures and alert on a backup newer than the last success.
 SAUVEGARDE_ECHEC = "ops.sauvegarde.echec"
+# The business gauges of /metrics (akig_ops.lib.metriques), computed by a beat task.
+METRIQUES_METIER = "ops.metriques"
 
 
 def battement_enregistrer(*, nom: str, details: dict | None = None) -> Battement:
@@ -19,3 +21,11 @@ def battement_enregistrer(*, nom: str, details: dict | None = None) -> Battement
         nom=nom, defaults={"dernier_succes": timezone.now(), "details": details or {}}
     )
     return battement
+
+
+def metriques_metier_enregistrer() -> Battement:
+    """Compute every app's business gauges (akig_ops.lib.metriques) and store them in the
+    heartbeat METRIQUES_METIER, where /metrics reads them; return that heartbeat row."""
+    from akig_ops.lib.metriques import jauges_metier_calculer
+
+    return battement_enregistrer(nom=METRIQUES_METIER, details=jauges_metier_calculer())

@@ -2,6 +2,13 @@
 from celery import shared_task
 
 from akig_ops.sauvegarde import sauvegarde_quotidienne
+from akig_ops.services import metriques_metier_enregistrer
+
+
+@shared_task
+def metriques_metier_task() -> int:
+    """Compute and store the business gauges of /metrics; return how many were stored."""
+    return len(metriques_metier_enregistrer().details["jauges"])
 
 
 @shared_task

@@ -20,7 +20,7 @@ COMPOSE = yaml.safe_load((RACINE / "docker-compose.yml").read_text(encoding="utf
 SERVICES = COMPOSE["services"]
 APP = ("backend", "worker", "beat")
 # What an operator puts in .env; every other value comes from the compose file.
-SECRETS = {"AKIG_DB_PASSWORD": "mot-de-passe-db", "SECRET_KEY": "cle-de-production"}
+SECRETS = {"AKIG_DB_PASSWORD": "mot-de-passe-db", "SECRET_KEY": "cle-de-production", "AKIG_OPS_TOKEN": "jeton-ops"}
 
 
 def interpoler(valeur: str) -> str:
@@ -132,7 +132,8 @@ def test_settings_load_from_the_compose_environment(service):
         "print(json.dumps({'debug': s.DEBUG, 'host': s.DATABASES['default']['HOST'], "
         "'cache': s.CACHES['default']['LOCATION'], 'broker': s.CELERY_BROKER_URL, "
         "'static': s.STORAGES['staticfiles']['BACKEND'], 'backups': str(s.AKIG_BACKUP_DIR), "
-        "'retention': s.AKIG_BACKUP_RETENTION_JOURS, 'tz': s.TIME_ZONE, 'https': s.HTTPS}))"
+        "'retention': s.AKIG_BACKUP_RETENTION_JOURS, 'tz': s.TIME_ZONE, 'https': s.HTTPS, "
+        "'jeton': s.AKIG_OPS_TOKEN, 'multiproc': s.PROMETHEUS_MULTIPROC_DIR}))"
     )
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "akig_ops.settings", **environnement(service)}
     sortie = subprocess.run([sys.executable, "-c", code], cwd=RACINE, env=env, capture_output=True, text=True,
@@ -143,4 +144,5 @@ def test_settings_load_from_the_compose_environment(service):
         # Compressed static files (WhiteNoise serves the .gz collected into the image).
         "static": "whitenoise.storage.CompressedManifestStaticFilesStorage",
         "backups": "/backups/postgres", "retention": 30, "tz": "Europe/Paris", "https": False,
+        "jeton": "jeton-ops", "multiproc": "/tmp/prometheus" if service == "backend" else "",
     }

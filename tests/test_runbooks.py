@@ -92,8 +92,6 @@ def runbook_paths() -> list[str]:
 # Paths that other issues add; strict: the day one lands, its XPASS fails this test until
 # the mark is removed.
 A_VENIR = {
-    "/api/dashboard/resume": "issue 8 (ops API)",
-    "/api/health": "issue 8 (ops API)",
     "/dashboard/": "issue 5 (directors' dashboard)",
     "/dashboard/impayes": "issue 5 (directors' dashboard)",
 }
