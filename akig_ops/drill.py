@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from akig_ops.grappe import Grappe, archivage_compose, port_libre
 from akig_ops.sauvegarde import comptes_lire, restauration_executer
+from recovery.models import statut_cle
 
 # Targets of issue 9 for the small profile; the runbook promises RPO < 5 min, RTO < 15 min.
 CIBLE_RPO_S = 60
@@ -96,12 +97,14 @@ class Ecrivain(threading.Thread):
         self.dernier: datetime.datetime | None = None
         self.lignes = 0
         self.debut: datetime.datetime | None = None
+        self.erreur: psycopg.Error | None = None
 
     def run(self) -> None:
         try:
             self._ecrire()
-        except psycopg.Error:
-            pass  # the cluster is gone: that is the drill's disaster
+        except psycopg.Error as erreur:
+            # After the loss, the cluster being gone is the drill's disaster; before it, a bug.
+            self.erreur = erreur
 
     def _ecrire(self) -> None:
         with psycopg.connect(self.url, autocommit=False) as conn:
@@ -121,9 +124,9 @@ class Ecrivain(threading.Thread):
                     ).fetchone()
                     conn.execute(
                         "INSERT INTO recouvrement_actions (reference, agent_id, locataire_id, impaye_reference,"
-                        " type_action, statut, resultat, montant_recouvre, date_action)"
-                        " VALUES (%s, %s, %s, '', 'visite', 'realisee', 'Exercice de restauration', 0, %s)",
-                        [f"EXERCICE-{self.debut:%H%M%S}-{n}", agent_id, locataire_id, instant],
+                        " type_action, statut, statut_cle, resultat, montant_recouvre, date_action)"
+                        " VALUES (%s, %s, %s, '', 'visite', 'realisee', %s, 'Exercice de restauration', 0, %s)",
+                        [f"EXERCICE-{self.debut:%H%M%S}-{n}", agent_id, locataire_id, statut_cle("realisee"), instant],
                     )
                 self.dernier, self.lignes = instant, self.lignes + 2
                 time.sleep(self.pas_s)
@@ -184,6 +187,10 @@ def exercice_executer(
             # The checked restore of `manage.py restore`, into a cluster with no `akig` yet.
             comptes = restauration_executer(fichier=depuis, base=base_grappe).comptes
             etape(f"chargement de {depuis.name} {comptes}", t)
+            # A dump taken by an older release: bring its schema to this code's, as a deploy does.
+            t = time.monotonic()
+            _manage("migrate", "--noinput", url_base=grappe.url())
+            etape("migrate", t)
         else:
             with grappe.connecter() as conn:
                 conn.execute("CREATE DATABASE akig")
@@ -206,6 +213,8 @@ def exercice_executer(
         ecrivain.start()
         ecrire(f"  écritures (positions et actions) pendant {secondes:g} s …")
         time.sleep(secondes)
+        if ecrivain.dernier is None or ecrivain.erreur:
+            raise RuntimeError(f"les écritures de l'exercice ont échoué avant la perte : {ecrivain.erreur}")
         grappe.perdre()
         ecrivain.arret.set()
         ecrivain.join(timeout=10)
