@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from recovery.models import MONEY, Impaye, InstantaneSite, Locataire, RecouvrementAction, Site
+from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, RecouvrementAction, Site
 
 RETARD_CRITIQUE = 60
 
@@ -47,18 +47,6 @@ def impayes_critiques_resume(
         "site_ids": site_ids,
         "sites": [codes[site_id] for site_id in site_ids],
     }
-
-
-def impayes_critiques_tableau(
-    *, min_retard: int = RETARD_CRITIQUE, limite: int = 10, par_site: list[dict] | None = None
-) -> list[dict]:
-    """Return the `limite` sites with the most still due on debts more than `min_retard`
-    days late: [{site (Site), nb, montant}], largest amount first. `par_site`: as above."""
-    if par_site is None:
-        par_site = impayes_critiques_par_site(min_retard=min_retard)
-    par_site = par_site[:limite]
-    sites = Site.objects.in_bulk([ligne["site_id"] for ligne in par_site])
-    return [{**ligne, "site": sites[ligne["site_id"]]} for ligne in par_site]
 
 
 # The runbook's "escalade juridique pour dettes > 10000€": strictly above, on numeric.
@@ -133,6 +121,14 @@ def tranches_depuis(limites: tuple[int, ...] = TRANCHES) -> list[Tranche]:
     return [Tranche(debut, fin) for debut, fin in zip(bornes, bornes[1:])]
 
 
+CENTIME = Decimal("0.01")
+
+
+def _euros(montant: Decimal | None) -> Decimal | None:
+    """A sum of money to the cent (SQLite's sums come back with more digits)."""
+    return None if montant is None else montant.quantize(CENTIME)
+
+
 def _retard(echeance: datetime.date | None, jour: datetime.date) -> int | None:
     return None if echeance is None else (jour - echeance).days
 
@@ -204,13 +200,13 @@ def impayes_par_site(
             "nom": ligne["site__nom"],
             "sensible": ligne["site__sensible"],
             "nb": ligne["nb_critique"],
-            "montant": ligne["montant_critique"],
+            "montant": _euros(ligne["montant_critique"]),
             "retard_max": _retard(ligne["echeance_min"], jour),
             "part": _pourcentage(ligne["montant_critique"], total),
             "nb_total": ligne["nb_total"],
-            "montant_total": ligne["montant_total"],
+            "montant_total": _euros(ligne["montant_total"]),
             "tranches": [
-                {"tranche": tranche, "nb": ligne[f"nb_{i}"], "montant": ligne[f"montant_{i}"]}
+                {"tranche": tranche, "nb": ligne[f"nb_{i}"], "montant": _euros(ligne[f"montant_{i}"])}
                 for i, tranche in enumerate(tranches)
             ],
         }
@@ -296,6 +292,7 @@ def locataires_endettes(
     jour = timezone.localdate()
     for ligne in lignes.order_by(ordre, "locataire__code").iterator(chunk_size=2000):
         ligne["retard_max"] = _retard(ligne.pop("echeance_min"), jour)
+        ligne["montant"] = _euros(ligne["montant"])
         yield ligne
 
 
@@ -334,7 +331,7 @@ def impayes_par_site_au(*, jour: datetime.date, min_retard: int = RETARD_CRITIQU
     if colonnes is None:
         return None
     lignes = InstantaneSite.objects.filter(jour=jour).values("site_id").annotate(**_somme_colonnes(colonnes))
-    return {ligne["site_id"]: {"nb": ligne["nb"], "montant": ligne["montant"]} for ligne in lignes}
+    return {ligne["site_id"]: {"nb": ligne["nb"], "montant": _euros(ligne["montant"])} for ligne in lignes}
 
 
 def tendance_impayes_critiques(
@@ -351,9 +348,40 @@ def tendance_impayes_critiques(
     while jour >= depuis:
         jours.append(jour)
         jour -= datetime.timedelta(days=pas_jours)
-    return list(
+    points = (
         InstantaneSite.objects.filter(jour__in=jours)
         .values("jour")
         .annotate(**_somme_colonnes(colonnes))
         .order_by("jour")
+    )
+    return [{**point, "montant": _euros(point["montant"])} for point in points]
+
+
+# --- One tenant (the dashboard's drill-down).
+
+
+def locataire_dettes(*, locataire_id: int) -> list[dict]:
+    """Return every debt of the tenant, outstanding (impayes) and settled (impayes_soldes),
+    newest period first: [{reference, periode, date_echeance, montant_du, montant_paye,
+    reste_du, retard (days past due today; None once settled), solde_le}]. Two queries."""
+    jour = timezone.localdate()
+    champs = ("reference", "periode", "date_echeance", "montant_du", "montant_paye")
+    dettes = [
+        {**ligne, "retard": _retard(ligne["date_echeance"], jour), "solde_le": None}
+        for ligne in Impaye.objects.filter(locataire_id=locataire_id).values(*champs, reste_du=F("montant"))
+    ]
+    dettes += [
+        {**ligne, "reste_du": Decimal("0.00"), "retard": None}
+        for ligne in ImpayeSolde.objects.filter(locataire_id=locataire_id).values(*champs, "solde_le")
+    ]
+    dettes.sort(key=lambda dette: (dette["periode"], dette["reference"]), reverse=True)
+    return dettes
+
+
+def locataire_actions(*, locataire_id: int, limite: int = 200) -> list[RecouvrementAction]:
+    """Return the tenant's latest `limite` recovery actions, newest first, with their agent."""
+    return list(
+        RecouvrementAction.objects.filter(locataire_id=locataire_id)
+        .select_related("agent")
+        .order_by("-date_action", "-id")[:limite]
     )

@@ -15,3 +15,11 @@ def montant(value) -> str:
         return ""
     formatted = number_format(Decimal(value), decimal_pos=2, use_l10n=True, force_grouping=True)
     return f"{formatted}\u00a0{settings.AKIG_DEVISE}"
+
+
+@register.filter
+def est_direction(user) -> bool:
+    """True for a director (the dashboard's audience)."""
+    from akig_ops import roles
+
+    return user.is_authenticated and roles.is_direction(user)
