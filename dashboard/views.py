@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -89,14 +90,12 @@ def _analyse_en_cache(filtres) -> dict:
     return analyse
 
 
-@direction_requise
-def impayes(request):
-    filtres = filtres_lire(request.GET)
+def _table_impayes(filtres, chemin: str) -> tuple[str, list[str]]:
+    """The analysis table for `filtres` (rendered HTML) and the messages of refused filters."""
     analyse = _analyse_en_cache(filtres)
     erreurs = [*filtres.erreurs, *analyse["erreurs_perimetre"]]
     lignes = lignes_trier(analyse["lignes"], tri=filtres.tri)
     page = Paginator(lignes, PAR_PAGE).get_page(filtres.page)
-    chemin = request.path
 
     def url(**changements):
         return f"{chemin}?{filtres.query_string(**changements)}"
@@ -109,7 +108,7 @@ def impayes(request):
         *[(f"t{i}", tranche.libelle, True) for i, tranche in enumerate(analyse["tranches"])],
         ("agents", _("Agents (missions non terminées)"), True),
     ]
-    context = {
+    html = render_to_string("dashboard/partials/_impayes.html", {
         "filtres": filtres,
         "analyse": analyse,
         "page": page,
@@ -118,10 +117,21 @@ def impayes(request):
         "page_precedente": url(page=page.previous_page_number()) if page.has_previous() else "",
         "page_suivante": url(page=page.next_page_number()) if page.has_next() else "",
         "csv": f"{reverse('dashboard:impayes_csv')}?{filtres.query_string(page=1)}",
-    }
+    })
+    return html, erreurs
+
+
+@direction_requise
+def impayes(request):
+    filtres = filtres_lire(request.GET)
+    # The rendered table is cached too: a few hundred formatted amounts cost more than the query.
+    (table, erreurs), _cache = en_cache(
+        "dashboard.impayes.table", lambda: _table_impayes(filtres, request.path),
+        parties=(request.GET.urlencode(),),
+    )
     return _page_ou_partiel(
-        request, page="dashboard/impayes.html", partiel="dashboard/partials/_impayes.html",
-        context=context, erreurs=erreurs,
+        request, page="dashboard/impayes.html", partiel="dashboard/partials/_table.html",
+        context={"filtres": filtres, "table": table}, erreurs=erreurs,
     )
 
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, RecouvrementAction, Site
@@ -105,15 +105,6 @@ class Tranche:
             return f"0–{self.fin} j"
         return f"{self.debut + 1}–{self.fin} j"
 
-    def condition(self, *, jour: datetime.date) -> Q:
-        """The Q on date_echeance selecting this bucket's debts on `jour` (index ranges)."""
-        q = Q()
-        if self.fin is not None:
-            q &= Q(date_echeance__gte=jour - datetime.timedelta(days=self.fin))
-        if self.debut is not None:
-            q &= Q(date_echeance__lt=jour - datetime.timedelta(days=self.debut))
-        return q
-
 
 def tranches_depuis(limites: tuple[int, ...] = TRANCHES) -> list[Tranche]:
     """Return the buckets cut at `limites` (strictly increasing, positive days)."""
@@ -139,6 +130,14 @@ def _pourcentage(partie: Decimal, total: Decimal) -> Decimal:
     return (partie * 100 / total).quantize(Decimal("0.1"))
 
 
+def _tranche_de(jour: datetime.date, limites: tuple[int, ...]) -> Case:
+    """SQL: the index of the ageing bucket of each debt on `jour` (date ranges, no arithmetic)."""
+    return Case(
+        *[When(date_echeance__gte=jour - datetime.timedelta(days=fin), then=Value(i)) for i, fin in enumerate(limites)],
+        default=Value(len(limites)),
+    )
+
+
 def impayes_par_site(
     *,
     min_retard: int = RETARD_CRITIQUE,
@@ -157,61 +156,69 @@ def impayes_par_site(
     the site's oldest retard in days; part: the site's share (%) of the amount over
     `min_retard` of every site; tranches: every outstanding debt of the site by ageing
     bucket. Only sites with at least one debt over `min_retard` are listed; `site_ids`,
-    `sensibles` and `montant_min` (on montant) narrow them. One aggregate, two with a filter.
+    `sensibles` and `montant_min` (on montant) narrow them.
+
+    Two queries: one pass over the debts grouped by site, bucket and "over the retard"
+    (a few rows per site, summed here), then the listed sites' names.
     """
     jour = timezone.localdate()
-    limite = echeance_limite(min_retard=min_retard)
-    critique = Q(date_echeance__lt=limite)
     tranches = tranches_depuis(limites)
-    agregats = {
-        "nb_critique": Count("id", filter=critique),
-        "montant_critique": Sum("montant", filter=critique),
-        "echeance_min": Min("date_echeance"),
-        "nb_total": Count("id"),
-        "montant_total": Sum("montant"),
-    }
-    for i, tranche in enumerate(tranches):
-        agregats[f"nb_{i}"] = Count("id", filter=tranche.condition(jour=jour))
-        agregats[f"montant_{i}"] = Sum("montant", filter=tranche.condition(jour=jour), default=Decimal("0.00"))
-    impayes = Impaye.objects.all()
-    filtre = site_ids is not None or sensibles
-    if site_ids is not None:
-        impayes = impayes.filter(site_id__in=list(site_ids))
-    if sensibles:
-        impayes = impayes.filter(site__sensible=True)
-    lignes = (
-        impayes.values("site_id", "site__code", "site__nom", "site__sensible")
-        .annotate(**agregats)
-        .filter(nb_critique__gt=0)
-        .order_by("-montant_critique", "site__code")
+    groupes = (
+        Impaye.objects.annotate(
+            tranche=_tranche_de(jour, limites),
+            critique=Case(When(date_echeance__lt=echeance_limite(min_retard=min_retard), then=Value(1)), default=Value(0)),
+        )
+        .values_list("site_id", "tranche", "critique")
+        .annotate(n=Count("id"), somme=Sum("montant"), echeance_min=Min("date_echeance"))
+        .order_by()
     )
+    par_site: dict[int, dict] = {}
+    for site_id, tranche, critique, n, somme, echeance_min in groupes:
+        ligne = par_site.get(site_id)
+        if ligne is None:
+            ligne = par_site[site_id] = {
+                "nb": 0, "montant": Decimal("0.00"), "echeance_min": echeance_min, "nb_total": 0,
+                "montant_total": Decimal("0.00"), "tranches": [[0, Decimal("0.00")] for _ in tranches],
+            }
+        if critique:
+            ligne["nb"] += n
+            ligne["montant"] += somme
+        ligne["echeance_min"] = min(ligne["echeance_min"], echeance_min)
+        ligne["nb_total"] += n
+        ligne["montant_total"] += somme
+        ligne["tranches"][tranche][0] += n
+        ligne["tranches"][tranche][1] += somme
+    critiques = {site_id: ligne for site_id, ligne in par_site.items() if ligne["nb"]}
+    total = sum((ligne["montant"] for ligne in critiques.values()), Decimal("0.00"))
+    if site_ids is not None:
+        gardes = set(site_ids)
+        critiques = {site_id: ligne for site_id, ligne in critiques.items() if site_id in gardes}
     if montant_min is not None:
-        lignes = lignes.filter(montant_critique__gte=montant_min)
-        filtre = True
-    lignes = list(lignes)
-    if filtre:
-        total = Impaye.objects.filter(critique).aggregate(t=Sum("montant", default=Decimal("0.00")))["t"]
-    else:
-        total = sum((ligne["montant_critique"] for ligne in lignes), Decimal("0.00"))
-    return [
+        critiques = {site_id: ligne for site_id, ligne in critiques.items() if ligne["montant"] >= montant_min}
+    sites = Site.objects.filter(pk__in=list(critiques)).values("pk", "code", "nom", "sensible")
+    if sensibles:
+        sites = sites.filter(sensible=True)
+    resultat = [
         {
-            "site_id": ligne["site_id"],
-            "code": ligne["site__code"],
-            "nom": ligne["site__nom"],
-            "sensible": ligne["site__sensible"],
-            "nb": ligne["nb_critique"],
-            "montant": _euros(ligne["montant_critique"]),
-            "retard_max": _retard(ligne["echeance_min"], jour),
-            "part": _pourcentage(ligne["montant_critique"], total),
-            "nb_total": ligne["nb_total"],
-            "montant_total": _euros(ligne["montant_total"]),
+            "site_id": site["pk"],
+            "code": site["code"],
+            "nom": site["nom"],
+            "sensible": site["sensible"],
+            "nb": critiques[site["pk"]]["nb"],
+            "montant": _euros(critiques[site["pk"]]["montant"]),
+            "retard_max": _retard(critiques[site["pk"]]["echeance_min"], jour),
+            "part": _pourcentage(critiques[site["pk"]]["montant"], total),
+            "nb_total": critiques[site["pk"]]["nb_total"],
+            "montant_total": _euros(critiques[site["pk"]]["montant_total"]),
             "tranches": [
-                {"tranche": tranche, "nb": ligne[f"nb_{i}"], "montant": _euros(ligne[f"montant_{i}"])}
-                for i, tranche in enumerate(tranches)
+                {"tranche": tranche, "nb": nb, "montant": _euros(montant)}
+                for tranche, (nb, montant) in zip(tranches, critiques[site["pk"]]["tranches"])
             ],
         }
-        for ligne in lignes
+        for site in sites
     ]
+    resultat.sort(key=lambda ligne: (-ligne["montant"], ligne["code"]))
+    return resultat
 
 
 def vieillissement_par_site(
@@ -335,10 +342,11 @@ def impayes_par_site_au(*, jour: datetime.date, min_retard: int = RETARD_CRITIQU
 
 
 def tendance_impayes_critiques(
-    *, mois: int = 12, pas_jours: int = 7, min_retard: int = RETARD_CRITIQUE
+    *, mois: int = 12, pas_jours: int = 30, min_retard: int = RETARD_CRITIQUE
 ) -> list[dict]:
     """Return the trend of the debts more than `min_retard` days late over the last `mois`
-    months, one point every `pas_jours` days ending today, oldest first: [{jour, nb, montant}],
+    months, one point every `pas_jours` days (13 points by default: a month apart, each
+    comparable with its "vs 30 days ago") ending today, oldest first: [{jour, nb, montant}],
     read from the snapshots (days without any snapshot are absent). One query."""
     colonnes = _colonnes_au_dela(min_retard) or _colonnes_au_dela(RETARD_CRITIQUE)
     aujourdhui = timezone.localdate()

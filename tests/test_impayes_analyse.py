@@ -87,13 +87,13 @@ def test_impayes_par_site_custom_limits(parc):
     assert [t.libelle for t in tranches_depuis((45, 120))] == ["0–45 j", "46–120 j", "> 120 j"]
 
 
-def test_impayes_par_site_one_query_whatever_the_sites(parc):
-    with CaptureQueriesContext(connection) as requetes:
-        impayes_par_site(min_retard=60)
-    assert len(requetes) == 1
-    with CaptureQueriesContext(connection) as requetes:
-        impayes_par_site(min_retard=60, sensibles=True)
-    assert len(requetes) == 2  # and the total of every site, for the share
+def test_impayes_par_site_two_queries_whatever_the_sites_and_filters(parc):
+    for i in range(20):
+        ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=61 + i)
+    for filtres in ({}, {"sensibles": True}, {"montant_min": Decimal("1")}, {"site_ids": [parc["A"].pk]}):
+        with CaptureQueriesContext(connection) as requetes:
+            impayes_par_site(min_retard=60, **filtres)
+        assert len(requetes) == 2, filtres  # the debts by site and bucket, the sites
 
 
 @pytest.mark.postgresql
