@@ -59,9 +59,10 @@ def _lien(chemin: str, parametres: dict) -> str:
     return f"{chemin}?{qd.urlencode()}" if qd else chemin
 
 
-def _entetes(colonnes: list[tuple[str, str, bool]], *, tri: str, url) -> list[dict]:
-    """Sortable headers [{libelle, url, sens ('asc'|'desc'|''), n}]: a click sorts on the
-    column, a second click reverses it; numbers sort largest first."""
+def _entetes(colonnes: list[tuple[str, str, bool]], *, tri: str, url, principales: set[str]) -> list[dict]:
+    """Sortable headers [{libelle, url, sens ('asc'|'desc'|''), n, secondaire}]: a click
+    sorts on the column, a second click reverses it; numbers sort largest first. A phone
+    shows only the `principales` columns (the others are `secondaire`)."""
     entetes = []
     for cle, libelle, numerique in colonnes:
         actif = tri.lstrip("-") == cle
@@ -70,7 +71,8 @@ def _entetes(colonnes: list[tuple[str, str, bool]], *, tri: str, url) -> list[di
         else:
             suivant = f"-{cle}" if numerique else cle
         sens = ("desc" if tri.startswith("-") else "asc") if actif else ""
-        entetes.append({"cle": cle, "libelle": libelle, "url": url(suivant), "sens": sens, "n": numerique})
+        entetes.append({"cle": cle, "libelle": libelle, "url": url(suivant), "sens": sens, "n": numerique,
+                        "secondaire": cle not in principales})
     return entetes
 
 
@@ -113,7 +115,8 @@ def _table_impayes(filtres, chemin: str) -> tuple[str, list[str]]:
         "analyse": analyse,
         "page": page,
         "erreurs": erreurs,
-        "entetes": _entetes(colonnes, tri=filtres.tri, url=lambda tri: url(tri=tri, page=1)),
+        "entetes": _entetes(colonnes, tri=filtres.tri, url=lambda tri: url(tri=tri, page=1),
+                            principales={"code", "nb", "montant", "retard_max"}),
         "page_precedente": url(page=page.previous_page_number()) if page.has_previous() else "",
         "page_suivante": url(page=page.next_page_number()) if page.has_next() else "",
         "csv": f"{reverse('dashboard:impayes_csv')}?{filtres.query_string(page=1)}",
@@ -174,7 +177,7 @@ def _tri_locataires(request) -> tuple[str, list[str]]:
 COLONNES_LOCATAIRES = [
     ("code", _("Locataire"), False), ("site", _("Site"), False), ("montant", _("Reste dû"), True),
     ("nb", _("Impayés"), True), ("retard_max", _("Retard max"), True),
-    ("derniere_action", _("Dernière action"), True),
+    ("derniere_action", _("Dernière action"), False),
 ]
 ENTETES_CSV_LOCATAIRES = [
     _("Code locataire"), _("Locataire"), _("Téléphone"), _("Code site"), _("Site"), _("Reste dû (€)"),
@@ -202,7 +205,8 @@ def _table_locataires(request, *, lignes_pour, page: str, context: dict, csv: st
     context.update({
         "page": page_obj,
         "erreurs": erreurs,
-        "entetes": _entetes(COLONNES_LOCATAIRES, tri=tri, url=lambda t: url(tri=t)),
+        "entetes": _entetes(COLONNES_LOCATAIRES, tri=tri, url=lambda t: url(tri=t),
+                            principales={"code", "montant", "retard_max"}),
         "page_precedente": url(page=page_obj.previous_page_number()) if page_obj.has_previous() else "",
         "page_suivante": url(page=page_obj.next_page_number()) if page_obj.has_next() else "",
         "csv": _lien(csv, {"tri": tri if tri != "-montant" else ""}),

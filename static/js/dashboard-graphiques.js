@@ -66,11 +66,13 @@
   function recouvre() {
     var d = donnees("donnees-recouvre");
     Plotly.newPlot("graphique-recouvre", [{
-      type: "bar", name: "montant recouvré", x: d.map(function (p) { return p.semaine; }),
+      type: "bar", name: "montant recouvré",
+      x: d.map(function (p) { return p.semaine.slice(8, 10) + "/" + p.semaine.slice(5, 7); }),
       y: d.map(function (p) { return nombre(p.montant); }), marker: { color: "#2e7d5b" },
-      hovertemplate: "semaine du %{x|%d/%m/%Y} : %{y:,.2f} €<extra></extra>",
+      hovertemplate: "semaine du %{x} : %{y:,.2f} €<extra></extra>",
     }], mise_en_page({
-      showlegend: false, margin: { l: 75, r: 20, t: 10, b: 40 }, xaxis: { tickformat: "%d/%m", type: "date" },
+      showlegend: false, margin: { l: 75, r: 20, t: 10, b: 40 },
+      xaxis: { type: "category", title: { text: "semaine du" } },
       yaxis: { tickformat: ",.0f", ticksuffix: " €", rangemode: "tozero" },
     }), config);
   }
