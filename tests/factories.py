@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from agents.models import AgentGeolocalisation, Agent, Equipe, Mission, PerformanceHistorique
+from agents.models import AgentGeolocalisation, Agent, Equipe, Mission, PerformanceHistorique, ScoreInstantane
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
 
 
@@ -24,7 +24,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, names, **kwargs):
         for name in names or ():
-            self.groups.add(Group.objects.get(name=name))
+            # get_or_create: a transactional test (browser, real worker) flushes the
+            # tables after itself, groups created by the migrations included.
+            self.groups.add(Group.objects.get_or_create(name=name)[0])
 
 
 class SiteFactory(factory.django.DjangoModelFactory):
@@ -146,4 +148,13 @@ class PerformanceFactory(factory.django.DjangoModelFactory):
 
     agent = factory.SubFactory(AgentFactory)
     date_stat = factory.LazyFunction(timezone.localdate)
+    score = Decimal("6.00")
+
+
+class ScoreInstantaneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScoreInstantane
+
+    agent = factory.SubFactory(AgentFactory)
+    instant = factory.LazyFunction(timezone.now)
     score = Decimal("6.00")

@@ -4,10 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from akig_ops import roles
 from akig_ops.lib.cache_donnees import donnees_modifiees
 
 from recovery.services import instantanes_sites_ecrire
@@ -30,9 +28,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def donnees():
     """A: sensitive, 2 debts over 60 days (3 000,00); B: 2 over 60 days (14 000,01), with
     tenant b1 owing 10 000,01 (legal list); a team lead and their agent working on B."""
-    # A transactional test empties the tables after it, the migrations' groups with them.
-    for groupe in (roles.DIRECTION, roles.CHEF_EQUIPE):
-        Group.objects.get_or_create(name=groupe)
     donnees_modifiees()  # figures cached by an earlier test are stale
     a = SiteFactory(code="A", nom="Résidence des Acacias", sensible=True)
     b = SiteFactory(code="B", nom="Square Marcadet")
