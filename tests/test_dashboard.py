@@ -325,3 +325,18 @@ def test_locataire_page_every_debt_and_action(direction, parc):
 def test_unknown_site_or_tenant_is_404(direction):
     assert direction.get(reverse("dashboard:site", args=[999999])).status_code == 404
     assert direction.get(reverse("dashboard:locataire", args=[999999])).status_code == 404
+
+
+def test_impayes_history_restore_gets_the_whole_page(direction, parc):
+    response = direction.get(RUNBOOK, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in response.content.decode()
+
+
+def test_scripts_are_local_and_plotly_only_where_there_is_a_chart(direction, parc):
+    accueil = direction.get(reverse("dashboard:accueil")).content.decode()
+    impayes = direction.get(RUNBOOK).content.decode()
+
+    assert '<script src="/static/vendor/plotly/plotly-basic-4.1.1.min.js" defer></script>' in accueil
+    assert "plotly" not in impayes
+    assert '<script src="/static/django_htmx/htmx-2.min.js" defer></script>' in impayes
+    assert "https://" not in accueil + impayes
