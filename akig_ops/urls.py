@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from akig_ops import views
+from akig_ops import views, views_ops
 
 admin.site.site_header = _("AKIG Ops — administration")
 admin.site.site_title = _("AKIG Ops")
@@ -15,4 +15,9 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
+    path("api/health", views_ops.sante_api, name="api-health"),
+    path("api/dashboard/resume", views_ops.dashboard_resume, name="api-dashboard-resume"),
+    path("metrics", views_ops.metriques, name="metrics"),
 ]
+
+handler500 = "akig_ops.views_ops.erreur_serveur"
