@@ -89,26 +89,11 @@ def runbook_paths() -> list[str]:
     return sorted(chemins)
 
 
-# Paths that other issues add; strict: the day one lands, its XPASS fails this test until
-# the mark is removed.
-A_VENIR = {
-    "/dashboard/": "issue 5 (directors' dashboard)",
-    "/dashboard/impayes": "issue 5 (directors' dashboard)",
-}
-
-
 def test_runbook_urls_are_the_ones_listed_here():
     assert runbook_paths() == ["/api/dashboard/resume", "/api/health", "/dashboard/", "/dashboard/impayes"]
 
 
-@pytest.mark.parametrize(
-    "chemin",
-    [
-        pytest.param(chemin, marks=pytest.mark.xfail(reason=A_VENIR[chemin], raises=Resolver404, strict=True))
-        if chemin in A_VENIR else chemin
-        for chemin in runbook_paths()
-    ],
-)
+@pytest.mark.parametrize("chemin", runbook_paths())
 def test_every_runbook_url_exists(chemin):
     # As CommonMiddleware does: a path that only resolves with a trailing slash is redirected there.
     try:
