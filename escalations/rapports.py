@@ -1,0 +1,60 @@
+"""The PDF reports (WeasyPrint), built on the server from the data: no browser, no screenshot.
+
+Called by the outbox's sending task (a Celery worker), never in a request: WeasyPrint takes
+~0.3 s a page. Templates: templates/pdf/<type>.html on pdf/base.html (A4, header, footer
+"page X / Y"); figures: escalations/graphiques.py (matplotlib SVG).
+"""
+import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from escalations import donnees_rapports
+from escalations.models import Escalade, Rapport, TypeRapport
+
+# The report's title and file name per type.
+TITRES = {
+    TypeRapport.IMPAYES: "Impayés critiques",
+    TypeRapport.AGENT: "Performance agent très basse",
+    TypeRapport.HEBDO: "Synthèse hebdomadaire des escalades",
+}
+FICHIERS = {
+    TypeRapport.IMPAYES: "impayes-critiques",
+    TypeRapport.AGENT: "performance-agent",
+    TypeRapport.HEBDO: "synthese-hebdomadaire",
+}
+CONSTRUCTEURS = {
+    TypeRapport.IMPAYES: donnees_rapports.donnees_impayes,
+    TypeRapport.AGENT: donnees_rapports.donnees_agent,
+    TypeRapport.HEBDO: donnees_rapports.donnees_hebdo,
+}
+
+
+def pdf_rendre(*, type_rapport: str, escalade: Escalade | None = None,
+               maintenant: datetime.datetime | None = None) -> tuple[bytes, int]:
+    """Return (the PDF's bytes, its page count) for this report, built from today's data."""
+    from weasyprint import HTML  # heavy import: workers only
+
+    maintenant = maintenant or timezone.now()
+    contexte = {
+        "titre": TITRES[type_rapport],
+        "escalade": escalade,
+        "genere_le": timezone.localtime(maintenant),
+        "base_url": settings.AKIG_BASE_URL,
+        **CONSTRUCTEURS[type_rapport](escalade=escalade, maintenant=maintenant),
+    }
+    html = render_to_string(f"pdf/{type_rapport}.html", contexte)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    return document.write_pdf(), len(document.pages)
+
+
+def rapport_generer(*, type_rapport: str, escalade: Escalade | None = None) -> Rapport:
+    """Build the report and keep it (with its escalation, if any); return it."""
+    maintenant = timezone.now()
+    contenu, pages = pdf_rendre(type_rapport=type_rapport, escalade=escalade, maintenant=maintenant)
+    suffixe = f"-{escalade.pk}" if escalade else ""
+    nom = f"{FICHIERS[type_rapport]}{suffixe}-{timezone.localtime(maintenant):%Y-%m-%d-%Hh%M}.pdf"
+    return Rapport.objects.create(
+        type=type_rapport, escalade=escalade, cree_le=maintenant, nom_fichier=nom, contenu=contenu, pages=pages
+    )
