@@ -40,7 +40,7 @@ def test_impayes_critiques_exactly_50_does_not_fire(gens, deux_sites, horloge):
 
     assert not Escalade.objects.filter(regle__code="impayes-critiques").exists()
     # The per-site rule (> 10 on one site) fires for both sites: 30 and 20.
-    assert sorted(Escalade.objects.values_list("sujet", flat=True)) == [f"site:{s1.pk}", f"site:{s2.pk}"]
+    assert set(Escalade.objects.values_list("sujet", flat=True)) == {f"site:{s1.pk}", f"site:{s2.pk}"}
     assert bilan == {"declenchees": 2}
     assert Battement.objects.get(nom=EVALUATION_ESCALADES).details == {"declenchees": 2}
 
