@@ -40,11 +40,12 @@ def action_enregistrer(*, escalade: Escalade, user, action: str, commentaire: st
                        valeur: dict | None = None) -> Evenement:
     """Record that `user` did checklist item `action` (timeline line); return it. Raise
     ValidationError naming the field for an item that is not this rule's."""
-    if action not in {code for code, _l, _h in actions_de(escalade)}:
+    libelles = {code: str(libelle) for code, libelle, _aide in actions_de(escalade)}
+    if action not in libelles:
         raise ValidationError({"action": _("Action inconnue pour cette escalade : %(action)s.") % {"action": action}})
     return Evenement.objects.create(
         escalade=escalade, type=TypeEvenement.ACTION, action=action, auteur=user,
-        message=commentaire.strip()[:2000], valeur=valeur or {},
+        message=commentaire.strip()[:2000], valeur={"libelle": libelles[action], **(valeur or {})},
     )
 
 

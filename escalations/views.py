@@ -16,6 +16,7 @@ from akig_ops import roles
 from escalations import selectors
 from escalations.checklists import CAUSES_AGENT, action_enregistrer, missions_reassigner
 from escalations.models import EtatEscalade, Rapport, Regle, TypeRegle
+from escalations.notifications import url_agent
 from escalations.services import Refus, escalade_prendre_en_charge, escalade_resoudre
 
 
@@ -56,13 +57,10 @@ def liste(request):
     return render(request, gabarit, context)
 
 
-@login_required
-@require_GET
-def detail(request, escalade_id: int):
-    escalade = _escalade(request, escalade_id)
+def _contexte_detail(request, escalade) -> dict:
     context = {"escalade": escalade, "checklist": selectors.checklist(escalade=escalade)}
     if escalade.regle.type == TypeRegle.SCORE_AGENT:
-        context["causes"] = CAUSES_AGENT
+        context.update(causes=CAUSES_AGENT, url_agent=url_agent(escalade.agent_id))
     elif roles.is_direction(request.user):
         site_ids = selectors.sites_de(escalade=escalade)
         context.update(
@@ -71,7 +69,14 @@ def detail(request, escalade_id: int):
             sensibles=selectors.sites_sensibles(site_ids=site_ids),
             nb_sites=len(site_ids),
         )
-    return render(request, "escalations/detail.html", context)
+    return context
+
+
+@login_required
+@require_GET
+def detail(request, escalade_id: int):
+    escalade = _escalade(request, escalade_id)
+    return render(request, "escalations/detail.html", _contexte_detail(request, escalade))
 
 
 @login_required
@@ -102,10 +107,7 @@ def resoudre(request, escalade_id: int):
 
 def _refuser(request, escalade, erreur: ValidationError):
     """Bad input: the detail page again, status 400, the French reason by the field."""
-    context = {"escalade": escalade, "checklist": selectors.checklist(escalade=escalade),
-               "erreurs": erreur.message_dict, "saisie": request.POST}
-    if escalade.regle.type == TypeRegle.SCORE_AGENT:
-        context["causes"] = CAUSES_AGENT
+    context = {**_contexte_detail(request, escalade), "erreurs": erreur.message_dict, "saisie": request.POST}
     return render(request, "escalations/detail.html", context, status=400)
 
 
@@ -161,7 +163,7 @@ def campagne(request, escalade_id: int):
     for ligne in lignes:
         ecrivain.writerow([
             ligne["locataire__site__code"], ligne["locataire__code"], _sans_formule(ligne["locataire__nom"]),
-            _sans_formule(ligne["locataire__telephone"]), ligne["nb"], str(ligne["montant"]).replace(".", ","),
+            _sans_formule(ligne["locataire__telephone"]), ligne["nb"], f"{ligne['montant']:.2f}".replace(".", ","),
         ])
     return reponse
 

@@ -1,6 +1,7 @@
 """Fixtures of the escalation tests: the people who get the emails, a team with an agent,
 intraday score snapshots, and critical debts on two sites."""
 import datetime
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,21 @@ from tests.factories import AgentFactory, EquipeFactory, ImpayeFactory, Locatair
 def paris(*args) -> datetime.datetime:
     """An aware datetime in the business time zone (Europe/Paris)."""
     return timezone.make_aware(datetime.datetime(*args), timezone.get_default_timezone())
+
+
+def regles_et_roles():
+    """The rules and groups the migrations seed, again: a transactional test's flush removes them."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    importlib.import_module("escalations.migrations.0002_defaults").creer(apps, None)
+    for nom in ("Direction", "Chef d'équipe", "PDG"):
+        Group.objects.get_or_create(name=nom)
+
+
+@pytest.fixture(autouse=True)
+def _regles(db):
+    regles_et_roles()
 
 
 @pytest.fixture
