@@ -11,7 +11,7 @@ from agents.selectors import actions_du_jour, agents_missions_non_complete, perf
 from escalations import graphiques
 from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
-from recovery.models import Impaye, Site
+from recovery.models import Impaye, Site, StatutAction, TypeAction
 from recovery.selectors import (
     RETARD_CRITIQUE,
     SEUIL_CONTENTIEUX,
@@ -115,8 +115,15 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
     seuil = float(escalade.regle.seuil)
     depuis = escalade.valeur_declenchement.get("depuis")
     positions = list(reversed(positions_depuis(agent_id=agent.pk, depuis=maintenant - datetime.timedelta(hours=4))))
+    actions = actions_du_jour(agent_id=agent.pk, jour=jour)
+    types, statuts = dict(TypeAction.choices), dict(StatutAction.choices)
+    for action in actions:
+        action["type_libelle"] = types.get(action["type_action"], action["type_action"])
+        action["statut_libelle"] = statuts.get(action["statut"], action["statut"])
     return {
         "agent": agent,
+        "fenetre_debut": datetime.datetime.fromisoformat(depuis) if depuis else None,
+        "montant_jour": sum((a["montant_recouvre"] for a in actions), Decimal("0.00")),
         "historique": historique,
         "graphique_historique": graphiques.barres_scores_jours(
             [(l["date_stat"], l["score"]) for l in reversed(historique)], seuil=seuil
@@ -125,7 +132,7 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
             [(i, float(s) if s is not None else None) for i, s in scores], seuil=seuil,
             debut_fenetre=datetime.datetime.fromisoformat(depuis) if depuis else None,
         ) if scores else None,
-        "actions_jour": actions_du_jour(agent_id=agent.pk, jour=jour),
+        "actions_jour": actions,
         "positions": positions,
         "graphique_trajet": graphiques.trajet(
             points=[(p["longitude"], p["latitude"]) for p in positions], arrets=[], sites=[]

@@ -8,7 +8,10 @@ import datetime
 import io
 from decimal import Decimal
 
+from django.utils import timezone
+
 import matplotlib
+import matplotlib.dates
 
 matplotlib.use("svg")
 from matplotlib import pyplot as plt  # noqa: E402  (after choosing the backend)
@@ -17,7 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 BLEU, ROUGE, GRIS, ORANGE, VERT = "#1f5f8b", "#b3261e", "#8a96a3", "#c77700", "#1a7f37"
 plt.rcParams.update({
     "font.family": "DejaVu Sans", "font.size": 8, "axes.spines.top": False, "axes.spines.right": False,
-    "svg.fonttype": "path", "svg.hashsalt": "akig",  # text as paths: no font needed by the reader
+    "svg.fonttype": "none", "svg.hashsalt": "akig",  # text stays text: WeasyPrint sets it in DejaVu, 3x faster than paths
 })
 
 
@@ -61,7 +64,7 @@ def courbe_scores(points: list[tuple[datetime.datetime, float | None]], *, seuil
         axe.axvspan(debut_fenetre, x[-1], color=ROUGE, alpha=0.08)
     axe.set_ylim(0, 10)
     axe.set_ylabel("Score")
-    axe.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%H:%M", tz=x[0].tzinfo if x else None))
+    axe.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%H:%M", tz=timezone.get_default_timezone()))
     return _svg(figure)
 
 

@@ -5,6 +5,7 @@ Called by the outbox's sending task (a Celery worker), never in a request: Weasy
 "page X / Y"); figures: escalations/graphiques.py (matplotlib SVG).
 """
 import datetime
+import logging
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -12,6 +13,10 @@ from django.utils import timezone
 
 from escalations import donnees_rapports
 from escalations.models import Escalade, Rapport, TypeRapport
+
+# WeasyPrint logs every layout step at INFO: keep the workers' logs readable.
+logging.getLogger("weasyprint").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 # The report's title and file name per type.
 TITRES = {
