@@ -11,7 +11,7 @@ import threading
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from escalations.models import Escalade, Evenement, Message
@@ -176,3 +176,46 @@ def test_two_evaluators_at_once_open_one_escalation_and_send_one_email(gens, deu
     assert Escalade.objects.count() == 1
     assert Message.objects.count() == 1
     assert Evenement.objects.filter(type="declenchement").count() == 1
+
+
+@pytest.mark.redis
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_sends_the_outbox_message_through_redis_and_smtp(smtp, gens, deux_sites):
+    """Production's path: the task goes through Redis to a real `celery worker`, which builds
+    the PDF and talks to the SMTP server."""
+    import os
+    import sys
+    import uuid
+
+    from django.conf import settings
+
+    from escalations.tasks import message_send_task
+
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)
+    with transaction.atomic():
+        escalades_evaluer()
+    message = Message.objects.get()
+    file = f"test-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    env = {**os.environ, "SECRET_KEY": settings.SECRET_KEY,
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+           "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(settings.EMAIL_PORT)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "akig_ops", "worker", "--pool=solo", "-Q", file,
+         "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
+        env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert message_send_task.apply_async(args=[message.pk], queue=file).get(timeout=90) in ("envoye", "ignore")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    message.refresh_from_db()
+    assert message.etat == "envoye"
+    (recu,) = smtp.boite.messages  # once: the on_commit send went to the default queue, unconsumed here
+    assert recu["Subject"] == "URGENT - Impayés Critiques Détectés - S02"
+    assert [p.get_content_type() for p in recu.iter_attachments()] == ["application/pdf"]
