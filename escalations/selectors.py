@@ -8,7 +8,7 @@ from django.utils import timezone
 from agents.models import Agent, Mission, MissionStatus, PerformanceHistorique
 from akig_ops import roles
 from escalations.checklists import actions_de
-from escalations.models import Escalade, EtatEscalade, Evenement, Message, Rapport, TypeEvenement
+from escalations.models import Escalade, EtatEscalade, Evenement, Message, Rapport, Regle, TypeEvenement
 from recovery.models import Impaye, Site
 from recovery.selectors import RETARD_CRITIQUE, echeance_limite, impayes_critiques_par_site
 
@@ -122,3 +122,13 @@ def locataires_campagne(*, site_ids: list[int], min_retard: int = RETARD_CRITIQU
 def sites_sensibles(*, site_ids: list[int]) -> list[Site]:
     """Return the sensitive sites (followed by the PDG) among these."""
     return list(Site.objects.filter(pk__in=site_ids, sensible=True).order_by("code"))
+
+
+def escalades_ouvertes_par_regle() -> dict[str, int]:
+    """Return {rule code: open escalations (fired or acknowledged)}, every rule listed (0
+    included) so a gauge falls back to 0 when its escalations are resolved. Two queries."""
+    ouvertes = dict(
+        Escalade.objects.exclude(etat=EtatEscalade.RESOLUE).order_by().values("regle__code")
+        .annotate(n=Count("id")).values_list("regle__code", "n")
+    )
+    return {code: ouvertes.get(code, 0) for code in Regle.objects.order_by("code").values_list("code", flat=True)}

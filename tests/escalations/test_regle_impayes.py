@@ -181,3 +181,22 @@ def test_check_escalations_command_evaluates_and_sends_without_redis(gens, deux_
     assert Message.objects.get().etat == "envoye"
     assert Escalade.objects.get().evenements.filter(type="notification").count() == 1
     assert not AttenteRegle.objects.exists()
+
+
+def test_impayes_rule_with_a_duration_waits_pending_then_fires(gens, deux_sites, horloge):
+    # A director asks the overall rule to hold 15 minutes before firing (admin).
+    Regle.objects.filter(code="impayes-critiques").update(duree_min=15)
+    Regle.objects.filter(code="impayes-critiques-site").update(active=False)
+    voyage = horloge(LUNDI_9H)
+    s1, _ = deux_sites
+    impayes_critiques(site=s1, nb=51)
+
+    escalades_evaluer()
+    attente = AttenteRegle.objects.get()
+    assert (attente.sujet, attente.depuis, attente.derniere_valeur["nb_impayes"]) == ("global", LUNDI_9H, 51)
+    voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=10))
+    assert escalades_evaluer() == {"en_attente": 1}
+    voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=15))
+    assert escalades_evaluer() == {"declenchees": 1}
+    assert datetime.datetime.fromisoformat(Escalade.objects.get().valeur_declenchement["depuis"]) == LUNDI_9H
+    assert not AttenteRegle.objects.exists()

@@ -183,3 +183,12 @@ def test_report_download_owner_permitted_outsider(client, monde):
     assert client.get(url).status_code == 404
     client.force_login(monde["direction"])
     assert client.get(reverse("escalations:rapport", args=[monde["sud"].pk, rapport.pk])).status_code == 404
+
+
+def test_open_escalations_per_rule_counts_zero_for_quiet_rules(monde):
+    from escalations.selectors import escalades_ouvertes_par_regle
+
+    Escalade.objects.filter(pk=monde["sud"].pk).update(etat="resolue", resolue_le=timezone.now())
+    assert escalades_ouvertes_par_regle() == {
+        "impayes-critiques": 0, "impayes-critiques-site": 1, "score-agent-bas": 1,
+    }
