@@ -20,7 +20,7 @@ from recovery.selectors import (
 )
 
 # Bounded tables keep the impayés report within 10 pages on 500 sites.
-SITES_MAX, AGENTS_MAX, CONTENTIEUX_MAX = 30, 20, 30
+SITES_MAX, AGENTS_MAX, CONTENTIEUX_MAX = 25, 15, 25
 # Ageing of the critical debts (retard > 60 days): upper bounds in days, inclusive.
 TRANCHES_CRITIQUES = ((61, 90), (91, 180), (181, 365), (366, None))
 

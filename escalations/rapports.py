@@ -36,6 +36,19 @@ CONSTRUCTEURS = {
 }
 
 
+_polices = None
+
+
+def _configuration_polices():
+    """One fontconfig set-up per worker process (WeasyPrint builds one per document otherwise)."""
+    global _polices
+    if _polices is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _polices = FontConfiguration()
+    return _polices
+
+
 def pdf_rendre(*, type_rapport: str, escalade: Escalade | None = None,
                maintenant: datetime.datetime | None = None) -> tuple[bytes, int]:
     """Return (the PDF's bytes, its page count) for this report, built from today's data."""
@@ -50,7 +63,7 @@ def pdf_rendre(*, type_rapport: str, escalade: Escalade | None = None,
         **CONSTRUCTEURS[type_rapport](escalade=escalade, maintenant=maintenant),
     }
     html = render_to_string(f"pdf/{type_rapport}.html", contexte)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=_configuration_polices())
     return document.write_pdf(), len(document.pages)
 
 
