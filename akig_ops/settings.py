@@ -218,6 +218,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agents.tasks.compute_performance_task",
         "schedule": crontab(minute="*/15"),
     },
+    # The day's per-site snapshot of impayés by ageing bucket (the dashboard's trend and
+    # "vs 30 days ago"), just after midnight in TIME_ZONE (CELERY_TIMEZONE).
+    "instantanes-sites": {
+        "task": "recovery.tasks.instantanes_sites_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }
 
 LOGGING = {
