@@ -3,26 +3,24 @@ turned into template context with its figures. Reads only."""
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from agents.models import Agent, ScoreInstantane
 from agents.selectors import actions_du_jour, agents_missions_non_complete, performance_recente, positions_depuis
 from escalations import graphiques
 from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
+from escalations.selectors import contentieux_des_sites
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
-from recovery.models import Impaye, Site, StatutAction, TypeAction
+from recovery.models import StatutAction, TypeAction
 from recovery.selectors import (
     RETARD_CRITIQUE,
     SEUIL_CONTENTIEUX,
     impayes_chiffres_cles,
-    impayes_critiques_par_site,
+    impayes_par_site,
 )
 
 # Bounded tables keep the impayés report within 10 pages on 500 sites.
 SITES_MAX, AGENTS_MAX, CONTENTIEUX_MAX = 25, 15, 25
-# Ageing of the critical debts (retard > 60 days): upper bounds in days, inclusive.
-TRANCHES_CRITIQUES = ((61, 90), (91, 180), (181, 365), (366, None))
 
 
 def _retard_min(escalade: Escalade | None) -> int:
@@ -30,23 +28,26 @@ def _retard_min(escalade: Escalade | None) -> int:
 
 
 def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime) -> dict:
-    """The impayés report: headline figures, the by-site table (runbook query 1), agents
-    with non-complete missions there (query 2), the legal list, sensitive sites, ageing."""
+    """The impayés report: headline figures, the by-site analysis (runbook query 1, issue 5's
+    impayes_par_site), agents with non-complete missions there (query 2), the legal list,
+    sensitive sites, ageing of every debt still due on those sites."""
     retard = _retard_min(escalade)
-    par_site = impayes_critiques_par_site(min_retard=retard)
-    if escalade and escalade.site_id:
-        par_site = [ligne for ligne in par_site if ligne["site_id"] == escalade.site_id]
-    site_ids = [ligne["site_id"] for ligne in par_site]
-    sites = Site.objects.in_bulk(site_ids)
-    tableau = [{**ligne, "site": sites[ligne["site_id"]]} for ligne in par_site[:SITES_MAX]]
-    autres = par_site[SITES_MAX:]
+    site_ids = [escalade.site_id] if escalade and escalade.site_id else None
+    par_site = impayes_par_site(min_retard=retard, site_ids=site_ids)
+    ids = {ligne["site_id"] for ligne in par_site}
+    tableau, autres = par_site[:SITES_MAX], par_site[SITES_MAX:]
     nb_total = sum(ligne["nb"] for ligne in par_site)
     montant_total = sum((ligne["montant"] for ligne in par_site), Decimal("0.00"))
 
-    missions = sorted(agents_missions_non_complete(site_ids=site_ids), key=lambda l: (-l["nb"], l["agent_id"]))
+    missions = sorted(agents_missions_non_complete(site_ids=ids), key=lambda l: (-l["nb"], l["agent_id"]))
     agents = Agent.objects.select_related("equipe").in_bulk([l["agent_id"] for l in missions[:AGENTS_MAX]])
-    contentieux = _contentieux(site_ids=site_ids)
-    anciennete = _anciennete(site_ids=site_ids, maintenant=maintenant)
+    contentieux = contentieux_des_sites(site_ids=ids)
+    anciennete = [
+        {"libelle": tranche["tranche"].libelle,
+         "nb": sum(ligne["tranches"][i]["nb"] for ligne in par_site),
+         "montant": sum((ligne["tranches"][i]["montant"] for ligne in par_site), Decimal("0.00"))}
+        for i, tranche in enumerate(par_site[0]["tranches"] if par_site else [])
+    ]
     return {
         "retard_min": retard,
         "chiffres": impayes_chiffres_cles(min_retard=retard),
@@ -55,50 +56,21 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         "nb_sites": len(par_site),
         "tableau": tableau,
         "autres": {"nb_sites": len(autres), "nb": sum(l["nb"] for l in autres),
-                   "montant": sum((l["montant"] for l in autres), Decimal("0.00"))},
+                   "montant": sum((l["montant"] for l in autres), Decimal("0.00")),
+                   "part": sum((l["part"] for l in autres), Decimal("0.0"))},
         "agents": [{"agent": agents[l["agent_id"]], "nb": l["nb"]} for l in missions[:AGENTS_MAX]],
         "nb_agents": len(missions),
         "contentieux": contentieux[:CONTENTIEUX_MAX],
         "nb_contentieux": len(contentieux),
+        "montant_contentieux": sum((l["montant"] for l in contentieux), Decimal("0.00")),
         "seuil_contentieux": SEUIL_CONTENTIEUX,
-        "sensibles": [l for l in tableau if l["site"].sensible]
-        + [{**l, "site": sites[l["site_id"]]} for l in autres if sites[l["site_id"]].sensible],
+        "sensibles": [l for l in par_site if l["sensible"]],
         "anciennete": anciennete,
         "graphique_anciennete": graphiques.barres_anciennete(
-            [(t["libelle"], t["montant"], t["nb"]) for t in anciennete]
-        ),
+            [(t["libelle"], t["montant"], t["nb"]) for t in anciennete], retard_min=retard
+        ) if anciennete else None,
         "actions": ACTIONS_IMPAYES,
     }
-
-
-def _contentieux(*, site_ids: list[int]) -> list[dict]:
-    """Tenants of these sites owing strictly more than SEUIL_CONTENTIEUX in all, most first."""
-    return list(
-        Impaye.objects.filter(site_id__in=site_ids)
-        .values("locataire_id", code=F("locataire__code"), nom=F("locataire__nom"),
-                telephone=F("locataire__telephone"), site_code=F("site__code"))
-        .annotate(montant=Sum("montant"), nb=Count("id"))
-        .filter(montant__gt=SEUIL_CONTENTIEUX)
-        .order_by("-montant", "locataire__code")
-    )
-
-
-def _anciennete(*, site_ids: list[int], maintenant: datetime.datetime) -> list[dict]:
-    """The critical debts of these sites by ageing bucket: [{libelle, nb, montant}]; one aggregate."""
-    jour = timezone.localdate(maintenant)
-    agregats = {}
-    for i, (debut, fin) in enumerate(TRANCHES_CRITIQUES):
-        filtre = {"date_echeance__lte": jour - datetime.timedelta(days=debut)}
-        if fin is not None:
-            filtre["date_echeance__gte"] = jour - datetime.timedelta(days=fin)
-        agregats[f"nb_{i}"] = Count("id", filter=Q(**filtre))
-        agregats[f"montant_{i}"] = Sum("montant", filter=Q(**filtre), default=Decimal("0.00"))
-    totaux = Impaye.objects.filter(site_id__in=site_ids).aggregate(**agregats)
-    return [
-        {"libelle": f"{debut}–{fin} j" if fin else f"> {debut - 1} j", "nb": totaux[f"nb_{i}"],
-         "montant": totaux[f"montant_{i}"]}
-        for i, (debut, fin) in enumerate(TRANCHES_CRITIQUES)
-    ]
 
 
 def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:

@@ -35,13 +35,14 @@ def _euros(valeur: float) -> str:
     return f"{valeur:,.0f} €".replace(",", "\u202f")
 
 
-def barres_anciennete(tranches: list[tuple[str, Decimal, int]]) -> str:
-    """Ageing of the critical debts: one bar per bucket (label, amount, count), amounts
-    written on the bars."""
+def barres_anciennete(tranches: list[tuple[str, Decimal, int]], *, retard_min: int) -> str:
+    """Ageing of every debt still due on the sites concerned: one bar per bucket (label,
+    amount, count), amounts written on the bars, the buckets past `retard_min` in red."""
     figure, axe = plt.subplots(figsize=(6.6, 2.4))
     libelles = [t[0] for t in tranches]
     montants = [float(t[1]) for t in tranches]
-    barres = axe.bar(libelles, montants, color=[ORANGE, ROUGE, ROUGE, "#7a1712"][: len(libelles)])
+    couleurs = [ROUGE if _au_dela(libelle, retard_min) else GRIS for libelle in libelles]
+    barres = axe.bar(libelles, montants, color=couleurs)
     for barre, (_l, montant, nb) in zip(barres, tranches):
         axe.annotate(f"{_euros(float(montant))}\n{nb} impayés", (barre.get_x() + barre.get_width() / 2, barre.get_height()),
                      ha="center", va="bottom", fontsize=7)
@@ -49,6 +50,14 @@ def barres_anciennete(tranches: list[tuple[str, Decimal, int]]) -> str:
     axe.yaxis.set_major_formatter(lambda v, _p: _euros(v))
     axe.set_ylim(0, max(montants or [1]) * 1.3)
     return _svg(figure)
+
+
+def _au_dela(libelle: str, retard_min: int) -> bool:
+    """'61–90 j' or '> 180 j' is past 60 days; '31–60 j' is not."""
+    chiffres = [int(c) for c in libelle.replace("–", " ").replace(">", " ").split() if c.isdigit()]
+    if libelle.startswith(">"):
+        return chiffres[0] >= retard_min
+    return chiffres[0] > retard_min
 
 
 def courbe_scores(points: list[tuple[datetime.datetime, float | None]], *, seuil: float,

@@ -10,7 +10,7 @@ from akig_ops import roles
 from escalations.checklists import actions_de
 from escalations.models import Escalade, EtatEscalade, Evenement, Message, Rapport, Regle, TypeEvenement
 from recovery.models import Impaye, Site
-from recovery.selectors import RETARD_CRITIQUE, echeance_limite, impayes_critiques_par_site
+from recovery.selectors import RETARD_CRITIQUE, echeance_limite, impayes_critiques_par_site, locataires_contentieux
 
 
 def escalades_visibles(*, user) -> QuerySet[Escalade]:
@@ -132,3 +132,10 @@ def escalades_ouvertes_par_regle() -> dict[str, int]:
         .annotate(n=Count("id")).values_list("regle__code", "n")
     )
     return {code: ouvertes.get(code, 0) for code in Regle.objects.order_by("code").values_list("code", flat=True)}
+
+
+def contentieux_des_sites(*, site_ids) -> list[dict]:
+    """Return the legal list (recovery's locataires_contentieux: tenants owing more than
+    10,000 €, most first) narrowed to these sites. One query."""
+    ids = set(site_ids)
+    return [ligne for ligne in locataires_contentieux() if ligne["site_id"] in ids]

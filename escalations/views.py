@@ -67,6 +67,7 @@ def _contexte_detail(request, escalade) -> dict:
             faibles=selectors.agents_faibles(site_ids=site_ids),
             repreneurs=selectors.agents_actifs(),
             sensibles=selectors.sites_sensibles(site_ids=site_ids),
+            contentieux=selectors.contentieux_des_sites(site_ids=site_ids)[:50],
             nb_sites=len(site_ids),
         )
     return context

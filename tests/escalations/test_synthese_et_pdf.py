@@ -46,12 +46,13 @@ def test_impayes_pdf_shows_the_runbook_figures(gens, deux_sites, horloge, tmp_pa
     assert 1 <= pages <= 10
     assert f"page 1 / {pages}" in texte
     assert "52 impayés de plus de 60 jours sur 2 site(s)" in texte
+    assert "50,0 %" in texte  # S01: 15 500.00 / 31 010.00 = 49.98 % -> 50.0
     assert "31 010,00 €" in texte
     assert "S01 — Les Vergers" in texte and "sensible" in texte
     assert "15 500,00 €" in texte  # S01's line
     assert "L-GROS — Bernard Gros" in texte and "10 500,00 €" in texte  # the legal list
     assert "AG007 — Lucas David" in texte  # non-complete mission on S01
-    for tranche in ("61–90 j", "181–365 j", "> 365 j"):
+    for tranche in ("61–90 j", "91–180 j", "> 180 j", "400 j"):
         assert tranche in texte
 
 

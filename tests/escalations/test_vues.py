@@ -97,6 +97,7 @@ def test_impayes_detail_is_for_directors_only(client, monde):
     client.force_login(monde["direction"])
     corps = client.get(reverse("escalations:detail", args=[monde["impayes"].pk])).content.decode()
     assert "Escalade juridique" in corps and "Campagne appels/SMS" in corps and "6\u00a0000,00\u00a0€" in corps
+    assert "Aucune dette de plus de 10 000 €." in corps
 
 
 def test_acknowledge_by_the_team_lead_and_not_by_another(client, monde):
@@ -192,3 +193,18 @@ def test_open_escalations_per_rule_counts_zero_for_quiet_rules(monde):
     assert escalades_ouvertes_par_regle() == {
         "impayes-critiques": 0, "impayes-critiques-site": 1, "score-agent-bas": 1,
     }
+
+
+def test_impayes_detail_lists_the_legal_cases_of_its_sites(client, monde):
+    from tests.factories import ImpayeFactory, LocataireFactory
+
+    gros = LocataireFactory(site=monde["s2"], code="L-GROS", nom="Bernard Gros")
+    ImpayeFactory(locataire=gros, retard=400, montant_du=Decimal("10000.01"))
+    ailleurs = LocataireFactory(code="L-AILLEURS", nom="Autre Site")  # another site: not listed
+    ImpayeFactory(locataire=ailleurs, retard=400, montant_du=Decimal("20000.00"))
+    client.force_login(monde["direction"])
+
+    reponse = client.get(reverse("escalations:detail", args=[monde["impayes"].pk]))
+
+    assert [l["code"] for l in reponse.context["contentieux"]] == ["L-GROS"]
+    assert "10\u00a0000,01\u00a0€" in reponse.content.decode()
