@@ -87,7 +87,7 @@ def escalades(banc: Banc) -> None:
             globale = Escalade.objects.filter(regle__code="impayes-critiques").first()
             if globale is not None:
                 banc.resultat("PDF impayés critiques (ensemble des sites)", chronometrer(
-                    lambda: pdf_rendre(type_rapport="impayes", escalade=globale), repetitions=5, echauffement=1),
+                    lambda: pdf_rendre(type_rapport="impayes", escalade=globale), repetitions=10, echauffement=1),
                     cible_ms=3000)
                 _, pages = pdf_rendre(type_rapport="impayes", escalade=globale)
                 banc.ecrire(f"  ({pages} pages)")
@@ -103,7 +103,7 @@ def escalades(banc: Banc) -> None:
                            .order_by("-timestamp").values_list("timestamp", flat=True).first()) or maintenant
                 banc.resultat("PDF performance agent", chronometrer(
                     lambda: pdf_rendre(type_rapport="agent", escalade=agent_esc, maintenant=dernier),
-                    repetitions=5, echauffement=1), cible_ms=2000)
+                    repetitions=10, echauffement=1), cible_ms=2000)
                 jour = timezone.localdate(dernier)
                 bornes = [timezone.make_aware(datetime.datetime.combine(j, datetime.time()))
                           for j in (jour, jour + datetime.timedelta(days=1))]

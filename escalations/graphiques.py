@@ -26,7 +26,7 @@ plt.rcParams.update({
 
 def _svg(figure: Figure) -> str:
     tampon = io.BytesIO()
-    figure.savefig(tampon, format="svg", bbox_inches="tight", metadata={"Date": None})
+    figure.savefig(tampon, format="svg", metadata={"Date": None})
     plt.close(figure)
     return "data:image/svg+xml;base64," + base64.b64encode(tampon.getvalue()).decode("ascii")
 
@@ -38,7 +38,7 @@ def _euros(valeur: float) -> str:
 def barres_anciennete(tranches: list[tuple[str, Decimal, int]], *, retard_min: int) -> str:
     """Ageing of every debt still due on the sites concerned: one bar per bucket (label,
     amount, count), amounts written on the bars, the buckets past `retard_min` in red."""
-    figure, axe = plt.subplots(figsize=(6.6, 2.4))
+    figure, axe = plt.subplots(figsize=(6.6, 2.4), layout="constrained")
     libelles = [t[0] for t in tranches]
     montants = [float(t[1]) for t in tranches]
     couleurs = [ROUGE if _au_dela(libelle, retard_min) else GRIS for libelle in libelles]
@@ -63,10 +63,10 @@ def _au_dela(libelle: str, retard_min: int) -> bool:
 def courbe_scores(points: list[tuple[datetime.datetime, float | None]], *, seuil: float,
                   debut_fenetre: datetime.datetime | None = None) -> str:
     """The day's intraday scores against the threshold, the alert window shaded."""
-    figure, axe = plt.subplots(figsize=(6.6, 2.0))
+    figure, axe = plt.subplots(figsize=(6.6, 2.0), layout="constrained")
     x = [p[0] for p in points if p[1] is not None]
     y = [p[1] for p in points if p[1] is not None]
-    axe.plot(x, y, color=BLEU, linewidth=1.4, marker="o", markersize=2)
+    axe.plot(x, y, color=BLEU, linewidth=1.4)
     axe.axhline(seuil, color=ROUGE, linestyle="--", linewidth=1)
     axe.text(x[0] if x else 0, seuil + 0.2, f"seuil {seuil:g}", color=ROUGE, fontsize=7)
     if debut_fenetre and x:
@@ -81,7 +81,7 @@ def trajet(*, points: list[tuple[float, float]], arrets: list[tuple[float, float
            sites: list[tuple[float, float, str, bool]]) -> str:
     """The trail (lon, lat) as a line, its stops as numbered dots, the planned sites as
     squares (green: reached, red: not reached), on an equirectangular projection."""
-    figure, axe = plt.subplots(figsize=(6.6, 4.2))
+    figure, axe = plt.subplots(figsize=(6.6, 4.2), layout="constrained")
     if points:
         axe.plot([p[0] for p in points], [p[1] for p in points], color=BLEU, linewidth=1.2, alpha=0.8,
                  label="Trajet GPS")
@@ -107,7 +107,7 @@ def trajet(*, points: list[tuple[float, float]], arrets: list[tuple[float, float
 
 def barres_scores_jours(jours: list[tuple[datetime.date, Decimal]], *, seuil: float) -> str:
     """The last days' daily scores as bars, red under the threshold."""
-    figure, axe = plt.subplots(figsize=(6.6, 1.8))
+    figure, axe = plt.subplots(figsize=(6.6, 1.8), layout="constrained")
     libelles = [j.strftime("%d/%m") for j, _s in jours]
     valeurs = [float(s) for _j, s in jours]
     axe.bar(libelles, valeurs, color=[ROUGE if v < seuil else BLEU for v in valeurs])
