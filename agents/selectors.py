@@ -2,11 +2,21 @@
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, OuterRef, Subquery
+from django.conf import settings
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from agents.models import Agent, AgentGeolocalisation, Mission, MissionStatus, PerformanceHistorique
-from recovery.models import RecouvrementAction
+from agents.models import (
+    Agent,
+    AgentGeolocalisation,
+    Mission,
+    MissionStatus,
+    PerformanceHistorique,
+    ScoreInstantane,
+)
+from agents.scoring import ScoreDuMoment, score_instantane
+from agents.trajets import ActionLocalisee, MissionPlanifiee, Point
+from recovery.models import RecouvrementAction, TypeAction, statuts_non_realises
 
 
 def debut_du_jour(jour: datetime.date) -> datetime.datetime:
@@ -105,3 +115,166 @@ def nb_agents_sous_seuil(*, jour: datetime.date, seuil: int = SEUIL_SCORE) -> in
     return PerformanceHistorique.objects.filter(
         date_stat=jour, score__lt=seuil, agent__actif=True
     ).count()
+
+
+def instant_local(jour: datetime.date, heure: datetime.time) -> datetime.datetime:
+    """Return `heure` of `jour` in settings.TIME_ZONE, as an aware datetime."""
+    return timezone.make_aware(datetime.datetime.combine(jour, heure), timezone.get_default_timezone())
+
+
+def heures_de_travail(jour: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """Return the start and end of the agents' working hours on `jour` (aware)."""
+    return (
+        instant_local(jour, settings.AKIG_AGENT_HEURE_DEBUT),
+        instant_local(jour, settings.AKIG_AGENT_HEURE_FIN),
+    )
+
+
+def trajet(*, agent_id: int, debut: datetime.datetime, fin: datetime.datetime) -> list[Point]:
+    """Return the agent's GPS positions with debut <= timestamp < fin, oldest first.
+
+    One range scan of the (agent_id, timestamp) unique index: only that agent's window is read.
+    """
+    lignes = (
+        AgentGeolocalisation.objects.filter(agent_id=agent_id, timestamp__gte=debut, timestamp__lt=fin)
+        .order_by("timestamp")
+        .values_list("timestamp", "latitude", "longitude", "precision_m")
+    )
+    return [Point(*ligne) for ligne in lignes]
+
+
+def missions_du_jour(*, agent_id: int, jour: datetime.date) -> list[MissionPlanifiee]:
+    """Return the agent's missions planned on `jour`, by start time, with their site's
+    position and their window as aware datetimes."""
+    missions = (
+        Mission.objects.filter(agent_id=agent_id, date_prevue=jour)
+        .order_by("heure_debut", "reference")
+        .values_list(
+            "reference", "site__code", "site__nom", "site__latitude", "site__longitude",
+            "heure_debut", "heure_fin", "status",
+        )
+    )
+    return [
+        MissionPlanifiee(
+            reference=reference, site_code=code, site_nom=nom, latitude=lat, longitude=lon,
+            debut=instant_local(jour, debut), fin=instant_local(jour, fin), status=status,
+        )
+        for reference, code, nom, lat, lon, debut, fin, status in missions
+    ]
+
+
+def actions_detaillees(*, agent_id: int, jour: datetime.date) -> list[dict]:
+    """Return the agent's actions of `jour` in time order: {reference, date_action, type_action,
+    statut, resultat, montant_recouvre, latitude, longitude, locataire__code, locataire__nom,
+    site_latitude, site_longitude, comptee} (comptee: False when the statut says it did not happen)."""
+    non_realises = set(statuts_non_realises())
+    lignes = list(
+        RecouvrementAction.objects.filter(
+            agent_id=agent_id,
+            date_action__gte=debut_du_jour(jour),
+            date_action__lt=debut_du_jour(jour + datetime.timedelta(days=1)),
+        )
+        .order_by("date_action", "reference")
+        .values(
+            "reference", "date_action", "type_action", "statut", "statut_cle", "resultat",
+            "montant_recouvre", "latitude", "longitude", "locataire__code", "locataire__nom",
+            "locataire__site__latitude", "locataire__site__longitude",
+        )
+    )
+    for ligne in lignes:
+        ligne["site_latitude"] = ligne.pop("locataire__site__latitude")
+        ligne["site_longitude"] = ligne.pop("locataire__site__longitude")
+        ligne["comptee"] = ligne.pop("statut_cle") not in non_realises
+    return lignes
+
+
+def actions_localisees(actions: list[dict]) -> list[ActionLocalisee]:
+    """Return actions_detaillees rows as the ActionLocalisee the data-quality flags read."""
+    return [
+        ActionLocalisee(
+            reference=a["reference"], instant=a["date_action"], type_action=a["type_action"],
+            latitude=a["latitude"], longitude=a["longitude"],
+            site_latitude=a["site_latitude"], site_longitude=a["site_longitude"],
+            sur_place=a["type_action"] in RecouvrementAction.TYPES_SUR_PLACE,
+        )
+        for a in actions
+    ]
+
+
+def comptes_actions_par_agent(
+    *, debut: datetime.datetime, fin: datetime.datetime, agent_ids: Iterable[int] | None = None
+) -> dict[int, dict]:
+    """Return {agent_id: {visites, promesses, paiements, refus, montant_recouvre}} over the
+    actions with debut <= date_action < fin that happened (docs/score.md), per agent."""
+    actions = RecouvrementAction.objects.filter(date_action__gte=debut, date_action__lt=fin).exclude(
+        statut_cle__in=statuts_non_realises()
+    )
+    if agent_ids is not None:
+        actions = actions.filter(agent_id__in=list(agent_ids))
+    lignes = actions.values("agent_id").order_by().annotate(**comptes_du_score())
+    return {ligne.pop("agent_id"): ligne for ligne in lignes}
+
+
+def comptes_du_score() -> dict:
+    """Return the aggregates of the score's inputs, for .annotate() over actions."""
+    return {
+        "visites": Count("id", filter=Q(type_action__in=RecouvrementAction.TYPES_SUR_PLACE)),
+        "promesses": Count("id", filter=Q(type_action=TypeAction.PROMESSE)),
+        "paiements": Count("id", filter=Q(type_action=TypeAction.PAIEMENT)),
+        "refus": Count("id", filter=Q(type_action=TypeAction.REFUS)),
+        "montant_recouvre": Sum("montant_recouvre"),
+    }
+
+
+def fenetres_du_jour(
+    *, jour: datetime.date, agent_ids: Iterable[int] | None = None
+) -> dict[int, list[tuple[datetime.datetime, datetime.datetime]]]:
+    """Return {agent_id: [(debut, fin)]}: the planned mission windows of `jour` of each active
+    agent with missions that day (a working agent), cut to working hours, by start time."""
+    h0, h1 = heures_de_travail(jour)
+    missions = Mission.objects.filter(date_prevue=jour, agent__actif=True)
+    if agent_ids is not None:
+        missions = missions.filter(agent_id__in=list(agent_ids))
+    fenetres: dict[int, list] = {}
+    for agent_id, debut, fin in missions.order_by("agent_id", "heure_debut").values_list(
+        "agent_id", "heure_debut", "heure_fin"
+    ):
+        debut, fin = max(h0, instant_local(jour, debut)), min(h1, instant_local(jour, fin))
+        if fin > debut:
+            fenetres.setdefault(agent_id, []).append((debut, fin))
+    return fenetres
+
+
+def scores_du_moment(
+    *, maintenant: datetime.datetime, agent_ids: Iterable[int] | None = None
+) -> dict[int, ScoreDuMoment]:
+    """Return {agent_id: ScoreDuMoment} at `maintenant` for every working agent (active, with a
+    mission today), from today's actions up to `maintenant` (two queries whatever the number)."""
+    maintenant = timezone.localtime(maintenant)
+    jour = maintenant.date()
+    h0, h1 = heures_de_travail(jour)
+    # Time after working hours is not judged: the score stays where the day ended.
+    juge = min(maintenant, h1)
+    fenetres = fenetres_du_jour(jour=jour, agent_ids=agent_ids)
+    comptes = comptes_actions_par_agent(debut=debut_du_jour(jour), fin=maintenant, agent_ids=fenetres)
+    vide = {"visites": 0, "promesses": 0, "paiements": 0, "refus": 0}
+    scores = {}
+    for agent_id, agent_fenetres in fenetres.items():
+        chiffres = comptes.get(agent_id, vide)
+        scores[agent_id] = score_instantane(
+            maintenant=juge, fenetres=agent_fenetres, visites=chiffres["visites"],
+            promesses=chiffres["promesses"], paiements=chiffres["paiements"], refus=chiffres["refus"],
+        )
+    return scores
+
+
+def scores_instantanes(
+    *, agent_id: int, debut: datetime.datetime, fin: datetime.datetime
+) -> list[tuple[datetime.datetime, object]]:
+    """Return the agent's stored snapshots [(instant, score or None)] with debut <= instant < fin,
+    oldest first (the intraday curve)."""
+    return list(
+        ScoreInstantane.objects.filter(agent_id=agent_id, instant__gte=debut, instant__lt=fin)
+        .order_by("instant")
+        .values_list("instant", "score")
+    )

@@ -3,15 +3,16 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from agents.models import Mission, PerformanceHistorique
+from agents.models import Mission, PerformanceHistorique, ScoreInstantane
 from agents.scoring import score_journalier
-from agents.selectors import debut_du_jour
-from recovery.models import RecouvrementAction, StatutAction, TypeAction
+from agents.selectors import comptes_du_score, debut_du_jour, heures_de_travail, scores_du_moment
+from recovery.models import RecouvrementAction, statuts_non_realises
 
 CHAMPS_CALCULES = ["score", "visites", "promesses", "paiements", "refus", "montant_recouvre"]
 # Keeps each INSERT bounded when months are recomputed for every agent.
@@ -21,12 +22,11 @@ TAILLE_LOT = 1000
 def _actions_realisees(
     *, date_from: datetime.date, date_to: datetime.date, agent_ids: list[int] | None
 ) -> QuerySet[RecouvrementAction]:
-    """Return the realised actions of the local days date_from..date_to, annotated with `jour`."""
+    """Return the actions that happened (statut not in AKIG_STATUTS_NON_REALISES) of the local days date_from..date_to, annotated with `jour`."""
     actions = RecouvrementAction.objects.filter(
-        statut=StatutAction.REALISEE,
         date_action__gte=debut_du_jour(date_from),
         date_action__lt=debut_du_jour(date_to + datetime.timedelta(days=1)),
-    )
+    ).exclude(statut_cle__in=statuts_non_realises())
     if agent_ids is not None:
         actions = actions.filter(agent_id__in=agent_ids)
     return actions.annotate(
@@ -75,13 +75,7 @@ def performance_compute(
     chiffres = (
         _actions_realisees(date_from=date_from, date_to=date_to, agent_ids=agent_ids)
         .values("agent_id", "jour")
-        .annotate(
-            visites=Count("id", filter=Q(type_action__in=RecouvrementAction.TYPES_SUR_PLACE)),
-            promesses=Count("id", filter=Q(type_action=TypeAction.PROMESSE)),
-            paiements=Count("id", filter=Q(type_action=TypeAction.PAIEMENT)),
-            refus=Count("id", filter=Q(type_action=TypeAction.REFUS)),
-            montant_recouvre=Sum("montant_recouvre"),
-        )
+        .annotate(**comptes_du_score())
     )
     # Only missions already begun: before the day's first mission an agent has no
     # score yet, not a zero (a zero would look like, and alert as, a bad day).
@@ -127,3 +121,54 @@ def performance_compute(
             update_fields=CHAMPS_CALCULES,
         )
     return len(performances)
+
+
+# The intraday score is stored on this grid: a retried or doubled beat run rewrites the
+# same (agent, instant) row instead of adding one.
+PAS_INSTANTANE = datetime.timedelta(minutes=5)
+
+
+def instant_du_releve(maintenant: datetime.datetime) -> datetime.datetime:
+    """Return `maintenant` rounded down to the 5-minute grid of the snapshots."""
+    maintenant = timezone.localtime(maintenant)
+    return maintenant.replace(minute=maintenant.minute - maintenant.minute % 5, second=0, microsecond=0)
+
+
+def scores_instantanes_enregistrer(*, maintenant: datetime.datetime | None = None) -> int:
+    """Store one ScoreInstantane per working agent (active, with a mission today) at the
+    5-minute instant of `maintenant`, inside working hours only; purge the snapshots older
+    than AKIG_SCORES_INSTANTANES_JOURS; record the job's heartbeat. Return the rows written."""
+    from akig_ops.lib.cache_donnees import donnees_modifiees
+    from akig_ops.services import SCORES_INSTANTANES, battement_enregistrer
+
+    instant = instant_du_releve(maintenant or timezone.now())
+    h0, h1 = heures_de_travail(instant.date())
+    lignes = []
+    if h0 <= instant <= h1:
+        lignes = [
+            ScoreInstantane(agent_id=agent_id, instant=instant, score=du_moment.score, entrees=du_moment.entrees)
+            for agent_id, du_moment in scores_du_moment(maintenant=instant).items()
+        ]
+    with transaction.atomic():
+        ScoreInstantane.objects.bulk_create(
+            lignes,
+            batch_size=TAILLE_LOT,
+            update_conflicts=True,
+            unique_fields=["agent", "instant"],
+            update_fields=["score", "entrees"],
+        )
+        purges = scores_instantanes_purger(maintenant=instant)
+        battement_enregistrer(
+            nom=SCORES_INSTANTANES,
+            details={"instant": instant.isoformat(), "agents": len(lignes), "purges": purges},
+        )
+    if lignes:
+        donnees_modifiees()
+    return len(lignes)
+
+
+def scores_instantanes_purger(*, maintenant: datetime.datetime) -> int:
+    """Delete the snapshots older than AKIG_SCORES_INSTANTANES_JOURS days; return how many."""
+    limite = maintenant - datetime.timedelta(days=settings.AKIG_SCORES_INSTANTANES_JOURS)
+    supprimes, _ = ScoreInstantane.objects.filter(instant__lt=limite).delete()
+    return supprimes

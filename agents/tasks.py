@@ -4,7 +4,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from agents.services import performance_compute
+from agents.services import performance_compute, scores_instantanes_enregistrer
 
 
 @shared_task
@@ -16,3 +16,9 @@ def compute_performance_task() -> int:
     """
     today = timezone.localdate()
     return performance_compute(date_from=today - datetime.timedelta(days=1), date_to=today)
+
+
+@shared_task
+def scores_instantanes_task() -> int:
+    """Store the intraday score snapshot of every working agent; return the rows written."""
+    return scores_instantanes_enregistrer()

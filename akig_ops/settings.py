@@ -177,6 +177,7 @@ AKIG_AGENT_HEURE_FIN = env_time("AKIG_AGENT_HEURE_FIN", "18:00")
 if AKIG_AGENT_HEURE_FIN <= AKIG_AGENT_HEURE_DEBUT:
     raise ImproperlyConfigured("AKIG_AGENT_HEURE_FIN must be after AKIG_AGENT_HEURE_DEBUT")
 
+<<<<<<< HEAD
 # --- Escalations (escalations/): the runbook's business alerts, their emails and PDF reports.
 # The public address of the app, for the links in emails (no trailing slash).
 AKIG_BASE_URL = env_str("AKIG_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -193,6 +194,30 @@ AKIG_OUTBOX_DELAI_S = env_int("AKIG_OUTBOX_DELAI_S", 60, minimum=1)
 AKIG_OUTBOX_BAIL_S = env_int("AKIG_OUTBOX_BAIL_S", 600, minimum=30)
 # An SMTP server that hangs must not hold a worker (seconds).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+=======
+# --- Agents (issue 6): intraday score, trails, field API
+# Statuts of an action meaning "it did not happen": such an action is left out of the
+# score. Compared without accents, case or extra spaces (docs/score.md).
+AKIG_STATUTS_NON_REALISES = env_list(
+    "AKIG_STATUTS_NON_REALISES",
+    ["planifiee", "planifie", "prevue", "prevu", "a faire", "annulee", "annule", "reportee", "reporte"],
+)
+# Days the 5-minute intraday score snapshots are kept.
+AKIG_SCORES_INSTANTANES_JOURS = env_int("AKIG_SCORES_INSTANTANES_JOURS", 35, minimum=1)
+# Metres from a mission's site within which the GPS trail counts as "on site".
+AKIG_RAYON_MISSION_M = env_int("AKIG_RAYON_MISSION_M", 100, minimum=1)
+# Metres between an action's position and its tenant's site beyond which it is flagged.
+AKIG_DISTANCE_ACTION_MAX_M = env_int("AKIG_DISTANCE_ACTION_MAX_M", 300, minimum=1)
+# Minutes without a position, in working hours, after which the phone is flagged as silent.
+AKIG_SILENCE_MAX_MIN = env_int("AKIG_SILENCE_MAX_MIN", 30, minimum=1)
+# Speed between two positions beyond which the jump is flagged as impossible (km/h).
+AKIG_VITESSE_MAX_KMH = env_int("AKIG_VITESSE_MAX_KMH", 130, minimum=1)
+# Map tiles (an XYZ URL such as https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty:
+# the trail draws on a blank background and no position leaves the intranet.
+AKIG_CARTE_TUILES_URL = env_str("AKIG_CARTE_TUILES_URL", "")
+# Largest request body the field API accepts (bytes); beyond it, 413.
+AKIG_API_TERRAIN_TAILLE_MAX = env_int("AKIG_API_TERRAIN_TAILLE_MAX", 1_000_000, minimum=1_000)
+>>>>>>> main
 
 CELERY_BEAT_SCHEDULE = {
     # The runbook's alerts: evaluate every rule, raise unacknowledged escalations a level,
@@ -223,6 +248,12 @@ CELERY_BEAT_SCHEDULE = {
     "instantanes-sites": {
         "task": "recovery.tasks.instantanes_sites_task",
         "schedule": crontab(hour=0, minute=5),
+    },
+    # Every working agent's intraday score, every 5 minutes: the agents' pages draw the
+    # day's curve from it and the escalation rule "score < 5 pendant 2 h" reads it.
+    "scores-instantanes": {
+        "task": "agents.tasks.scores_instantanes_task",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 
-from .models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, StatutAction, TypeAction
+from .models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
 
 
 def codes(model, field: str = "code") -> dict[str, int]:
@@ -145,7 +145,8 @@ class ActionsImporteur(Importeur):
         Colonne("locataire_code", ci.texte(max_length=32)),
         Colonne("impaye_reference", ci.texte(max_length=40, obligatoire=False)),
         Colonne("type_action", ci.choix(TypeAction.values)),
-        Colonne("statut", ci.choix(StatutAction.values)),
+        # The field system's own word, whatever it is (docs/score.md): never a reason to refuse.
+        Colonne("statut", statut_nettoye),
         Colonne("resultat", ci.texte(max_length=300, obligatoire=False)),
         Colonne("montant_recouvre", ci.montant_optionnel),
         Colonne("date_action", ci.instant_passe),
@@ -177,5 +178,6 @@ class ActionsImporteur(Importeur):
                 )
         if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
             raise ErreurLigne("longitude", "latitude et longitude vont ensemble : les deux ou aucune")
+        valeurs["statut_cle"] = statut_cle(valeurs["statut"])
         self.toucher_jour(valeurs["date_action"])
         return valeurs

@@ -3,8 +3,10 @@
 Table and column names are the runbook's (`impayes`, `locataires`,
 `recouvrement_actions`...): ops run its SQL verbatim against them.
 """
+import unicodedata
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -150,9 +152,34 @@ class TypeAction(models.TextChoices):
     ABSENT = "absent", _("Absent")
 
 class StatutAction(models.TextChoices):
+    """The words the demo data uses; the field system writes its own (statut is free text)."""
+
     REALISEE = "realisee", _("Réalisée")
     PLANIFIEE = "planifiee", _("Planifiée")
     ANNULEE = "annulee", _("Annulée")
+
+
+# A statut is the field system's own word: stored as sent, trimmed and cut to this length.
+STATUT_LONGUEUR_MAX = 64
+
+
+def statut_nettoye(texte: str) -> str:
+    """Return the statut as stored: surrounding spaces trimmed, cut to STATUT_LONGUEUR_MAX."""
+    return " ".join(texte.split())[:STATUT_LONGUEUR_MAX]
+
+
+def statut_cle(texte: str) -> str:
+    """Return the comparison key of a statut: no accents, lower case, single spaces
+    ("  Reporté " and "reporte" share the key "reporte")."""
+    decompose = unicodedata.normalize("NFKD", texte)
+    sans_accents = "".join(c for c in decompose if not unicodedata.combining(c))
+    return " ".join(sans_accents.casefold().split())[:STATUT_LONGUEUR_MAX]
+
+
+def statuts_non_realises() -> list[str]:
+    """Return the keys of the statuts meaning "did not happen" (settings.AKIG_STATUTS_NON_REALISES):
+    an action with one of them is left out of the score."""
+    return [statut_cle(s) for s in settings.AKIG_STATUTS_NON_REALISES]
 
 
 class RecouvrementAction(models.Model):
@@ -178,7 +205,10 @@ class RecouvrementAction(models.Model):
     # A reference, not a foreign key: the debt may since have moved to impayes_soldes.
     impaye_reference = models.CharField(_("référence impayé"), max_length=40, blank=True)
     type_action = models.CharField(_("type d'action"), max_length=16, choices=TypeAction.choices)
-    statut = models.CharField(_("statut"), max_length=16, choices=StatutAction.choices)
+    # Free text from the field system ("fait", "RDV pris"...); statut_cle is what the score
+    # compares with settings.AKIG_STATUTS_NON_REALISES (docs/score.md).
+    statut = models.CharField(_("statut"), max_length=STATUT_LONGUEUR_MAX, blank=True)
+    statut_cle = models.CharField(_("clé du statut"), max_length=STATUT_LONGUEUR_MAX, blank=True, editable=False)
     resultat = models.CharField(_("résultat"), max_length=300, blank=True)
     montant_recouvre = models.DecimalField(_("montant recouvré"), default=Decimal("0"), **MONEY)
     date_action = models.DateTimeField(_("date de l'action"))
@@ -204,9 +234,6 @@ class RecouvrementAction(models.Model):
                 condition=Q(type_action__in=TypeAction.values), name="action_type_valide"
             ),
             models.CheckConstraint(
-                condition=Q(statut__in=StatutAction.values), name="action_statut_valide"
-            ),
-            models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
                 name="action_latitude_range",
             ),
@@ -218,6 +245,11 @@ class RecouvrementAction(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def save(self, *args, **kwargs):
+        self.statut = statut_nettoye(self.statut)
+        self.statut_cle = statut_cle(self.statut)
+        super().save(*args, **kwargs)
 
 
 class InstantaneSite(models.Model):

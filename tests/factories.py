@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from agents.models import AgentGeolocalisation, Agent, Equipe, Mission, PerformanceHistorique
+from agents.models import AgentGeolocalisation, Agent, Equipe, Mission, PerformanceHistorique, ScoreInstantane
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
 
 
@@ -148,4 +148,13 @@ class PerformanceFactory(factory.django.DjangoModelFactory):
 
     agent = factory.SubFactory(AgentFactory)
     date_stat = factory.LazyFunction(timezone.localdate)
+    score = Decimal("6.00")
+
+
+class ScoreInstantaneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScoreInstantane
+
+    agent = factory.SubFactory(AgentFactory)
+    instant = factory.LazyFunction(timezone.now)
     score = Decimal("6.00")

@@ -38,6 +38,12 @@ STAGE = "import_stage"
 # Files larger than this show a progress bar (when the output is a terminal).
 PROGRESS_MIN_BYTES = 5_000_000
 EXECUTEMANY_BATCH = 5_000
+# No column is longer than a few hundred characters: a longer cell is refused with its
+# column named, before any parser sees it (a 5 MB amount must not become a 5 MB message).
+LONGUEUR_MAX_CELLULE = 10_000
+# The csv module's own limit (128 KiB) would stop the whole file with a bare csv.Error
+# before the cell could be named; above this one, the line is reported unreadable.
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 
 
 class ValeurInvalide(ValueError):
@@ -435,23 +441,60 @@ def _compter_lignes(chemin: Path) -> int:
         return sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 20), b""))
 
 
+class LigneIllisible(Exception):
+    """The csv module could not split a line into cells (e.g. a cell beyond its limit)."""
+
+    def __init__(self, ligne: int, motif: str):
+        super().__init__(motif)
+        self.ligne = ligne
+        self.motif = motif
+
+
 def _lire(chemin: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header and an iterator of (line number, cells); line 1 is the header."""
+    """The header and an iterator of (line number, cells); line 1 is the header.
+
+    Raises LigneIllisible (header or any row) when the csv module gives up on a line.
+    """
     f = chemin.open(encoding="utf-8-sig", newline="")
     reader = csv.reader(f, delimiter=_delimiteur(chemin))
-    header = [h.strip().lower() for h in next(reader, [])]
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as exc:
+        f.close()
+        raise LigneIllisible(1, f"en-tête illisible ({exc})") from None
 
     def rows():
+        start = reader.line_num + 1
         try:
-            start = reader.line_num + 1
             for cells in reader:
                 if any(cells):  # skip blank lines
                     yield start, cells
                 start = reader.line_num + 1
+        except csv.Error as exc:
+            raise LigneIllisible(start, f"ligne illisible ({exc})") from None
         finally:
             f.close()
 
     return header, rows()
+
+
+def _contient_nul(chemin: Path) -> bool:
+    """True when the file holds a NUL byte anywhere (a fast scan of the raw bytes)."""
+    with chemin.open("rb") as f:
+        return any(b"\x00" in buf for buf in iter(lambda: f.read(1 << 22), b""))
+
+
+def _erreurs_entete(nom: str, header: list[str]) -> list[Erreur]:
+    """French errors for a header naming a column twice or holding a NUL byte."""
+    erreurs = []
+    vus: set[str] = set()
+    for colonne in header:
+        if "\x00" in colonne:
+            erreurs.append(Erreur(nom, 1, colonne.replace("\x00", ""), "caractère NUL dans l'en-tête"))
+        elif colonne in vus:
+            erreurs.append(Erreur(nom, 1, colonne, "colonne présente deux fois dans l'en-tête"))
+        vus.add(colonne)
+    return erreurs
 
 
 def _non_utf8(chemin: Path, rapport: Rapport) -> None:
@@ -544,6 +587,15 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
     except UnicodeDecodeError:
         _non_utf8(chemin, rapport)
         return
+    except LigneIllisible as exc:
+        rapport.erreurs.append(Erreur(nom, exc.ligne, "", exc.motif))
+        rapport.fatal = True
+        return
+    entete = _erreurs_entete(nom, header)
+    if entete:
+        rapport.erreurs.extend(entete)
+        rapport.fatal = True
+        return
     manquantes = [c.nom for c in importeur.colonnes if c.nom not in header]
     if manquantes:
         rapport.erreurs.append(
@@ -553,6 +605,7 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
         return
     # (name, cell index, parser) per column, resolved once for the whole file.
     lecture = [(c.nom, header.index(c.nom), c.parse) for c in importeur.colonnes]
+    controle = _ControleCellules(nom, header, nul=_contient_nul(chemin))
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -562,6 +615,10 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
         importeur.preparer(chemin)
     except UnicodeDecodeError:  # an importer that reads ahead met the bad line first
         _non_utf8(chemin, rapport)
+        return
+    except LigneIllisible as exc:
+        rapport.erreurs.append(Erreur(nom, exc.ligne, "", exc.motif))
+        rapport.fatal = True
         return
     champs = importeur.champs()
     if not direct:
@@ -576,12 +633,18 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
                 rapport.lignes += 1
                 if progress is not None and rapport.lignes % 10_000 == 0:
                     progress.update(10_000)
-                errors = _convertir_ligne(importeur, lecture, cells, ligne, chargeur, champs)
+                errors = controle.erreurs(ligne, cells) or _convertir_ligne(
+                    importeur, lecture, cells, ligne, chargeur, champs
+                )
                 if errors:
                     rejected_lines.add(ligne)
                     rapport.erreurs.extend(errors)
     except UnicodeDecodeError:
         _non_utf8(chemin, rapport)
+        return
+    except LigneIllisible as exc:
+        rapport.erreurs.append(Erreur(nom, exc.ligne, "", exc.motif))
+        rapport.fatal = True
         return
     finally:
         if progress is not None:
@@ -608,6 +671,48 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
     importeur.apres()
     rapport.crees, rapport.modifies = created, updated
     rapport.inchanges = distinct - created - updated
+
+
+def _milliers(n: int) -> str:
+    """An integer written the French way: 5 242 880 (narrow no-break spaces)."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
+class _ControleCellules:
+    """Refuses, naming file, line and column, what no parser should see: more cells than
+    the header, a cell longer than LONGUEUR_MAX_CELLULE, a NUL byte (PostgreSQL text
+    cannot hold one). Cheap on clean files: the NUL search runs only if the file has one."""
+
+    def __init__(self, nom: str, header: list[str], *, nul: bool):
+        self.nom = nom
+        self.header = header
+        self.largeur = len(header)
+        self.nul = nul
+
+    def colonne(self, index: int) -> str:
+        if index < self.largeur:
+            return self.header[index]
+        return f"n° {index + 1} (hors en-tête)"
+
+    def erreurs(self, ligne: int, cells: list[str]) -> list[Erreur]:
+        erreurs = []
+        if len(cells) > self.largeur:
+            motif = f"{len(cells)} cellules pour {self.largeur} colonnes dans l'en-tête"
+            erreurs.append(Erreur(self.nom, ligne, self.colonne(self.largeur), motif))
+        if max(map(len, cells)) > LONGUEUR_MAX_CELLULE:
+            for index, cell in enumerate(cells):
+                if len(cell) > LONGUEUR_MAX_CELLULE:
+                    motif = f"cellule trop longue ({_milliers(len(cell))} caractères, {_milliers(LONGUEUR_MAX_CELLULE)} au plus)"
+                    erreurs.append(Erreur(self.nom, ligne, self.colonne(index), motif))
+        if self.nul:
+            for index, cell in enumerate(cells):
+                if "\x00" in cell:
+                    erreurs.append(Erreur(self.nom, ligne, self.colonne(index), "caractère NUL (octet 0) interdit"))
+        if erreurs:
+            # The row content goes to the rejects file: keep it short and printable.
+            contenu = tuple(c.replace("\x00", "")[:200] for c in cells)
+            erreurs = [Erreur(e.fichier, e.ligne, e.colonne, e.motif, contenu) for e in erreurs]
+        return erreurs
 
 
 def _convertir_ligne(importeur, lecture, cells, ligne, chargeur, champs) -> list[Erreur]:
