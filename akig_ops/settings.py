@@ -177,7 +177,6 @@ AKIG_AGENT_HEURE_FIN = env_time("AKIG_AGENT_HEURE_FIN", "18:00")
 if AKIG_AGENT_HEURE_FIN <= AKIG_AGENT_HEURE_DEBUT:
     raise ImproperlyConfigured("AKIG_AGENT_HEURE_FIN must be after AKIG_AGENT_HEURE_DEBUT")
 
-<<<<<<< HEAD
 # --- Escalations (escalations/): the runbook's business alerts, their emails and PDF reports.
 # The public address of the app, for the links in emails (no trailing slash).
 AKIG_BASE_URL = env_str("AKIG_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -194,7 +193,7 @@ AKIG_OUTBOX_DELAI_S = env_int("AKIG_OUTBOX_DELAI_S", 60, minimum=1)
 AKIG_OUTBOX_BAIL_S = env_int("AKIG_OUTBOX_BAIL_S", 600, minimum=30)
 # An SMTP server that hangs must not hold a worker (seconds).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
-=======
+
 # --- Agents (issue 6): intraday score, trails, field API
 # Statuts of an action meaning "it did not happen": such an action is left out of the
 # score. Compared without accents, case or extra spaces (docs/score.md).
@@ -217,7 +216,6 @@ AKIG_VITESSE_MAX_KMH = env_int("AKIG_VITESSE_MAX_KMH", 130, minimum=1)
 AKIG_CARTE_TUILES_URL = env_str("AKIG_CARTE_TUILES_URL", "")
 # Largest request body the field API accepts (bytes); beyond it, 413.
 AKIG_API_TERRAIN_TAILLE_MAX = env_int("AKIG_API_TERRAIN_TAILLE_MAX", 1_000_000, minimum=1_000)
->>>>>>> main
 
 CELERY_BEAT_SCHEDULE = {
     # The runbook's alerts: evaluate every rule, raise unacknowledged escalations a level,
