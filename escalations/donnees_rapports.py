@@ -3,15 +3,25 @@ turned into template context with its figures. Reads only."""
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
-from agents.models import Agent, ScoreInstantane
-from agents.selectors import actions_du_jour, agents_missions_non_complete, performance_recente, positions_depuis
+from agents import trajets
+from agents.models import Agent
+from agents.selectors import (
+    actions_detaillees,
+    agents_missions_non_complete,
+    debut_du_jour,
+    missions_du_jour,
+    performance_recente,
+    scores_instantanes,
+    trajet,
+)
 from escalations import graphiques
 from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
 from escalations.selectors import contentieux_des_sites
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
-from recovery.models import StatutAction, TypeAction
+from recovery.models import TypeAction
 from recovery.selectors import (
     RETARD_CRITIQUE,
     SEUIL_CONTENTIEUX,
@@ -73,42 +83,87 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
     }
 
 
+# Mission réelle vs planifiée: what issue 6's verdicts say, in the report's words.
+VERDICTS = {
+    trajets.VISITEE: "Sur place de {arrivee} à {depart}",
+    trajets.JAMAIS_ALLEE: "Jamais allé sur le site",
+    trajets.HORS_FENETRE: "Sur le site hors créneau ({vue})",
+    trajets.PAS_DE_GPS: "Pas de position GPS pendant le créneau",
+    trajets.A_VENIR: "À venir",
+}
+POINTS_MAX = 400  # the trail figure: enough to draw it, few enough to lay out fast
+
+
+def _hhmm(instant: datetime.datetime | None) -> str:
+    return timezone.localtime(instant).strftime("%H:%M") if instant else ""
+
+
+def _libelle_verdict(verdict: trajets.Verdict) -> str:
+    return VERDICTS.get(verdict.raison, verdict.raison).format(
+        arrivee=_hhmm(verdict.arrivee), depart=_hhmm(verdict.depart), vue=_hhmm(verdict.vue_hors_fenetre)
+    )
+
+
 def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
-    """The agent report: 7-day history, today's scores and actions, the last 4 hours'
-    trail, and the runbook's causes and actions."""
+    """The agent report: today's scores and actions, the last 4 hours' trail with its stops
+    and the planned sites (issue 6's trail analysis), mission réelle vs planifiée, the 7-day
+    history, and the runbook's causes and actions."""
     agent = Agent.objects.select_related("equipe__chef").get(pk=escalade.agent_id)
     jour = timezone.localdate(maintenant)
-    historique = performance_recente(agent_id=agent.pk, jours=7)
-    scores = list(
-        ScoreInstantane.objects.filter(
-            agent=agent, instant__gte=maintenant - datetime.timedelta(hours=10), instant__lte=maintenant
-        ).order_by("instant").values_list("instant", "score")
-    )
     seuil = float(escalade.regle.seuil)
     depuis = escalade.valeur_declenchement.get("depuis")
-    positions = list(reversed(positions_depuis(agent_id=agent.pk, depuis=maintenant - datetime.timedelta(hours=4))))
-    actions = actions_du_jour(agent_id=agent.pk, jour=jour)
-    types, statuts = dict(TypeAction.choices), dict(StatutAction.choices)
+
+    points_jour = trajet(agent_id=agent.pk, debut=debut_du_jour(jour), fin=maintenant + datetime.timedelta(seconds=1))
+    missions = missions_du_jour(agent_id=agent.pk, jour=jour)
+    verdicts = trajets.verdicts_missions(missions, points_jour, rayon_m=settings.AKIG_RAYON_MISSION_M,
+                                         maintenant=maintenant)
+    points = [p for p in points_jour if p.instant > maintenant - datetime.timedelta(hours=4)]
+    analyse = trajets.analyser(points)
+    arrets = []
+    for arret in analyse.arrets:
+        proches = [m.site_code for m in missions if trajets.distance_m(
+            arret.latitude, arret.longitude, m.latitude, m.longitude) <= settings.AKIG_RAYON_MISSION_M]
+        arrets.append({"debut": arret.debut, "fin": arret.fin, "minutes": round(arret.duree.total_seconds() / 60),
+                       "lieu": ", ".join(proches) or "hors des sites planifiés",
+                       "latitude": arret.latitude, "longitude": arret.longitude})
+    pas = max(1, len(points) // POINTS_MAX)
+    sites = {m.site_code: (m.longitude, m.latitude, m.site_code, False) for m in missions}
+    for verdict in verdicts:
+        if verdict.atteinte:
+            sites[verdict.mission.site_code] = sites[verdict.mission.site_code][:3] + (True,)
+
+    actions = actions_detaillees(agent_id=agent.pk, jour=jour)
+    types = dict(TypeAction.choices)
     for action in actions:
         action["type_libelle"] = types.get(action["type_action"], action["type_action"])
-        action["statut_libelle"] = statuts.get(action["statut"], action["statut"])
+    historique = performance_recente(agent_id=agent.pk, jours=7)
+    scores = scores_instantanes(agent_id=agent.pk, debut=debut_du_jour(jour),
+                                fin=maintenant + datetime.timedelta(seconds=1))
     return {
         "agent": agent,
         "fenetre_debut": datetime.datetime.fromisoformat(depuis) if depuis else None,
-        "montant_jour": sum((a["montant_recouvre"] for a in actions), Decimal("0.00")),
-        "historique": historique,
-        "graphique_historique": graphiques.barres_scores_jours(
-            [(l["date_stat"], l["score"]) for l in reversed(historique)], seuil=seuil
-        ) if historique else None,
         "graphique_scores": graphiques.courbe_scores(
             [(i, float(s) if s is not None else None) for i, s in scores], seuil=seuil,
             debut_fenetre=datetime.datetime.fromisoformat(depuis) if depuis else None,
         ) if scores else None,
-        "actions_jour": actions,
-        "positions": positions,
+        "positions": points,
+        "totaux": analyse.totaux,
+        "distance_km": f"{analyse.totaux.distance_m / 1000:.1f}".replace(".", ",") if analyse.totaux else "0",
+        "trous": analyse.trous,
+        "arrets": arrets,
         "graphique_trajet": graphiques.trajet(
-            points=[(p["longitude"], p["latitude"]) for p in positions], arrets=[], sites=[]
-        ) if positions else None,
+            points=[(p.longitude, p.latitude) for p in points[::pas]] + [(points[-1].longitude, points[-1].latitude)],
+            arrets=[(a["longitude"], a["latitude"], _hhmm(a["debut"])) for a in arrets],
+            sites=list(sites.values()),
+        ) if points else None,
+        "verdicts": [{"mission": v.mission, "atteinte": v.atteinte, "libelle": _libelle_verdict(v)} for v in verdicts],
+        "nb_missions_atteintes": sum(1 for v in verdicts if v.atteinte),
+        "actions_jour": actions,
+        "montant_jour": sum((a["montant_recouvre"] for a in actions if a["comptee"]), Decimal("0.00")),
+        "historique": historique,
+        "graphique_historique": graphiques.barres_scores_jours(
+            [(l["date_stat"], l["score"]) for l in reversed(historique)], seuil=seuil
+        ) if historique else None,
         "causes": CAUSES_AGENT,
         "actions": ACTIONS_AGENT,
     }

@@ -14,7 +14,14 @@ from escalations.regles import Observation
 from escalations.services import escalade_declencher, escalade_prendre_en_charge, escalades_evaluer
 from escalations.tasks import weekly_digest_task
 from tests.escalations.conftest import impayes_critiques, paris, scores
-from tests.factories import ImpayeFactory, LocataireFactory, MissionFactory, PerformanceFactory, PositionFactory
+from tests.factories import (
+    ImpayeFactory,
+    LocataireFactory,
+    MissionFactory,
+    PerformanceFactory,
+    PositionFactory,
+    SiteFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +52,7 @@ def test_impayes_pdf_shows_the_runbook_figures(gens, deux_sites, horloge, tmp_pa
 
     assert 1 <= pages <= 10
     assert f"page 1 / {pages}" in texte
-    assert "52 impayés de plus de 60 jours sur 2 site(s)" in texte
+    assert "52 impayés de plus de 60 jours sur 2 sites." in texte
     assert "50,0 %" in texte  # S01: 15 500.00 / 31 010.00 = 49.98 % -> 50.0
     assert "31 010,00 €" in texte
     assert "S01 — Les Vergers" in texte and "sensible" in texte
@@ -62,9 +69,19 @@ def test_agent_pdf_shows_history_actions_trail_and_checklist(gens, horloge, tmp_
     for jours, score in ((1, "4.20"), (2, "6.10")):
         PerformanceFactory(agent=agent, date_stat=datetime.date(2026, 11, 30) - datetime.timedelta(days=jours),
                            score=Decimal(score), visites=3)
+    # The trail, every 2 minutes from 09:00 to 10:58: at site A (S-A) until 09:30 (a 30-minute
+    # stop), then eastwards 0.001° (~73 m) a step. Mission 1 at S-A 09:00-10:00: visited;
+    # mission 2 at S-B, 6 km away, 10:00-11:00: never reached.
+    site_a = SiteFactory(code="S-A", nom="Les Vergers", latitude=48.8566, longitude=2.3522)
+    site_b = SiteFactory(code="S-B", nom="Marcadet", latitude=48.9000, longitude=2.4000)
+    MissionFactory(agent=agent, site=site_a, date_prevue=datetime.date(2026, 11, 30),
+                   heure_debut=datetime.time(9), heure_fin=datetime.time(10), status="complete")
+    MissionFactory(agent=agent, site=site_b, date_prevue=datetime.date(2026, 11, 30),
+                   heure_debut=datetime.time(10), heure_fin=datetime.time(11), status="non_complete")
     for minutes in range(0, 120, 2):
+        est = max(0, minutes - 30) // 2 * 0.001
         PositionFactory(agent=agent, timestamp=paris(2026, 11, 30, 9, 0) + datetime.timedelta(minutes=minutes),
-                        latitude=48.85 + minutes * 0.0001, longitude=2.35)
+                        latitude=48.8566, longitude=2.3522 + est, precision_m=5.0)
     voyage = horloge(paris(2026, 11, 30, 9, 0))
     escalades_evaluer()
     voyage.move_to(paris(2026, 11, 30, 11, 0))
@@ -78,6 +95,12 @@ def test_agent_pdf_shows_history_actions_trail_and_checklist(gens, horloge, tmp_
     assert "Performance agent très basse — Lucas David" in texte
     assert "3,50 / 10" in texte and "de 09:00 à 11:00" in texte
     assert "60 positions" in texte  # every 2 minutes from 09:00 to 10:58
+    assert "1/2" in texte  # missions reached
+    # S-A is left at 09:32, 73 m away: still within the 100 m of a mission's site.
+    assert "Sur place de 09:00 à 09:32" in texte and "Jamais allé sur le site" in texte
+    # 09:32 → 10:58: 44 steps of 0.001° of longitude at 48.86° N ≈ 73.2 m: 3.2 km; one stop.
+    assert "3,2 km parcourus, 1 arrêt" in texte
+    assert "09:00 → 09:30 30 min S-A" in texte  # the stop, at the planned site
     assert "4,20" in texte and "6,10" in texte  # the 7-day history
     for texte_attendu in ("Réseau/GPS", "Motivation", "Agent contacté", "Coaching planifié"):
         assert texte_attendu in texte
