@@ -81,7 +81,7 @@ def trajet(*, points: list[tuple[float, float]], arrets: list[tuple[float, float
            sites: list[tuple[float, float, str, bool]]) -> str:
     """The trail (lon, lat) as a line, its stops as numbered dots, the planned sites as
     squares (green: reached, red: not reached), on an equirectangular projection."""
-    figure, axe = plt.subplots(figsize=(6.6, 4.2), layout="constrained")
+    figure, axe = plt.subplots(figsize=(6.6, 3.3), layout="constrained")
     if points:
         axe.plot([p[0] for p in points], [p[1] for p in points], color=BLEU, linewidth=1.2, alpha=0.8,
                  label="Trajet GPS")
@@ -97,7 +97,8 @@ def trajet(*, points: list[tuple[float, float]], arrets: list[tuple[float, float
                      color=VERT if atteint else ROUGE)
     axe.plot([], [], "s", color=VERT, markerfacecolor="none", label="Site planifié atteint")
     axe.plot([], [], "s", color=ROUGE, markerfacecolor="none", label="Site planifié non atteint")
-    axe.set_aspect(1 / 0.66)  # ~cos(48.8°): metres the same both ways around Paris
+    # ~1/cos(48.8°): a metre as long both ways around Paris; the limits stretch to fill the box.
+    axe.set_aspect(1 / 0.66, adjustable="datalim")
     axe.set_xlabel("longitude")
     axe.set_ylabel("latitude")
     axe.legend(loc="best", fontsize=7, frameon=False)
