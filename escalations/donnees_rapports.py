@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agents import trajets
 from agents.models import Agent
@@ -85,11 +86,11 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
 
 # Mission réelle vs planifiée: what issue 6's verdicts say, in the report's words.
 VERDICTS = {
-    trajets.VISITEE: "Sur place de {arrivee} à {depart}",
-    trajets.JAMAIS_ALLEE: "Jamais allé sur le site",
-    trajets.HORS_FENETRE: "Sur le site hors créneau ({vue})",
-    trajets.PAS_DE_GPS: "Pas de position GPS pendant le créneau",
-    trajets.A_VENIR: "À venir",
+    trajets.VISITEE: _("Sur place de {arrivee} à {depart}"),
+    trajets.JAMAIS_ALLEE: _("Jamais allé sur le site"),
+    trajets.HORS_FENETRE: _("Sur le site hors créneau ({vue})"),
+    trajets.PAS_DE_GPS: _("Pas de position GPS pendant le créneau"),
+    trajets.A_VENIR: _("À venir"),
 }
 POINTS_MAX = 400  # the trail figure: enough to draw it, few enough to lay out fast
 
@@ -99,7 +100,7 @@ def _hhmm(instant: datetime.datetime | None) -> str:
 
 
 def _libelle_verdict(verdict: trajets.Verdict) -> str:
-    return VERDICTS.get(verdict.raison, verdict.raison).format(
+    return str(VERDICTS.get(verdict.raison, verdict.raison)).format(
         arrivee=_hhmm(verdict.arrivee), depart=_hhmm(verdict.depart), vue=_hhmm(verdict.vue_hors_fenetre)
     )
 
@@ -124,7 +125,7 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
         proches = [m.site_code for m in missions if trajets.distance_m(
             arret.latitude, arret.longitude, m.latitude, m.longitude) <= settings.AKIG_RAYON_MISSION_M]
         arrets.append({"debut": arret.debut, "fin": arret.fin, "minutes": round(arret.duree.total_seconds() / 60),
-                       "lieu": ", ".join(proches) or "hors des sites planifiés",
+                       "lieu": ", ".join(proches) or _("hors des sites planifiés"),
                        "latitude": arret.latitude, "longitude": arret.longitude})
     pas = max(1, len(points) // POINTS_MAX)
     sites = {m.site_code: (m.longitude, m.latitude, m.site_code, False) for m in missions}

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from escalations import donnees_rapports
 from escalations.models import Escalade, Rapport, TypeRapport
@@ -21,9 +22,9 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 # The report's title and file name per type.
 TITRES = {
-    TypeRapport.IMPAYES: "Impayés critiques",
-    TypeRapport.AGENT: "Performance agent très basse",
-    TypeRapport.HEBDO: "Synthèse hebdomadaire des escalades",
+    TypeRapport.IMPAYES: _("Impayés critiques"),
+    TypeRapport.AGENT: _("Performance agent très basse"),
+    TypeRapport.HEBDO: _("Synthèse hebdomadaire des escalades"),
 }
 FICHIERS = {
     TypeRapport.IMPAYES: "impayes-critiques",

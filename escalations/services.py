@@ -184,7 +184,7 @@ def _relancer(*, maintenant, bilan: Counter) -> None:
                 message=_("Sans prise en charge : relance au niveau %(niveau)s.") % {
                     "niveau": escalade.get_niveau_display()
                 },
-                valeur={"niveau": niveau},
+                valeur={**escalade.derniere_valeur, "niveau": niveau},
             )
             notification_creer(escalade=escalade, motif=MOTIF_RELANCE)
         bilan["relancees"] += 1
