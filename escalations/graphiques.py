@@ -24,6 +24,15 @@ plt.rcParams.update({
 })
 
 
+def _figure(largeur: float, hauteur: float, *, pouces_gauche: float = 0.85):
+    """A figure and its axes with fixed margins: a layout engine would draw everything twice."""
+    figure, axe = plt.subplots(figsize=(largeur, hauteur))
+    pouces_bas = 0.42
+    figure.subplots_adjust(left=pouces_gauche / largeur, right=0.98, bottom=pouces_bas / hauteur,
+                           top=1 - 0.12 / hauteur)
+    return figure, axe
+
+
 def _svg(figure: Figure) -> str:
     tampon = io.BytesIO()
     figure.savefig(tampon, format="svg", metadata={"Date": None})
@@ -38,7 +47,7 @@ def _euros(valeur: float) -> str:
 def barres_anciennete(tranches: list[tuple[str, Decimal, int]], *, retard_min: int) -> str:
     """Ageing of every debt still due on the sites concerned: one bar per bucket (label,
     amount, count), amounts written on the bars, the buckets past `retard_min` in red."""
-    figure, axe = plt.subplots(figsize=(6.6, 2.4), layout="constrained")
+    figure, axe = _figure(6.6, 2.4, pouces_gauche=0.95)
     libelles = [t[0] for t in tranches]
     montants = [float(t[1]) for t in tranches]
     couleurs = [ROUGE if _au_dela(libelle, retard_min) else GRIS for libelle in libelles]
@@ -46,7 +55,6 @@ def barres_anciennete(tranches: list[tuple[str, Decimal, int]], *, retard_min: i
     for barre, (_l, montant, nb) in zip(barres, tranches):
         axe.annotate(f"{_euros(float(montant))}\n{nb} impayés", (barre.get_x() + barre.get_width() / 2, barre.get_height()),
                      ha="center", va="bottom", fontsize=7)
-    axe.set_ylabel("Reste dû (€)")
     axe.yaxis.set_major_formatter(lambda v, _p: _euros(v))
     axe.set_ylim(0, max(montants or [1]) * 1.3)
     return _svg(figure)
@@ -63,7 +71,7 @@ def _au_dela(libelle: str, retard_min: int) -> bool:
 def courbe_scores(points: list[tuple[datetime.datetime, float | None]], *, seuil: float,
                   debut_fenetre: datetime.datetime | None = None) -> str:
     """The day's intraday scores against the threshold, the alert window shaded."""
-    figure, axe = plt.subplots(figsize=(6.6, 2.0), layout="constrained")
+    figure, axe = _figure(6.6, 2.0)
     x = [p[0] for p in points if p[1] is not None]
     y = [p[1] for p in points if p[1] is not None]
     axe.plot(x, y, color=BLEU, linewidth=1.4)
@@ -81,7 +89,7 @@ def trajet(*, points: list[tuple[float, float]], arrets: list[tuple[float, float
            sites: list[tuple[float, float, str, bool]]) -> str:
     """The trail (lon, lat) as a line, its stops as numbered dots, the planned sites as
     squares (green: reached, red: not reached), on an equirectangular projection."""
-    figure, axe = plt.subplots(figsize=(6.6, 3.3), layout="constrained")
+    figure, axe = _figure(6.6, 3.3)
     if points:
         axe.plot([p[0] for p in points], [p[1] for p in points], color=BLEU, linewidth=1.2, alpha=0.8,
                  label="Trajet GPS")
@@ -108,7 +116,7 @@ def trajet(*, points: list[tuple[float, float]], arrets: list[tuple[float, float
 
 def barres_scores_jours(jours: list[tuple[datetime.date, Decimal]], *, seuil: float) -> str:
     """The last days' daily scores as bars, red under the threshold."""
-    figure, axe = plt.subplots(figsize=(6.6, 1.8), layout="constrained")
+    figure, axe = _figure(6.6, 1.8)
     libelles = [j.strftime("%d/%m") for j, _s in jours]
     valeurs = [float(s) for _j, s in jours]
     axe.bar(libelles, valeurs, color=[ROUGE if v < seuil else BLEU for v in valeurs])
