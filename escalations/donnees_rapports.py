@@ -162,9 +162,6 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
         "actions_jour": actions,
         "montant_jour": sum((a["montant_recouvre"] for a in actions if a["comptee"]), Decimal("0.00")),
         "historique": historique,
-        "graphique_historique": graphiques.barres_scores_jours(
-            [(l["date_stat"], l["score"]) for l in reversed(historique)], seuil=seuil
-        ) if historique else None,
         "causes": CAUSES_AGENT,
         "actions": ACTIONS_AGENT,
     }

@@ -112,15 +112,3 @@ def trajet(*, points: list[tuple[float, float]], arrets: list[tuple[float, float
     axe.legend(loc="best", fontsize=7, frameon=False)
     axe.ticklabel_format(useOffset=False)
     return _svg(figure)
-
-
-def barres_scores_jours(jours: list[tuple[datetime.date, Decimal]], *, seuil: float) -> str:
-    """The last days' daily scores as bars, red under the threshold."""
-    figure, axe = _figure(6.6, 1.8)
-    libelles = [j.strftime("%d/%m") for j, _s in jours]
-    valeurs = [float(s) for _j, s in jours]
-    axe.bar(libelles, valeurs, color=[ROUGE if v < seuil else BLEU for v in valeurs])
-    axe.axhline(seuil, color=ROUGE, linestyle="--", linewidth=1)
-    axe.set_ylim(0, 10)
-    axe.set_ylabel("Score du jour")
-    return _svg(figure)
