@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from akig_ops import views
+from akig_ops import views, views_ops
 
 admin.site.site_header = _("AKIG Ops — administration")
 admin.site.site_title = _("AKIG Ops")
@@ -14,5 +14,10 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/health", views_ops.sante_api, name="api-health"),
+    path("api/dashboard/resume", views_ops.dashboard_resume, name="api-dashboard-resume"),
+    path("metrics", views_ops.metriques, name="metrics"),
     path("escalations/", include("escalations.urls")),
 ]
+
+handler500 = "akig_ops.views_ops.erreur_serveur"
