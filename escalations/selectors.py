@@ -8,7 +8,7 @@ from django.utils import timezone
 from agents.models import Agent, Mission, MissionStatus, PerformanceHistorique
 from akig_ops import roles
 from escalations.checklists import actions_de
-from escalations.models import Escalade, EtatEscalade, Evenement, Message, Rapport, Regle, TypeEvenement
+from escalations.models import Escalade, EtatEscalade, EtatMessage, Evenement, Message, Rapport, Regle, TypeEvenement
 from recovery.models import Impaye, Site
 from recovery.selectors import RETARD_CRITIQUE, echeance_limite, impayes_critiques_par_site, locataires_contentieux
 
@@ -139,3 +139,8 @@ def contentieux_des_sites(*, site_ids) -> list[dict]:
     10,000 €, most first) narrowed to these sites. One query."""
     ids = set(site_ids)
     return [ligne for ligne in locataires_contentieux() if ligne["site_id"] in ids]
+
+
+def messages_en_attente() -> int:
+    """Return how many outbox emails are waiting or being sent (not sent, not failed)."""
+    return Message.objects.filter(etat__in=[EtatMessage.EN_ATTENTE, EtatMessage.EN_COURS]).count()

@@ -208,3 +208,25 @@ def test_impayes_detail_lists_the_legal_cases_of_its_sites(client, monde):
 
     assert [l["code"] for l in reponse.context["contentieux"]] == ["L-GROS"]
     assert "10\u00a0000,01\u00a0€" in reponse.content.decode()
+
+
+def test_metrics_gauge_open_escalations_per_rule_and_outbox(client, monde, settings):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from akig_ops.tasks import metriques_metier_task
+
+    # Given the 3 escalations of `monde` (2 agent, 1 on a site), each with one unsent email,
+    # and the Sud agent's escalation resolved (its "résolu" email queued: 4 waiting).
+    from escalations.services import escalade_resoudre
+
+    escalade_resoudre(escalade_id=monde["sud"].pk, user=monde["direction"], note="Réglé par téléphone.")
+    settings.AKIG_OPS_TOKEN, settings.AKIG_METRIQUES_RESEAUX = "jeton-de-test-0123456789", []
+    metriques_metier_task.apply()
+
+    reponse = client.get("/metrics", HTTP_AUTHORIZATION="Bearer jeton-de-test-0123456789")
+    series = {(s.name, tuple(sorted(s.labels.items()))): s.value
+              for f in text_string_to_metric_families(reponse.content.decode()) for s in f.samples}
+    assert series[("akig_escalades_ouvertes", (("regle", "score-agent-bas"),))] == 1
+    assert series[("akig_escalades_ouvertes", (("regle", "impayes-critiques-site"),))] == 1
+    assert series[("akig_escalades_ouvertes", (("regle", "impayes-critiques"),))] == 0
+    assert series[("akig_outbox_en_attente", ())] == 4
