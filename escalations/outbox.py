@@ -57,7 +57,8 @@ def message_creer(
         escalade=escalade, gabarit=gabarit, destinataires=destinataires, sujet=sujet,
         corps_texte=texte, corps_html=html, rapport_type=rapport_type, rapport=rapport,
     )
-    transaction.on_commit(lambda: message_send_task.delay(message.pk))
+    # robust: a broker that is down must not fail what caused the email; the sweep sends it.
+    transaction.on_commit(lambda: message_send_task.delay(message.pk), robust=True)
     return message
 
 

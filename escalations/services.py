@@ -25,6 +25,7 @@ from escalations.models import (
     Niveau,
     Regle,
     TypeEvenement,
+    TypeRegle,
 )
 from escalations.notifications import (
     MOTIF_DECLENCHEMENT,
@@ -32,7 +33,7 @@ from escalations.notifications import (
     MOTIF_RESOLUTION,
     notification_creer,
 )
-from escalations.regles import EVALUATEURS, Constat, Observation
+from escalations.regles import EVALUATEURS, Constat, Observation, en_service
 
 OUVERTES = [EtatEscalade.DECLENCHEE, EtatEscalade.PRISE_EN_CHARGE]
 
@@ -168,9 +169,13 @@ def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant) -> bool:
 
 def _relancer(*, maintenant, bilan: Counter) -> None:
     """Unacknowledged past the rule's delay: one level up (team lead → Direction → PDG),
-    notified again."""
+    notified again. An agent's escalation is not raised outside the agents' working hours
+    (nobody is in the field to act on it; the clock goes on the next morning)."""
+    de_service = en_service(maintenant) is not None
     for escalade in Escalade.objects.filter(etat=EtatEscalade.DECLENCHEE).select_related("regle"):
         if maintenant - escalade.notifiee_le < datetime.timedelta(minutes=escalade.regle.delai_relance_min):
+            continue
+        if escalade.regle.type == TypeRegle.SCORE_AGENT and not de_service:
             continue
         niveau = min(escalade.niveau + 1, Niveau.PDG)
         with transaction.atomic():

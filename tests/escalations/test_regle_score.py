@@ -158,3 +158,18 @@ def test_agent_escalation_raised_to_direction_then_acknowledged_then_resolved(ge
         "declenchement", "relance", "prise_en_charge", "condition_levee", "resolution"
     ]
     assert Message.objects.order_by("id").last().sujet == "Résolu - Performance agent très basse - AG007 – Lucas David"
+
+
+def test_agent_escalation_is_not_raised_at_night(gens, horloge):
+    agent = gens["agent"]
+    scores(agent, de=paris(*LUNDI, 15, 55), a=paris(*LUNDI, 18, 0), score="3.00")
+    voyage = horloge(paris(*LUNDI, 16, 0))
+    escalades_evaluer()
+    voyage.move_to(paris(*LUNDI, 17, 55))
+    escalades_evaluer()  # fires at 17:55 (pending since 15:55)
+    voyage.move_to(paris(*LUNDI, 20, 0))
+    escalades_evaluer()  # 2 h 05 unacknowledged, but off duty: the director is not woken up
+    assert Escalade.objects.get().niveau == 1
+    voyage.move_to(paris(2026, 12, 1, 8, 0))
+    escalades_evaluer()  # next working morning: raised
+    assert Escalade.objects.get().niveau == 2
