@@ -47,6 +47,18 @@ class _Annuler(Exception):
     pass
 
 
+def _cpu(banc: Banc, nom: str, fonction, repetitions: int = 5) -> None:
+    """The worker's own CPU time (process_time) per run: what the PDF costs the worker,
+    whatever the other processes sharing the machine's cores are doing."""
+    durees = []
+    for _ in range(repetitions):
+        debut = time.process_time()
+        fonction()
+        durees.append((time.process_time() - debut) * 1000)
+    durees.sort()
+    banc.ecrire(f"  {nom:<58} CPU du worker p50 {durees[len(durees) // 2]:8.1f} ms  max {durees[-1]:8.1f} ms")
+
+
 def _matin_ouvre() -> datetime.datetime:
     """11:00 (business time) on the last working day up to today."""
     jour = timezone.localdate()
@@ -91,6 +103,7 @@ def escalades(banc: Banc) -> None:
                     cible_ms=3000)
                 _, pages = pdf_rendre(type_rapport="impayes", escalade=globale)
                 banc.ecrire(f"  ({pages} pages)")
+                _cpu(banc, "PDF impayés critiques", lambda: pdf_rendre(type_rapport="impayes", escalade=globale))
                 for titre, sql in (("  SQL : runbook impayés par site", SQL_IMPAYES_PAR_SITE),
                                    ("  SQL : runbook agents assignés", SQL_AGENTS_ASSIGNES),
                                    ("  SQL : liste juridique > 10 000 €", SQL_CONTENTIEUX)):
@@ -104,6 +117,8 @@ def escalades(banc: Banc) -> None:
                 banc.resultat("PDF performance agent", chronometrer(
                     lambda: pdf_rendre(type_rapport="agent", escalade=agent_esc, maintenant=dernier),
                     repetitions=10, echauffement=1), cible_ms=2000)
+                _cpu(banc, "PDF performance agent",
+                     lambda: pdf_rendre(type_rapport="agent", escalade=agent_esc, maintenant=dernier))
                 jour = timezone.localdate(dernier)
                 bornes = [timezone.make_aware(datetime.datetime.combine(j, datetime.time()))
                           for j in (jour, jour + datetime.timedelta(days=1))]

@@ -31,7 +31,7 @@ from recovery.selectors import (
 )
 
 # Bounded tables keep the impayés report within 10 pages on 500 sites.
-SITES_MAX, AGENTS_MAX, CONTENTIEUX_MAX = 25, 15, 25
+SITES_MAX, AGENTS_MAX, CONTENTIEUX_MAX = 20, 12, 20
 
 
 def _retard_min(escalade: Escalade | None) -> int:
