@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "akig_ops",
     "recovery.apps.RecoveryConfig",
     "agents.apps.AgentsConfig",
+    "dashboard.apps.DashboardConfig",
     "escalations.apps.EscalationsConfig",
 ]
 
