@@ -230,3 +230,23 @@ def test_metrics_gauge_open_escalations_per_rule_and_outbox(client, monde, setti
     assert series[("akig_escalades_ouvertes", (("regle", "impayes-critiques-site"),))] == 1
     assert series[("akig_escalades_ouvertes", (("regle", "impayes-critiques"),))] == 0
     assert series[("akig_outbox_en_attente", ())] == 4
+
+
+def test_impayes_detail_queries_do_not_grow_with_the_data(client, monde, django_assert_num_queries):
+    def agents_faibles(n, debut):
+        for i in range(debut, debut + n):
+            agent = AgentFactory(code=f"AGX{i}")
+            MissionFactory(agent=agent, site=monde["s2"], status="non_complete")
+            PerformanceFactory(agent=agent, score=Decimal("3.00"))
+
+    client.force_login(monde["direction"])
+    url = reverse("escalations:detail", args=[monde["impayes"].pk])
+    agents_faibles(1, 0)
+    # session, user, groups, escalation, timeline, messages, reports, non-complete missions
+    # (runbook query 2), 7-day scores, agents, active agents, sensitive sites, legal list
+    with django_assert_num_queries(13):
+        client.get(url)
+    agents_faibles(5, 1)
+    with django_assert_num_queries(13):
+        reponse = client.get(url)
+    assert len(reponse.context["faibles"]) == 6
