@@ -2,6 +2,9 @@
 
 DIRECTION = "Direction"
 CHEF_EQUIPE = "Chef d'équipe"
+# The chief executive: also in Direction; the top of the escalation ladder
+# (group created by escalations/migrations/0002_defaults.py).
+PDG = "PDG"
 # Directors read every business table in the admin; team leads never use the admin
 # (it cannot restrict them to their own teams).
 APPS_CONSULTEES_PAR_LA_DIRECTION = ("recovery", "agents")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "recovery.apps.RecoveryConfig",
     "agents.apps.AgentsConfig",
     "dashboard.apps.DashboardConfig",
+    "escalations.apps.EscalationsConfig",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,23 @@ if AKIG_AGENT_HEURE_FIN <= AKIG_AGENT_HEURE_DEBUT:
 AKIG_BACKUP_DIR = Path(env_str("AKIG_BACKUP_DIR", str(BASE_DIR / "backups")))
 AKIG_BACKUP_RETENTION_JOURS = env_int("AKIG_BACKUP_RETENTION_JOURS", 30, minimum=1)
 
+# --- Escalations (escalations/): the runbook's business alerts, their emails and PDF reports.
+# The public address of the app, for the links in emails (no trailing slash).
+AKIG_BASE_URL = env_str("AKIG_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How often beat evaluates the rules (minutes).
+AKIG_ESCALADES_INTERVALLE_MIN = env_int("AKIG_ESCALADES_INTERVALLE_MIN", 5, minimum=1)
+# Field agents' working days, ISO weekdays (1 = Monday): the score rule only watches them.
+AKIG_AGENT_JOURS = [int(j) for j in env_list("AKIG_AGENT_JOURS", ["1", "2", "3", "4", "5"])]
+if not set(AKIG_AGENT_JOURS) <= set(range(1, 8)):
+    raise ImproperlyConfigured("AKIG_AGENT_JOURS must list ISO weekdays between 1 and 7")
+# Outbox: attempts before a message is marked failed, first retry delay (doubled each time),
+# and how long a claimed message may stay "sending" before another worker takes it back.
+AKIG_OUTBOX_TENTATIVES = env_int("AKIG_OUTBOX_TENTATIVES", 8, minimum=1)
+AKIG_OUTBOX_DELAI_S = env_int("AKIG_OUTBOX_DELAI_S", 60, minimum=1)
+AKIG_OUTBOX_BAIL_S = env_int("AKIG_OUTBOX_BAIL_S", 600, minimum=30)
+# An SMTP server that hangs must not hold a worker (seconds).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+
 # --- Agents (issue 6): intraday score, trails, field API
 # Statuts of an action meaning "it did not happen": such an action is left out of the
 # score. Compared without accents, case or extra spaces (docs/score.md).
@@ -260,6 +278,23 @@ CELERY_BEAT_SCHEDULE = {
     "sauvegarde-quotidienne": {
         "task": "akig_ops.tasks.sauvegarde_task",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # The runbook's alerts: evaluate every rule, raise unacknowledged escalations a level,
+    # resolve those whose condition stayed clear. Safe if two beats run (DB constraint + CAS).
+    "escalades-evaluation": {
+        "task": "escalations.tasks.evaluate_escalations_task",
+        "schedule": crontab(minute=f"*/{AKIG_ESCALADES_INTERVALLE_MIN}"),
+    },
+    # The outbox's safety net: messages whose task was lost, retries that are due, claims
+    # of a worker killed while sending.
+    "escalades-outbox": {
+        "task": "escalations.tasks.outbox_flush_task",
+        "schedule": crontab(minute="*"),
+    },
+    # The directors' weekly PDF digest, Monday 07:30 business time.
+    "escalades-synthese-hebdo": {
+        "task": "escalations.tasks.weekly_digest_task",
+        "schedule": crontab(minute=30, hour=7, day_of_week=1),
     },
     # Today's performance_historique rows follow the day's actions, so team leads
     # and the low-score alert see a score at most 15 minutes old.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/health", views_ops.sante_api, name="api-health"),
     path("api/dashboard/resume", views_ops.dashboard_resume, name="api-dashboard-resume"),
     path("metrics", views_ops.metriques, name="metrics"),
+    path("escalations/", include("escalations.urls")),
 ]
 
 handler500 = "akig_ops.views_ops.erreur_serveur"

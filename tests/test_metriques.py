@@ -142,7 +142,7 @@ def test_a_failing_gauge_function_does_not_hide_the_others(client, fonctions_tem
     stockees = metriques_metier_task.apply().get()
     series = scraper(client)
 
-    assert stockees == 3  # the dashboard's three gauges still stored
+    assert stockees == 5  # still stored: the dashboard's three gauges, the escalations' two
     nom = f"{cassee.__module__}.{cassee.__qualname__}"
     assert Battement.objects.get(nom=METRIQUES_METIER).details["en_echec"] == [nom]
     assert series[("akig_jauges_metier_en_echec", (("fonction", nom),))] == 1

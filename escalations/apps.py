@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def donner_droits_direction(**kwargs) -> None:
+    """post_migrate: Direction reads the escalation tables in the admin, edits the rules'
+    thresholds and enters the agents' leave periods."""
+    from django.contrib.auth.models import Group, Permission
+
+    from akig_ops import roles
+
+    groupe = Group.objects.filter(name=roles.DIRECTION).first()
+    if groupe is None:
+        return
+    codes = ["change_regle", "add_conge", "change_conge", "delete_conge"]
+    permissions = Permission.objects.filter(content_type__app_label="escalations")
+    groupe.permissions.add(*permissions.filter(codename__startswith="view_"), *permissions.filter(codename__in=codes))
+
+
+class EscalationsConfig(AppConfig):
+    name = "escalations"
+    verbose_name = _("Escalades")
+
+    def ready(self):
+        post_migrate.connect(donner_droits_direction, sender=self)

@@ -1,0 +1,196 @@
+"""What each PDF report shows, read through the apps' selectors (recovery, agents) and
+turned into template context with its figures. Reads only."""
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agents import trajets
+from agents.models import Agent
+from agents.selectors import (
+    actions_detaillees,
+    agents_missions_non_complete,
+    debut_du_jour,
+    missions_du_jour,
+    performance_recente,
+    scores_instantanes,
+    trajet,
+)
+from escalations import graphiques
+from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
+from escalations.selectors import contentieux_des_sites
+from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
+from recovery.models import TypeAction
+from recovery.selectors import (
+    RETARD_CRITIQUE,
+    SEUIL_CONTENTIEUX,
+    impayes_chiffres_cles,
+    impayes_par_site,
+)
+
+# Bounded tables keep the impayés report within 10 pages on 500 sites.
+SITES_MAX, AGENTS_MAX, CONTENTIEUX_MAX = 20, 12, 20
+
+
+def _retard_min(escalade: Escalade | None) -> int:
+    return escalade.regle.retard_min if escalade else RETARD_CRITIQUE
+
+
+def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime) -> dict:
+    """The impayés report: headline figures, the by-site analysis (runbook query 1, issue 5's
+    impayes_par_site), agents with non-complete missions there (query 2), the legal list,
+    sensitive sites, ageing of every debt still due on those sites."""
+    retard = _retard_min(escalade)
+    site_ids = [escalade.site_id] if escalade and escalade.site_id else None
+    par_site = impayes_par_site(min_retard=retard, site_ids=site_ids)
+    ids = {ligne["site_id"] for ligne in par_site}
+    tableau, autres = par_site[:SITES_MAX], par_site[SITES_MAX:]
+    nb_total = sum(ligne["nb"] for ligne in par_site)
+    montant_total = sum((ligne["montant"] for ligne in par_site), Decimal("0.00"))
+
+    missions = sorted(agents_missions_non_complete(site_ids=ids), key=lambda l: (-l["nb"], l["agent_id"]))
+    agents = Agent.objects.select_related("equipe").in_bulk([l["agent_id"] for l in missions[:AGENTS_MAX]])
+    contentieux = contentieux_des_sites(site_ids=ids)
+    anciennete = [
+        {"libelle": tranche["tranche"].libelle,
+         "nb": sum(ligne["tranches"][i]["nb"] for ligne in par_site),
+         "montant": sum((ligne["tranches"][i]["montant"] for ligne in par_site), Decimal("0.00"))}
+        for i, tranche in enumerate(par_site[0]["tranches"] if par_site else [])
+    ]
+    return {
+        "retard_min": retard,
+        "chiffres": impayes_chiffres_cles(min_retard=retard),
+        "nb_total": nb_total,
+        "montant_total": montant_total,
+        "nb_sites": len(par_site),
+        "tableau": tableau,
+        "autres": {"nb_sites": len(autres), "nb": sum(l["nb"] for l in autres),
+                   "montant": sum((l["montant"] for l in autres), Decimal("0.00")),
+                   "part": sum((l["part"] for l in autres), Decimal("0.0"))},
+        "agents": [{"agent": agents[l["agent_id"]], "nb": l["nb"]} for l in missions[:AGENTS_MAX]],
+        "nb_agents": len(missions),
+        "contentieux": contentieux[:CONTENTIEUX_MAX],
+        "nb_contentieux": len(contentieux),
+        "montant_contentieux": sum((l["montant"] for l in contentieux), Decimal("0.00")),
+        "seuil_contentieux": SEUIL_CONTENTIEUX,
+        "sensibles": [l for l in par_site if l["sensible"]],
+        "anciennete": anciennete,
+        "graphique_anciennete": graphiques.barres_anciennete(
+            [(t["libelle"], t["montant"], t["nb"]) for t in anciennete], retard_min=retard
+        ) if anciennete else None,
+        "actions": ACTIONS_IMPAYES,
+    }
+
+
+# Mission réelle vs planifiée: what issue 6's verdicts say, in the report's words.
+VERDICTS = {
+    trajets.VISITEE: _("Sur place de {arrivee} à {depart}"),
+    trajets.JAMAIS_ALLEE: _("Jamais allé sur le site"),
+    trajets.HORS_FENETRE: _("Sur le site hors créneau ({vue})"),
+    trajets.PAS_DE_GPS: _("Pas de position GPS pendant le créneau"),
+    trajets.A_VENIR: _("À venir"),
+}
+POINTS_MAX = 400  # the trail figure: enough to draw it, few enough to lay out fast
+
+
+def _hhmm(instant: datetime.datetime | None) -> str:
+    return timezone.localtime(instant).strftime("%H:%M") if instant else ""
+
+
+def _libelle_verdict(verdict: trajets.Verdict) -> str:
+    return str(VERDICTS.get(verdict.raison, verdict.raison)).format(
+        arrivee=_hhmm(verdict.arrivee), depart=_hhmm(verdict.depart), vue=_hhmm(verdict.vue_hors_fenetre)
+    )
+
+
+def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
+    """The agent report: today's scores and actions, the last 4 hours' trail with its stops
+    and the planned sites (issue 6's trail analysis), mission réelle vs planifiée, the 7-day
+    history, and the runbook's causes and actions."""
+    agent = Agent.objects.select_related("equipe__chef").get(pk=escalade.agent_id)
+    jour = timezone.localdate(maintenant)
+    seuil = float(escalade.regle.seuil)
+    depuis = escalade.valeur_declenchement.get("depuis")
+
+    points_jour = trajet(agent_id=agent.pk, debut=debut_du_jour(jour), fin=maintenant + datetime.timedelta(seconds=1))
+    missions = missions_du_jour(agent_id=agent.pk, jour=jour)
+    verdicts = trajets.verdicts_missions(missions, points_jour, rayon_m=settings.AKIG_RAYON_MISSION_M,
+                                         maintenant=maintenant)
+    points = [p for p in points_jour if p.instant > maintenant - datetime.timedelta(hours=4)]
+    analyse = trajets.analyser(points)
+    arrets = []
+    for arret in analyse.arrets:
+        proches = [m.site_code for m in missions if trajets.distance_m(
+            arret.latitude, arret.longitude, m.latitude, m.longitude) <= settings.AKIG_RAYON_MISSION_M]
+        arrets.append({"debut": arret.debut, "fin": arret.fin, "minutes": round(arret.duree.total_seconds() / 60),
+                       "lieu": ", ".join(proches) or _("hors des sites planifiés"),
+                       "latitude": arret.latitude, "longitude": arret.longitude})
+    pas = max(1, len(points) // POINTS_MAX)
+    sites = {m.site_code: (m.longitude, m.latitude, m.site_code, False) for m in missions}
+    for verdict in verdicts:
+        if verdict.atteinte:
+            sites[verdict.mission.site_code] = sites[verdict.mission.site_code][:3] + (True,)
+
+    actions = actions_detaillees(agent_id=agent.pk, jour=jour)
+    types = dict(TypeAction.choices)
+    for action in actions:
+        action["type_libelle"] = types.get(action["type_action"], action["type_action"])
+    historique = performance_recente(agent_id=agent.pk, jours=7)
+    scores = scores_instantanes(agent_id=agent.pk, debut=debut_du_jour(jour),
+                                fin=maintenant + datetime.timedelta(seconds=1))
+    return {
+        "agent": agent,
+        "fenetre_debut": datetime.datetime.fromisoformat(depuis) if depuis else None,
+        "graphique_scores": graphiques.courbe_scores(
+            [(i, float(s) if s is not None else None) for i, s in scores], seuil=seuil,
+            debut_fenetre=datetime.datetime.fromisoformat(depuis) if depuis else None,
+        ) if scores else None,
+        "positions": points,
+        "totaux": analyse.totaux,
+        "distance_km": f"{analyse.totaux.distance_m / 1000:.1f}".replace(".", ",") if analyse.totaux else "0",
+        "trous": analyse.trous,
+        "arrets": arrets,
+        "graphique_trajet": graphiques.trajet(
+            points=[(p.longitude, p.latitude) for p in points[::pas]] + [(points[-1].longitude, points[-1].latitude)],
+            arrets=[(a["longitude"], a["latitude"], _hhmm(a["debut"])) for a in arrets],
+            sites=list(sites.values()),
+        ) if points else None,
+        "verdicts": [{"mission": v.mission, "atteinte": v.atteinte, "libelle": _libelle_verdict(v)} for v in verdicts],
+        "nb_missions_atteintes": sum(1 for v in verdicts if v.atteinte),
+        "actions_jour": actions,
+        "montant_jour": sum((a["montant_recouvre"] for a in actions if a["comptee"]), Decimal("0.00")),
+        "historique": historique,
+        "causes": CAUSES_AGENT,
+        "actions": ACTIONS_AGENT,
+    }
+
+
+def donnees_hebdo(*, escalade: None, maintenant: datetime.datetime) -> dict:
+    """The directors' weekly digest: the week's escalations (fired, acknowledged, resolved,
+    still open) per rule, failed emails, and today's impayés figures."""
+    debut = maintenant - datetime.timedelta(days=7)
+    semaine = Escalade.objects.filter(declenchee_le__gte=debut).select_related("regle", "site", "agent")
+    par_regle = []
+    for regle in Regle.objects.order_by("code"):
+        lignes = [e for e in semaine if e.regle_id == regle.pk]
+        delais = [(e.prise_en_charge_le - e.declenchee_le) for e in lignes if e.prise_en_charge_le]
+        par_regle.append({
+            "regle": regle,
+            "declenchees": len(lignes),
+            "resolues": sum(1 for e in lignes if e.etat == EtatEscalade.RESOLUE),
+            "delai_moyen_min": round(sum(d.total_seconds() for d in delais) / len(delais) / 60) if delais else None,
+        })
+    ouvertes = list(
+        Escalade.objects.exclude(etat=EtatEscalade.RESOLUE).select_related("regle", "site", "agent")
+        .order_by("declenchee_le")
+    )
+    return {
+        "debut": timezone.localtime(debut),
+        "par_regle": par_regle,
+        "ouvertes": ouvertes,
+        "echecs": Message.objects.filter(etat=EtatMessage.ECHEC, cree_le__gte=debut).count(),
+        "chiffres": impayes_chiffres_cles(),
+        "retard_min": RETARD_CRITIQUE,
+    }

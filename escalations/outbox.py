@@ -1,0 +1,164 @@
+"""The outbox: every email is a row first, sent afterwards by a task that claims it.
+
+Why not django-post-office: its sender claims queued mail with a lock file per host and
+writes the statuses back after a whole batch, so two hosts may send the same message and a
+worker killed mid-batch resends the batch; it also knows nothing of our escalations (a
+message that keeps failing must show on its escalation) nor of a PDF built at send time.
+
+Guarantees:
+- nothing is lost: the row is written in the transaction of what caused it (an escalation
+  firing, a reminder…); an SMTP outage only moves `prochain_essai` (backoff doubling from
+  AKIG_OUTBOX_DELAI_S), up to AKIG_OUTBOX_TENTATIVES attempts, then `echec`, shown on the
+  escalation's page and timeline;
+- never sent twice by two workers: a worker sends only after winning a compare-and-set
+  `UPDATE … WHERE etat IN (en_attente, en_cours) AND prochain_essai <= now` that moves
+  `prochain_essai` past a lease (AKIG_OUTBOX_BAIL_S);
+- a worker killed while sending: its claim expires after the lease and another worker sends
+  the message. The one unavoidable window: if the SMTP server had already accepted the
+  message and the worker died before committing `envoye`, the message goes a second time.
+  SMTP offers no way to ask a server whether it has a message, so this window is the price of
+  losing nothing; it lasts from the server's "250 OK" to our COMMIT (milliseconds).
+"""
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from escalations.models import Escalade, Evenement, EtatMessage, Message, TypeEvenement
+
+logger = logging.getLogger(__name__)
+A_ENVOYER = [EtatMessage.EN_ATTENTE, EtatMessage.EN_COURS]
+
+
+def rendre(*, gabarit: str, contexte: dict) -> tuple[str, str, str]:
+    """Return (subject on one line, text body, HTML body) of templates/emails/<gabarit>-*."""
+    sujet = " ".join(render_to_string(f"emails/{gabarit}-subject.txt", contexte).split())
+    texte = render_to_string(f"emails/{gabarit}-body.txt", contexte)
+    html = render_to_string(f"emails/{gabarit}-body.html", contexte)
+    return sujet, texte, html
+
+
+def message_creer(
+    *, gabarit: str, destinataires: list[str], contexte: dict, escalade: Escalade | None = None,
+    rapport_type: str = "", rapport=None,
+) -> Message:
+    """Render the templates into a new outbox row and have it sent once the current
+    transaction commits; return the row."""
+    from escalations.tasks import message_send_task
+
+    sujet, texte, html = rendre(gabarit=gabarit, contexte=contexte)
+    message = Message.objects.create(
+        escalade=escalade, gabarit=gabarit, destinataires=destinataires, sujet=sujet,
+        corps_texte=texte, corps_html=html, rapport_type=rapport_type, rapport=rapport,
+    )
+    # robust: a broker that is down must not fail what caused the email; the sweep sends it.
+    transaction.on_commit(lambda: message_send_task.delay(message.pk), robust=True)
+    return message
+
+
+@dataclass(frozen=True)
+class Envoi:
+    """What became of one attempt: 'envoye', 'reessai' (in `delai` seconds), 'echec', or
+    'ignore' (not due, or another worker holds it)."""
+
+    issue: str
+    delai: int = 0
+
+
+def _reserver(message_id: int, maintenant: datetime.datetime) -> bool:
+    """Claim the message for this worker (compare-and-set); True if we won it."""
+    return bool(
+        Message.objects.filter(pk=message_id, etat__in=A_ENVOYER, prochain_essai__lte=maintenant).update(
+            etat=EtatMessage.EN_COURS,
+            reserve_le=maintenant,
+            prochain_essai=maintenant + datetime.timedelta(seconds=settings.AKIG_OUTBOX_BAIL_S),
+            tentatives=F("tentatives") + 1,
+        )
+    )
+
+
+def _piece_jointe(message: Message):
+    """Return the message's PDF (Rapport), building and keeping it on the first attempt."""
+    if message.rapport_id or not message.rapport_type:
+        return message.rapport
+    from escalations.rapports import rapport_generer
+
+    rapport = rapport_generer(type_rapport=message.rapport_type, escalade=message.escalade)
+    Message.objects.filter(pk=message.pk).update(rapport=rapport)
+    return rapport
+
+
+def message_envoyer(*, message_id: int) -> Envoi:
+    """Send one outbox message if it is due and we win its claim; return what happened."""
+    maintenant = timezone.now()
+    if not _reserver(message_id, maintenant):
+        return Envoi("ignore")
+    message = Message.objects.select_related("escalade").get(pk=message_id)
+    try:
+        rapport = _piece_jointe(message)
+        email = EmailMultiAlternatives(
+            subject=message.sujet, body=message.corps_texte, to=message.destinataires,
+            headers={"X-AKIG-Message": str(message.pk)},
+        )
+        if message.corps_html:
+            email.attach_alternative(message.corps_html, "text/html")
+        if rapport is not None:
+            email.attach(rapport.nom_fichier, bytes(rapport.contenu), "application/pdf")
+        email.send()
+    except Exception as erreur:  # SMTP down, refused, timeout, a report that fails to build
+        logger.warning("outbox: message %s, tentative %s : %r", message.pk, message.tentatives, erreur)
+        return _echec(message, erreur)
+    # The unavoidable window (module docstring) is from send() returning to this commit.
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(
+            etat=EtatMessage.ENVOYE, envoye_le=timezone.now(), derniere_erreur=""
+        )
+        if message.escalade_id:
+            Evenement.objects.create(
+                escalade_id=message.escalade_id, type=TypeEvenement.NOTIFICATION,
+                message=f"{message.sujet} → {', '.join(message.destinataires)}",
+                valeur={"message_id": message.pk, "pdf": rapport.nom_fichier if rapport else None},
+            )
+    return Envoi("envoye")
+
+
+def _echec(message: Message, erreur: Exception) -> Envoi:
+    """Record a failed attempt: retry later with a doubled delay, or give up and say so on
+    the escalation once the attempts are spent."""
+    texte = f"{type(erreur).__name__}: {erreur}"[:1000]
+    if message.tentatives >= settings.AKIG_OUTBOX_TENTATIVES:
+        with transaction.atomic():
+            Message.objects.filter(pk=message.pk).update(etat=EtatMessage.ECHEC, derniere_erreur=texte)
+            if message.escalade_id:
+                Evenement.objects.create(
+                    escalade_id=message.escalade_id, type=TypeEvenement.ECHEC_ENVOI,
+                    message=f"{message.sujet} → {', '.join(message.destinataires)} : {texte}",
+                    valeur={"message_id": message.pk, "tentatives": message.tentatives},
+                )
+        return Envoi("echec")
+    delai = settings.AKIG_OUTBOX_DELAI_S * 2 ** (message.tentatives - 1)
+    Message.objects.filter(pk=message.pk).update(
+        etat=EtatMessage.EN_ATTENTE, derniere_erreur=texte,
+        prochain_essai=timezone.now() + datetime.timedelta(seconds=delai),
+    )
+    return Envoi("reessai", delai)
+
+
+def outbox_vider(*, limite: int = 200) -> dict[str, int]:
+    """Try every due message (oldest due first, at most `limite`); return the count per outcome."""
+    dus = list(
+        Message.objects.filter(etat__in=A_ENVOYER, prochain_essai__lte=timezone.now())
+        .order_by("prochain_essai")
+        .values_list("pk", flat=True)[:limite]
+    )
+    bilan: dict[str, int] = {}
+    for message_id in dus:
+        issue = message_envoyer(message_id=message_id).issue
+        bilan[issue] = bilan.get(issue, 0) + 1
+    return bilan

@@ -1,0 +1,146 @@
+"""Reads of the escalation pages: which escalations a user may see, their timeline,
+checklist and messages, and the lists the runbook's actions work on."""
+import datetime
+
+from django.db.models import Avg, Count, Prefetch, QuerySet, Sum
+from django.utils import timezone
+
+from agents.models import Agent, Mission, MissionStatus, PerformanceHistorique
+from akig_ops import roles
+from escalations.checklists import actions_de
+from escalations.models import Escalade, EtatEscalade, EtatMessage, Evenement, Message, Rapport, Regle, TypeEvenement
+from recovery.models import Impaye, Site
+from recovery.selectors import RETARD_CRITIQUE, echeance_limite, impayes_critiques_par_site, locataires_contentieux
+
+
+def escalades_visibles(*, user) -> QuerySet[Escalade]:
+    """Return the escalations `user` may see: all for Direction; for a team lead only those
+    of the teams they lead (agent alerts); none for anyone else. Enforced in the query."""
+    escalades = Escalade.objects.select_related("regle", "site", "agent", "prise_en_charge_par")
+    if roles.is_direction(user):
+        return escalades
+    if roles.is_chef_equipe(user):
+        return escalades.filter(equipe__chef=user)
+    return escalades.none()
+
+
+def escalades_liste(*, user, etat: str = "", regle: str = "") -> list[Escalade]:
+    """Return the visible escalations, newest first, filtered by state ('ouvertes' = fired or
+    acknowledged) and rule code; one query."""
+    escalades = escalades_visibles(user=user)
+    if etat == "ouvertes":
+        escalades = escalades.exclude(etat=EtatEscalade.RESOLUE)
+    elif etat in EtatEscalade.values:
+        escalades = escalades.filter(etat=etat)
+    if regle:
+        escalades = escalades.filter(regle__code=regle)
+    return list(escalades.order_by("-declenchee_le")[:500])
+
+
+def compte_par_etat(*, user) -> dict[str, int]:
+    """Return {etat: count} of the escalations `user` may see."""
+    lignes = escalades_visibles(user=user).order_by().values("etat").annotate(n=Count("id"))
+    return {ligne["etat"]: ligne["n"] for ligne in lignes}
+
+
+def escalade_detail(*, user, escalade_id: int) -> Escalade | None:
+    """Return the escalation with its timeline (authors), messages and reports prefetched,
+    or None if `user` may not see it."""
+    return (
+        escalades_visibles(user=user)
+        .select_related("resolue_par", "equipe", "agent__equipe")
+        .prefetch_related(
+            Prefetch("evenements", queryset=Evenement.objects.select_related("auteur").order_by("instant", "id")),
+            Prefetch("messages", queryset=Message.objects.order_by("cree_le", "id")),
+            Prefetch("rapports", queryset=Rapport.objects.defer("contenu").order_by("-cree_le")),
+        )
+        .filter(pk=escalade_id)
+        .first()
+    )
+
+
+def checklist(*, escalade: Escalade) -> list[dict]:
+    """Return the rule's checklist items [{code, libelle, aide, fait: [Evenement]}], reading
+    the prefetched timeline (no query)."""
+    faits: dict[str, list] = {}
+    for evenement in escalade.evenements.all():
+        if evenement.type == TypeEvenement.ACTION:
+            faits.setdefault(evenement.action, []).append(evenement)
+    return [
+        {"code": code, "libelle": libelle, "aide": aide, "fait": faits.get(code, [])}
+        for code, libelle, aide in actions_de(escalade)
+    ]
+
+
+def sites_de(*, escalade: Escalade) -> list[int]:
+    """Return the site ids an impayés escalation is about: its site, or every site with
+    critical debts for the overall rule."""
+    if escalade.site_id:
+        return [escalade.site_id]
+    return [ligne["site_id"] for ligne in impayes_critiques_par_site(min_retard=escalade.regle.retard_min)]
+
+
+def agents_faibles(*, site_ids: list[int], limite: int = 10) -> list[dict]:
+    """Return the agents with non-complete missions on these sites (the runbook's second
+    query), weakest 7-day average score first: [{agent, nb, score_moyen (None if no day)}].
+    Three queries."""
+    non_complete = (
+        Mission.objects.filter(site_id__in=site_ids, status=MissionStatus.NON_COMPLETE)
+        .values("agent_id").annotate(nb=Count("id")).order_by()
+    )
+    nb_par_agent = {ligne["agent_id"]: ligne["nb"] for ligne in non_complete}
+    depuis = timezone.localdate() - datetime.timedelta(days=7)
+    scores = dict(
+        PerformanceHistorique.objects.filter(agent_id__in=nb_par_agent, date_stat__gt=depuis)
+        .values("agent_id").annotate(moyen=Avg("score")).values_list("agent_id", "moyen")
+    )
+    agents = Agent.objects.select_related("equipe").in_bulk(list(nb_par_agent))
+    lignes = [
+        {"agent": agents[agent_id], "nb": nb, "score_moyen": scores.get(agent_id)}
+        for agent_id, nb in nb_par_agent.items()
+    ]
+    lignes.sort(key=lambda l: (l["score_moyen"] is None, l["score_moyen"] or 0, -l["nb"]))
+    return lignes[:limite]
+
+
+def agents_actifs() -> list[Agent]:
+    """Return the active agents (the director picks who takes missions over), by team, code."""
+    return list(Agent.objects.filter(actif=True).select_related("equipe").order_by("equipe__code", "code"))
+
+
+def locataires_campagne(*, site_ids: list[int], min_retard: int = RETARD_CRITIQUE) -> list[dict]:
+    """Return the tenants with a debt more than `min_retard` days late on these sites, for the
+    call/SMS campaign: [{site, code, nom, telephone, nb, montant}], largest debt first."""
+    return list(
+        Impaye.objects.filter(site_id__in=site_ids, date_echeance__lt=echeance_limite(min_retard=min_retard))
+        .values("locataire__site__code", "locataire__code", "locataire__nom", "locataire__telephone")
+        .annotate(nb=Count("id"), montant=Sum("montant"))
+        .order_by("-montant", "locataire__code")
+    )
+
+
+def sites_sensibles(*, site_ids: list[int]) -> list[Site]:
+    """Return the sensitive sites (followed by the PDG) among these."""
+    return list(Site.objects.filter(pk__in=site_ids, sensible=True).order_by("code"))
+
+
+def escalades_ouvertes_par_regle() -> dict[str, int]:
+    """Return {rule code: open escalations (fired or acknowledged)}, every rule listed (0
+    included) so a gauge falls back to 0 when its escalations are resolved. Two queries."""
+    ouvertes = dict(
+        Escalade.objects.exclude(etat=EtatEscalade.RESOLUE).order_by().values("regle__code")
+        .annotate(n=Count("id")).values_list("regle__code", "n")
+    )
+    return {code: ouvertes.get(code, 0) for code in Regle.objects.order_by("code").values_list("code", flat=True)}
+
+
+def contentieux_des_sites(*, site_ids) -> list[dict]:
+    """Return the legal list (recovery's locataires_contentieux: tenants owing more than
+    10,000 €, most first) narrowed to these sites. One query."""
+    ids = set(site_ids)
+    return [ligne for ligne in locataires_contentieux() if ligne["site_id"] in ids]
+
+
+def messages_en_attente() -> int:
+    """Return how many outbox emails are waiting or being sent (not sent, not failed)."""
+    return Message.objects.filter(etat__in=[EtatMessage.EN_ATTENTE, EtatMessage.EN_COURS]).count()

@@ -1,0 +1,34 @@
+"""The directors' weekly PDF digest, sent through the outbox like every other email."""
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from akig_ops import roles
+from escalations.models import EtatEscalade, Escalade, Message, TypeRapport
+from escalations.notifications import url_absolue
+from escalations.outbox import message_creer
+
+
+def synthese_hebdo_envoyer() -> Message | None:
+    """Queue the weekly digest (PDF built by the sending task) for Direction and the PDG;
+    return the outbox row, or None when no director has an address."""
+    adresses = sorted(set(
+        get_user_model().objects.filter(is_active=True)
+        .filter(Q(groups__name=roles.DIRECTION) | Q(groups__name=roles.PDG))
+        .exclude(email="").values_list("email", flat=True)
+    ))
+    if not adresses:
+        return None
+    maintenant = timezone.now()
+    debut = maintenant - datetime.timedelta(days=7)
+    contexte = {
+        "debut": timezone.localtime(debut),
+        "fin": timezone.localtime(maintenant),
+        "nb_declenchees": Escalade.objects.filter(declenchee_le__gte=debut).count(),
+        "nb_ouvertes": Escalade.objects.exclude(etat=EtatEscalade.RESOLUE).count(),
+        "url_escalades": url_absolue("/escalations/"),
+    }
+    return message_creer(gabarit="synthese-hebdo", destinataires=adresses, contexte=contexte,
+                         rapport_type=TypeRapport.HEBDO)

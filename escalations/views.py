@@ -1,0 +1,186 @@
+"""The escalation pages: the list (filters), the detail with its checklist, and the
+actions people take from it. Every view needs a login and a role; the escalation is always
+fetched through escalades_visibles, so a team lead reaches only their teams' (404 otherwise)."""
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from akig_ops import roles
+from escalations import selectors
+from escalations.checklists import CAUSES_AGENT, action_enregistrer, missions_reassigner
+from escalations.models import EtatEscalade, Rapport, Regle, TypeRegle
+from escalations.notifications import url_agent
+from escalations.services import Refus, escalade_prendre_en_charge, escalade_resoudre
+
+
+def _avec_role(user) -> None:
+    if not (roles.is_direction(user) or roles.is_chef_equipe(user)):
+        raise PermissionDenied
+
+
+def _escalade(request, escalade_id: int):
+    """The access helper: the escalation if this user may see it, else 404."""
+    _avec_role(request.user)
+    escalade = selectors.escalade_detail(user=request.user, escalade_id=escalade_id)
+    if escalade is None:
+        raise Http404(_("Escalade introuvable."))
+    return escalade
+
+
+def _impayes_direction(request, escalade) -> None:
+    """The impayés actions (reassign, campaign) are the directors'."""
+    if escalade.regle.type == TypeRegle.SCORE_AGENT or not roles.is_direction(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def liste(request):
+    _avec_role(request.user)
+    etat, regle = request.GET.get("etat", "ouvertes"), request.GET.get("regle", "")
+    context = {
+        "escalades": selectors.escalades_liste(user=request.user, etat=etat, regle=regle),
+        "comptes": selectors.compte_par_etat(user=request.user),
+        "etats": [("ouvertes", _("Ouvertes")), *EtatEscalade.choices, ("tout", _("Toutes"))],
+        "regles": Regle.objects.order_by("nom"),
+        "etat": etat,
+        "regle": regle,
+    }
+    gabarit = "escalations/partials/_table.html" if request.htmx else "escalations/liste.html"
+    return render(request, gabarit, context)
+
+
+def _contexte_detail(request, escalade) -> dict:
+    context = {"escalade": escalade, "checklist": selectors.checklist(escalade=escalade)}
+    if escalade.regle.type == TypeRegle.SCORE_AGENT:
+        context.update(causes=CAUSES_AGENT, url_agent=url_agent(escalade.agent_id))
+    elif roles.is_direction(request.user):
+        site_ids = selectors.sites_de(escalade=escalade)
+        context.update(
+            faibles=selectors.agents_faibles(site_ids=site_ids),
+            repreneurs=selectors.agents_actifs(),
+            sensibles=selectors.sites_sensibles(site_ids=site_ids),
+            contentieux=selectors.contentieux_des_sites(site_ids=site_ids)[:50],
+            nb_sites=len(site_ids),
+        )
+    return context
+
+
+@login_required
+@require_GET
+def detail(request, escalade_id: int):
+    escalade = _escalade(request, escalade_id)
+    return render(request, "escalations/detail.html", _contexte_detail(request, escalade))
+
+
+@login_required
+@require_POST
+def prendre_en_charge(request, escalade_id: int):
+    escalade = _escalade(request, escalade_id)
+    try:
+        escalade_prendre_en_charge(escalade_id=escalade.pk, user=request.user)
+        messages.success(request, _("Escalade prise en charge."))
+    except Refus as refus:
+        messages.error(request, refus.message)
+    return redirect("escalations:detail", escalade.pk)
+
+
+@login_required
+@require_POST
+def resoudre(request, escalade_id: int):
+    escalade = _escalade(request, escalade_id)
+    try:
+        escalade_resoudre(escalade_id=escalade.pk, user=request.user, note=request.POST.get("note", ""))
+        messages.success(request, _("Escalade résolue."))
+    except ValidationError as erreur:
+        return _refuser(request, escalade, erreur)
+    except Refus as refus:
+        messages.error(request, refus.message)
+    return redirect("escalations:detail", escalade.pk)
+
+
+def _refuser(request, escalade, erreur: ValidationError):
+    """Bad input: the detail page again, status 400, the French reason by the field."""
+    context = {**_contexte_detail(request, escalade), "erreurs": erreur.message_dict, "saisie": request.POST}
+    return render(request, "escalations/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def action(request, escalade_id: int):
+    escalade = _escalade(request, escalade_id)
+    try:
+        action_enregistrer(escalade=escalade, user=request.user, action=request.POST.get("action", ""),
+                           commentaire=request.POST.get("commentaire", ""))
+    except ValidationError as erreur:
+        return _refuser(request, escalade, erreur)
+    messages.success(request, _("Action enregistrée."))
+    return redirect("escalations:detail", escalade.pk)
+
+
+@login_required
+@require_POST
+def reassigner(request, escalade_id: int):
+    escalade = _escalade(request, escalade_id)
+    _impayes_direction(request, escalade)
+    try:
+        de_agent = int(request.POST.get("de_agent", ""))
+    except ValueError:
+        return _refuser(request, escalade, ValidationError({"de_agent": _("Agent cédant : choisissez un agent.")}))
+    try:
+        vers_agent = int(request.POST.get("vers_agent", ""))
+    except ValueError:
+        return _refuser(request, escalade, ValidationError({"vers_agent": _("Agent repreneur : choisissez un agent.")}))
+    try:
+        nb = missions_reassigner(escalade=escalade, user=request.user, site_ids=selectors.sites_de(escalade=escalade),
+                                 de_agent_id=de_agent, vers_agent_id=vers_agent)
+    except ValidationError as erreur:
+        return _refuser(request, escalade, erreur)
+    messages.success(request, _("Missions réassignées : %(nb)s.") % {"nb": nb})
+    return redirect("escalations:detail", escalade.pk)
+
+
+@login_required
+@require_GET
+def campagne(request, escalade_id: int):
+    """CSV of the tenants to call or text (names and phones), opened in a spreadsheet."""
+    escalade = _escalade(request, escalade_id)
+    _impayes_direction(request, escalade)
+    lignes = selectors.locataires_campagne(site_ids=selectors.sites_de(escalade=escalade),
+                                           min_retard=escalade.regle.retard_min)
+    reponse = HttpResponse(content_type="text/csv; charset=utf-8")
+    nom = f"campagne-escalade-{escalade.pk}-{timezone.localdate():%Y-%m-%d}.csv"
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
+    reponse.write("\ufeff")  # Excel opens UTF-8 with a BOM
+    ecrivain = csv.writer(reponse, delimiter=";")
+    ecrivain.writerow([_("site"), _("code locataire"), _("nom"), _("téléphone"), _("impayés"), _("montant")])
+    for ligne in lignes:
+        ecrivain.writerow([
+            ligne["locataire__site__code"], ligne["locataire__code"], _sans_formule(ligne["locataire__nom"]),
+            _sans_formule(ligne["locataire__telephone"]), ligne["nb"], f"{ligne['montant']:.2f}".replace(".", ","),
+        ])
+    return reponse
+
+
+def _sans_formule(texte: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + texte if texte[:1] in ("=", "+", "-", "@") else texte
+
+
+@login_required
+@require_GET
+def rapport(request, escalade_id: int, rapport_id: int):
+    escalade = _escalade(request, escalade_id)
+    pdf = Rapport.objects.filter(pk=rapport_id, escalade=escalade).first()
+    if pdf is None:
+        raise Http404(_("Rapport introuvable."))
+    reponse = HttpResponse(bytes(pdf.contenu), content_type="application/pdf")
+    reponse["Content-Disposition"] = f'inline; filename="{pdf.nom_fichier}"'
+    return reponse

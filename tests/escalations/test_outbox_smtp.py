@@ -1,0 +1,221 @@
+"""The outbox through a real SMTP server (aiosmtpd on a spare port): the message read back
+(subject, links, the PDF attached and opening), an outage that delays and loses nothing,
+a worker killed mid-send, a message that keeps failing, two evaluators at once."""
+import datetime
+import email
+import email.policy
+import socket
+import subprocess
+import threading
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from django.db import connection, transaction
+from django.utils import timezone
+
+from escalations.models import Escalade, Evenement, Message
+from escalations.outbox import _reserver, outbox_vider
+from escalations.services import escalades_evaluer
+from tests.escalations.conftest import impayes_critiques
+
+pytestmark = pytest.mark.django_db
+
+
+class Boite:
+    """An SMTP server's mailbox: every message it accepted."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on a spare port; .arreter() / .demarrer() to simulate an outage."""
+    port = port_libre()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.AKIG_BASE_URL = "https://akig.example"
+
+    class Serveur:
+        boite = Boite()
+        controleur = None
+
+        def demarrer(self):
+            self.controleur = Controller(self.boite, hostname="127.0.0.1", port=port)
+            self.controleur.start()
+
+        def arreter(self):
+            self.controleur.stop()
+            self.controleur = None
+
+    serveur = Serveur()
+    serveur.demarrer()
+    yield serveur
+    if serveur.controleur:
+        serveur.arreter()
+
+
+@pytest.fixture
+def douze_sur_s02(gens, deux_sites):
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)  # 12 × 500.00 = 6 000.00 €, > 10 on one site
+    return s2
+
+
+def test_email_read_back_from_a_real_smtp_server_with_its_pdf(smtp, douze_sur_s02, tmp_path):
+    escalades_evaluer()
+
+    assert outbox_vider() == {"envoye": 1}
+
+    (recu,) = smtp.boite.messages
+    assert recu["Subject"] == "URGENT - Impayés Critiques Détectés - S02"
+    assert sorted(recu["To"].addresses, key=str)[0].addr_spec == "dir@akig.local"
+    texte = recu.get_body(("plain",)).get_content()
+    assert "12 impayés dépassent 60 jours pour S02 – Marcadet" in texte
+    assert "Montant total: 6\u00a0000,00\u00a0€" in texte
+    assert "Lien urgent: https://akig.example/dashboard/impayes?filter=retard:60+" in texte
+    assert 'href="https://akig.example/dashboard/"' in recu.get_body(("html",)).get_content()
+    (piece,) = list(recu.iter_attachments())
+    assert piece.get_content_type() == "application/pdf"
+    fichier = tmp_path / piece.get_filename()
+    fichier.write_bytes(piece.get_content())
+    infos = subprocess.run(["pdfinfo", str(fichier)], capture_output=True, text=True, check=True).stdout
+    assert "595.276 x 841.89 pts (A4)" in infos and "Pages:           2" in infos
+    texte_pdf = subprocess.run(["pdftotext", "-layout", str(fichier), "-"], capture_output=True, text=True,
+                               check=True).stdout
+    assert "Impayés critiques — S02 Marcadet" in texte_pdf
+    assert "page 1 / " in texte_pdf
+    escalade = Escalade.objects.get()
+    assert escalade.rapports.get().nom_fichier == piece.get_filename(), "the PDF is kept with the escalation"
+    assert escalade.evenements.filter(type="notification").count() == 1
+
+
+def test_smtp_outage_delays_the_mail_and_it_goes_once_when_the_server_returns(smtp, douze_sur_s02):
+    smtp.arreter()
+    escalades_evaluer()
+
+    assert outbox_vider() == {"reessai": 1}
+    message = Message.objects.get()
+    assert (message.etat, message.tentatives) == ("en_attente", 1)
+    assert "ConnectionRefusedError" in message.derniere_erreur
+    assert message.rapport is not None, "the PDF is built once, kept for the retries"
+
+    smtp.demarrer()
+    assert outbox_vider() == {}, "not due before its backoff (60 s)"
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
+        assert outbox_vider() == {"envoye": 1}
+        assert outbox_vider() == {}
+    assert len(smtp.boite.messages) == 1
+    message.refresh_from_db()
+    assert (message.etat, message.tentatives, message.derniere_erreur) == ("envoye", 2, "")
+
+
+def test_worker_killed_while_sending_the_message_goes_once_after_its_lease(smtp, douze_sur_s02):
+    escalades_evaluer()
+    message = Message.objects.get()
+    # A worker claims it, then is killed (SIGKILL) before the SMTP server accepted anything.
+    assert _reserver(message.pk, timezone.now())
+
+    assert outbox_vider() == {}, "another worker does not take a claimed message"
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=601)):
+        assert outbox_vider() == {"envoye": 1}
+        assert outbox_vider() == {}
+    assert len(smtp.boite.messages) == 1
+
+
+def test_a_message_that_keeps_failing_shows_on_its_escalation(smtp, douze_sur_s02, settings):
+    settings.AKIG_OUTBOX_TENTATIVES = 2
+    smtp.arreter()
+    escalades_evaluer()
+    outbox_vider()
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
+        assert outbox_vider() == {"echec": 1}
+
+    message = Message.objects.get()
+    assert (message.etat, message.tentatives) == ("echec", 2)
+    echec = Evenement.objects.get(type="echec_envoi")
+    assert echec.escalade == Escalade.objects.get()
+    assert "ConnectionRefusedError" in echec.message
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_evaluators_at_once_open_one_escalation_and_send_one_email(gens, deux_sites, mailoutbox):
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)
+    depart = threading.Barrier(2)
+    erreurs = []
+
+    def evaluateur():
+        try:
+            depart.wait()
+            escalades_evaluer()
+        except Exception as erreur:  # pragma: no cover - reported below
+            erreurs.append(erreur)
+        finally:
+            connection.close()
+
+    fils = [threading.Thread(target=evaluateur) for _ in range(2)]
+    for f in fils:
+        f.start()
+    for f in fils:
+        f.join()
+
+    assert erreurs == []
+    assert Escalade.objects.count() == 1
+    assert Message.objects.count() == 1
+    assert Evenement.objects.filter(type="declenchement").count() == 1
+
+
+@pytest.mark.redis
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_sends_the_outbox_message_through_redis_and_smtp(smtp, gens, deux_sites):
+    """Production's path: the task goes through Redis to a real `celery worker`, which builds
+    the PDF and talks to the SMTP server."""
+    import os
+    import sys
+    import uuid
+
+    from django.conf import settings
+
+    from escalations.tasks import message_send_task
+
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)
+    with transaction.atomic():
+        escalades_evaluer()
+    message = Message.objects.get()
+    file = f"test-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    env = {**os.environ, "SECRET_KEY": settings.SECRET_KEY,
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+           "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(settings.EMAIL_PORT)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "akig_ops", "worker", "--pool=solo", "-Q", file,
+         "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
+        env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert message_send_task.apply_async(args=[message.pk], queue=file).get(timeout=90) in ("envoye", "ignore")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    message.refresh_from_db()
+    assert message.etat == "envoye"
+    (recu,) = smtp.boite.messages  # once: the on_commit send went to the default queue, unconsumed here
+    assert recu["Subject"] == "URGENT - Impayés Critiques Détectés - S02"
+    assert [p.get_content_type() for p in recu.iter_attachments()] == ["application/pdf"]
