@@ -1,5 +1,6 @@
 """Reads about agents; each of the runbook's queries about an agent has its selector here."""
 import datetime
+import hashlib
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -277,4 +278,20 @@ def scores_instantanes(
         ScoreInstantane.objects.filter(agent_id=agent_id, instant__gte=debut, instant__lt=fin)
         .order_by("instant")
         .values_list("instant", "score")
+    )
+
+
+def empreinte_jeton(jeton: str) -> str:
+    """Return the SHA-256 (hex) under which a field API token is stored."""
+    return hashlib.sha256(jeton.encode()).hexdigest()
+
+
+def agent_du_jeton(*, jeton: str) -> Agent | None:
+    """Return the active agent whose current (unrevoked) token is `jeton`, or None."""
+    return (
+        Agent.objects.filter(
+            actif=True, jetons__empreinte=empreinte_jeton(jeton), jetons__revoque_le__isnull=True
+        )
+        .only("id", "code")
+        .first()
     )

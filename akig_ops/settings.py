@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja: the field API; listed so its docs page uses its own static files (no CDN).
+    "ninja",
     "akig_ops",
     "recovery.apps.RecoveryConfig",
     "agents.apps.AgentsConfig",

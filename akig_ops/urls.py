@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from agents.api import api as api_terrain
 from akig_ops import views
 
 admin.site.site_header = _("AKIG Ops — administration")
@@ -14,4 +15,5 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/terrain/", api_terrain.urls),
 ]
