@@ -123,6 +123,13 @@ def instant_local(jour: datetime.date, heure: datetime.time) -> datetime.datetim
     return timezone.make_aware(datetime.datetime.combine(jour, heure), timezone.get_default_timezone())
 
 
+def instant_du_releve(maintenant: datetime.datetime) -> datetime.datetime:
+    """Return `maintenant` rounded down to the 5-minute grid of the intraday snapshots (a retried
+    or doubled beat run rewrites the same (agent, instant) row instead of adding one)."""
+    maintenant = timezone.localtime(maintenant)
+    return maintenant.replace(minute=maintenant.minute - maintenant.minute % 5, second=0, microsecond=0)
+
+
 def heures_de_travail(jour: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """Return the start and end of the agents' working hours on `jour` (aware)."""
     return (
@@ -295,3 +302,16 @@ def agent_du_jeton(*, jeton: str) -> Agent | None:
         .only("id", "code")
         .first()
     )
+
+
+def equipes_visibles(*, user) -> list:
+    """Return the teams `user` may see (all for Direction, their own for a team lead), by code."""
+    from agents.models import Equipe
+    from akig_ops import roles
+
+    equipes = Equipe.objects.order_by("code")
+    if roles.is_direction(user):
+        return list(equipes)
+    if roles.is_chef_equipe(user):
+        return list(equipes.filter(chef=user))
+    return []

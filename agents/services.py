@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from agents.models import Agent, AgentGeolocalisation, JetonTerrain, Mission, PerformanceHistorique, ScoreInstantane
 from agents.scoring import score_journalier
-from agents.selectors import comptes_du_score, debut_du_jour, empreinte_jeton, heures_de_travail, scores_du_moment
+from agents.selectors import (
+    comptes_du_score,
+    debut_du_jour,
+    empreinte_jeton,
+    heures_de_travail,
+    instant_du_releve,
+    scores_du_moment,
+)
 from agents.terrain import ErreurElement, LotRefuse, actions_verifiees, positions_verifiees
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, statut_cle, statuts_non_realises
 
@@ -123,17 +130,6 @@ def performance_compute(
             update_fields=CHAMPS_CALCULES,
         )
     return len(performances)
-
-
-# The intraday score is stored on this grid: a retried or doubled beat run rewrites the
-# same (agent, instant) row instead of adding one.
-PAS_INSTANTANE = datetime.timedelta(minutes=5)
-
-
-def instant_du_releve(maintenant: datetime.datetime) -> datetime.datetime:
-    """Return `maintenant` rounded down to the 5-minute grid of the snapshots."""
-    maintenant = timezone.localtime(maintenant)
-    return maintenant.replace(minute=maintenant.minute - maintenant.minute % 5, second=0, microsecond=0)
 
 
 def scores_instantanes_enregistrer(*, maintenant: datetime.datetime | None = None) -> int:
