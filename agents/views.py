@@ -108,15 +108,12 @@ def detail(request, agent_id: int):
         form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
                                     "fin": timezone.localtime(fin).time()})
     journee = journee_agent(agent_id=agent.id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
-    context.update(form=form, journee=journee, carte=donnees_carte(journee), rayon=settings.AKIG_RAYON_MISSION_M)
+    context.update(form=form, journee=journee, carte=donnees_carte(journee), rayon=settings.AKIG_RAYON_MISSION_M,
+                   courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)))
     if request.htmx and request.htmx.target == "trajet":
         return render(request, "agents/partials/_trajet.html", context)
 
-    du_moment = scores_du_moment(maintenant=maintenant, agent_ids=[agent.id]).get(agent.id)
-    context.update(
-        du_moment=du_moment,
-        courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)),
-    )
+    context["du_moment"] = scores_du_moment(maintenant=maintenant, agent_ids=[agent.id]).get(agent.id)
     return render(request, "agents/detail.html", context)
 
 

@@ -232,8 +232,8 @@ def test_detail_trail_partial_for_htmx_and_query_count(client, monde, django_ass
     client.force_login(monde["chef_nord"])
     url = reverse("agents:detail", args=[monde["lucas"].id])
 
-    # session, user, groups, agent, history, positions, missions, actions
-    with django_assert_max_num_queries(8):
+    # session, user, groups, agent, history, positions, missions, actions, snapshots
+    with django_assert_max_num_queries(9):
         partiel = client.get(url, {"jour": "2026-03-10"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="trajet")
 
     corps = partiel.content.decode()

@@ -53,16 +53,36 @@
     }, CONFIG);
   }
 
-  /* A MapLibre style with no outside request: a plain background, and the tile layer only when
-     the server names a tile URL (AKIG_CARTE_TUILES_URL). The trail, sites and stops are Plotly
-     traces drawn above it, so the map works on an intranet. */
-  function style(tuiles) {
-    var s = { version: 8, sources: {}, layers: [{ id: "fond", type: "background", paint: { "background-color": "#eef1f4" } }] };
-    if (tuiles) {
-      s.sources.tuiles = { type: "raster", tiles: [tuiles], tileSize: 256, attribution: "© OpenStreetMap" };
-      s.layers.push({ id: "tuiles", type: "raster", source: "tuiles" });
-    }
-    return s;
+  /* The map's style makes no outside request: a plain background. The trail, sites and stops are
+     Plotly traces drawn above it, so the map works on an intranet. */
+  var STYLE_VIDE = { version: 8, sources: {}, layers: [{ id: "fond", type: "background", paint: { "background-color": "#eef1f4" } }] };
+
+  /* When the server names a tile URL (AKIG_CARTE_TUILES_URL), tiles are added under the traces once
+     the map is drawn; a tile that cannot be fetched (no internet) leaves the background showing. */
+  function carteMapLibre(div) {
+    var subplot = div._fullLayout && div._fullLayout.map && div._fullLayout.map._subplot;
+    return subplot ? subplot.map : null;
+  }
+
+  function ajouterTuiles(m, tuiles) {
+    if (!tuiles) return;
+    m.on("error", function () {});  // handled: MapLibre would otherwise log every failed tile
+    var couches = m.getStyle().layers;
+    m.addSource("tuiles", { type: "raster", tiles: [tuiles], tileSize: 256, attribution: "© OpenStreetMap" });
+    m.addLayer({ id: "tuiles", type: "raster", source: "tuiles" }, couches.length > 1 ? couches[1].id : undefined);
+  }
+
+  /* The replay's moving dot is a MapLibre layer of its own, moved with setData: no Plotly
+     redraw (and no redraw promise a failing tile could reject) at each step. */
+  function point(lat, lon) {
+    return { type: "Feature", properties: {}, geometry: { type: "Point", coordinates: [lon, lat] } };
+  }
+
+  function ajouterCurseur(m, pts) {
+    m.addSource("ici", { type: "geojson", data: point(pts[0][1], pts[0][2]) });
+    m.addLayer({ id: "ici", type: "circle", source: "ici",
+                 paint: { "circle-radius": 8, "circle-color": "#111", "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
+    return function (lat, lon) { m.getSource("ici").setData(point(lat, lon)); };
   }
 
   /* Centre and zoom that fit `points` ([lat, lon]) in a div of `largeur` × `hauteur` px
@@ -103,37 +123,36 @@
       { type: "scattermap", mode: "markers", name: "arrêts", lat: d.arrets.map(function (a) { return a.lat; }),
         lon: d.arrets.map(function (a) { return a.lon; }), text: d.arrets.map(function (a) { return a.texte; }),
         marker: { size: d.arrets.map(function (a) { return 10 + Math.min(20, a.minutes / 3); }), color: "#1f5f8b", opacity: 0.45 },
-        hovertemplate: "%{text}<extra></extra>" },
-      { type: "scattermap", mode: "markers", name: "maintenant", lat: pts.length ? [pts[0][1]] : [],
-        lon: pts.length ? [pts[0][2]] : [], marker: { size: 14, color: "#111" }, hoverinfo: "skip" }
+        hovertemplate: "%{text}<extra></extra>" }
     ];
     var tous = pts.map(function (p) { return [p[1], p[2]]; }).concat(d.sites.map(function (s) { return [s.lat, s.lon]; }));
     var cadre = cadrage(tous, div.clientWidth || 600, (div.clientHeight || 460) - 60);
     Plotly.react(div, traces, {
-      map: { style: style(d.tuiles), center: cadre.center, zoom: cadre.zoom },
+      map: { style: STYLE_VIDE, center: cadre.center, zoom: cadre.zoom },
       margin: { l: 0, r: 0, t: 0, b: 0 }, height: div.clientHeight || 460, showlegend: true,
       legend: { orientation: "h", x: 0, y: -0.01, yanchor: "top" }
     }, CONFIG).then(function () {
-      // The replay moves the marker trace: only once the map's style has loaded.
-      rejouer(div, d);
+      // Only once the map's style has loaded.
+      var m = carteMapLibre(div);
+      ajouterTuiles(m, d.tuiles);
+      rejouer(d, pts.length ? ajouterCurseur(m, pts) : null);
       div.dataset.pret = "1";
     });
   }
 
-  function rejouer(div, d) {
+  function rejouer(d, deplacer) {
     var pts = d.points, curseur = document.getElementById("curseur"), horloge = document.getElementById("horloge");
     var bouton = document.getElementById("lecture"), vitesse = document.getElementById("vitesse");
     if (lecture) { clearInterval(lecture); lecture = null; }
     if (!pts.length) { horloge.textContent = "--:--:--"; bouton.disabled = true; return; }
     var i = 0, horlogeMs = pts[0][0];
-    var DERNIERE = 5; // the marker trace's index
 
     function montrer(k) {
       i = Math.max(0, Math.min(pts.length - 1, k));
       horlogeMs = pts[i][0];
       curseur.value = i;
       horloge.textContent = heure(pts[i][0], d.fuseau);
-      Plotly.restyle(div, { lat: [[pts[i][1]]], lon: [[pts[i][2]]] }, [DERNIERE]);
+      deplacer(pts[i][1], pts[i][2]);
     }
     function arreter() {
       if (lecture) { clearInterval(lecture); lecture = null; }
@@ -168,6 +187,6 @@
   document.addEventListener("DOMContentLoaded", initialiser);
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target.id === "historique") historique();
-    if (e.detail.target.id === "trajet") carte();
+    if (e.detail.target.id === "trajet") { courbeDuJour(); carte(); }
   });
 })();
