@@ -172,13 +172,13 @@ class Refus(Schema):
 REPONSES = {200: Compte, 400: Refus, 401: Refus, 403: Refus, 413: Refus}
 
 
-@api.post("/positions", response=REPONSES, auth=JetonAgent(), summary="Envoyer des positions GPS")
+@api.post("/positions", response=REPONSES, auth=JetonAgent(), tags=["Terrain"], summary="Envoyer des positions GPS")
 def positions(request, lot: LotPositions):
     """Store the token's agent's positions; a position already stored (same timestamp) is a duplicate."""
     return positions_enregistrer(agent_id=request.auth.id, positions=[p.model_dump() for p in lot.positions])
 
 
-@api.post("/actions", response=REPONSES, auth=JetonAgent(), summary="Envoyer des actions de recouvrement")
+@api.post("/actions", response=REPONSES, auth=JetonAgent(), tags=["Terrain"], summary="Envoyer des actions de recouvrement")
 def actions(request, lot: LotActions):
     """Store the token's agent's actions; an action already stored (same reference) is a duplicate."""
     return actions_enregistrer(agent_id=request.auth.id, actions=[a.model_dump() for a in lot.actions])

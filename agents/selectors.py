@@ -254,17 +254,19 @@ def fenetres_du_jour(
 
 
 def scores_du_moment(
-    *, maintenant: datetime.datetime, agent_ids: Iterable[int] | None = None
+    *, maintenant: datetime.datetime, agent_ids: Iterable[int] | None = None, comptes: dict | None = None
 ) -> dict[int, ScoreDuMoment]:
     """Return {agent_id: ScoreDuMoment} at `maintenant` for every working agent (active, with a
-    mission today), from today's actions up to `maintenant` (two queries whatever the number)."""
+    mission today), from today's actions up to `maintenant` (two queries whatever the number;
+    one when the caller passes comptes_actions_par_agent of the same day and agents)."""
     maintenant = timezone.localtime(maintenant)
     jour = maintenant.date()
     h0, h1 = heures_de_travail(jour)
     # Time after working hours is not judged: the score stays where the day ended.
     juge = min(maintenant, h1)
     fenetres = fenetres_du_jour(jour=jour, agent_ids=agent_ids)
-    comptes = comptes_actions_par_agent(debut=debut_du_jour(jour), fin=maintenant, agent_ids=fenetres)
+    if comptes is None:
+        comptes = comptes_actions_par_agent(debut=debut_du_jour(jour), fin=maintenant, agent_ids=fenetres)
     vide = {"visites": 0, "promesses": 0, "paiements": 0, "refus": 0}
     scores = {}
     for agent_id, agent_fenetres in fenetres.items():

@@ -40,13 +40,11 @@ TRIS = {
 }
 
 
-def tableau_agents(
-    *, user, maintenant: datetime.datetime, equipe_code: str = "", tri: str = "agent", descendant: bool = False
-) -> list[dict]:
-    """Return one row per agent `user` may see (of team `equipe_code` when given), sorted by `tri`:
+def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = "") -> list[dict]:
+    """Return one row per agent `user` may see (of team `equipe_code` when given), by team and code:
     {agent, score (intraday, None: not judged or not working), tendance (score − the one an hour
     ago), visites, promesses, paiements, refus, montant_recouvre, missions_faites, missions_prevues,
-    derniere_position, silence (no position for AKIG_SILENCE_MAX_MIN in working hours),
+    derniere_position, age_position (timedelta), silence (no position for AKIG_SILENCE_MAX_MIN in working hours),
     sans_position (today's on-site actions without a position)}."""
     maintenant = timezone.localtime(maintenant)
     jour = maintenant.date()
@@ -63,8 +61,8 @@ def tableau_agents(
         ).order_by("equipe__code", "code")
     )
     ids = [agent.id for agent in agents]
-    scores = scores_du_moment(maintenant=maintenant, agent_ids=ids)
     comptes = comptes_actions_par_agent(debut=debut_du_jour(jour), fin=maintenant, agent_ids=ids)
+    scores = scores_du_moment(maintenant=maintenant, agent_ids=ids, comptes=comptes)
     il_y_a_une_heure = instant_du_releve(maintenant - RECUL_TENDANCE)
     anciens = dict(
         ScoreInstantane.objects.filter(agent_id__in=ids, instant=il_y_a_une_heure).values_list("agent_id", "score")
@@ -109,11 +107,16 @@ def tableau_agents(
             "missions_faites": prevu.get("faites", 0),
             "missions_prevues": prevu.get("prevues", 0),
             "derniere_position": agent.derniere_position,
+            "age_position": maintenant - agent.derniere_position if agent.derniere_position else None,
             "silence": en_service and bool(prevu) and maintenant - depuis > silence_max,
             "sans_position": sans_position.get(agent.id, 0),
         })
-    lignes.sort(key=TRIS.get(tri, TRIS["agent"]), reverse=descendant)
     return lignes
+
+
+def tableau_trie(lignes: list[dict], *, tri: str, descendant: bool = False) -> list[dict]:
+    """Return tableau_agents rows sorted by `tri` (a key of TRIS; unknown: by agent)."""
+    return sorted(lignes, key=TRIS.get(tri, TRIS["agent"]), reverse=descendant)
 
 
 def historique_scores(*, agent_id: int, jours: int, aujourd_hui: datetime.date) -> list[dict]:
@@ -156,7 +159,6 @@ def journee_agent(
     jour_debut, jour_fin = debut_du_jour(jour), debut_du_jour(jour + datetime.timedelta(days=1))
     du_jour = trajet(agent_id=agent_id, debut=jour_debut, fin=jour_fin)
     points = [p for p in du_jour if debut <= p.instant < fin]
-    analyse_jour = trajets.analyser(du_jour, vitesse_max_kmh=settings.AKIG_VITESSE_MAX_KMH)
     verdicts = trajets.verdicts_missions(
         missions_du_jour(agent_id=agent_id, jour=jour), du_jour,
         rayon_m=settings.AKIG_RAYON_MISSION_M, maintenant=maintenant,
@@ -172,7 +174,7 @@ def journee_agent(
         totaux_actions=_totaux_actions(actions),
         sans_position=trajets.actions_sans_position(localisees),
         eloignees=trajets.actions_eloignees(localisees, distance_max_m=settings.AKIG_DISTANCE_ACTION_MAX_M),
-        sauts=analyse_jour.sauts,
+        sauts=trajets.sauts_impossibles(du_jour, vitesse_max_kmh=settings.AKIG_VITESSE_MAX_KMH),
         silences=trajets.silences(
             du_jour, debut=h0, fin=min(h1, max(h0, maintenant)),
             duree_max=datetime.timedelta(minutes=settings.AKIG_SILENCE_MAX_MIN),

@@ -188,22 +188,34 @@ def positions_enregistrer(*, agent_id: int, positions: list[dict]) -> dict:
     """Check and store the agent's positions, all or none; one already stored (same agent and
     timestamp) is a duplicate. Return {recues, creees, doublons}; raise LotRefuse."""
     lignes = positions_verifiees(positions)
-    champ = AgentGeolocalisation._meta.get_field("timestamp")
-    valeurs = []
-    for timestamp, latitude, longitude, precision in lignes:
-        valeurs += [agent_id, champ.get_db_prep_value(timestamp, connection), latitude, longitude, precision]
     creees = 0
     if lignes:
-        marques = ", ".join(["(%s, %s, %s, %s, %s)"] * len(lignes))
         with transaction.atomic(), connection.cursor() as cursor:
-            # One statement; a (agent, timestamp) already there, or twice in the batch, is skipped.
-            cursor.execute(
-                "INSERT INTO agent_geolocalisation (agent_id, timestamp, latitude, longitude, precision_m) "
-                f"VALUES {marques} ON CONFLICT (agent_id, timestamp) DO NOTHING",
-                valeurs,
-            )
+            cursor.execute(*_insertion_positions(agent_id, lignes))
             creees = cursor.rowcount
     return {"recues": len(lignes), "creees": creees, "doublons": len(lignes) - creees}
+
+
+def _insertion_positions(agent_id: int, lignes: list[tuple]) -> tuple[str, list]:
+    """One INSERT of the positions that skips an (agent, timestamp) already stored or repeated.
+
+    PostgreSQL takes four arrays (5 parameters whatever the batch size: nothing to parse
+    per row); elsewhere a multi-row VALUES list.
+    """
+    suite = " ON CONFLICT (agent_id, timestamp) DO NOTHING"
+    colonnes = "INSERT INTO agent_geolocalisation (agent_id, timestamp, latitude, longitude, precision_m) "
+    if connection.vendor == "postgresql":
+        instants, latitudes, longitudes, precisions = (list(c) for c in zip(*lignes))
+        return (
+            colonnes + "SELECT %s, u.t, u.la, u.lo, u.p FROM unnest(%s::timestamptz[], %s::float8[], "
+            "%s::float8[], %s::float8[]) AS u(t, la, lo, p)" + suite,
+            [agent_id, instants, latitudes, longitudes, precisions],
+        )
+    champ = AgentGeolocalisation._meta.get_field("timestamp")
+    valeurs = []
+    for instant, latitude, longitude, precision in lignes:
+        valeurs += [agent_id, champ.get_db_prep_value(instant, connection), latitude, longitude, precision]
+    return colonnes + "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(lignes)) + suite, valeurs
 
 
 def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:

@@ -44,19 +44,26 @@ def _verifier(erreurs: list, index: int, champ: str, parse, valeur: Any):
         return None
 
 
+def _coordonnee(erreurs: list, index: int, champ: str, parse, valeur: Any, mini: float, maxi: float):
+    """A number the schema already read: kept when in range, else the import's parser says why."""
+    if isinstance(valeur, (int, float)) and mini <= valeur <= maxi:
+        return float(valeur)
+    return _verifier(erreurs, index, champ, parse, valeur)
+
+
 def positions_verifiees(positions: list[dict]) -> list[tuple[datetime.datetime, float, float, float | None]]:
     """Return the positions as (timestamp, latitude, longitude, precision_m), checked as
     import_csv checks positions.csv; raise LotRefuse listing every bad field."""
     erreurs: list[ErreurElement] = []
     lignes = []
     for index, position in enumerate(positions):
-        ligne = (
+        precision = position.get("precision_m")
+        lignes.append((
             _verifier(erreurs, index, "timestamp", ci.instant_passe, position.get("timestamp")),
-            _verifier(erreurs, index, "latitude", ci.latitude, position.get("latitude")),
-            _verifier(erreurs, index, "longitude", ci.longitude, position.get("longitude")),
-            _verifier(erreurs, index, "precision_m", ci.precision_m, position.get("precision_m")),
-        )
-        lignes.append(ligne)
+            _coordonnee(erreurs, index, "latitude", ci.latitude, position.get("latitude"), -90, 90),
+            _coordonnee(erreurs, index, "longitude", ci.longitude, position.get("longitude"), -180, 180),
+            None if precision is None else _coordonnee(erreurs, index, "precision_m", ci.precision_m, precision, 0, 100_000),
+        ))
     if erreurs:
         raise LotRefuse(erreurs)
     return lignes

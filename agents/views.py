@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,11 +24,20 @@ from agents.selectors import (
     scores_du_moment,
     trajet,
 )
-from agents.selectors_pages import TRIS, courbe_du_jour, historique_scores, journee_agent, tableau_agents
+from agents.selectors_pages import (
+    TRIS,
+    courbe_du_jour,
+    historique_scores,
+    journee_agent,
+    tableau_agents,
+    tableau_trie,
+)
 from agents.graphiques import donnees_carte, serie_historique, serie_instants
 from akig_ops import roles
+from akig_ops.lib.cache_donnees import en_cache
 
 PERIODES = (7, 30, 90)
+DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
 # The list's columns: (sort key or None, label, numeric, tooltip).
 COLONNES = [
     ("agent", _("Agent"), False, ""),
@@ -74,12 +84,20 @@ def liste(request):
         equipe = ""
     tri = request.GET.get("tri") if request.GET.get("tri") in TRIS else "agent"
     descendant = request.GET.get("sens") == "desc"
+    # The page refreshes every minute: rows are shared for a minute (and until data change).
+    lignes, _en_cache = en_cache(
+        "agents:liste",
+        lambda: tableau_agents(user=request.user, maintenant=timezone.now(), equipe_code=equipe),
+        parties=(request.user.pk, equipe),
+        duree=DUREE_CACHE_LISTE,
+    )
     context = {
-        "lignes": tableau_agents(
-            user=request.user, maintenant=timezone.now(), equipe_code=equipe, tri=tri, descendant=descendant
-        ),
+        "lignes": tableau_trie(lignes, tri=tri, descendant=descendant),
         "equipes": equipes,
         "colonnes": _colonnes(equipe=equipe, tri=tri, descendant=descendant),
+        # An agent's page is url_liste + id + "/": one reverse() instead of one per row.
+        "url_liste": reverse("agents:liste"),
+        "il_y_a": _("il y a"),
         "equipe": equipe,
         "tri": tri,
         "descendant": descendant,

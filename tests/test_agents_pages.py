@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from akig_ops.lib.cache_donnees import donnees_modifiees
 from tests.factories import (
     ActionFactory,
     AgentFactory,
@@ -33,7 +35,8 @@ def a(heure, minute=0, jour=JOUR):
 
 @pytest.fixture(autouse=True)
 def midi():
-    """Every test runs at noon on JOUR, Paris time."""
+    """Every test runs at noon on JOUR, Paris time, with an empty cache (the list is cached)."""
+    cache.clear()
     with time_machine.travel(a(12), tick=False):
         yield
 
@@ -167,16 +170,34 @@ def test_liste_query_count_does_not_grow_with_agents(client, monde, django_asser
     client.force_login(monde["direction"])
     client.get(reverse("agents:liste"))  # warm the session
 
-    with django_assert_num_queries(11) as avant:
+    # session, user, groups, teams, agents with last position, counts, windows, snapshot of
+    # an hour ago, missions, actions without position
+    cache.clear()
+    with django_assert_num_queries(10) as avant:
         client.get(reverse("agents:liste"))
     for agent in AgentFactory.create_batch(20, equipe=monde["lucas"].equipe):
         MissionFactory(agent=agent, date_prevue=JOUR)
         ActionFactory(agent=agent, date_action=a(9))
         PositionFactory(agent=agent, timestamp=a(9))
+    cache.clear()
     with django_assert_num_queries(len(avant.captured_queries)):
         reponse = client.get(reverse("agents:liste"))
 
     assert len(reponse.context["lignes"]) == 22
+
+
+def test_liste_rows_are_cached_for_a_minute_until_data_change(client, monde, django_assert_num_queries):
+    client.force_login(monde["chef_nord"])
+    client.get(reverse("agents:liste"))
+
+    with django_assert_num_queries(4):  # session, user, groups, teams: the rows come from the cache
+        client.get(reverse("agents:liste"), {"tri": "score"})
+    ActionFactory(agent=monde["lucas"], date_action=a(11), type_action="paiement", montant_recouvre=Decimal("10"))
+    # A generation is drawn from the clock: let it move (it is frozen at noon here).
+    with time_machine.travel(a(12) + datetime.timedelta(seconds=1), tick=False):
+        donnees_modifiees()
+
+    assert client.get(reverse("agents:liste")).context["lignes"][0]["montant_recouvre"] == Decimal("50.00")
 
 
 def test_detail_shows_why_the_score_the_missions_flags_and_actions(client, monde):

@@ -7,10 +7,12 @@ register = template.Library()
 
 @register.filter
 def duree(delta) -> str:
-    """A timedelta as '1 h 05' or '12 min'."""
+    """A timedelta as '2 j 3 h', '1 h 05' or '12 min'."""
     if delta is None:
         return "—"
     minutes = int(delta.total_seconds() // 60)
+    if minutes >= 24 * 60:
+        return f"{minutes // 1440} j {minutes % 1440 // 60} h"
     return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
 
 
