@@ -6,6 +6,7 @@
   var CONFIG = { displaylogo: false, responsive: true, locale: "fr", modeBarButtonsToRemove: ["select2d", "lasso2d"] };
   var MARGES = { l: 40, r: 10, t: 10, b: 40 };
   var lecture = null;  // the running replay timer
+  var recadrage = null;  // the pending fit after a resize
 
   function lire(id) {
     var element = document.getElementById(id);
@@ -127,6 +128,15 @@
     ];
     var tous = pts.map(function (p) { return [p[1], p[2]]; }).concat(d.sites.map(function (s) { return [s.lat, s.lon]; }));
     var cadre = cadrage(tous, div.clientWidth || 600, (div.clientHeight || 460) - 60);
+    // A phone turned or a window resized: fit the trail again to the new size.
+    window.clearTimeout(recadrage);
+    window.onresize = function () {
+      window.clearTimeout(recadrage);
+      recadrage = window.setTimeout(function () {
+        var c = cadrage(tous, div.clientWidth, div.clientHeight - 60);
+        Plotly.relayout(div, { "map.center": c.center, "map.zoom": c.zoom }).catch(function () {});
+      }, 250);
+    };
     Plotly.react(div, traces, {
       map: { style: STYLE_VIDE, center: cadre.center, zoom: cadre.zoom },
       margin: { l: 0, r: 0, t: 0, b: 0 }, height: div.clientHeight || 460, showlegend: true,

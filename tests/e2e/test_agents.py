@@ -1,8 +1,10 @@
 """A team lead in headless Chromium: lands on the agents list, opens an agent, changes day and
 window, plays the replay; the map draws the trail with every outside request blocked (intranet)."""
 import datetime
+from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from tests.factories import (
@@ -11,6 +13,7 @@ from tests.factories import (
     EquipeFactory,
     LocataireFactory,
     MissionFactory,
+    PerformanceFactory,
     PositionFactory,
     SiteFactory,
     UserFactory,
@@ -28,6 +31,7 @@ def _trajet(agent, debut: datetime.datetime, minutes: int):
 
 @pytest.fixture
 def equipe_du_chef():
+    cache.clear()  # the list's rows are cached per login: no rows of an earlier test
     chef = UserFactory(username="chef@akig.local", groups=["Chef d'équipe"])
     agent = AgentFactory(code="AG001", nom="Lucas David", equipe=EquipeFactory(nom="Équipe Nord", chef=chef))
     AgentFactory(code="AG002", nom="Awa Diallo", equipe=agent.equipe)
@@ -41,6 +45,8 @@ def equipe_du_chef():
     ActionFactory(agent=agent, locataire=LocataireFactory(site=site), type_action="visite", statut="fait",
                   date_action=datetime.datetime.combine(hier, datetime.time(9, 30), tzinfo=tz),
                   latitude=48.85, longitude=2.35)
+    for jours, score in [(1, "6.50"), (2, "4.00"), (12, "7.25")]:
+        PerformanceFactory(agent=agent, date_stat=maintenant.date() - datetime.timedelta(days=jours), score=Decimal(score))
     # Today: the last 3 hours (180 positions, inside the default 4-hour window).
     _trajet(agent, (maintenant - datetime.timedelta(hours=3)).replace(second=0, microsecond=0), 180)
     return agent, hier
@@ -105,8 +111,11 @@ def test_team_lead_opens_an_agent_changes_day_and_window_and_plays_the_replay(on
     assert arret >= "09:05:00"
     onglet.capturer("agent-hier-rejoue")
 
-    page.click("text=30 jours")
+    # 7 days: the rows of yesterday and the day before; 12 days ago is out.
+    page.click("text=7 jours")
+    page.wait_for_selector("#historique a.actif:has-text('7 jours')")
     page.wait_for_selector("#graphique-historique .main-svg")
+    assert page.locator("#historique tbody tr").count() == 2
 
     assert bloquees == [], "no request leaves the intranet"
     assert onglet.erreurs_console == []
