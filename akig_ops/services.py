@@ -8,6 +8,8 @@ EVALUATION_ESCALADES = "escalades.evaluation"
 SCORES_INSTANTANES = "agents.scores_instantanes"
 INSTANTANES_SITES = "recovery.instantanes_sites"
 SAUVEGARDE = "ops.sauvegarde"
+# The business gauges of /metrics (akig_ops.lib.metriques), computed by a beat task.
+METRIQUES_METIER = "ops.metriques"
 
 
 def battement_enregistrer(*, nom: str, details: dict | None = None) -> Battement:
@@ -16,3 +18,11 @@ def battement_enregistrer(*, nom: str, details: dict | None = None) -> Battement
         nom=nom, defaults={"dernier_succes": timezone.now(), "details": details or {}}
     )
     return battement
+
+
+def metriques_metier_enregistrer() -> Battement:
+    """Compute every app's business gauges (akig_ops.lib.metriques) and store them in the
+    heartbeat METRIQUES_METIER, where /metrics reads them; return that heartbeat row."""
+    from akig_ops.lib.metriques import jauges_metier_calculer
+
+    return battement_enregistrer(nom=METRIQUES_METIER, details=jauges_metier_calculer())

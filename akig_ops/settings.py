@@ -14,10 +14,12 @@ from akig_ops.lib.env import (
     env_bool,
     env_int,
     env_list,
+    env_reseaux,
     env_str,
     env_time,
     env_timezone,
 )
+from akig_ops.lib.redis_coupe_circuit import ConnexionCoupeCircuit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 _env = environ.Env()
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_prometheus",
     # django-ninja: the field API; listed so its docs page uses its own static files (no CDN).
     "ninja",
     "akig_ops",
@@ -54,6 +57,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: requests, latency and status by view for /metrics (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id, the one log line per request, the French page of a timed-out query.
+    "akig_ops.middleware.JournalRequetesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "akig_ops.middleware.DelaiRequetesWebMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "akig_ops.urls"
@@ -101,20 +110,48 @@ else:
             "NAME": BASE_DIR / "db.sqlite3",
         }
     }
+# Persistent connections: one per web worker thread, reused, so the number of backends is
+# bounded by the workers (see docs/operations.md), far below the runbook's alert at 95.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60, minimum=0))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # A dead or unreachable server fails in seconds instead of hanging a worker
+        # (libpq's minimum is 2 s); the name shows who holds a backend in pg_stat_activity.
+        connect_timeout=env_int("DB_CONNECT_TIMEOUT", 2, minimum=2),
+        application_name="akig_ops",
+    )
+# Web requests only (akig_ops.middleware.DelaiRequetesWebMiddleware): a page's query is
+# cancelled after this many milliseconds and the user sees a French error page. Celery
+# workers and commands (import_csv…) legitimately run long and keep no limit. 0: none.
+AKIG_WEB_STATEMENT_TIMEOUT_MS = env_int("AKIG_WEB_STATEMENT_TIMEOUT_MS", 10000, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery: Redis when REDIS_URL is set, otherwise in-process.
+# Redis down is "performances dégradées", not an outage: django-redis ignores its errors
+# (a read is a miss, a write is dropped), waits at most these timeouts, and logs the failure
+# through the throttled logger below; its connection pool reconnects on its own.
 REDIS_URL = env_str("REDIS_URL", "")
+REDIS_TIMEOUT_S = env_int("REDIS_TIMEOUT_MS", 250, minimum=1) / 1000
+# After a failed connect, no new attempt on that server for this long (a circuit breaker:
+# an unreachable host costs a request one timeout, not one per cache call).
+REDIS_PAUSE_APRES_ECHEC_S = env_int("REDIS_PAUSE_APRES_ECHEC_MS", 2000, minimum=0) / 1000
+REDIS_CACHE_OPTIONS = {
+    "IGNORE_EXCEPTIONS": True,
+    "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_S,
+    "SOCKET_TIMEOUT": REDIS_TIMEOUT_S,
+}
+if not REDIS_URL.startswith(("rediss://", "unix://")):  # TLS and sockets keep redis-py's classes
+    REDIS_CACHE_OPTIONS["CONNECTION_POOL_KWARGS"] = {"connection_class": ConnexionCoupeCircuit}
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// URL")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "akig",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -124,6 +161,18 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "akig_ops.cache"
+# Publishing a task (akig_ops.lib.taches.tache_apres_commit) to a dead broker fails fast:
+# one short connection attempt, one quick retry, then the page carries on.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_S
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT_S}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_S
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1,
+}
+# A worker started before its broker keeps trying to connect (production start order).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -208,6 +257,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agents.tasks.compute_performance_task",
         "schedule": crontab(minute="*/15"),
     },
+    # The business gauges of /metrics (akig_ops.metriques): their SQL runs here, once a
+    # minute, never on a scrape; the heartbeat ops.metriques says how fresh they are.
+    "metriques-metier": {
+        "task": "akig_ops.tasks.metriques_metier_task",
+        "schedule": crontab(minute="*"),
+    },
+    # The day's per-site snapshot of impayés by ageing bucket (the dashboard's trend and
+    # "vs 30 days ago"), just after midnight in TIME_ZONE (CELERY_TIMEZONE).
+    "instantanes-sites": {
+        "task": "recovery.tasks.instantanes_sites_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Every working agent's intraday score, every 5 minutes: the agents' pages draw the
     # day's curve from it and the escalation rule "score < 5 pendant 2 h" reads it.
     "scores-instantanes": {
@@ -216,9 +277,46 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Ops: /api/health, /api/dashboard/resume, /metrics, logs (docs/operations.md)
+# The bearer token of scripts and runbooks (`Authorization: Bearer …`) for
+# /api/dashboard/resume and /metrics; empty: no token is accepted.
+AKIG_OPS_TOKEN = env_str("AKIG_OPS_TOKEN", "")
+# Networks allowed to scrape /metrics without the token (Prometheus' address), CIDR list.
+AKIG_METRIQUES_RESEAUX = env_reseaux("AKIG_METRIQUES_RESEAUX", [])
+# Several web worker processes (gunicorn -w N): a directory shared by them, emptied at
+# start-up, where prometheus-client sums their request series (its multiprocess mode).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+# Reported by /api/health: the deployed release (e.g. the git commit).
+AKIG_VERSION = env_str("AKIG_VERSION", "")
+# A failing Redis or broker is logged at most once per this many seconds, not per request.
+AKIG_LOG_INTERVALLE_PANNE_S = env_int("AKIG_LOG_INTERVALLE_PANNE_S", 60, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "id_requete": {"()": "akig_ops.lib.journal.FiltreIdRequete"},
+        "une_fois_par_intervalle": {
+            "()": "akig_ops.lib.journal.UneFoisParIntervalle",
+            "intervalle": AKIG_LOG_INTERVALLE_PANNE_S,
+        },
+    },
+    "formatters": {
+        # One JSON object per line: request id, user, view, status, duration… as fields.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(id_requete)s",
+            "rename_fields": {"asctime": "horodatage", "levelname": "niveau", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["id_requete"]},
+    },
+    "loggers": {
+        "akig_ops.cache": {"filters": ["une_fois_par_intervalle"], "level": "WARNING"},
+        "akig_ops.broker": {"filters": ["une_fois_par_intervalle"], "level": "WARNING"},
+        # The request log (akig_ops.middleware) replaces the dev server's own access lines.
+        "django.server": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

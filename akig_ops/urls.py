@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from agents.api import api as api_terrain
-from akig_ops import views
+from akig_ops import views, views_ops
 
 admin.site.site_header = _("AKIG Ops — administration")
 admin.site.site_title = _("AKIG Ops")
@@ -17,4 +17,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("agents/", include("agents.urls")),
     path("api/terrain/", api_terrain.urls),
+    path("api/health", views_ops.sante_api, name="api-health"),
+    path("api/dashboard/resume", views_ops.dashboard_resume, name="api-dashboard-resume"),
+    path("metrics", views_ops.metriques, name="metrics"),
 ]
+
+handler500 = "akig_ops.views_ops.erreur_serveur"

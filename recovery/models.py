@@ -250,3 +250,48 @@ class RecouvrementAction(models.Model):
         self.statut = statut_nettoye(self.statut)
         self.statut_cle = statut_cle(self.statut)
         super().save(*args, **kwargs)
+
+
+class InstantaneSite(models.Model):
+    """One site's outstanding debts by ageing bucket (recovery.selectors.TRANCHES) as they
+    stood on one day: the history the dashboard's 12-month trend and "vs 30 days ago" read.
+
+    Written just after midnight by recovery.tasks.instantanes_sites_task (and by the
+    `instantanes_sites` command); a site owing nothing that day has no row.
+    """
+
+    jour = models.DateField(_("jour"))
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    nb_0_30 = models.PositiveIntegerField(_("impayés 0–30 j"), default=0)
+    montant_0_30 = models.DecimalField(_("reste dû 0–30 j"), default=Decimal("0"), **MONEY)
+    nb_31_60 = models.PositiveIntegerField(_("impayés 31–60 j"), default=0)
+    montant_31_60 = models.DecimalField(_("reste dû 31–60 j"), default=Decimal("0"), **MONEY)
+    nb_61_90 = models.PositiveIntegerField(_("impayés 61–90 j"), default=0)
+    montant_61_90 = models.DecimalField(_("reste dû 61–90 j"), default=Decimal("0"), **MONEY)
+    nb_91_180 = models.PositiveIntegerField(_("impayés 91–180 j"), default=0)
+    montant_91_180 = models.DecimalField(_("reste dû 91–180 j"), default=Decimal("0"), **MONEY)
+    nb_plus_180 = models.PositiveIntegerField(_("impayés > 180 j"), default=0)
+    montant_plus_180 = models.DecimalField(_("reste dû > 180 j"), default=Decimal("0"), **MONEY)
+
+    # The bucket columns in order, one (nb, montant) pair per bucket of TRANCHES.
+    COLONNES = (
+        ("nb_0_30", "montant_0_30"),
+        ("nb_31_60", "montant_31_60"),
+        ("nb_61_90", "montant_61_90"),
+        ("nb_91_180", "montant_91_180"),
+        ("nb_plus_180", "montant_plus_180"),
+    )
+
+    class Meta:
+        db_table = "instantanes_sites"
+        ordering = ["-jour", "site"]
+        verbose_name = _("instantané de site")
+        verbose_name_plural = _("instantanés des sites")
+        constraints = [
+            # One row per site and day (the task is idempotent); also the index of the
+            # trend (WHERE jour IN (...) GROUP BY jour) and of "vs 30 days ago" (jour = D).
+            models.UniqueConstraint(fields=["jour", "site"], name="instantane_jour_site"),
+        ]
+
+    def __str__(self):
+        return f"{self.site_id} {self.jour}"

@@ -24,7 +24,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, names, **kwargs):
         for name in names or ():
-            # get_or_create: a transactional (browser) test flushes the groups the migrations made.
+            # get_or_create: a transactional test (browser, real worker) flushes the
+            # tables after itself, groups created by the migrations included.
             self.groups.add(Group.objects.get_or_create(name=name)[0])
 
 

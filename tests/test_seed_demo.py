@@ -217,3 +217,21 @@ def test_seed_demo_outside_debug_refuses_to_replace_data_without_confirmation():
 
     assert Site.objects.count() == before
     assert Site.objects.filter(code="PROD-1").exists()
+
+
+def test_seed_demo_backfills_a_year_of_snapshots_consistent_with_its_debts(seeded):
+    from recovery.models import InstantaneSite
+    from recovery.selectors import impayes_par_site, impayes_par_site_au
+
+    today = timezone.localtime(seeded.maintenant).date()
+    jours = set(InstantaneSite.objects.values_list("jour", flat=True))
+    # 365 days back and today: a year of history, something owed every day.
+    assert (min(jours), max(jours), len(jours)) == (today - datetime.timedelta(days=365), today, 366)
+    # Today's snapshot is today's analysis; no instalment is settled after today.
+    aujourdhui = {site_id: (v["nb"], v["montant"]) for site_id, v in impayes_par_site_au(jour=today).items() if v["nb"]}
+    assert aujourdhui == {ligne["site_id"]: (ligne["nb"], ligne["montant"]) for ligne in impayes_par_site()}
+    assert not ImpayeSolde.objects.filter(solde_le__gt=today).exists()
+    # Most settled instalments were paid around their due date, a few months late.
+    retards = [(s.solde_le - s.date_echeance).days for s in ImpayeSolde.objects.all()]
+    assert statistics.median(retards) <= 4
+    assert 0 < sum(r > 60 for r in retards) < len(retards) * 0.05

@@ -5,6 +5,7 @@ strictness it lacks: an unknown boolean or a malformed time stops the start-up
 with the variable's name instead of silently becoming False or a default.
 """
 import datetime
+import ipaddress
 import os
 import zoneinfo
 
@@ -74,3 +75,14 @@ def env_timezone(name: str, default: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ImproperlyConfigured(f"{name}={raw!r} is not a known time zone") from None
     return raw
+
+
+def env_reseaux(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of networks written in CIDR (`10.0.0.0/8`) or single addresses."""
+    reseaux = []
+    for item in env_list(name, default):
+        try:
+            reseaux.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a network (e.g. 10.0.0.0/8)") from None
+    return reseaux

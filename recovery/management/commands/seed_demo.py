@@ -4,6 +4,7 @@ Writes the demo as AKIG's CSV exports (recovery/demo.py), loads them with
 import_csv (which also computes the agents' daily performance) and sets the
 demo logins.
 """
+import datetime
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from django.utils import formats, timezone
 
 from akig_ops import roles
 from recovery import demo
+from recovery.services import instantanes_sites_mettre_a_jour
 
 ACCUEIL_URL = "http://127.0.0.1:8000/"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
@@ -28,6 +30,8 @@ COMPTES_DEMO = {
     demo.CHEF_PREMIERE_EQUIPE: ("akig-chef-demo", roles.CHEF_EQUIPE),
 }
 APPS_DU_DOMAINE = ("recovery", "agents")
+# The dashboard's trend shows a year of daily snapshots.
+JOURS_D_HISTORIQUE = 365
 
 
 def _n(value: int) -> str:
@@ -75,6 +79,43 @@ def confirmer_remplacement(remplacer: bool) -> None:
         )
 
 
+# The day each settled demo instalment was paid, drawn from its id (the CSV files do not say,
+# and the import dates a settlement the day it sees it): most on time (3 days early to 4 late),
+# one in ten 5 to 59 days late, two in a hundred 61 to 180 days late, never after yesterday.
+_RETARD_DE_PAIEMENT = """CASE
+    WHEN (id * 37) %% 100 < 2 AND date_echeance < %(limite_longue)s THEN 61 + (id * 7) %% 120
+    WHEN (id * 37) %% 100 < 12 AND date_echeance < %(limite_courte)s THEN 5 + id %% 55
+    ELSE id %% 8 - 3 END"""
+_DATER_SOLDES = {
+    "postgresql": "UPDATE impayes_soldes SET solde_le = LEAST(%(aujourdhui)s::date, "
+    "(date_echeance + ({retard}) * interval '1 day')::date)",
+    "sqlite": "UPDATE impayes_soldes SET solde_le = min(%(aujourdhui)s, "
+    "date(date_echeance, ({retard}) || ' days'))",
+}
+
+
+def soldes_demo_dater() -> None:
+    """Give the demo's settled instalments a settlement day (impayes_soldes.solde_le), so that
+    the back-filled history has debts paid on time, late, and very late."""
+    aujourdhui = timezone.localdate()
+    sql = _DATER_SOLDES[connection.vendor].format(retard=_RETARD_DE_PAIEMENT)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {
+            "aujourdhui": aujourdhui,
+            "limite_longue": aujourdhui - datetime.timedelta(days=181),
+            "limite_courte": aujourdhui - datetime.timedelta(days=60),
+        })
+
+
+def historique_demo_ecrire() -> int:
+    """Date the demo's settlements, then back-fill a year of per-site snapshots; return the rows."""
+    soldes_demo_dater()
+    aujourdhui = timezone.localdate()
+    return instantanes_sites_mettre_a_jour(
+        du=aujourdhui - datetime.timedelta(days=JOURS_D_HISTORIQUE), au=aujourdhui
+    )
+
+
 def demo_logins_set() -> None:
     """Give the demo logins their group and fixed password; Direction also reads the admin
     (team leads stay out of it: it cannot limit them to their own teams)."""
@@ -113,14 +154,25 @@ class Command(BaseCommand):
             help="Obligatoire hors DEBUG : confirme que toutes les données métier seront remplacées.",
         )
         parser.add_argument(
+            "--historique",
+            action="store_true",
+            help="Ne recharge rien : date les règlements de la démo déjà chargée et reconstitue "
+            f"{JOURS_D_HISTORIQUE} jours d'instantanés par site (pour une base chargée avant eux).",
+        )
+        parser.add_argument(
             "--out",
             type=Path,
             help="Dossier où écrire et conserver les CSV (par défaut : un dossier temporaire supprimé ensuite).",
         )
 
-    def handle(self, *args, profile: str, seed: int, out: Path | None, remplacer: bool, **options):
+    def handle(self, *args, profile: str, seed: int, out: Path | None, remplacer: bool, historique: bool,
+               **options):
         confirmer_remplacement(remplacer)
         debut = time.monotonic()
+        if historique:
+            lignes = historique_demo_ecrire()
+            self.stdout.write(f"Historique : {_n(lignes)} instantanés en {time.monotonic() - debut:.1f} s.")
+            return
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             comptes = self._charger(out, profile=profile, seed=seed)
@@ -151,6 +203,9 @@ class Command(BaseCommand):
             call_command("import_csv", str(dossier), stdout=self.stdout, stderr=self.stderr)
         _domain_tables_analyze()
         self.stdout.write(f"Import terminé en {time.monotonic() - t:.1f} s.")
+        t = time.monotonic()
+        comptes["instantanés des sites"] = historique_demo_ecrire()
+        self.stdout.write(f"Historique ({JOURS_D_HISTORIQUE} jours d'instantanés) écrit en {time.monotonic() - t:.1f} s.")
         return comptes
 
     def _annoncer(self, comptes: dict[str, int], *, secondes: float) -> None:

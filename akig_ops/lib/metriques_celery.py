@@ -1,0 +1,51 @@
+"""Celery task runs and failures for /metrics, counted across processes in the cache.
+
+Workers are other processes than the web that serves /metrics, so the counters live in
+Redis (the broker's own server: when it is down no task runs anyway). A flushed Redis
+restarts them at 0, which Prometheus' rate() reads as a counter reset.
+"""
+from celery.signals import task_failure, task_success
+from django.core.cache import cache
+from django.utils.module_loading import autodiscover_modules
+
+SUCCES, ECHEC = "succes", "echec"
+
+
+def _cle(tache: str, etat: str) -> str:
+    return f"metriques:celery:{etat}:{tache}"
+
+
+def _compter(tache: str, etat: str) -> None:
+    cle = _cle(tache, etat)
+    cache.add(cle, 0, timeout=None)
+    try:
+        cache.incr(cle)
+    except ValueError:  # evicted between add and incr: this run is not counted
+        pass
+
+
+@task_success.connect
+def _tache_reussie(sender=None, **kwargs):
+    _compter(sender.name, SUCCES)
+
+
+@task_failure.connect
+def _tache_echouee(sender=None, **kwargs):
+    _compter(sender.name, ECHEC)
+
+
+def compteurs_taches() -> dict[tuple[str, str], int]:
+    """Return {(task name, "succes" | "echec"): runs} for every task of the project (0 if never run)."""
+    from akig_ops.celery import app
+
+    # Every app's tasks.py, as a worker imports them at start (Celery's own loader would
+    # also re-run Django's model checks on each scrape).
+    autodiscover_modules("tasks")
+    cles = {
+        _cle(nom, etat): (nom, etat)
+        for nom in sorted(app.tasks)
+        if not nom.startswith("celery.")
+        for etat in (SUCCES, ECHEC)
+    }
+    valeurs = cache.get_many(list(cles))
+    return {cle: int(valeurs.get(brute, 0)) for brute, cle in cles.items()}

@@ -1,0 +1,18 @@
+"""The directors' headline figures as business gauges of /metrics (see akig_ops.lib.metriques)."""
+from akig_ops.lib.metriques import Jauge, jauges_metier
+from akig_ops.selectors import resume_tableau_de_bord
+
+
+@jauges_metier
+def tableau_de_bord() -> list[Jauge]:
+    """Impayés more than 60 days late (count, amount) and agents under score 5 today,
+    the series of the runbook's alerts "Impayés critiques" and "Performance agents"."""
+    resume = resume_tableau_de_bord()
+    return [
+        Jauge.simple("akig_impayes_critiques", "Impayés de plus de 60 jours de retard", resume["nb_critiques"]),
+        Jauge.simple(
+            "akig_impayes_critiques_montant_euros", "Montant dû sur les impayés de plus de 60 jours (€)",
+            resume["montant_critiques"],
+        ),
+        Jauge.simple("akig_agents_score_sous_5", "Agents dont le score du jour est sous 5", resume["nb_agents_sous_5"]),
+    ]

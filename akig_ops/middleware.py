@@ -1,0 +1,120 @@
+"""Middleware of every web request: its id and log line, and the web-only statement timeout."""
+import contextvars
+import logging
+import re
+import time
+import uuid
+
+import psycopg.errors
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from akig_ops.lib.journal import id_requete_courante
+
+logger = logging.getLogger("akig_ops.requetes")
+# An id given by the proxy in front (nginx's $request_id) is kept when it looks like one.
+ID_RECU_VALIDE = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+class JournalRequetesMiddleware:
+    """Gives each request an id (`request.id_requete`, header `X-Request-ID`) and writes one
+    structured log line when it is answered: id, method, path, view, status, user, duration."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        recu = request.headers.get("X-Request-ID", "")
+        request.id_requete = recu if ID_RECU_VALIDE.fullmatch(recu) else uuid.uuid4().hex
+        jeton = id_requete_courante.set(request.id_requete)
+        debut = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request.id_requete
+            correspondance = request.resolver_match
+            # Only a user the request already loaded: reading it here would cost a session
+            # query on /api/health and /metrics, and fail when the database is down.
+            user = getattr(request, "_cached_user", None)
+            logger.info(
+                "requete",
+                extra={
+                    "id_requete": request.id_requete,
+                    "methode": request.method,
+                    "chemin": request.path,
+                    "vue": correspondance.view_name if correspondance else None,
+                    "statut": response.status_code,
+                    "utilisateur": user.get_username() if user is not None and user.is_authenticated else None,
+                    "duree_ms": round((time.perf_counter() - debut) * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            id_requete_courante.reset(jeton)
+
+
+def _requete_annulee(exception: BaseException) -> bool:
+    """True when PostgreSQL cancelled the query (statement_timeout)."""
+    return isinstance(exception, OperationalError) and isinstance(exception.__cause__, psycopg.errors.QueryCanceled)
+
+
+# True while a web request is being served (the middleware below sets it).
+_dans_une_requete_web: contextvars.ContextVar[bool] = contextvars.ContextVar("requete_web", default=False)
+
+
+def _regler_delai(connexion, delai_ms: int) -> None:
+    """Set the session's statement_timeout once per database connection and limit."""
+    marque = (connexion.connection, delai_ms)
+    deja = getattr(connexion, "_akig_delai_web", None)
+    if deja is not None and deja[0] is marque[0] and deja[1] == delai_ms:
+        return
+    with connexion.cursor() as cursor:
+        cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{delai_ms}ms"])
+    connexion._akig_delai_web = marque
+
+
+@receiver(connection_created)
+def _connexion_ouverte_par_le_web(sender, connection, **kwargs):
+    """A connection opened while serving a web request gets the web's statement_timeout."""
+    delai_ms = settings.AKIG_WEB_STATEMENT_TIMEOUT_MS
+    if _dans_une_requete_web.get() and delai_ms and connection.vendor == "postgresql":
+        _regler_delai(connection, delai_ms)
+
+
+class DelaiRequetesWebMiddleware:
+    """Every query of a web request runs under `statement_timeout`
+    (AKIG_WEB_STATEMENT_TIMEOUT_MS), and a cancelled one gives a French error page (503).
+
+    The limit is set once per database connection (connections persist between requests):
+    when a request opens one, or on the first request that finds one already open. Celery
+    workers and management commands never pass here and keep no limit.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        delai_ms = settings.AKIG_WEB_STATEMENT_TIMEOUT_MS
+        if delai_ms and connection.vendor == "postgresql" and connection.connection is not None:
+            try:
+                _regler_delai(connection, delai_ms)
+            except DatabaseError:
+                pass  # the view meets the same failure and answers for it (/api/health: 503)
+        jeton = _dans_une_requete_web.set(True)
+        try:
+            return self.get_response(request)
+        finally:
+            _dans_une_requete_web.reset(jeton)
+
+    def process_exception(self, request, exception):
+        if not _requete_annulee(exception):
+            return None
+        logger.warning("requete annulee par statement_timeout", extra={"chemin": request.path})
+        message = _("La requête a pris trop de temps et a été interrompue.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"erreur": message, "id_requete": request.id_requete}, status=503)
+        return render(request, "erreurs/delai.html", {"message": message}, status=503)

@@ -1,0 +1,100 @@
+"""Writes about debts: the daily snapshots per site."""
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+
+from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.services import INSTANTANES_SITES, battement_enregistrer
+from recovery.models import Impaye, ImpayeSolde, InstantaneSite
+from recovery.selectors import TRANCHES, tranches_depuis
+
+# Keeps each INSERT bounded when a year of snapshots is back-filled.
+TAILLE_LOT = 5000
+# The snapshot's buckets as (index, lower limit, upper limit) in days of retard.
+BORNES = [(i, t.debut, t.fin) for i, t in enumerate(tranches_depuis(TRANCHES))]
+
+
+def _intervalles_par_tranche(*, echeance: int, debut: int, fin: int) -> list[tuple[int, int, int]]:
+    """The days (ordinals) a debt due on day `echeance` and outstanding from `debut` to `fin`
+    spends in each bucket: [(bucket, first day, last day)], those it reaches only.
+    A day is in a bucket when its retard (day − echeance) is within the bucket's limits."""
+    intervalles = []
+    for i, limite_basse, limite_haute in BORNES:
+        lo = debut if limite_basse is None else max(debut, echeance + limite_basse + 1)
+        hi = fin if limite_haute is None else min(fin, echeance + limite_haute)
+        if lo <= hi:
+            intervalles.append((i, lo, hi))
+    return intervalles
+
+
+def instantanes_sites_ecrire(*, du: datetime.date, au: datetime.date) -> int:
+    """Write (replace) the per-site snapshots of every day from `du` to `au`; return the rows.
+
+    A debt counts on a day from its period's first day (`periode`) until the day before it was
+    settled (`impayes_soldes.solde_le`), or up to `au` if it is still owed, with what is still
+    due today (a settled debt: its whole amount). Each debt adds +1 / +amount on the first day
+    it enters a bucket and takes them off after the last: one pass over the debts touching
+    the period, then running sums per site and bucket (no query per day).
+    Idempotent: the period's rows are replaced in one transaction.
+    """
+    premier, dernier = du.toordinal(), au.toordinal()
+    nb_jours = dernier - premier + 1
+    nb_tranches = len(InstantaneSite.COLONNES)
+    # deltas[site_id][bucket] = ([count delta per day], [cents delta per day])
+    deltas: dict[int, list[tuple[list[int], list[int]]]] = defaultdict(
+        lambda: [([0] * (nb_jours + 1), [0] * (nb_jours + 1)) for _ in range(nb_tranches)]
+    )
+
+    def ajouter(site_id: int, periode: datetime.date, echeance: datetime.date, centimes: int, fin: int):
+        debut = max(periode.toordinal(), premier)
+        fin = min(fin, dernier)
+        if debut > fin:
+            return
+        for tranche, lo, hi in _intervalles_par_tranche(echeance=echeance.toordinal(), debut=debut, fin=fin):
+            nombres, montants = deltas[site_id][tranche]
+            nombres[lo - premier] += 1
+            nombres[hi - premier + 1] -= 1
+            montants[lo - premier] += centimes
+            montants[hi - premier + 1] -= centimes
+
+    encore_dus = Impaye.objects.filter(periode__lte=au).values_list("site_id", "periode", "date_echeance", "montant")
+    for site_id, periode, echeance, montant in encore_dus.iterator(chunk_size=10_000):
+        ajouter(site_id, periode, echeance, int(montant * 100), dernier)
+    soldes = ImpayeSolde.objects.filter(solde_le__gt=du, periode__lte=au).values_list(
+        "site_id", "periode", "date_echeance", "montant_du", "solde_le"
+    )
+    for site_id, periode, echeance, montant, solde_le in soldes.iterator(chunk_size=10_000):
+        ajouter(site_id, periode, echeance, int(montant * 100), solde_le.toordinal() - 1)
+
+    lignes = []
+    for site_id, par_tranche in deltas.items():
+        cumuls = [[0, 0] for _ in range(nb_tranches)]
+        for k in range(nb_jours):
+            for i, (nombres, montants) in enumerate(par_tranche):
+                cumuls[i][0] += nombres[k]
+                cumuls[i][1] += montants[k]
+            if any(nb for nb, _ in cumuls):
+                valeurs = {}
+                for (colonne_nb, colonne_montant), (nb, centimes) in zip(InstantaneSite.COLONNES, cumuls):
+                    valeurs[colonne_nb] = nb
+                    valeurs[colonne_montant] = Decimal(centimes).scaleb(-2)
+                lignes.append(
+                    InstantaneSite(site_id=site_id, jour=datetime.date.fromordinal(premier + k), **valeurs)
+                )
+    with transaction.atomic():
+        InstantaneSite.objects.filter(jour__gte=du, jour__lte=au).delete()
+        InstantaneSite.objects.bulk_create(lignes, batch_size=TAILLE_LOT)
+    return len(lignes)
+
+
+def instantanes_sites_mettre_a_jour(*, du: datetime.date, au: datetime.date) -> int:
+    """The snapshot job (beat task and command): write the snapshots from `du` to `au`, start a
+    new generation of cached figures, record the job's heartbeat; return the rows written."""
+    lignes = instantanes_sites_ecrire(du=du, au=au)
+    donnees_modifiees()
+    battement_enregistrer(
+        nom=INSTANTANES_SITES, details={"du": du.isoformat(), "au": au.isoformat(), "lignes": lignes}
+    )
+    return lignes

@@ -1,0 +1,197 @@
+"""The directors' analysis by site, the legal list and the ageing chart, computed by hand."""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from recovery.selectors import (
+    impayes_par_site,
+    locataires_contentieux,
+    locataires_endettes,
+    tranches_depuis,
+    vieillissement_par_site,
+)
+from tests.factories import ActionFactory, AgentFactory, ImpayeFactory, LocataireFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def parc():
+    """Three sites, every debt's retard and amount written out:
+
+    A (sensible)  a1: 61 j 1 000,00 ; 200 j 2 500,00 − 500,00 payés = 2 000,00
+                  a2: 60 j 700,00 ; 10 j 300,00 ; −5 j (pas encore échu) 400,00
+    B             b1: 95 j 10 000,01
+                  b2: 31 j 6 000,00 ; 181 j 4 000,00  (total 10 000,00 exactement)
+    C             c1: 30 j 800,00
+    """
+    a = SiteFactory(code="A", nom="Résidence A", sensible=True)
+    b = SiteFactory(code="B", nom="Résidence B")
+    c = SiteFactory(code="C", nom="Résidence C")
+    a1, a2 = LocataireFactory(site=a, code="a1"), LocataireFactory(site=a, code="a2")
+    b1 = LocataireFactory(site=b, code="b1", nom="<b>Bé</b>", telephone="06 12 34 56 78")
+    b2 = LocataireFactory(site=b, code="b2")
+    c1 = LocataireFactory(site=c, code="c1")
+    ImpayeFactory(locataire=a1, retard=61, montant_du=Decimal("1000.00"))
+    ImpayeFactory(locataire=a1, retard=200, montant_du=Decimal("2500.00"), montant_paye=Decimal("500.00"))
+    ImpayeFactory(locataire=a2, retard=60, montant_du=Decimal("700.00"))
+    ImpayeFactory(locataire=a2, retard=10, montant_du=Decimal("300.00"))
+    ImpayeFactory(locataire=a2, retard=-5, montant_du=Decimal("400.00"))
+    ImpayeFactory(locataire=b1, retard=95, montant_du=Decimal("10000.01"))
+    ImpayeFactory(locataire=b2, retard=31, montant_du=Decimal("6000.00"))
+    ImpayeFactory(locataire=b2, retard=181, montant_du=Decimal("4000.00"))
+    ImpayeFactory(locataire=c1, retard=30, montant_du=Decimal("800.00"))
+    return {"A": a, "B": b, "C": c, "b1": b1, "b2": b2}
+
+
+def _tranches(ligne):
+    return [(t["nb"], t["montant"]) for t in ligne["tranches"]]
+
+
+def test_impayes_par_site_every_column_by_hand(parc):
+    lignes = impayes_par_site(min_retard=60)
+
+    # Over 60 days: A = 61 j 1 000,00 + 200 j 2 000,00 = 2 debts, 3 000,00 (60 j is not > 60);
+    # B = 95 j 10 000,01 + 181 j 4 000,00 = 2 debts, 14 000,01; C has none, so is not listed.
+    # Largest amount first: B then A. Total 17 000,01: B 82.35…% → 82.4, A 17.64…% → 17.6.
+    assert [ligne["code"] for ligne in lignes] == ["B", "A"]
+    b, a = lignes
+    assert (b["nb"], b["montant"], b["retard_max"], b["part"]) == (2, Decimal("14000.01"), 181, Decimal("82.4"))
+    assert (a["nb"], a["montant"], a["retard_max"], a["part"]) == (2, Decimal("3000.00"), 200, Decimal("17.6"))
+    assert (a["nom"], a["sensible"], b["sensible"]) == ("Résidence A", True, False)
+    # Every outstanding debt by bucket (0–30 also holds A's debt not yet due):
+    # A: 0–30 = 10 j 300 + −5 j 400; 31–60 = 60 j 700; 61–90 = 61 j 1 000; > 180 = 200 j 2 000.
+    assert _tranches(a) == [
+        (2, Decimal("700.00")), (1, Decimal("700.00")), (1, Decimal("1000.00")),
+        (0, Decimal("0.00")), (1, Decimal("2000.00")),
+    ]
+    # B: 31–60 = 31 j 6 000; 91–180 = 95 j 10 000,01; > 180 = 181 j 4 000.
+    assert _tranches(b) == [
+        (0, Decimal("0.00")), (1, Decimal("6000.00")), (0, Decimal("0.00")),
+        (1, Decimal("10000.01")), (1, Decimal("4000.00")),
+    ]
+    assert (a["nb_total"], a["montant_total"]) == (5, Decimal("4400.00"))
+    assert (b["nb_total"], b["montant_total"]) == (3, Decimal("20000.01"))
+    assert [t["tranche"].libelle for t in a["tranches"]] == ["0–30 j", "31–60 j", "61–90 j", "91–180 j", "> 180 j"]
+
+
+def test_impayes_par_site_boundary_60_61_days():
+    site = SiteFactory()
+    ImpayeFactory(locataire=LocataireFactory(site=site), retard=60, montant_du=Decimal("100.00"))
+    assert impayes_par_site(min_retard=60) == []
+
+    ImpayeFactory(locataire=LocataireFactory(site=site), retard=61, montant_du=Decimal("250.00"))
+    [ligne] = impayes_par_site(min_retard=60)
+    assert (ligne["nb"], ligne["montant"]) == (1, Decimal("250.00"))
+
+
+def test_impayes_par_site_retard_90(parc):
+    # Over 90 days: A = 200 j 2 000,00; B = 95 j + 181 j = 14 000,01. Total 16 000,01.
+    lignes = impayes_par_site(min_retard=90)
+    assert [(ligne["code"], ligne["nb"], ligne["montant"]) for ligne in lignes] == [
+        ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))
+    ]
+    assert lignes[1]["part"] == Decimal("12.5")  # 2 000 / 16 000,01 = 12.499…%
+
+
+def test_impayes_par_site_filters_keep_the_share_of_all_sites(parc):
+    # Sensitive sites only: A, whose share stays 3 000 / 17 000,01 of every site.
+    [a] = impayes_par_site(min_retard=60, sensibles=True)
+    assert (a["code"], a["part"]) == ("A", Decimal("17.6"))
+    # A minimum amount over 60 days of 5 000,00: only B (14 000,01).
+    assert [ligne["code"] for ligne in impayes_par_site(min_retard=60, montant_min=Decimal("5000"))] == ["B"]
+    # Given sites: only those.
+    assert [ligne["code"] for ligne in impayes_par_site(min_retard=60, site_ids=[parc["A"].pk])] == ["A"]
+
+
+def test_impayes_par_site_custom_limits(parc):
+    # Limits 45 and 120: A = 0–45: 10 j + −5 j = 700; 46–120: 60 j + 61 j = 1 700; > 120: 2 000.
+    a = next(ligne for ligne in impayes_par_site(min_retard=60, limites=(45, 120)) if ligne["code"] == "A")
+    assert _tranches(a) == [(2, Decimal("700.00")), (2, Decimal("1700.00")), (1, Decimal("2000.00"))]
+    assert [t.libelle for t in tranches_depuis((45, 120))] == ["0–45 j", "46–120 j", "> 120 j"]
+
+
+def test_impayes_par_site_one_query_whatever_the_sites(parc):
+    with CaptureQueriesContext(connection) as requetes:
+        impayes_par_site(min_retard=60)
+    assert len(requetes) == 1
+    with CaptureQueriesContext(connection) as requetes:
+        impayes_par_site(min_retard=60, sensibles=True)
+    assert len(requetes) == 2  # and the total of every site, for the share
+
+
+@pytest.mark.postgresql
+def test_impayes_par_site_equals_the_runbook_first_query(parc):
+    runbook = """SELECT site_id, COUNT(*), SUM(montant)
+        FROM impayes
+        WHERE EXTRACT(DAY FROM CURRENT_DATE - date_echeance) > 60
+        GROUP BY site_id
+        ORDER BY 3 DESC;"""
+    with connection.cursor() as cursor:
+        cursor.execute(runbook)
+        attendu = cursor.fetchall()
+    assert [(ligne["site_id"], ligne["nb"], ligne["montant"]) for ligne in impayes_par_site(min_retard=60)] == attendu
+
+
+def test_locataires_contentieux_strictly_above_10000(parc):
+    # b1 owes 10 000,01 (listed); b2 owes 6 000 + 4 000 = 10 000,00 exactly (not listed);
+    # a1 3 000, a2 1 400, c1 800.
+    hier = timezone.now() - datetime.timedelta(days=1)
+    ActionFactory(locataire=parc["b1"], type_action="visite", date_action=hier - datetime.timedelta(days=2),
+                  agent=AgentFactory(nom="Agent X"))
+    ActionFactory(locataire=parc["b1"], type_action="promesse", date_action=hier, agent=AgentFactory(nom="Agent Y"))
+
+    with CaptureQueriesContext(connection) as requetes:
+        [ligne] = locataires_contentieux()
+
+    assert len(requetes) == 1
+    assert (ligne["code"], ligne["nom"]) == ("b1", "<b>Bé</b>")
+    assert (ligne["montant"], ligne["retard_max"], ligne["nb"]) == (Decimal("10000.01"), 95, 1)
+    assert (ligne["site_code"], ligne["site_nom"], ligne["telephone"]) == ("B", "Résidence B", "06 12 34 56 78")
+    assert (ligne["derniere_action_type"], ligne["derniere_action_agent"]) == ("promesse", "Agent Y")
+    assert ligne["derniere_action_date"] == hier
+
+
+def test_locataires_contentieux_lower_threshold(parc):
+    # Above 1 000,00: b1 10 000,01, b2 10 000,00, a1 3 000,00, a2 1 400,00 (c1 800 is not).
+    lignes = locataires_contentieux(seuil=Decimal("1000.00"))
+    assert [(ligne["code"], ligne["montant"]) for ligne in lignes] == [
+        ("b1", Decimal("10000.01")), ("b2", Decimal("10000.00")),
+        ("a1", Decimal("3000.00")), ("a2", Decimal("1400.00")),
+    ]
+    assert lignes[0]["derniere_action_type"] is None
+
+
+def test_locataires_endettes_of_a_site_most_owed_first(parc):
+    lignes = list(locataires_endettes(site_id=parc["B"].pk))
+    # b1: 10 000,01, oldest 95 j; b2: 10 000,00 over 2 debts, oldest 181 j.
+    assert [(ligne["code"], ligne["montant"], ligne["nb"], ligne["retard_max"]) for ligne in lignes] == [
+        ("b1", Decimal("10000.01"), 1, 95), ("b2", Decimal("10000.00"), 2, 181)
+    ]
+
+
+@pytest.mark.parametrize(("tri", "codes"), [
+    # Owed: a1 3 000, a2 1 400, b1 10 000,01, b2 10 000,00, c1 800;
+    # oldest retard: a1 200, a2 60, b1 95, b2 181, c1 30.
+    ("-montant", ["b1", "b2", "a1", "a2", "c1"]),
+    ("montant", ["c1", "a2", "a1", "b2", "b1"]),
+    ("-retard_max", ["a1", "b2", "b1", "a2", "c1"]),
+    ("retard_max", ["c1", "a2", "b1", "b2", "a1"]),
+    ("-code", ["c1", "b2", "b1", "a2", "a1"]),
+    ("site", ["a1", "a2", "b1", "b2", "c1"]),
+])
+def test_locataires_endettes_sorts_on_every_column(parc, tri, codes):
+    assert [ligne["code"] for ligne in locataires_endettes(tri=tri)] == codes
+
+
+def test_vieillissement_par_site_worst_sites_first(parc):
+    donnees = vieillissement_par_site(nb_sites=1)
+    # The worst site over 60 days is B; its 91–180 bucket is b1's 10 000,01.
+    assert donnees["sites"] == ["B"]
+    assert [t["libelle"] for t in donnees["tranches"]] == ["0–30 j", "31–60 j", "61–90 j", "91–180 j", "> 180 j"]
+    assert (donnees["tranches"][3]["nb"], donnees["tranches"][3]["montant"]) == ([1], [Decimal("10000.01")])
+    assert vieillissement_par_site()["sites"] == ["B", "A"]

@@ -1,0 +1,28 @@
+"""Celery task counters of /metrics count what a real worker (another process) ran."""
+import pytest
+from django.core.cache import cache
+
+from akig_ops.lib.metriques_celery import compteurs_taches
+from akig_ops.models import Battement
+from akig_ops.services import METRIQUES_METIER
+from akig_ops.tasks import metriques_metier_task
+from tests.test_real_services import celery_worker_process  # noqa: F401 (fixture)
+
+TACHE = "akig_ops.tasks.metriques_metier_task"
+
+
+@pytest.mark.redis
+@pytest.mark.postgresql
+def test_worker_runs_are_counted_for_the_web(celery_worker_process):  # noqa: F811
+    cache.delete_many([f"metriques:celery:succes:{TACHE}", f"metriques:celery:echec:{TACHE}"])
+
+    # When beat's metrics task runs twice on a real worker
+    for _ in range(2):
+        metriques_metier_task.apply_async(queue=celery_worker_process).get(timeout=60)
+
+    # Then this (web) process reads 2 successes, 0 failures, and the stored gauges.
+    compteurs = compteurs_taches()
+    assert (compteurs[(TACHE, "succes")], compteurs[(TACHE, "echec")]) == (2, 0)
+    assert {j["nom"] for j in Battement.objects.get(nom=METRIQUES_METIER).details["jauges"]} == {
+        "akig_impayes_critiques", "akig_impayes_critiques_montant_euros", "akig_agents_score_sous_5",
+    }
