@@ -158,7 +158,9 @@ def journee_agent(
     Three queries: the day's positions (one index range), missions, actions."""
     jour_debut, jour_fin = debut_du_jour(jour), debut_du_jour(jour + datetime.timedelta(days=1))
     du_jour = trajet(agent_id=agent_id, debut=jour_debut, fin=jour_fin)
-    points = [p for p in du_jour if debut <= p.instant < fin]
+    # In the positions' zone (UTC): one offset computation, not one per position.
+    debut_utc, fin_utc = debut.astimezone(datetime.timezone.utc), fin.astimezone(datetime.timezone.utc)
+    points = [p for p in du_jour if debut_utc <= p.instant < fin_utc]
     verdicts = trajets.verdicts_missions(
         missions_du_jour(agent_id=agent_id, jour=jour), du_jour,
         rayon_m=settings.AKIG_RAYON_MISSION_M, maintenant=maintenant,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+UTC = datetime.timezone.utc
 RAYON_TERRE_M = 6_371_000.0
 # A stop: the phone stays within RAYON_ARRET_M of where it stopped for DUREE_ARRET or longer.
 RAYON_ARRET_M = 50.0
@@ -264,6 +265,9 @@ def verdicts_missions(
     """
     verdicts = []
     for mission in missions:
+        # Same time zone as the positions (UTC from the database): comparing datetimes of
+        # two zones costs an offset computation each time, over thousands of positions.
+        debut, fin = mission.debut.astimezone(UTC), mission.fin.astimezone(UTC)
         # A box of ±rayon_m around the site first: the haversine only for positions inside it.
         dlat = rayon_m / (RAYON_TERRE_M * math.pi / 180) * 1.01
         dlon = dlat / max(0.01, math.cos(math.radians(mission.latitude)))
@@ -272,7 +276,7 @@ def verdicts_missions(
             if abs(p.latitude - mission.latitude) <= dlat and abs(p.longitude - mission.longitude) <= dlon
             and distance_m(p.latitude, p.longitude, mission.latitude, mission.longitude) <= rayon_m
         ]
-        dedans = [p for p in sur_site if mission.debut <= p.instant <= mission.fin]
+        dedans = [p for p in sur_site if debut <= p.instant <= fin]
         if dedans:
             verdicts.append(Verdict(mission, VISITEE, dedans[0].instant, dedans[-1].instant))
             continue
@@ -280,7 +284,7 @@ def verdicts_missions(
             verdicts.append(Verdict(mission, A_VENIR))
         elif sur_site:
             verdicts.append(Verdict(mission, HORS_FENETRE, vue_hors_fenetre=sur_site[0].instant))
-        elif not any(mission.debut <= p.instant <= mission.fin for p in points):
+        elif not any(debut <= p.instant <= fin for p in points):
             verdicts.append(Verdict(mission, PAS_DE_GPS))
         else:
             verdicts.append(Verdict(mission, JAMAIS_ALLEE))
@@ -329,5 +333,6 @@ def silences(
 ) -> list[Trou]:
     """Return the times within [debut, fin] (working hours, up to now) longer than `duree_max`
     without any position, including before the first position and after the last one."""
+    debut, fin = debut.astimezone(UTC), fin.astimezone(UTC)  # see verdicts_missions
     bornes = [debut, *(p.instant for p in points if debut <= p.instant <= fin), fin]
     return [Trou(a, b) for a, b in zip(bornes, bornes[1:]) if b - a > duree_max]
