@@ -4,7 +4,8 @@ import hashlib
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from agents.models import (
@@ -85,25 +86,6 @@ def agents_visibles(*, user):
     if roles.is_chef_equipe(user):
         return agents.filter(equipe__chef=user)
     return agents.none()
-
-
-def agents_et_derniere_performance(*, user) -> list[Agent]:
-    """Return the agents `user` may see, by team then code, each annotated with its last
-    complete day before today (dernier_jour, dernier_score, dernieres_visites) and
-    today's score so far (score_du_jour, None without a row)."""
-    today = timezone.localdate()
-    lignes = PerformanceHistorique.objects.filter(agent=OuterRef("pk"))
-    derniere = lignes.filter(date_stat__lt=today).order_by("-date_stat")
-    return list(
-        agents_visibles(user=user)
-        .annotate(
-            dernier_jour=Subquery(derniere.values("date_stat")[:1]),
-            dernier_score=Subquery(derniere.values("score")[:1]),
-            dernieres_visites=Subquery(derniere.values("visites")[:1]),
-            score_du_jour=Subquery(lignes.filter(date_stat=today).values("score")[:1]),
-        )
-        .order_by("equipe__code", "code")
-    )
 
 
 # The runbook's "Performance agents très basse": a score under 5.
@@ -317,3 +299,41 @@ def equipes_visibles(*, user) -> list:
     if roles.is_chef_equipe(user):
         return list(equipes.filter(chef=user))
     return []
+
+
+def agents_missions_non_complete_par_site(*, site_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Return the runbook's "Quels agents assignés ?" site by site: {site_id: [{agent_id,
+    code, nom, nb}]}, each agent's count of non-complete missions on that site, most first.
+    One query (the partial index mission_non_complete_site)."""
+    lignes = (
+        Mission.objects.filter(site_id__in=list(site_ids), status=MissionStatus.NON_COMPLETE)
+        .values("site_id", "agent_id", code=F("agent__code"), nom=F("agent__nom"))
+        .annotate(nb=Count("id"))
+        .order_by("site_id", "-nb", "agent__code")
+    )
+    par_site: dict[int, list[dict]] = {}
+    for ligne in lignes:
+        par_site.setdefault(ligne.pop("site_id"), []).append(ligne)
+    return par_site
+
+
+def sites_de_l_equipe(*, equipe_id: int) -> list[int]:
+    """Return the ids of the sites where the agents of team `equipe_id` have missions."""
+    return list(
+        Mission.objects.filter(agent__equipe_id=equipe_id).values_list("site_id", flat=True).distinct()
+    )
+
+
+def montant_recouvre_par_semaine(*, semaines: int = 12) -> list[dict]:
+    """Return what the field agents recovered (montant_recouvre of their daily figures)
+    week by week over the last `semaines` weeks, this week included, oldest first:
+    [{semaine (its Monday), montant}]; weeks without any figure are absent."""
+    aujourdhui = timezone.localdate()
+    lundi = aujourdhui - datetime.timedelta(days=aujourdhui.weekday() + 7 * (semaines - 1))
+    return list(
+        PerformanceHistorique.objects.filter(date_stat__gte=lundi, date_stat__lte=aujourdhui)
+        .annotate(semaine=TruncWeek("date_stat"))
+        .values("semaine")
+        .annotate(montant=Sum("montant_recouvre"))
+        .order_by("semaine")
+    )

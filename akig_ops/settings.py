@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "akig_ops",
     "recovery.apps.RecoveryConfig",
     "agents.apps.AgentsConfig",
+    "dashboard.apps.DashboardConfig",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("dashboard.urls")),
     path("agents/", include("agents.urls")),
     path("api/terrain/", api_terrain.urls),
     path("api/health", views_ops.sante_api, name="api-health"),
