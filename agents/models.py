@@ -213,3 +213,24 @@ class ScoreInstantane(models.Model):
 
     def __str__(self):
         return f"{self.agent_id} @ {self.instant:%Y-%m-%d %H:%M}: {self.score}"
+
+
+class JetonTerrain(models.Model):
+    """An agent's phone token for the field API, stored as its SHA-256 (the token itself is
+    shown once, by `manage.py jeton_agent`). A new token revokes the agent's previous one."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="jetons")
+    # SHA-256 of a 256-bit random token: a plain hash is enough (no password to stretch).
+    empreinte = models.CharField(_("empreinte"), max_length=64, unique=True)
+    cree_le = models.DateTimeField(_("créé le"), auto_now_add=True)
+    revoque_le = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        db_table = "jetons_terrain"
+        ordering = ["-cree_le"]
+        verbose_name = _("jeton terrain")
+        verbose_name_plural = _("jetons terrain")
+
+    def __str__(self):
+        etat = "révoqué" if self.revoque_le else "actif"
+        return f"{self.agent_id} ({etat})"

@@ -1,9 +1,10 @@
 """Reads about agents; each of the runbook's queries about an agent has its selector here."""
 import datetime
+import hashlib
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -87,25 +88,6 @@ def agents_visibles(*, user):
     return agents.none()
 
 
-def agents_et_derniere_performance(*, user) -> list[Agent]:
-    """Return the agents `user` may see, by team then code, each annotated with its last
-    complete day before today (dernier_jour, dernier_score, dernieres_visites) and
-    today's score so far (score_du_jour, None without a row)."""
-    today = timezone.localdate()
-    lignes = PerformanceHistorique.objects.filter(agent=OuterRef("pk"))
-    derniere = lignes.filter(date_stat__lt=today).order_by("-date_stat")
-    return list(
-        agents_visibles(user=user)
-        .annotate(
-            dernier_jour=Subquery(derniere.values("date_stat")[:1]),
-            dernier_score=Subquery(derniere.values("score")[:1]),
-            dernieres_visites=Subquery(derniere.values("visites")[:1]),
-            score_du_jour=Subquery(lignes.filter(date_stat=today).values("score")[:1]),
-        )
-        .order_by("equipe__code", "code")
-    )
-
-
 # The runbook's "Performance agents très basse": a score under 5.
 SEUIL_SCORE = 5
 
@@ -121,6 +103,13 @@ def nb_agents_sous_seuil(*, jour: datetime.date, seuil: int = SEUIL_SCORE) -> in
 def instant_local(jour: datetime.date, heure: datetime.time) -> datetime.datetime:
     """Return `heure` of `jour` in settings.TIME_ZONE, as an aware datetime."""
     return timezone.make_aware(datetime.datetime.combine(jour, heure), timezone.get_default_timezone())
+
+
+def instant_du_releve(maintenant: datetime.datetime) -> datetime.datetime:
+    """Return `maintenant` rounded down to the 5-minute grid of the intraday snapshots (a retried
+    or doubled beat run rewrites the same (agent, instant) row instead of adding one)."""
+    maintenant = timezone.localtime(maintenant)
+    return maintenant.replace(minute=maintenant.minute - maintenant.minute % 5, second=0, microsecond=0)
 
 
 def heures_de_travail(jour: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -247,17 +236,19 @@ def fenetres_du_jour(
 
 
 def scores_du_moment(
-    *, maintenant: datetime.datetime, agent_ids: Iterable[int] | None = None
+    *, maintenant: datetime.datetime, agent_ids: Iterable[int] | None = None, comptes: dict | None = None
 ) -> dict[int, ScoreDuMoment]:
     """Return {agent_id: ScoreDuMoment} at `maintenant` for every working agent (active, with a
-    mission today), from today's actions up to `maintenant` (two queries whatever the number)."""
+    mission today), from today's actions up to `maintenant` (two queries whatever the number;
+    one when the caller passes comptes_actions_par_agent of the same day and agents)."""
     maintenant = timezone.localtime(maintenant)
     jour = maintenant.date()
     h0, h1 = heures_de_travail(jour)
     # Time after working hours is not judged: the score stays where the day ended.
     juge = min(maintenant, h1)
     fenetres = fenetres_du_jour(jour=jour, agent_ids=agent_ids)
-    comptes = comptes_actions_par_agent(debut=debut_du_jour(jour), fin=maintenant, agent_ids=fenetres)
+    if comptes is None:
+        comptes = comptes_actions_par_agent(debut=debut_du_jour(jour), fin=maintenant, agent_ids=fenetres)
     vide = {"visites": 0, "promesses": 0, "paiements": 0, "refus": 0}
     scores = {}
     for agent_id, agent_fenetres in fenetres.items():
@@ -279,6 +270,35 @@ def scores_instantanes(
         .order_by("instant")
         .values_list("instant", "score")
     )
+
+
+def empreinte_jeton(jeton: str) -> str:
+    """Return the SHA-256 (hex) under which a field API token is stored."""
+    return hashlib.sha256(jeton.encode()).hexdigest()
+
+
+def agent_du_jeton(*, jeton: str) -> Agent | None:
+    """Return the active agent whose current (unrevoked) token is `jeton`, or None."""
+    return (
+        Agent.objects.filter(
+            actif=True, jetons__empreinte=empreinte_jeton(jeton), jetons__revoque_le__isnull=True
+        )
+        .only("id", "code")
+        .first()
+    )
+
+
+def equipes_visibles(*, user) -> list:
+    """Return the teams `user` may see (all for Direction, their own for a team lead), by code."""
+    from agents.models import Equipe
+    from akig_ops import roles
+
+    equipes = Equipe.objects.order_by("code")
+    if roles.is_direction(user):
+        return list(equipes)
+    if roles.is_chef_equipe(user):
+        return list(equipes.filter(chef=user))
+    return []
 
 
 def agents_missions_non_complete_par_site(*, site_ids: Iterable[int]) -> dict[int, list[dict]]:

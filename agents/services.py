@@ -1,18 +1,27 @@
 """Writes about agents."""
 import datetime
+import secrets
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from agents.models import Mission, PerformanceHistorique, ScoreInstantane
+from agents.models import Agent, AgentGeolocalisation, JetonTerrain, Mission, PerformanceHistorique, ScoreInstantane
 from agents.scoring import score_journalier
-from agents.selectors import comptes_du_score, debut_du_jour, heures_de_travail, scores_du_moment
-from recovery.models import RecouvrementAction, statuts_non_realises
+from agents.selectors import (
+    comptes_du_score,
+    debut_du_jour,
+    empreinte_jeton,
+    heures_de_travail,
+    instant_du_releve,
+    scores_du_moment,
+)
+from agents.terrain import ErreurElement, LotRefuse, actions_verifiees, positions_verifiees
+from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, statut_cle, statuts_non_realises
 
 CHAMPS_CALCULES = ["score", "visites", "promesses", "paiements", "refus", "montant_recouvre"]
 # Keeps each INSERT bounded when months are recomputed for every agent.
@@ -123,17 +132,6 @@ def performance_compute(
     return len(performances)
 
 
-# The intraday score is stored on this grid: a retried or doubled beat run rewrites the
-# same (agent, instant) row instead of adding one.
-PAS_INSTANTANE = datetime.timedelta(minutes=5)
-
-
-def instant_du_releve(maintenant: datetime.datetime) -> datetime.datetime:
-    """Return `maintenant` rounded down to the 5-minute grid of the snapshots."""
-    maintenant = timezone.localtime(maintenant)
-    return maintenant.replace(minute=maintenant.minute - maintenant.minute % 5, second=0, microsecond=0)
-
-
 def scores_instantanes_enregistrer(*, maintenant: datetime.datetime | None = None) -> int:
     """Store one ScoreInstantane per working agent (active, with a mission today) at the
     5-minute instant of `maintenant`, inside working hours only; purge the snapshots older
@@ -172,3 +170,100 @@ def scores_instantanes_purger(*, maintenant: datetime.datetime) -> int:
     limite = maintenant - datetime.timedelta(days=settings.AKIG_SCORES_INSTANTANES_JOURS)
     supprimes, _ = ScoreInstantane.objects.filter(instant__lt=limite).delete()
     return supprimes
+
+
+# --- Field API (agents/api.py)
+
+
+def jeton_creer(*, agent_id: int) -> str:
+    """Revoke the agent's tokens and return a new one (only its SHA-256 is stored)."""
+    jeton = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        JetonTerrain.objects.filter(agent_id=agent_id, revoque_le__isnull=True).update(revoque_le=timezone.now())
+        JetonTerrain.objects.create(agent_id=agent_id, empreinte=empreinte_jeton(jeton))
+    return jeton
+
+
+def positions_enregistrer(*, agent_id: int, positions: list[dict]) -> dict:
+    """Check and store the agent's positions, all or none; one already stored (same agent and
+    timestamp) is a duplicate. Return {recues, creees, doublons}; raise LotRefuse."""
+    lignes = positions_verifiees(positions)
+    creees = 0
+    if lignes:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(*_insertion_positions(agent_id, lignes))
+            creees = cursor.rowcount
+    return {"recues": len(lignes), "creees": creees, "doublons": len(lignes) - creees}
+
+
+def _insertion_positions(agent_id: int, lignes: list[tuple]) -> tuple[str, list]:
+    """One INSERT of the positions that skips an (agent, timestamp) already stored or repeated.
+
+    PostgreSQL takes four arrays (5 parameters whatever the batch size: nothing to parse
+    per row); elsewhere a multi-row VALUES list.
+    """
+    suite = " ON CONFLICT (agent_id, timestamp) DO NOTHING"
+    colonnes = "INSERT INTO agent_geolocalisation (agent_id, timestamp, latitude, longitude, precision_m) "
+    if connection.vendor == "postgresql":
+        instants, latitudes, longitudes, precisions = (list(c) for c in zip(*lignes))
+        return (
+            colonnes + "SELECT %s, u.t, u.la, u.lo, u.p FROM unnest(%s::timestamptz[], %s::float8[], "
+            "%s::float8[], %s::float8[]) AS u(t, la, lo, p)" + suite,
+            [agent_id, instants, latitudes, longitudes, precisions],
+        )
+    champ = AgentGeolocalisation._meta.get_field("timestamp")
+    valeurs = []
+    for instant, latitude, longitude, precision in lignes:
+        valeurs += [agent_id, champ.get_db_prep_value(instant, connection), latitude, longitude, precision]
+    return colonnes + "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(lignes)) + suite, valeurs
+
+
+def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
+    """Check and store the agent's actions, all or none; an action whose reference is already
+    stored for this agent is a duplicate, one stored for another agent refuses the batch.
+    Recompute the days' performance, start a new cached-figures generation.
+    Return {recues, creees, doublons}; raise LotRefuse."""
+    from akig_ops.lib.cache_donnees import donnees_modifiees
+
+    agent = Agent.objects.only("code").get(pk=agent_id)
+    codes = {str(a.get("locataire_code", "")).strip() for a in actions}
+    references = {str(a.get("impaye_reference") or "").strip() for a in actions} - {""}
+    impayes = dict(Impaye.objects.filter(reference__in=references).values_list("reference", "locataire_id"))
+    impayes.update(ImpayeSolde.objects.filter(reference__in=references).values_list("reference", "locataire_id"))
+    lignes = actions_verifiees(
+        actions,
+        agent_code=agent.code,
+        locataires=dict(Locataire.objects.filter(code__in=codes).values_list("code", "id")),
+        impayes=impayes,
+    )
+    deja = dict(
+        RecouvrementAction.objects.filter(reference__in=[ligne["reference"] for ligne in lignes])
+        .values_list("reference", "agent_id")
+    )
+    autres = [
+        ErreurElement(index, "reference", f"référence « {ligne['reference']} » déjà enregistrée pour un autre agent")
+        for index, ligne in enumerate(lignes)
+        if deja.get(ligne["reference"], agent_id) != agent_id
+    ]
+    if autres:
+        raise LotRefuse(autres)
+    nouvelles = {}
+    for ligne in lignes:
+        if ligne["reference"] not in deja:
+            nouvelles.setdefault(ligne["reference"], ligne)  # twice in the batch: once
+    objets = [
+        RecouvrementAction(
+            agent_id=agent_id,
+            statut_cle=statut_cle(ligne["statut"]),
+            **{k: v for k, v in ligne.items() if k != "locataire_code"},
+        )
+        for ligne in nouvelles.values()
+    ]
+    with transaction.atomic():
+        RecouvrementAction.objects.bulk_create(objets, ignore_conflicts=True)
+        if objets:
+            jours = [timezone.localdate(o.date_action) for o in objets]
+            performance_compute(date_from=min(jours), date_to=max(jours), agent_ids=[agent_id])
+    if objets:
+        donnees_modifiees()
+    return {"recues": len(lignes), "creees": len(objets), "doublons": len(lignes) - len(objets)}

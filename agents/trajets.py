@@ -11,7 +11,9 @@ import datetime
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+UTC = datetime.timezone.utc
 RAYON_TERRE_M = 6_371_000.0
 # A stop: the phone stays within RAYON_ARRET_M of where it stopped for DUREE_ARRET or longer.
 RAYON_ARRET_M = 50.0
@@ -37,9 +39,8 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * RAYON_TERRE_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-@dataclass(frozen=True, slots=True)
-class Point:
-    """One GPS position."""
+class Point(NamedTuple):
+    """One GPS position (a named tuple: a day's trail builds thousands of them)."""
 
     instant: datetime.datetime
     latitude: float
@@ -139,6 +140,26 @@ def _arrets(troncon: list[Point], rayon_m: float, duree_min: datetime.timedelta)
     return arrets
 
 
+def _saut(a: Point, b: Point, d: float, vitesse_max_kmh: float) -> SautImpossible | None:
+    """The jump from a to b (d metres apart) if impossible: once both positions' precision is
+    taken off, faster than vitesse_max_kmh (or no time between them)."""
+    secondes = (b.instant - a.instant).total_seconds()
+    utile = d - (a.precision_m or 0.0) - (b.precision_m or 0.0)
+    if utile > 0 and (secondes <= 0 or utile / secondes * 3.6 > vitesse_max_kmh):
+        return SautImpossible(a, b, d, math.inf if secondes <= 0 else d / secondes * 3.6)
+    return None
+
+
+def sauts_impossibles(points: Sequence[Point], *, vitesse_max_kmh: float = VITESSE_MAX_KMH) -> list[SautImpossible]:
+    """Return the impossible jumps between consecutive positions of a trail in time order."""
+    sauts = []
+    for a, b in zip(points, points[1:]):
+        saut = _saut(a, b, distance_m(a.latitude, a.longitude, b.latitude, b.longitude), vitesse_max_kmh)
+        if saut is not None:
+            sauts.append(saut)
+    return sauts
+
+
 def analyser(
     points: Sequence[Point],
     *,
@@ -179,12 +200,9 @@ def analyser(
         for k in range(1, len(troncon)):
             a, b = troncon[k - 1], troncon[k]
             d = distance_m(a.latitude, a.longitude, b.latitude, b.longitude)
-            secondes = (b.instant - a.instant).total_seconds()
-            marge = (a.precision_m or 0.0) + (b.precision_m or 0.0)
-            utile = max(0.0, d - marge)
-            if utile > 0 and (secondes <= 0 or utile / secondes * 3.6 > vitesse_max_kmh):
-                vitesse = math.inf if secondes <= 0 else d / secondes * 3.6
-                analyse.sauts.append(SautImpossible(a, b, d, vitesse))
+            saut = _saut(a, b, d, vitesse_max_kmh)
+            if saut is not None:
+                analyse.sauts.append(saut)
                 continue  # a jump is not a distance walked
             if not dans_arret[k]:
                 distance += d
@@ -247,11 +265,18 @@ def verdicts_missions(
     """
     verdicts = []
     for mission in missions:
+        # Same time zone as the positions (UTC from the database): comparing datetimes of
+        # two zones costs an offset computation each time, over thousands of positions.
+        debut, fin = mission.debut.astimezone(UTC), mission.fin.astimezone(UTC)
+        # A box of ±rayon_m around the site first: the haversine only for positions inside it.
+        dlat = rayon_m / (RAYON_TERRE_M * math.pi / 180) * 1.01
+        dlon = dlat / max(0.01, math.cos(math.radians(mission.latitude)))
         sur_site = [
             p for p in points
-            if distance_m(p.latitude, p.longitude, mission.latitude, mission.longitude) <= rayon_m
+            if abs(p.latitude - mission.latitude) <= dlat and abs(p.longitude - mission.longitude) <= dlon
+            and distance_m(p.latitude, p.longitude, mission.latitude, mission.longitude) <= rayon_m
         ]
-        dedans = [p for p in sur_site if mission.debut <= p.instant <= mission.fin]
+        dedans = [p for p in sur_site if debut <= p.instant <= fin]
         if dedans:
             verdicts.append(Verdict(mission, VISITEE, dedans[0].instant, dedans[-1].instant))
             continue
@@ -259,7 +284,7 @@ def verdicts_missions(
             verdicts.append(Verdict(mission, A_VENIR))
         elif sur_site:
             verdicts.append(Verdict(mission, HORS_FENETRE, vue_hors_fenetre=sur_site[0].instant))
-        elif not any(mission.debut <= p.instant <= mission.fin for p in points):
+        elif not any(debut <= p.instant <= fin for p in points):
             verdicts.append(Verdict(mission, PAS_DE_GPS))
         else:
             verdicts.append(Verdict(mission, JAMAIS_ALLEE))
@@ -308,5 +333,6 @@ def silences(
 ) -> list[Trou]:
     """Return the times within [debut, fin] (working hours, up to now) longer than `duree_max`
     without any position, including before the first position and after the last one."""
+    debut, fin = debut.astimezone(UTC), fin.astimezone(UTC)  # see verdicts_missions
     bornes = [debut, *(p.instant for p in points if debut <= p.instant <= fin), fin]
     return [Trou(a, b) for a, b in zip(bornes, bornes[1:]) if b - a > duree_max]

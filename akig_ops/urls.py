@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from agents.api import api as api_terrain
 from akig_ops import views, views_ops
 
 admin.site.site_header = _("AKIG Ops — administration")
@@ -15,6 +16,8 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
+    path("agents/", include("agents.urls")),
+    path("api/terrain/", api_terrain.urls),
     path("api/health", views_ops.sante_api, name="api-health"),
     path("api/dashboard/resume", views_ops.dashboard_resume, name="api-dashboard-resume"),
     path("metrics", views_ops.metriques, name="metrics"),

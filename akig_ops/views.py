@@ -1,9 +1,8 @@
-"""The home page: each role lands on its own summary (directors: the dashboard)."""
+"""The home page: each role lands on its own page (directors: the dashboard; team leads: their agents)."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
-from agents.selectors import agents_et_derniere_performance
 from akig_ops import roles
 
 
@@ -14,5 +13,4 @@ def accueil(request):
         raise PermissionDenied
     if direction:
         return redirect("dashboard:accueil")
-    context = {"agents": agents_et_derniere_performance(user=request.user)}
-    return render(request, "accueil.html", context)
+    return redirect("agents:liste")

@@ -72,8 +72,9 @@ def test_root_sends_directors_to_the_dashboard_and_keeps_team_leads(client):
     client.force_login(UserFactory(groups=["Direction"]))
     assert client.get("/")["Location"] == reverse("dashboard:accueil")
     client.force_login(UserFactory(groups=["Chef d'équipe"]))
-    response = client.get("/")
-    assert response.status_code == 200 and "Mes équipes" in response.content.decode()
+    response = client.get("/", follow=True)  # team leads land on their agents (issue 6)
+    assert response.redirect_chain == [(reverse("agents:liste"), 302)]
+    assert "Mes équipes" in response.content.decode()
 
 
 def test_accueil_headline_figures_and_chart_data(direction, parc):

@@ -159,3 +159,13 @@ def test_snapshot_task_uses_the_clock(journee):
         assert scores_instantanes_task() == 1
 
     assert ScoreInstantane.objects.get().instant == a(12)
+
+
+def test_snapshot_command_back_fills_every_5_minutes(journee):
+    # 11:50, 11:55 and 12:00: three instants for the one working agent.
+    out = StringIO()
+    call_command("scores_instantanes", "--depuis", "2026-03-10T11:50", "--instant", "2026-03-10T12:02", stdout=out)
+
+    assert list(ScoreInstantane.objects.order_by("instant").values_list("instant", flat=True)) == [
+        a(11, 50), a(11, 55), a(12)]
+    assert out.getvalue().strip() == "3 score(s) instantané(s) enregistré(s) à 10/03/2026 12:00."

@@ -81,6 +81,8 @@ def test_analyser_flags_the_impossible_jump_there_and_back():
         (a(11, 20), a(11, 21)), (a(11, 21), a(11, 22)),
     ]
     assert analyse.sauts[0].vitesse_kmh == pytest.approx(300.0, rel=1e-6)
+    # The page's day-wide check finds the same two.
+    assert trajets.sauts_impossibles(journee()) == analyse.sauts
 
 
 def test_analyser_totals_count_walking_not_jitter_nor_jumps():

@@ -1,0 +1,26 @@
+"""Display helpers of the agent pages: durations and distances the French way."""
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def duree(delta) -> str:
+    """A timedelta as '2 j 3 h', '1 h 05' or '12 min'."""
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    if minutes >= 24 * 60:
+        return f"{minutes // 1440} j {minutes % 1440 // 60} h"
+    return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+
+
+@register.filter
+def distance(metres) -> str:
+    """Metres as '850 m' or '2,6 km'."""
+    if metres is None:
+        return "—"
+    if metres < 1000:
+        return f"{round(metres)} m"
+    return f"{number_format(metres / 1000, decimal_pos=1, use_l10n=True)} km"

@@ -1,0 +1,126 @@
+"""Checking what the agents' phones send (field API), with the import's own parsers and
+French reasons: a batch is stored whole or not at all."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from akig_ops.lib import csv_import as ci
+from recovery.models import TypeAction, statut_nettoye
+
+
+@dataclass(frozen=True)
+class ErreurElement:
+    """Why item `index` of a batch (None: the batch itself) was refused, and in which field."""
+
+    index: int | None
+    champ: str
+    motif: str
+
+    def en_dict(self) -> dict:
+        return {"index": self.index, "champ": self.champ, "motif": self.motif}
+
+
+class LotRefuse(Exception):
+    """A batch with at least one bad item: nothing of it is stored."""
+
+    def __init__(self, erreurs: list[ErreurElement], *, statut: int = 400):
+        super().__init__(f"{len(erreurs)} erreur(s)")
+        self.erreurs = erreurs
+        self.statut = statut
+
+
+def _brut(valeur: Any) -> str:
+    """A JSON value as the text the import's parsers read (None is an empty cell)."""
+    return "" if valeur is None else str(valeur)
+
+
+def _verifier(erreurs: list, index: int, champ: str, parse, valeur: Any):
+    try:
+        return parse(_brut(valeur))
+    except ci.ValeurInvalide as exc:
+        erreurs.append(ErreurElement(index, champ, str(exc)))
+        return None
+
+
+def _coordonnee(erreurs: list, index: int, champ: str, parse, valeur: Any, mini: float, maxi: float):
+    """A number the schema already read: kept when in range, else the import's parser says why."""
+    if isinstance(valeur, (int, float)) and mini <= valeur <= maxi:
+        return float(valeur)
+    return _verifier(erreurs, index, champ, parse, valeur)
+
+
+def positions_verifiees(positions: list[dict]) -> list[tuple[datetime.datetime, float, float, float | None]]:
+    """Return the positions as (timestamp, latitude, longitude, precision_m), checked as
+    import_csv checks positions.csv; raise LotRefuse listing every bad field."""
+    erreurs: list[ErreurElement] = []
+    lignes = []
+    for index, position in enumerate(positions):
+        precision = position.get("precision_m")
+        lignes.append((
+            _verifier(erreurs, index, "timestamp", ci.instant_passe, position.get("timestamp")),
+            _coordonnee(erreurs, index, "latitude", ci.latitude, position.get("latitude"), -90, 90),
+            _coordonnee(erreurs, index, "longitude", ci.longitude, position.get("longitude"), -180, 180),
+            None if precision is None else _coordonnee(erreurs, index, "precision_m", ci.precision_m, precision, 0, 100_000),
+        ))
+    if erreurs:
+        raise LotRefuse(erreurs)
+    return lignes
+
+
+COLONNES_ACTION = [
+    ("reference", ci.texte(max_length=40)),
+    ("locataire_code", ci.texte(max_length=32)),
+    ("impaye_reference", ci.texte(max_length=40, obligatoire=False)),
+    ("type_action", ci.choix(TypeAction.values)),
+    ("statut", statut_nettoye),
+    ("resultat", ci.texte(max_length=300, obligatoire=False)),
+    ("montant_recouvre", ci.montant_optionnel),
+    ("date_action", ci.instant_passe),
+    ("latitude", ci.latitude_optionnelle),
+    ("longitude", ci.longitude_optionnelle),
+]
+
+
+def actions_verifiees(
+    actions: list[dict],
+    *,
+    agent_code: str,
+    locataires: dict[str, int],
+    impayes: dict[str, int],
+) -> list[dict]:
+    """Return the actions as {column: value} with locataire_id, checked as import_csv checks
+    actions.csv (known tenant and debt, the debt is the tenant's, amount ≥ 0, no future date,
+    latitude and longitude together); `locataires` maps codes to ids, `impayes` debt references
+    to their tenant's id. Raise LotRefuse (403 when an item names another agent)."""
+    pour_autrui = [
+        ErreurElement(index, "agent_code", f"action d'un autre agent « {action['agent_code']} » : refusée")
+        for index, action in enumerate(actions)
+        if action.get("agent_code") not in (None, "", agent_code)
+    ]
+    if pour_autrui:
+        raise LotRefuse(pour_autrui, statut=403)
+    erreurs: list[ErreurElement] = []
+    lignes = []
+    for index, action in enumerate(actions):
+        avant = len(erreurs)
+        ligne = {nom: _verifier(erreurs, index, nom, parse, action.get(nom)) for nom, parse in COLONNES_ACTION}
+        if len(erreurs) > avant:
+            continue
+        ligne["locataire_id"] = locataires.get(ligne["locataire_code"])
+        if ligne["locataire_id"] is None:
+            erreurs.append(ErreurElement(index, "locataire_code", f"code locataire inconnu « {ligne['locataire_code']} »"))
+        reference = ligne["impaye_reference"]
+        if reference and reference not in impayes:
+            erreurs.append(ErreurElement(index, "impaye_reference", f"impayé inconnu « {reference} »"))
+        elif reference and ligne["locataire_id"] is not None and impayes[reference] != ligne["locataire_id"]:
+            motif = f"l'impayé « {reference} » n'est pas du locataire « {ligne['locataire_code']} »"
+            erreurs.append(ErreurElement(index, "impaye_reference", motif))
+        if (ligne["latitude"] is None) != (ligne["longitude"] is None):
+            erreurs.append(ErreurElement(index, "longitude", "latitude et longitude vont ensemble : les deux ou aucune"))
+        lignes.append(ligne)
+    if erreurs:
+        raise LotRefuse(erreurs)
+    return lignes
+

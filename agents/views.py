@@ -1,0 +1,152 @@
+"""The team leads' agent pages: the list of their agents, one agent's day, its trail export.
+
+Each view requires a login and a role; an agent outside the user's teams is a 404, enforced in
+the queryset (agents_visibles), on the page, its partials and its export.
+"""
+import csv
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agents.forms import FenetreForm, fenetre
+from agents.selectors import (
+    SEUIL_SCORE,
+    agents_visibles,
+    equipes_visibles,
+    heures_de_travail,
+    scores_du_moment,
+    trajet,
+)
+from agents.selectors_pages import (
+    TRIS,
+    courbe_du_jour,
+    historique_scores,
+    journee_agent,
+    tableau_agents,
+    tableau_trie,
+)
+from agents.graphiques import donnees_carte, serie_historique, serie_instants
+from akig_ops import roles
+from akig_ops.lib.cache_donnees import en_cache
+
+PERIODES = (7, 30, 90)
+DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
+# The list's columns: (sort key or None, label, numeric, tooltip).
+COLONNES = [
+    ("agent", _("Agent"), False, ""),
+    ("score", _("Score du moment"), True, ""),
+    ("visites", _("Visites"), True, ""),
+    (None, _("Prom. / paie. / refus"), True, _("promesses / paiements / refus")),
+    ("montant", _("Recouvré"), True, ""),
+    ("missions", _("Missions faites"), True, _("terminées / prévues aujourd'hui")),
+    ("gps", _("Dernière position"), False, ""),
+    (None, _("Signaux"), False, ""),
+]
+
+
+def _colonnes(*, equipe: str, tri: str, descendant: bool) -> list[dict]:
+    """The list's header cells: a sortable one links to itself sorted the other way when active."""
+    colonnes = []
+    for cle, libelle, nombre, titre in COLONNES:
+        colonne = {"libelle": libelle, "nombre": nombre, "titre": titre, "url": "", "fleche": ""}
+        if cle:
+            inverse = cle == tri and not descendant
+            colonne["url"] = "?" + urlencode({"equipe": equipe, "tri": cle, **({"sens": "desc"} if inverse else {})})
+            colonne["fleche"] = ("▼" if descendant else "▲") if cle == tri else ""
+        colonnes.append(colonne)
+    return colonnes
+
+
+def _verifier_role(user) -> None:
+    if not (roles.is_direction(user) or roles.is_chef_equipe(user)):
+        raise PermissionDenied
+
+
+def _agent_visible(request, agent_id: int):
+    """The agent, if the user's teams include it; a 404 otherwise (also for an unknown id)."""
+    _verifier_role(request.user)
+    return get_object_or_404(agents_visibles(user=request.user), pk=agent_id)
+
+
+@login_required
+def liste(request):
+    _verifier_role(request.user)
+    equipes = equipes_visibles(user=request.user)
+    equipe = request.GET.get("equipe", "")
+    if equipe not in {e.code for e in equipes}:
+        equipe = ""
+    tri = request.GET.get("tri") if request.GET.get("tri") in TRIS else "agent"
+    descendant = request.GET.get("sens") == "desc"
+    # The page refreshes every minute: rows are shared for a minute (and until data change).
+    lignes, _en_cache = en_cache(
+        "agents:liste",
+        lambda: tableau_agents(user=request.user, maintenant=timezone.now(), equipe_code=equipe),
+        parties=(request.user.pk, equipe),
+        duree=DUREE_CACHE_LISTE,
+    )
+    context = {
+        "lignes": tableau_trie(lignes, tri=tri, descendant=descendant),
+        "equipes": equipes,
+        "colonnes": _colonnes(equipe=equipe, tri=tri, descendant=descendant),
+        # An agent's page is url_liste + id + "/": one reverse() instead of one per row.
+        "url_liste": reverse("agents:liste"),
+        "il_y_a": _("il y a"),
+        "equipe": equipe,
+        "tri": tri,
+        "descendant": descendant,
+        "seuil": SEUIL_SCORE,
+        "direction": roles.is_direction(request.user),
+    }
+    template = "agents/partials/_tableau.html" if request.htmx else "agents/liste.html"
+    return render(request, template, context)
+
+
+@login_required
+def detail(request, agent_id: int):
+    agent = _agent_visible(request, agent_id)
+    maintenant = timezone.now()
+    periode = int(request.GET["periode"]) if request.GET.get("periode") in {str(p) for p in PERIODES} else 30
+    historique = historique_scores(agent_id=agent.id, jours=periode, aujourd_hui=timezone.localdate(maintenant))
+    context = {"agent": agent, "periode": periode, "periodes": PERIODES, "historique": historique,
+               "historique_json": serie_historique(historique), "seuil": SEUIL_SCORE}
+    if request.htmx and request.htmx.target == "historique":
+        return render(request, "agents/partials/_historique.html", context)
+
+    form = FenetreForm(request.GET)
+    jour, debut, fin = fenetre(form, maintenant=maintenant, heures=heures_de_travail)
+    if not any(request.GET.get(champ) for champ in form.fields):
+        # No choice made yet: show the default window in the fields.
+        form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
+                                    "fin": timezone.localtime(fin).time()})
+    journee = journee_agent(agent_id=agent.id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
+    context.update(form=form, journee=journee, carte=donnees_carte(journee), rayon=settings.AKIG_RAYON_MISSION_M,
+                   courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)))
+    if request.htmx and request.htmx.target == "trajet":
+        return render(request, "agents/partials/_trajet.html", context)
+
+    context["du_moment"] = scores_du_moment(maintenant=maintenant, agent_ids=[agent.id]).get(agent.id)
+    return render(request, "agents/detail.html", context)
+
+
+@login_required
+def trajet_csv(request, agent_id: int):
+    """The positions of the page's day and window, as CSV (same parameters as the page)."""
+    agent = _agent_visible(request, agent_id)
+    jour, debut, fin = fenetre(FenetreForm(request.GET), maintenant=timezone.now(), heures=heures_de_travail)
+    reponse = HttpResponse(content_type="text/csv; charset=utf-8")
+    nom = f"trajet-{agent.code}-{jour:%Y-%m-%d}-{debut:%Hh%M}-{fin:%Hh%M}.csv"
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
+    ecrivain = csv.writer(reponse)
+    ecrivain.writerow(["agent_code", "timestamp", "latitude", "longitude", "precision_m"])
+    for point in trajet(agent_id=agent.id, debut=debut, fin=fin):
+        ecrivain.writerow([agent.code, timezone.localtime(point.instant).isoformat(), point.latitude,
+                           point.longitude, "" if point.precision_m is None else point.precision_m])
+    return reponse
+

@@ -1,0 +1,276 @@
+"""/agents/ and /agents/<id>/: who sees what (owner / director / outsider / no role / anonymous),
+the figures of the list and of one agent's day, sorting, filters, partials, export, query counts."""
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from akig_ops.lib.cache_donnees import donnees_modifiees
+from tests.factories import (
+    ActionFactory,
+    AgentFactory,
+    EquipeFactory,
+    LocataireFactory,
+    MissionFactory,
+    PerformanceFactory,
+    PositionFactory,
+    ScoreInstantaneFactory,
+    SiteFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PARIS = timezone.get_default_timezone()
+JOUR = datetime.date(2026, 3, 10)
+
+
+def a(heure, minute=0, jour=JOUR):
+    return datetime.datetime.combine(jour, datetime.time(heure, minute), tzinfo=PARIS)
+
+
+@pytest.fixture(autouse=True)
+def midi():
+    """Every test runs at noon on JOUR, Paris time, with an empty cache (the list is cached)."""
+    cache.clear()
+    with time_machine.travel(a(12), tick=False):
+        yield
+
+
+@pytest.fixture
+def monde():
+    """Two teams. Nord (chef_nord): AG001 Lucas David, whose morning is:
+      missions 09:00–10:00 at S1 (complete) and 10:30–11:30 at S2, 14:00–15:00 at S1, 16:30–17:00 at S2
+      (210 planned min, 120 elapsed at noon → 4.57 visits expected);
+      actions 09:10 visite (at S1), 09:20 promesse 40,00 € recorded 500 m from S1, 09:30 refus with no
+      position, 09:35 appel; positions at S1 every 5 min 09:00–09:40 (none after: silent at noon);
+      snapshot at 11:00 with score 6.00.
+    Sud (chef_sud): AG005 Emma Leroy, nothing today."""
+    chef_nord = UserFactory(username="chef.nord@akig.local", groups=["Chef d'équipe"])
+    chef_sud = UserFactory(username="chef.sud@akig.local", groups=["Chef d'équipe"])
+    nord = EquipeFactory(code="NORD", nom="Équipe Nord", chef=chef_nord)
+    sud = EquipeFactory(code="SUD", nom="Équipe Sud", chef=chef_sud)
+    lucas = AgentFactory(code="AG001", nom="Lucas David", equipe=nord)
+    emma = AgentFactory(code="AG005", nom="Emma Leroy", equipe=sud)
+    s1 = SiteFactory(code="S1", nom="Les Vergers", latitude=48.85, longitude=2.35)
+    s2 = SiteFactory(code="S2", nom="Marcadet", latitude=48.89, longitude=2.35)
+    for site, debut, fin, status in [(s1, (9, 0), (10, 0), "complete"), (s2, (10, 30), (11, 30), "non_complete"),
+                                     (s1, (14, 0), (15, 0), "planifiee"), (s2, (16, 30), (17, 0), "planifiee")]:
+        MissionFactory(agent=lucas, site=site, date_prevue=JOUR, heure_debut=datetime.time(*debut),
+                       heure_fin=datetime.time(*fin), status=status)
+    locataire = LocataireFactory(code="L1", site=s1)
+    loin = 48.85 + 500 / 111_195  # 500 m north of S1
+    for heure, type_action, montant, lat in [((9, 10), "visite", "0", 48.85), ((9, 20), "promesse", "40.00", loin),
+                                             ((9, 30), "refus", "0", None), ((9, 35), "appel", "0", None)]:
+        ActionFactory(agent=lucas, locataire=locataire, date_action=a(*heure), type_action=type_action,
+                      statut="fait", montant_recouvre=Decimal(montant), latitude=lat, longitude=lat and 2.35)
+    for minute in range(0, 41, 5):
+        PositionFactory(agent=lucas, timestamp=a(9, minute), latitude=48.85, longitude=2.35)
+    ScoreInstantaneFactory(agent=lucas, instant=a(11), score=Decimal("6.00"))
+    PerformanceFactory(agent=lucas, date_stat=JOUR - datetime.timedelta(days=1), score=Decimal("4.25"),
+                       visites=6, promesses=1, paiements=0, refus=2)
+    return {"chef_nord": chef_nord, "chef_sud": chef_sud, "lucas": lucas, "emma": emma,
+            "direction": UserFactory(username="pdg@akig.local", groups=["Direction"])}
+
+
+def urls(agent):
+    detail = reverse("agents:detail", args=[agent.id])
+    return [
+        (detail, {}),
+        (detail, {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "trajet"}),
+        (detail, {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "historique"}),
+        (reverse("agents:trajet_csv", args=[agent.id]), {}),
+    ]
+
+
+def test_pages_anonymous_is_sent_to_login(client, monde):
+    for url, entetes in [(reverse("agents:liste"), {}), *urls(monde["lucas"])]:
+        reponse = client.get(url, **entetes)
+        assert reponse.status_code == 302 and reponse["Location"].startswith(reverse("login")), url
+
+
+def test_pages_login_without_role_is_refused(client, monde):
+    client.force_login(UserFactory())
+    for url, entetes in [(reverse("agents:liste"), {}), *urls(monde["lucas"])]:
+        assert client.get(url, **entetes).status_code == 403, url
+
+
+def test_pages_another_team_s_agent_is_a_404_everywhere(client, monde):
+    client.force_login(monde["chef_sud"])
+    for url, entetes in urls(monde["lucas"]):
+        assert client.get(url, **entetes).status_code == 404, url
+
+
+@pytest.mark.parametrize("qui", ["chef_nord", "direction"])
+def test_pages_own_team_lead_and_director_see_the_agent(client, monde, qui):
+    client.force_login(monde[qui])
+    for url, entetes in urls(monde["lucas"]):
+        assert client.get(url, **entetes).status_code == 200, url
+
+
+def test_liste_team_lead_sees_own_team_with_today_s_figures(client, monde, django_assert_num_queries):
+    client.force_login(monde["chef_nord"])
+
+    reponse = client.get(reverse("agents:liste"))
+
+    lignes = reponse.context["lignes"]
+    assert [l["agent"].code for l in lignes] == ["AG001"]
+    l = lignes[0]
+    # Score at noon: visites 3 (visite, promesse, refus) for 4.57 expected → 4 × 3 × 210 / (8 × 120)
+    # = 2.625; results (1 + 2) / (2 + 4) = 0.5 → 3.00; 5.625 → 5.63. Trend: 5.63 − 6.00 = −0.37.
+    assert (l["score"], l["tendance"]) == (Decimal("5.63"), Decimal("-0.37"))
+    assert (l["visites"], l["promesses"], l["paiements"], l["refus"]) == (3, 1, 0, 1)
+    assert l["montant_recouvre"] == Decimal("40.00")
+    assert (l["missions_faites"], l["missions_prevues"]) == (1, 4)
+    assert l["derniere_position"] == a(9, 40)
+    # 09:40 → 12:00 without a position, over the 30-minute limit; the 09:30 refus has no position.
+    assert (l["silence"], l["sans_position"]) == (True, 1)
+    corps = reponse.content.decode()
+    assert "Emma Leroy" not in corps
+    assert "5,63" in corps and "40,00\u00a0€" in corps and "1 action sans position" in corps
+
+
+def test_liste_director_sees_every_team_and_can_filter_one(client, monde):
+    client.force_login(monde["direction"])
+
+    tous = client.get(reverse("agents:liste")).context["lignes"]
+    sud = client.get(reverse("agents:liste"), {"equipe": "SUD"}).context["lignes"]
+
+    assert [l["agent"].code for l in tous] == ["AG001", "AG005"]
+    assert [l["agent"].code for l in sud] == ["AG005"]
+
+
+def test_liste_team_lead_cannot_filter_to_another_team(client, monde):
+    client.force_login(monde["chef_nord"])
+
+    lignes = client.get(reverse("agents:liste"), {"equipe": "SUD"}).context["lignes"]
+
+    assert [l["agent"].code for l in lignes] == ["AG001"], "an unknown team is ignored, not obeyed"
+
+
+def test_liste_sorts_by_score_both_ways_and_serves_its_partial_to_htmx(client, monde):
+    client.force_login(monde["direction"])
+
+    montant = client.get(reverse("agents:liste"), {"tri": "score"}).context["lignes"]
+    descendant = client.get(reverse("agents:liste"), {"tri": "score", "sens": "desc"}).context["lignes"]
+    partiel = client.get(reverse("agents:liste"), {"tri": "visites"}, HTTP_HX_REQUEST="true")
+
+    # Emma has no score (not working): after the scored agents ascending, first descending.
+    assert [l["agent"].code for l in montant] == ["AG001", "AG005"]
+    assert [l["agent"].code for l in descendant] == ["AG005", "AG001"]
+    assert partiel.status_code == 200 and "<html" not in partiel.content.decode()
+    assert 'href="?equipe=&amp;tri=visites&amp;sens=desc"' in partiel.content.decode()
+
+
+def test_liste_query_count_does_not_grow_with_agents(client, monde, django_assert_num_queries):
+    client.force_login(monde["direction"])
+    client.get(reverse("agents:liste"))  # warm the session
+
+    # session, user, groups, teams, agents with last position, counts, windows, snapshot of
+    # an hour ago, missions, actions without position
+    cache.clear()
+    with django_assert_num_queries(10) as avant:
+        client.get(reverse("agents:liste"))
+    for agent in AgentFactory.create_batch(20, equipe=monde["lucas"].equipe):
+        MissionFactory(agent=agent, date_prevue=JOUR)
+        ActionFactory(agent=agent, date_action=a(9))
+        PositionFactory(agent=agent, timestamp=a(9))
+    cache.clear()
+    with django_assert_num_queries(len(avant.captured_queries)):
+        reponse = client.get(reverse("agents:liste"))
+
+    assert len(reponse.context["lignes"]) == 22
+
+
+def test_liste_rows_are_cached_for_a_minute_until_data_change(client, monde, django_assert_num_queries):
+    client.force_login(monde["chef_nord"])
+    client.get(reverse("agents:liste"))
+
+    with django_assert_num_queries(4):  # session, user, groups, teams: the rows come from the cache
+        client.get(reverse("agents:liste"), {"tri": "score"})
+    ActionFactory(agent=monde["lucas"], date_action=a(11), type_action="paiement", montant_recouvre=Decimal("10"))
+    # A generation is drawn from the clock: let it move (it is frozen at noon here).
+    with time_machine.travel(a(12) + datetime.timedelta(seconds=1), tick=False):
+        donnees_modifiees()
+
+    assert client.get(reverse("agents:liste")).context["lignes"][0]["montant_recouvre"] == Decimal("50.00")
+
+
+def test_detail_shows_why_the_score_the_missions_flags_and_actions(client, monde):
+    client.force_login(monde["chef_nord"])
+
+    reponse = client.get(reverse("agents:detail", args=[monde["lucas"].id]), {"jour": "2026-03-10", "debut": "08:00",
+                                                                              "fin": "12:00"})
+
+    journee = reponse.context["journee"]
+    # S1 09:00–10:00 reached at 09:00, left 09:40; S2 10:30–11:30: no position in the window;
+    # the afternoon windows are still to come.
+    assert [v.raison for v in journee.verdicts] == ["visitee", "pas_de_gps", "a_venir", "a_venir"]
+    assert (journee.verdicts[0].arrivee, journee.verdicts[0].depart) == (a(9), a(9, 40))
+    assert [x.reference for x in journee.sans_position] == [monde["lucas"].actions.get(type_action="refus").reference]
+    assert [round(x.distance_site_m) for x in journee.eloignees] == [500]
+    # One stop at S1 from 09:00 to 09:40; silences 08:00–09:00 (60 min) and 09:40–12:00.
+    assert [(s.debut, s.duree) for s in journee.analyse.arrets] == [(a(9), datetime.timedelta(minutes=40))]
+    assert [(s.debut, s.fin) for s in journee.silences] == [(a(8), a(9)), (a(9, 40), a(12))]
+    assert journee.totaux_actions == {"nb": 4, "comptees": 4, "montant_recouvre": Decimal("40.00"),
+                                      "par_type": {"visite": 1, "promesse": 1, "refus": 1, "appel": 1}}
+    corps = reponse.content.decode()
+    assert "Pourquoi ce score" in corps and "5,63" in corps and "2,63" in corps  # presence 2.625 → 2,63
+    assert "arrivé à 09:00, reparti à 09:40 (40 min)" in corps
+    assert "pas de GPS pendant le créneau" in corps
+    assert "enregistrée à 500 m du site du locataire" in corps
+    assert "plotly-strict-3.7.0.min.js" in corps
+    # The runbook's table under the history chart: yesterday's row, French decimals.
+    assert "09/03/2026" in corps and "4,25" in corps
+
+
+def test_detail_default_window_is_the_last_4_hours(client, monde):
+    client.force_login(monde["chef_nord"])
+
+    reponse = client.get(reverse("agents:detail", args=[monde["lucas"].id]))
+
+    journee = reponse.context["journee"]
+    assert (journee.debut, journee.fin) == (a(8), a(12))
+    assert reponse.context["form"].initial == {"jour": JOUR, "debut": datetime.time(8), "fin": datetime.time(12)}
+    assert len(journee.points) == 9  # 09:00 to 09:40 every 5 minutes
+
+
+def test_detail_window_error_is_french_and_falls_back_to_the_default(client, monde):
+    client.force_login(monde["chef_nord"])
+
+    reponse = client.get(reverse("agents:detail", args=[monde["lucas"].id]), {"debut": "11:00", "fin": "10:00"})
+
+    assert reponse.status_code == 200
+    assert "L&#x27;heure de fin doit suivre l&#x27;heure de début." in reponse.content.decode()
+    assert (reponse.context["journee"].debut, reponse.context["journee"].fin) == (a(8), a(12))
+
+
+def test_detail_trail_partial_for_htmx_and_query_count(client, monde, django_assert_max_num_queries):
+    client.force_login(monde["chef_nord"])
+    url = reverse("agents:detail", args=[monde["lucas"].id])
+
+    # session, user, groups, agent, history, positions, missions, actions, snapshots
+    with django_assert_max_num_queries(9):
+        partiel = client.get(url, {"jour": "2026-03-10"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="trajet")
+
+    corps = partiel.content.decode()
+    assert "<html" not in corps and 'id="donnees-carte"' in corps and "Mission réelle vs planifiée" in corps
+
+
+def test_trail_export_is_the_window_s_positions(client, monde):
+    client.force_login(monde["chef_nord"])
+
+    reponse = client.get(reverse("agents:trajet_csv", args=[monde["lucas"].id]),
+                         {"jour": "2026-03-10", "debut": "09:00", "fin": "09:10"})
+
+    lignes = reponse.content.decode().splitlines()
+    assert reponse["Content-Disposition"] == 'attachment; filename="trajet-AG001-2026-03-10-09h00-09h10.csv"'
+    assert lignes == [
+        "agent_code,timestamp,latitude,longitude,precision_m",
+        "AG001,2026-03-10T09:00:00+01:00,48.85,2.35,8.0",
+        "AG001,2026-03-10T09:05:00+01:00,48.85,2.35,8.0",
+    ]
