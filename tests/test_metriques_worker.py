@@ -19,7 +19,8 @@ def compteurs_apres_le_signal(*, succes_attendus: int, delai_s: float = 15.0) ->
     so `result.get()` may return while the worker has not counted the run yet: on a
     loaded machine the web would read one run too few."""
     limite = time.monotonic() + delai_s
-    while (compteurs := compteurs_taches())[(TACHE, "succes")] < succes_attendus and time.monotonic() < limite:
+    while ((compteurs := compteurs_taches() or {}).get((TACHE, "succes"), 0) < succes_attendus
+           and time.monotonic() < limite):
         time.sleep(0.05)
     return compteurs
 

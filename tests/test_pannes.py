@@ -163,3 +163,30 @@ def test_circuit_breaker_does_not_retry_a_dead_redis_during_the_pause(settings):
     finally:
         pool.disconnect()
         serveur.arreter()
+
+
+def test_redis_down_metrics_leave_out_the_task_counters_rather_than_zeros(client, settings, cache_sur_redis_prive):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from akig_ops.tasks import metriques_metier_task
+
+    settings.AKIG_OPS_TOKEN = jeton = "jeton-ops-de-test-0123456789"
+
+    def compteurs_publies() -> dict:
+        corps = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {jeton}").content.decode()
+        return {
+            (s.labels["tache"], s.labels["etat"]): s.value
+            for famille in text_string_to_metric_families(corps) if famille.name == "akig_celery_taches"
+            for s in famille.samples if s.name == "akig_celery_taches_total"
+        }
+
+    # Given one run of the metrics task counted in Redis
+    metriques_metier_task.apply()
+    assert compteurs_publies()[("akig_ops.tasks.metriques_metier_task", "succes")] == 1
+
+    # When Redis stops, the counters cannot be read: a scrape publishing 0 would be a
+    # counter reset for Prometheus, and the true values' return a burst of runs (and of
+    # failures: TachesCeleryEnEchec would fire for any task that ever failed).
+    cache_sur_redis_prive.arreter()
+
+    assert compteurs_publies() == {}
