@@ -198,3 +198,17 @@ def test_resume_recomputed_after_the_performance_task(client):
 def test_health_answers_head_and_refuses_post(client):
     assert client.head("/api/health").status_code == 200
     assert client.post("/api/health").status_code == 405
+
+
+def test_runbook_curl_of_the_resume_sends_the_ops_token_and_reads_the_header():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    runbook = (Path(settings.BASE_DIR) / "ops" / "runbooks" / "runbooks-akig.md").read_text(encoding="utf-8")
+    # The curl command of "Valider que cache fonctionne", continuation lines joined.
+    (commande,) = [c for c in runbook.replace("\\\n", " ").splitlines()
+                   if c.startswith("curl") and "/api/dashboard/resume" in c]
+
+    assert '-H "Authorization: Bearer $AKIG_OPS_TOKEN"' in commande
+    assert "-D -" in commande and "x-cache" in commande.lower()  # the header, not the body
