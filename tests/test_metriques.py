@@ -55,6 +55,16 @@ def test_metrics_allowed_network_scrapes_without_token(client, settings):
     assert client.get("/metrics", REMOTE_ADDR="10.21.3.4").status_code == 403
 
 
+def test_metrics_network_check_ignores_forwarded_headers(client, settings):
+    settings.AKIG_METRIQUES_RESEAUX = [ipaddress.ip_network("10.20.0.0/16")]
+
+    # An outsider claiming an allowed address through the proxies' headers is refused.
+    reponse = client.get("/metrics", REMOTE_ADDR="203.0.113.9",
+                         HTTP_X_FORWARDED_FOR="10.20.3.4", HTTP_X_REAL_IP="10.20.3.4")
+
+    assert reponse.status_code == 403
+
+
 # --- the series
 
 
