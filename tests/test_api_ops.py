@@ -172,6 +172,16 @@ def test_error_pages_show_the_request_id_in_french(client):
     assert "req-404-0001" in contenu
 
 
+def test_bad_request_page_is_french_with_the_request_id(client):
+    # A Host header outside ALLOWED_HOSTS (DisallowedHost) is a 400.
+    response = client.get("/connexion/", HTTP_HOST="intrus.example", HTTP_X_REQUEST_ID="req-400-0001")
+
+    assert response.status_code == 400
+    assert response["X-Request-ID"] == "req-400-0001"
+    contenu = response.content.decode()
+    assert "Requête invalide" in contenu and "req-400-0001" in contenu
+
+
 def test_server_error_page_shows_the_request_id(client, settings):
     settings.ROOT_URLCONF = "tests.urls_ops"
     client.raise_request_exception = False
