@@ -4,6 +4,7 @@ Each test starts its own redis-server on a spare port and stops it; the machine'
 is never touched. Every request must answer within 1 s while it is down.
 """
 import logging
+import socket
 import time
 from types import SimpleNamespace
 
@@ -193,3 +194,53 @@ def test_redis_down_metrics_leave_out_the_task_counters_rather_than_zeros(client
     cache_sur_redis_prive.arreter()
 
     assert compteurs_publies() == {}
+
+
+@pytest.fixture
+def redis_muet(settings):
+    """A port that accepts connections and never answers: a hung or paused Redis (the kernel
+    completes the handshake; nothing reads). Cache and broker both pointed at it."""
+    with socket.socket() as ecoute:
+        ecoute.bind(("127.0.0.1", 0))
+        ecoute.listen(128)
+        url = f"redis://127.0.0.1:{ecoute.getsockname()[1]}/0"
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "akig",
+                "OPTIONS": django_settings.REDIS_CACHE_OPTIONS,
+            }
+        }
+        settings.REDIS_PAUSE_APRES_ECHEC_S = 30.0
+        redis_coupe_circuit._en_panne_jusqu_a.clear()
+        _nouvel_intervalle("akig_ops.cache")
+        _nouvel_intervalle("akig_ops.broker")
+        conf = celery_app.conf
+        avant = conf.broker_url, conf.task_always_eager
+        conf.broker_url, conf.task_always_eager = url, False
+        celery_app._after_fork()
+        try:
+            yield url
+        finally:
+            conf.broker_url, conf.task_always_eager = avant
+            celery_app._after_fork()
+            redis_coupe_circuit._en_panne_jusqu_a.clear()
+
+
+def test_hung_redis_pages_health_and_enqueuing_answer_within_1s(client, settings, redis_muet,
+                                                               django_capture_on_commit_callbacks):
+    settings.ROOT_URLCONF = "tests.urls_ops"
+    client.force_login(UserFactory(groups=["Direction"]))
+
+    # A request makes several cache calls: the first read timeout (REDIS_TIMEOUT_MS) opens the
+    # circuit, the others fail at once; the health probes and publishing a task are bounded too.
+    for url in [RESUME, RESUME, "/", "/api/health", "/test/enfiler/"]:
+        with django_capture_on_commit_callbacks(execute=True):
+            response, duree = _chronometre(client, url)
+        assert response.status_code == 200, url
+        assert duree < UNE_SECONDE, f"{url} : {duree:.2f} s"
+
+    sante, duree = _chronometre(client, "/api/health")
+    assert duree < UNE_SECONDE, f"{duree:.2f} s"
+    assert (sante.json()["cache"], sante.json()["broker"]) == ("unavailable", "unavailable")
