@@ -53,6 +53,9 @@ def test_metrics_allowed_network_scrapes_without_token(client, settings):
 
     assert client.get("/metrics", REMOTE_ADDR="10.20.3.4").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="10.21.3.4").status_code == 403
+    # The same IPv4 client seen by a server listening on [::] (dual stack).
+    assert client.get("/metrics", REMOTE_ADDR="::ffff:10.20.3.4").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="::ffff:10.21.3.4").status_code == 403
 
 
 def test_metrics_network_check_ignores_forwarded_headers(client, settings):
