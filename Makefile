@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export SECRET_KEY ?= dev-only-insecure-key
 DEMO_ENV := DEBUG=1
 
-.PHONY: demo test bench install migrate run worker beat clean
+.PHONY: demo test bench drill install migrate run worker beat clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 est requis ($(PYTHON) introuvable)."; exit 1; }
@@ -42,6 +42,15 @@ PROFILE ?= small
 BENCH_ARGS ?=
 bench: migrate
 	$(BIN)/python manage.py bench --profile $(PROFILE) --remplacer $(BENCH_ARGS)
+
+## drill: the restore drill on a throwaway PostgreSQL cluster (initdb on a spare port, as the
+## postgres user; never the machine's server): demo, pgBackRest base backup, writes, loss,
+## restore to the latest point; prints RPO and RTO. DRILL_ARGS="--depuis DUMP.sql.gz" for a
+## bigger database (see docs/operations.md), "--secondes N" for the writing time.
+DRILL_ARGS ?=
+drill: install
+	@bash ops/deploy/drill-prerequis.sh
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py drill $(DRILL_ARGS)
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -3,7 +3,8 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from agents.models import (
@@ -287,4 +288,42 @@ def scores_instantanes(
         ScoreInstantane.objects.filter(agent_id=agent_id, instant__gte=debut, instant__lt=fin)
         .order_by("instant")
         .values_list("instant", "score")
+    )
+
+
+def agents_missions_non_complete_par_site(*, site_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Return the runbook's "Quels agents assignés ?" site by site: {site_id: [{agent_id,
+    code, nom, nb}]}, each agent's count of non-complete missions on that site, most first.
+    One query (the partial index mission_non_complete_site)."""
+    lignes = (
+        Mission.objects.filter(site_id__in=list(site_ids), status=MissionStatus.NON_COMPLETE)
+        .values("site_id", "agent_id", code=F("agent__code"), nom=F("agent__nom"))
+        .annotate(nb=Count("id"))
+        .order_by("site_id", "-nb", "agent__code")
+    )
+    par_site: dict[int, list[dict]] = {}
+    for ligne in lignes:
+        par_site.setdefault(ligne.pop("site_id"), []).append(ligne)
+    return par_site
+
+
+def sites_de_l_equipe(*, equipe_id: int) -> list[int]:
+    """Return the ids of the sites where the agents of team `equipe_id` have missions."""
+    return list(
+        Mission.objects.filter(agent__equipe_id=equipe_id).values_list("site_id", flat=True).distinct()
+    )
+
+
+def montant_recouvre_par_semaine(*, semaines: int = 12) -> list[dict]:
+    """Return what the field agents recovered (montant_recouvre of their daily figures)
+    week by week over the last `semaines` weeks, this week included, oldest first:
+    [{semaine (its Monday), montant}]; weeks without any figure are absent."""
+    aujourdhui = timezone.localdate()
+    lundi = aujourdhui - datetime.timedelta(days=aujourdhui.weekday() + 7 * (semaines - 1))
+    return list(
+        PerformanceHistorique.objects.filter(date_stat__gte=lundi, date_stat__lte=aujourdhui)
+        .annotate(semaine=TruncWeek("date_stat"))
+        .values("semaine")
+        .annotate(montant=Sum("montant_recouvre"))
+        .order_by("semaine")
     )

@@ -8,6 +8,9 @@ EVALUATION_ESCALADES = "escalades.evaluation"
 SCORES_INSTANTANES = "agents.scores_instantanes"
 INSTANTANES_SITES = "recovery.instantanes_sites"
 SAUVEGARDE = "ops.sauvegarde"
+# Not a success: the last failed backup (details: "erreur", "echecs" = failures so far),
+# so that /metrics can count failures and alert on a backup newer than the last success.
+SAUVEGARDE_ECHEC = "ops.sauvegarde.echec"
 # The business gauges of /metrics (akig_ops.lib.metriques), computed by a beat task.
 METRIQUES_METIER = "ops.metriques"
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "akig_ops",
     "recovery.apps.RecoveryConfig",
     "agents.apps.AgentsConfig",
+    "dashboard.apps.DashboardConfig",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,11 @@ AKIG_AGENT_HEURE_FIN = env_time("AKIG_AGENT_HEURE_FIN", "18:00")
 if AKIG_AGENT_HEURE_FIN <= AKIG_AGENT_HEURE_DEBUT:
     raise ImproperlyConfigured("AKIG_AGENT_HEURE_FIN must be after AKIG_AGENT_HEURE_DEBUT")
 
+# --- Backups (runbook "Base de Données Down"): the daily pg_dump, kept N days.
+# Point-in-time recovery is pgBackRest's, outside the app (docs/operations.md).
+AKIG_BACKUP_DIR = Path(env_str("AKIG_BACKUP_DIR", str(BASE_DIR / "backups")))
+AKIG_BACKUP_RETENTION_JOURS = env_int("AKIG_BACKUP_RETENTION_JOURS", 30, minimum=1)
+
 # --- Agents (issue 6): intraday score, trails, field API
 # Statuts of an action meaning "it did not happen": such an action is left out of the
 # score. Compared without accents, case or extra spaces (docs/score.md).
@@ -250,6 +256,12 @@ AKIG_CARTE_TUILES_URL = env_str("AKIG_CARTE_TUILES_URL", "")
 AKIG_API_TERRAIN_TAILLE_MAX = env_int("AKIG_API_TERRAIN_TAILLE_MAX", 1_000_000, minimum=1_000)
 
 CELERY_BEAT_SCHEDULE = {
+    # The runbook's daily dump, at 02:00 business time (CELERY_TIMEZONE = TIME_ZONE),
+    # when no agent is in the field.
+    "sauvegarde-quotidienne": {
+        "task": "akig_ops.tasks.sauvegarde_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
     # Today's performance_historique rows follow the day's actions, so team leads
     # and the low-score alert see a score at most 15 minutes old.
     "performance-du-jour": {

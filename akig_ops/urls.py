@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from akig_ops import views, views_ops
@@ -14,6 +14,7 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("dashboard.urls")),
     path("api/health", views_ops.sante_api, name="api-health"),
     path("api/dashboard/resume", views_ops.dashboard_resume, name="api-dashboard-resume"),
     path("metrics", views_ops.metriques, name="metrics"),

@@ -4,10 +4,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 
-from recovery.models import MONEY, Impaye, InstantaneSite, Locataire, RecouvrementAction, Site
+from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, RecouvrementAction, Site
 
 RETARD_CRITIQUE = 60
 
@@ -47,18 +47,6 @@ def impayes_critiques_resume(
         "site_ids": site_ids,
         "sites": [codes[site_id] for site_id in site_ids],
     }
-
-
-def impayes_critiques_tableau(
-    *, min_retard: int = RETARD_CRITIQUE, limite: int = 10, par_site: list[dict] | None = None
-) -> list[dict]:
-    """Return the `limite` sites with the most still due on debts more than `min_retard`
-    days late: [{site (Site), nb, montant}], largest amount first. `par_site`: as above."""
-    if par_site is None:
-        par_site = impayes_critiques_par_site(min_retard=min_retard)
-    par_site = par_site[:limite]
-    sites = Site.objects.in_bulk([ligne["site_id"] for ligne in par_site])
-    return [{**ligne, "site": sites[ligne["site_id"]]} for ligne in par_site]
 
 
 # The runbook's "escalade juridique pour dettes > 10000€": strictly above, on numeric.
@@ -117,20 +105,19 @@ class Tranche:
             return f"0–{self.fin} j"
         return f"{self.debut + 1}–{self.fin} j"
 
-    def condition(self, *, jour: datetime.date) -> Q:
-        """The Q on date_echeance selecting this bucket's debts on `jour` (index ranges)."""
-        q = Q()
-        if self.fin is not None:
-            q &= Q(date_echeance__gte=jour - datetime.timedelta(days=self.fin))
-        if self.debut is not None:
-            q &= Q(date_echeance__lt=jour - datetime.timedelta(days=self.debut))
-        return q
-
 
 def tranches_depuis(limites: tuple[int, ...] = TRANCHES) -> list[Tranche]:
     """Return the buckets cut at `limites` (strictly increasing, positive days)."""
     bornes = [None, *limites, None]
     return [Tranche(debut, fin) for debut, fin in zip(bornes, bornes[1:])]
+
+
+CENTIME = Decimal("0.01")
+
+
+def _euros(montant: Decimal | None) -> Decimal | None:
+    """A sum of money to the cent (SQLite's sums come back with more digits)."""
+    return None if montant is None else montant.quantize(CENTIME)
 
 
 def _retard(echeance: datetime.date | None, jour: datetime.date) -> int | None:
@@ -141,6 +128,14 @@ def _pourcentage(partie: Decimal, total: Decimal) -> Decimal:
     if not total:
         return Decimal("0.0")
     return (partie * 100 / total).quantize(Decimal("0.1"))
+
+
+def _tranche_de(jour: datetime.date, limites: tuple[int, ...]) -> Case:
+    """SQL: the index of the ageing bucket of each debt on `jour` (date ranges, no arithmetic)."""
+    return Case(
+        *[When(date_echeance__gte=jour - datetime.timedelta(days=fin), then=Value(i)) for i, fin in enumerate(limites)],
+        default=Value(len(limites)),
+    )
 
 
 def impayes_par_site(
@@ -161,61 +156,69 @@ def impayes_par_site(
     the site's oldest retard in days; part: the site's share (%) of the amount over
     `min_retard` of every site; tranches: every outstanding debt of the site by ageing
     bucket. Only sites with at least one debt over `min_retard` are listed; `site_ids`,
-    `sensibles` and `montant_min` (on montant) narrow them. One aggregate, two with a filter.
+    `sensibles` and `montant_min` (on montant) narrow them.
+
+    Two queries: one pass over the debts grouped by site, bucket and "over the retard"
+    (a few rows per site, summed here), then the listed sites' names.
     """
     jour = timezone.localdate()
-    limite = echeance_limite(min_retard=min_retard)
-    critique = Q(date_echeance__lt=limite)
     tranches = tranches_depuis(limites)
-    agregats = {
-        "nb_critique": Count("id", filter=critique),
-        "montant_critique": Sum("montant", filter=critique),
-        "echeance_min": Min("date_echeance"),
-        "nb_total": Count("id"),
-        "montant_total": Sum("montant"),
-    }
-    for i, tranche in enumerate(tranches):
-        agregats[f"nb_{i}"] = Count("id", filter=tranche.condition(jour=jour))
-        agregats[f"montant_{i}"] = Sum("montant", filter=tranche.condition(jour=jour), default=Decimal("0.00"))
-    impayes = Impaye.objects.all()
-    filtre = site_ids is not None or sensibles
-    if site_ids is not None:
-        impayes = impayes.filter(site_id__in=list(site_ids))
-    if sensibles:
-        impayes = impayes.filter(site__sensible=True)
-    lignes = (
-        impayes.values("site_id", "site__code", "site__nom", "site__sensible")
-        .annotate(**agregats)
-        .filter(nb_critique__gt=0)
-        .order_by("-montant_critique", "site__code")
+    groupes = (
+        Impaye.objects.annotate(
+            tranche=_tranche_de(jour, limites),
+            critique=Case(When(date_echeance__lt=echeance_limite(min_retard=min_retard), then=Value(1)), default=Value(0)),
+        )
+        .values_list("site_id", "tranche", "critique")
+        .annotate(n=Count("id"), somme=Sum("montant"), echeance_min=Min("date_echeance"))
+        .order_by()
     )
+    par_site: dict[int, dict] = {}
+    for site_id, tranche, critique, n, somme, echeance_min in groupes:
+        ligne = par_site.get(site_id)
+        if ligne is None:
+            ligne = par_site[site_id] = {
+                "nb": 0, "montant": Decimal("0.00"), "echeance_min": echeance_min, "nb_total": 0,
+                "montant_total": Decimal("0.00"), "tranches": [[0, Decimal("0.00")] for _ in tranches],
+            }
+        if critique:
+            ligne["nb"] += n
+            ligne["montant"] += somme
+        ligne["echeance_min"] = min(ligne["echeance_min"], echeance_min)
+        ligne["nb_total"] += n
+        ligne["montant_total"] += somme
+        ligne["tranches"][tranche][0] += n
+        ligne["tranches"][tranche][1] += somme
+    critiques = {site_id: ligne for site_id, ligne in par_site.items() if ligne["nb"]}
+    total = sum((ligne["montant"] for ligne in critiques.values()), Decimal("0.00"))
+    if site_ids is not None:
+        gardes = set(site_ids)
+        critiques = {site_id: ligne for site_id, ligne in critiques.items() if site_id in gardes}
     if montant_min is not None:
-        lignes = lignes.filter(montant_critique__gte=montant_min)
-        filtre = True
-    lignes = list(lignes)
-    if filtre:
-        total = Impaye.objects.filter(critique).aggregate(t=Sum("montant", default=Decimal("0.00")))["t"]
-    else:
-        total = sum((ligne["montant_critique"] for ligne in lignes), Decimal("0.00"))
-    return [
+        critiques = {site_id: ligne for site_id, ligne in critiques.items() if ligne["montant"] >= montant_min}
+    sites = Site.objects.filter(pk__in=list(critiques)).values("pk", "code", "nom", "sensible")
+    if sensibles:
+        sites = sites.filter(sensible=True)
+    resultat = [
         {
-            "site_id": ligne["site_id"],
-            "code": ligne["site__code"],
-            "nom": ligne["site__nom"],
-            "sensible": ligne["site__sensible"],
-            "nb": ligne["nb_critique"],
-            "montant": ligne["montant_critique"],
-            "retard_max": _retard(ligne["echeance_min"], jour),
-            "part": _pourcentage(ligne["montant_critique"], total),
-            "nb_total": ligne["nb_total"],
-            "montant_total": ligne["montant_total"],
+            "site_id": site["pk"],
+            "code": site["code"],
+            "nom": site["nom"],
+            "sensible": site["sensible"],
+            "nb": critiques[site["pk"]]["nb"],
+            "montant": _euros(critiques[site["pk"]]["montant"]),
+            "retard_max": _retard(critiques[site["pk"]]["echeance_min"], jour),
+            "part": _pourcentage(critiques[site["pk"]]["montant"], total),
+            "nb_total": critiques[site["pk"]]["nb_total"],
+            "montant_total": _euros(critiques[site["pk"]]["montant_total"]),
             "tranches": [
-                {"tranche": tranche, "nb": ligne[f"nb_{i}"], "montant": ligne[f"montant_{i}"]}
-                for i, tranche in enumerate(tranches)
+                {"tranche": tranche, "nb": nb, "montant": _euros(montant)}
+                for tranche, (nb, montant) in zip(tranches, critiques[site["pk"]]["tranches"])
             ],
         }
-        for ligne in lignes
+        for site in sites
     ]
+    resultat.sort(key=lambda ligne: (-ligne["montant"], ligne["code"]))
+    return resultat
 
 
 def vieillissement_par_site(
@@ -296,6 +299,7 @@ def locataires_endettes(
     jour = timezone.localdate()
     for ligne in lignes.order_by(ordre, "locataire__code").iterator(chunk_size=2000):
         ligne["retard_max"] = _retard(ligne.pop("echeance_min"), jour)
+        ligne["montant"] = _euros(ligne["montant"])
         yield ligne
 
 
@@ -334,14 +338,15 @@ def impayes_par_site_au(*, jour: datetime.date, min_retard: int = RETARD_CRITIQU
     if colonnes is None:
         return None
     lignes = InstantaneSite.objects.filter(jour=jour).values("site_id").annotate(**_somme_colonnes(colonnes))
-    return {ligne["site_id"]: {"nb": ligne["nb"], "montant": ligne["montant"]} for ligne in lignes}
+    return {ligne["site_id"]: {"nb": ligne["nb"], "montant": _euros(ligne["montant"])} for ligne in lignes}
 
 
 def tendance_impayes_critiques(
-    *, mois: int = 12, pas_jours: int = 7, min_retard: int = RETARD_CRITIQUE
+    *, mois: int = 12, pas_jours: int = 30, min_retard: int = RETARD_CRITIQUE
 ) -> list[dict]:
     """Return the trend of the debts more than `min_retard` days late over the last `mois`
-    months, one point every `pas_jours` days ending today, oldest first: [{jour, nb, montant}],
+    months, one point every `pas_jours` days (13 points by default: a month apart, each
+    comparable with its "vs 30 days ago") ending today, oldest first: [{jour, nb, montant}],
     read from the snapshots (days without any snapshot are absent). One query."""
     colonnes = _colonnes_au_dela(min_retard) or _colonnes_au_dela(RETARD_CRITIQUE)
     aujourdhui = timezone.localdate()
@@ -351,9 +356,40 @@ def tendance_impayes_critiques(
     while jour >= depuis:
         jours.append(jour)
         jour -= datetime.timedelta(days=pas_jours)
-    return list(
+    points = (
         InstantaneSite.objects.filter(jour__in=jours)
         .values("jour")
         .annotate(**_somme_colonnes(colonnes))
         .order_by("jour")
+    )
+    return [{**point, "montant": _euros(point["montant"])} for point in points]
+
+
+# --- One tenant (the dashboard's drill-down).
+
+
+def locataire_dettes(*, locataire_id: int) -> list[dict]:
+    """Return every debt of the tenant, outstanding (impayes) and settled (impayes_soldes),
+    newest period first: [{reference, periode, date_echeance, montant_du, montant_paye,
+    reste_du, retard (days past due today; None once settled), solde_le}]. Two queries."""
+    jour = timezone.localdate()
+    champs = ("reference", "periode", "date_echeance", "montant_du", "montant_paye")
+    dettes = [
+        {**ligne, "retard": _retard(ligne["date_echeance"], jour), "solde_le": None}
+        for ligne in Impaye.objects.filter(locataire_id=locataire_id).values(*champs, reste_du=F("montant"))
+    ]
+    dettes += [
+        {**ligne, "reste_du": Decimal("0.00"), "retard": None}
+        for ligne in ImpayeSolde.objects.filter(locataire_id=locataire_id).values(*champs, "solde_le")
+    ]
+    dettes.sort(key=lambda dette: (dette["periode"], dette["reference"]), reverse=True)
+    return dettes
+
+
+def locataire_actions(*, locataire_id: int, limite: int = 200) -> list[RecouvrementAction]:
+    """Return the tenant's latest `limite` recovery actions, newest first, with their agent."""
+    return list(
+        RecouvrementAction.objects.filter(locataire_id=locataire_id)
+        .select_related("agent")
+        .order_by("-date_action", "-id")[:limite]
     )

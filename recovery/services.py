@@ -3,7 +3,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.services import INSTANTANES_SITES, battement_enregistrer
@@ -76,17 +76,35 @@ def instantanes_sites_ecrire(*, du: datetime.date, au: datetime.date) -> int:
                 cumuls[i][0] += nombres[k]
                 cumuls[i][1] += montants[k]
             if any(nb for nb, _ in cumuls):
-                valeurs = {}
-                for (colonne_nb, colonne_montant), (nb, centimes) in zip(InstantaneSite.COLONNES, cumuls):
-                    valeurs[colonne_nb] = nb
-                    valeurs[colonne_montant] = Decimal(centimes).scaleb(-2)
-                lignes.append(
-                    InstantaneSite(site_id=site_id, jour=datetime.date.fromordinal(premier + k), **valeurs)
-                )
+                valeurs = [datetime.date.fromordinal(premier + k), site_id]
+                for nb, centimes in cumuls:
+                    valeurs += [nb, Decimal(centimes).scaleb(-2)]
+                lignes.append(valeurs)
+    # Stored day by day: the trend reads a few days of every site, found in few pages.
+    lignes.sort(key=lambda ligne: (ligne[0], ligne[1]))
     with transaction.atomic():
         InstantaneSite.objects.filter(jour__gte=du, jour__lte=au).delete()
-        InstantaneSite.objects.bulk_create(lignes, batch_size=TAILLE_LOT)
+        _instantanes_inserer(lignes)
+    if connection.vendor == "postgresql" and nb_jours > 1:
+        # A back-fill changes the table's figures at once: plan the next reads on them.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {InstantaneSite._meta.db_table}")
     return len(lignes)
+
+
+def _instantanes_inserer(lignes: list[list]) -> None:
+    """Insert snapshot rows [jour, site_id, nb, montant, nb, montant…] (InstantaneSite.COLONNES
+    order): COPY on PostgreSQL (a year of 500 sites in seconds), batched INSERTs elsewhere."""
+    colonnes = ["jour", "site_id", *(colonne for paire in InstantaneSite.COLONNES for colonne in paire)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {InstantaneSite._meta.db_table} ({', '.join(colonnes)}) FROM STDIN") as copie:
+                for ligne in lignes:
+                    copie.write_row(ligne)
+        return
+    InstantaneSite.objects.bulk_create(
+        (InstantaneSite(**dict(zip(colonnes, ligne))) for ligne in lignes), batch_size=TAILLE_LOT
+    )
 
 
 def instantanes_sites_mettre_a_jour(*, du: datetime.date, au: datetime.date) -> int:

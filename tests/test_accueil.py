@@ -1,5 +1,5 @@
-"""The home page: login required; Direction sees the critical debts and every agent,
-a team lead only the agents of the teams they lead; anyone else is refused."""
+"""The home page: login required; Direction is sent to its dashboard, a team lead sees
+only the agents of the teams they lead; anyone else is refused."""
 import datetime
 from decimal import Decimal
 
@@ -66,30 +66,13 @@ def test_accueil_other_team_lead_does_not_see_the_first_team(client, deux_equipe
     assert [a.code for a in client.get(URL).context["agents"]] == ["AG005"]
 
 
-def test_accueil_direction_sees_critical_debts_and_every_agent(client, deux_equipes):
-    # Given: on site S1, 61 days late 500.00 € and 75 days late 800.00 − 479.50 paid;
-    # on S2, exactly 60 days late (not critical) and 90 days late 1 000.00 €.
-    s1, s2 = SiteFactory(code="S1", nom="Les Vergers"), SiteFactory(code="S2", nom="Marcadet")
-    l1, l2 = LocataireFactory(site=s1), LocataireFactory(site=s2)
-    ImpayeFactory(locataire=l1, retard=61, montant_du=Decimal("500.00"))
-    ImpayeFactory(locataire=l1, retard=75, montant_du=Decimal("800.00"), montant_paye=Decimal("479.50"))
-    ImpayeFactory(locataire=l2, retard=60, montant_du=Decimal("700.00"))
-    ImpayeFactory(locataire=l2, retard=90, montant_du=Decimal("1000.00"))
+def test_accueil_direction_goes_to_the_dashboard(client, deux_equipes):
     client.force_login(UserFactory(groups=["Direction"]))
 
     response = client.get(URL)
 
-    # Then: 3 critical debts, 500 + 320.50 + 1 000 = 1 820.50 €; S2 (1 000) before S1 (820.50).
-    assert response.context["resume"]["nb_impayes"] == 3
-    assert response.context["resume"]["total_montant"] == Decimal("1820.50")
-    assert [(l["site"].code, l["nb"], l["montant"]) for l in response.context["sites"]] == [
-        ("S2", 1, Decimal("1000.00")),
-        ("S1", 2, Decimal("820.50")),
-    ]
-    body = response.content.decode()
-    assert "1\u00a0820,50\u00a0€" in body and ">820,50\u00a0€<" in body
-    assert "seuil d'alerte" not in body, "3 is under the runbook's 50"
-    assert [a.code for a in response.context["agents"]] == ["AG001", "AG005"]
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard:accueil")
 
 
 def test_login_page_rejects_a_wrong_password_in_french(client):

@@ -141,3 +141,10 @@ def test_instantanes_sites_command_refuses_a_bad_date(site, valeur, message):
     with pytest.raises(CommandError, match=message):
         call_command("instantanes_sites", "--depuis", valeur)
     assert not InstantaneSite.objects.exists()
+
+
+def test_instantanes_sites_task_is_scheduled_just_after_midnight(settings):
+    entree = settings.CELERY_BEAT_SCHEDULE["instantanes-sites"]
+    assert entree["task"] == "recovery.tasks.instantanes_sites_task"
+    assert (entree["schedule"].hour, entree["schedule"].minute) == ({0}, {5})
+    assert settings.CELERY_TIMEZONE == settings.TIME_ZONE

@@ -5,6 +5,7 @@ runbook re-runs this proof; only its placeholders are filled in. Expected figure
 are computed by hand in each fixture's docstring.
 """
 import datetime
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -86,6 +87,7 @@ def test_runbook_sql_is_all_covered_here():
     # A query added to the runbook must get its own proof in this module.
     tables = [
         "impayes", "missions", "performance_historique", "agent_geolocalisation", "recouvrement_actions",
+        "pg_stat_archiver", "battements",
     ]
     assert sorted(runbook_query(table) for table in tables) == sorted(runbook_sql())
 
@@ -280,3 +282,33 @@ def test_runbook_database_validation_counts_run(field_agents):
     counts = [run_as_ops(sql) for sql in statements([heredoc])]
 
     assert counts == [[(2,)], [(3,)], [(4,)]]
+
+
+def test_runbook_pg_stat_archiver_reports_the_archiving():
+    """Runbook "Base de Données Down", prevention: the columns exist on PostgreSQL's own view.
+    (The drill's cluster, which archives, is where the figures move: tests/test_drill.py.)"""
+    ((archives, dernier_wal, dernier_instant, echecs, dernier_echec),) = run_as_ops(runbook_query("pg_stat_archiver"))
+
+    assert isinstance(archives, int) and isinstance(echecs, int)
+
+
+def test_runbook_sauvegarde_en_echec_shows_both_heartbeats(time_machine):
+    """Runbook "Sauvegarde en Échec": the last success and the last failure with its count,
+    success first (ORDER BY nom); other jobs' heartbeats are not shown."""
+    from akig_ops.services import EVALUATION_ESCALADES, SAUVEGARDE, SAUVEGARDE_ECHEC, battement_enregistrer
+
+    succes = timezone.make_aware(datetime.datetime(2026, 11, 26, 2, 0, 41))
+    echec = timezone.make_aware(datetime.datetime(2026, 11, 27, 2, 0, 3))
+    time_machine.move_to(echec)
+    battement_enregistrer(nom=SAUVEGARDE_ECHEC, details={"erreur": "disque plein", "echecs": 1})
+    battement_enregistrer(nom=EVALUATION_ESCALADES)
+    time_machine.move_to(succes)
+    battement_enregistrer(nom=SAUVEGARDE, details={"fichier": "postgres-backup-2026-11-26.sql.gz"})
+
+    rows = run_as_ops(runbook_query("battements"))
+
+    # psql shows the jsonb as text; Django's cursor returns that text too.
+    assert [(nom, instant, json.loads(details)) for nom, instant, details in rows] == [
+        ("ops.sauvegarde", succes, {"fichier": "postgres-backup-2026-11-26.sql.gz"}),
+        ("ops.sauvegarde.echec", echec, {"erreur": "disque plein", "echecs": 1}),
+    ]

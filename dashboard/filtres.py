@@ -1,0 +1,161 @@
+"""The analysis page's filters, read from the query string.
+
+The runbook's link is `/dashboard/impayes?filter=retard:60+`: in a query string `+` is a
+space, so the view receives `retard:60 `. `filter` takes space- or comma-separated
+`key:value` terms (`retard:90+ site:S001 equipe:EQ01 sensibles montant:5000+`); the form
+sends the same filters as separate fields (`retard=90&site=S001…`), which win. Anything
+unknown or malformed becomes a French message and the filter keeps its default: the page
+still shows, with a 400 status.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from recovery.selectors import RETARD_CRITIQUE, TRANCHES
+
+RETARD_MAX = 3650
+CLES = ("retard", "site", "equipe", "sensibles", "montant")
+# Sortable columns of the analysis ("-" prefix: descending).
+TRIS = ("code", "nom", "sensible", "nb", "montant", "retard_max", "part", "variation_nb",
+        "variation_montant", "agents") + tuple(f"t{i}" for i in range(9))
+VRAI = {"", "1", "oui", "on", "true"}
+
+
+@dataclass(frozen=True)
+class Filtres:
+    """What the analysis shows: debts over `retard` days, on one site (code), one team's
+    sites (code), sensitive sites only, sites owing at least `montant_min` over the retard;
+    with ageing buckets cut at `limites`, sorted by `tri`, page `page`."""
+
+    retard: int = RETARD_CRITIQUE
+    site: str = ""
+    equipe: str = ""
+    sensibles: bool = False
+    montant_min: Decimal | None = None
+    limites: tuple[int, ...] = TRANCHES
+    tri: str = "-montant"
+    page: int = 1
+    erreurs: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def cle_cache(self) -> str:
+        """What the cached analysis depends on (not the sort nor the page), URL-encoded."""
+        return self.query_string(tri="-montant", page=1)
+
+    def query_string(self, **changements) -> str:
+        """This view's query string in the form's fields, with `changements` (e.g. tri, page)."""
+        filtres = replace(self, **changements)
+        qd = QueryDict(mutable=True)
+        qd["retard"] = str(filtres.retard)
+        for nom in ("site", "equipe"):
+            if getattr(filtres, nom):
+                qd[nom] = getattr(filtres, nom)
+        if filtres.sensibles:
+            qd["sensibles"] = "1"
+        if filtres.montant_min is not None:
+            qd["montant"] = str(filtres.montant_min)
+        if filtres.limites != TRANCHES:
+            qd["tranches"] = ",".join(str(n) for n in filtres.limites)
+        if filtres.tri != "-montant":
+            qd["tri"] = filtres.tri
+        if filtres.page != 1:
+            qd["page"] = str(filtres.page)
+        return qd.urlencode()
+
+
+def _entier(texte: str) -> int | None:
+    texte = texte.strip().rstrip("+").strip()
+    return int(texte) if re.fullmatch(r"\d{1,6}", texte) else None
+
+
+def _montant(texte: str) -> Decimal | None:
+    """'5 000,50' or '5000.50' (an optional trailing +) -> Decimal; None if not an amount."""
+    texte = re.sub(r"[\s\u00a0\u202f€]", "", texte).rstrip("+").replace(",", ".")
+    if not re.fullmatch(r"\d{1,10}(\.\d{1,2})?", texte):
+        return None
+    try:
+        return Decimal(texte)
+    except InvalidOperation:  # pragma: no cover - the pattern already rules it out
+        return None
+
+
+def _termes(expression: str) -> tuple[dict[str, str], list[str]]:
+    """Split the `filter` expression into {key: value}; return it and the error messages."""
+    valeurs, erreurs = {}, []
+    for terme in re.split(r"[\s,;]+", expression.strip()):
+        if not terme:
+            continue
+        cle, _separateur, valeur = terme.partition(":")
+        cle = cle.lower()
+        if cle not in CLES:
+            erreurs.append(
+                _("Filtre inconnu « %(terme)s » : utilisez retard, site, equipe, sensibles ou montant "
+                  "(par exemple retard:60+).") % {"terme": terme}
+            )
+            continue
+        valeurs[cle] = valeur
+    return valeurs, erreurs
+
+
+def filtres_lire(get: QueryDict) -> Filtres:
+    """Return the Filtres of a query string, with a French message for every bad value."""
+    valeurs, erreurs = _termes(get.get("filter", ""))
+    for cle, champ in (("retard", "retard"), ("site", "site"), ("equipe", "equipe"),
+                       ("sensibles", "sensibles"), ("montant", "montant")):
+        if champ in get:
+            valeurs[cle] = get[champ]
+    attributs: dict = {}
+
+    if "retard" in valeurs:
+        retard = _entier(valeurs["retard"])
+        if retard is None or retard > RETARD_MAX:
+            erreurs.append(
+                _("Filtre « retard » : « %(valeur)s » n'est pas un nombre de jours entre 0 et %(max)s "
+                  "(par exemple retard:60+).") % {"valeur": valeurs["retard"].strip(), "max": RETARD_MAX}
+            )
+        else:
+            attributs["retard"] = retard
+    for cle in ("site", "equipe"):
+        if valeurs.get(cle, "").strip():
+            attributs[cle] = valeurs[cle].strip()[:32]
+    if "sensibles" in valeurs:
+        attributs["sensibles"] = valeurs["sensibles"].strip().lower() in VRAI
+    if valeurs.get("montant", "").strip():
+        montant = _montant(valeurs["montant"])
+        if montant is None:
+            erreurs.append(
+                _("Filtre « montant » : « %(valeur)s » n'est pas un montant en euros (par exemple 5000 ou "
+                  "5 000,50).") % {"valeur": valeurs["montant"].strip()}
+            )
+        else:
+            attributs["montant_min"] = montant
+
+    if get.get("tranches", "").strip():
+        limites = [_entier(n) for n in get["tranches"].split(",")]
+        if None in limites or not limites or len(limites) > 8 or limites != sorted(set(limites)) or 0 in limites:
+            erreurs.append(
+                _("Paramètre « tranches » : « %(valeur)s » doit être une liste croissante de jours "
+                  "séparés par des virgules (par exemple 30,60,90,180).") % {"valeur": get["tranches"]}
+            )
+        else:
+            attributs["limites"] = tuple(limites)
+    tri = get.get("tri", "")
+    if tri:
+        nb_tranches = len(attributs.get("limites", TRANCHES)) + 1
+        if tri.lstrip("-") in TRIS and not (tri.lstrip("-")[0] == "t" and int(tri.lstrip("-")[1:]) >= nb_tranches):
+            attributs["tri"] = tri
+        else:
+            erreurs.append(_("Paramètre « tri » : colonne inconnue « %(valeur)s ».") % {"valeur": tri})
+    page = get.get("page", "")
+    if page:
+        numero = _entier(page)
+        if not numero:
+            erreurs.append(_("Paramètre « page » : « %(valeur)s » n'est pas un numéro de page.") % {"valeur": page})
+        else:
+            attributs["page"] = numero
+    return Filtres(**attributs, erreurs=tuple(erreurs))

@@ -1,0 +1,114 @@
+"""The directors' dashboard: what each page shows, composed from the apps' selectors."""
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agents.models import Equipe
+from agents.selectors import (
+    agents_missions_non_complete_par_site,
+    montant_recouvre_par_semaine,
+    sites_de_l_equipe,
+)
+from akig_ops.selectors import resume_tableau_de_bord
+from dashboard.filtres import Filtres
+from recovery.models import Site
+from recovery.selectors import (
+    RETARD_CRITIQUE,
+    impayes_par_site,
+    impayes_par_site_au,
+    tendance_impayes_critiques,
+    tranches_depuis,
+    vieillissement_par_site,
+)
+
+# "Change against 30 days ago" reads the snapshot of that day.
+JOURS_DE_COMPARAISON = 30
+
+
+def tableau_de_bord() -> dict:
+    """Return the directors' home: {resume (resume_tableau_de_bord), vieillissement (the
+    ageing chart of the worst sites), tendance (12 months of the > 60-day count and amount,
+    weekly), recouvre (montant_recouvre per week, 12 weeks)}. Six queries."""
+    return {
+        "resume": resume_tableau_de_bord(),
+        "vieillissement": vieillissement_par_site(par_site=impayes_par_site(min_retard=RETARD_CRITIQUE)),
+        "tendance": tendance_impayes_critiques(),
+        "recouvre": montant_recouvre_par_semaine(),
+    }
+
+
+def perimetre_lire(*, filtres: Filtres) -> tuple[list[int] | None, list[str]]:
+    """Return the site ids the filters' site and team codes select (None: every site) and a
+    French message for each code that matches nothing. At most three queries."""
+    site_ids, erreurs = None, []
+    if filtres.site:
+        site = Site.objects.filter(code=filtres.site).values_list("pk", flat=True).first()
+        if site is None:
+            erreurs.append(_("Filtre « site » : aucun site n'a le code « %(code)s ».") % {"code": filtres.site})
+        else:
+            site_ids = [site]
+    if filtres.equipe:
+        equipe = Equipe.objects.filter(code=filtres.equipe).values_list("pk", flat=True).first()
+        if equipe is None:
+            erreurs.append(_("Filtre « equipe » : aucune équipe n'a le code « %(code)s ».") % {"code": filtres.equipe})
+        else:
+            sites_equipe = sites_de_l_equipe(equipe_id=equipe)
+            site_ids = sites_equipe if site_ids is None else [s for s in site_ids if s in sites_equipe]
+    return site_ids, erreurs
+
+
+def analyse_impayes(*, filtres: Filtres, site_ids: list[int] | None) -> dict:
+    """Return the analysis by site for `filtres` on `site_ids` (None: every site):
+    {lignes, tranches, historique, totaux}. lignes: impayes_par_site's rows, each with
+    variation_nb / variation_montant (against the snapshot of 30 days ago; None when the
+    snapshots cannot tell: none that day, or a retard that is not one of their limits; then
+    historique is False) and agents (the runbook's "Quels agents
+    assignés ?": [{agent_id, code, nom, nb}] of non-complete missions on the site).
+    totaux: {nb, montant} of the rows. Four queries at most."""
+    lignes = impayes_par_site(
+        min_retard=filtres.retard, limites=filtres.limites, site_ids=site_ids,
+        sensibles=filtres.sensibles, montant_min=filtres.montant_min,
+    )
+    jour = timezone.localdate() - datetime.timedelta(days=JOURS_DE_COMPARAISON)
+    avant = impayes_par_site_au(jour=jour, min_retard=filtres.retard)
+    # No snapshot that day at all (history not yet written): the change is unknown, not "all new".
+    historique = bool(avant)
+    agents = agents_missions_non_complete_par_site(site_ids=[ligne["site_id"] for ligne in lignes])
+    for ligne in lignes:
+        ligne["agents"] = agents.get(ligne["site_id"], [])
+        if not historique:
+            ligne["variation_nb"] = ligne["variation_montant"] = None
+        else:
+            passe = avant.get(ligne["site_id"], {"nb": 0, "montant": Decimal("0.00")})
+            ligne["variation_nb"] = ligne["nb"] - passe["nb"]
+            ligne["variation_montant"] = ligne["montant"] - passe["montant"]
+    return {
+        "lignes": lignes,
+        "tranches": tranches_depuis(filtres.limites),
+        "historique": historique,
+        "jour_de_comparaison": jour,
+        "totaux": {
+            "nb": sum(ligne["nb"] for ligne in lignes),
+            "montant": sum((ligne["montant"] for ligne in lignes), Decimal("0.00")),
+        },
+    }
+
+
+def _cle_de_tri(colonne: str):
+    if colonne == "agents":
+        return lambda ligne: len(ligne["agents"])
+    if colonne.startswith("t") and colonne[1:].isdigit():
+        return lambda ligne: ligne["tranches"][int(colonne[1:])]["montant"]
+    return lambda ligne: ligne[colonne]
+
+
+def lignes_trier(lignes: list[dict], *, tri: str) -> list[dict]:
+    """Return the analysis rows sorted by `tri` (a Filtres.tri), empty values last, then by code."""
+    colonne, descendant = tri.lstrip("-"), tri.startswith("-")
+    cle = _cle_de_tri(colonne)
+    lignes = sorted(lignes, key=lambda ligne: ligne["code"])
+    presentes = [ligne for ligne in lignes if cle(ligne) is not None]
+    absentes = [ligne for ligne in lignes if cle(ligne) is None]
+    return sorted(presentes, key=cle, reverse=descendant) + absentes

@@ -1,0 +1,270 @@
+"""The directors' dashboard (Direction only): url → this thin view → dashboard.selectors /
+recovery.selectors → templates/dashboard/. One URL serves the page and, for htmx, its table."""
+from decimal import Decimal
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from akig_ops import roles
+from akig_ops.lib.cache_donnees import en_cache
+from dashboard import exports
+from dashboard.filtres import filtres_lire
+from dashboard.selectors import analyse_impayes, lignes_trier, perimetre_lire, tableau_de_bord
+from recovery.models import Locataire, Site
+from recovery.selectors import (
+    SEUIL_CONTENTIEUX,
+    TRIS_LOCATAIRES,
+    locataire_actions,
+    locataire_dettes,
+    locataires_endettes,
+)
+
+PAR_PAGE = 25
+PAR_PAGE_LOCATAIRES = 50
+
+
+def direction_requise(vue):
+    """Login required (else the login page), then the Direction role (else 403)."""
+
+    @login_required
+    @wraps(vue)
+    def enveloppe(request, *args, **kwargs):
+        if not roles.is_direction(request.user):
+            raise PermissionDenied
+        return vue(request, *args, **kwargs)
+
+    return enveloppe
+
+
+def _page_ou_partiel(request, *, page: str, partiel: str, context: dict, erreurs) -> object:
+    """Render the whole page, or only its table for an htmx swap (not for a history restore:
+    that needs the page); 400 when a parameter was refused (the page still shows)."""
+    htmx = request.htmx and not request.htmx.history_restore_request
+    reponse = render(request, partiel if htmx else page, context, status=400 if erreurs else 200)
+    patch_vary_headers(reponse, ("HX-Request",))
+    return reponse
+
+
+def _lien(chemin: str, parametres: dict) -> str:
+    qd = QueryDict(mutable=True)
+    qd.update({cle: valeur for cle, valeur in parametres.items() if valeur not in ("", None)})
+    return f"{chemin}?{qd.urlencode()}" if qd else chemin
+
+
+def _entetes(colonnes: list[tuple[str, str, bool]], *, tri: str, url, principales: set[str]) -> list[dict]:
+    """Sortable headers [{libelle, url, sens ('asc'|'desc'|''), n, secondaire}]: a click
+    sorts on the column, a second click reverses it; numbers sort largest first. A phone
+    shows only the `principales` columns (the others are `secondaire`)."""
+    entetes = []
+    for cle, libelle, numerique in colonnes:
+        actif = tri.lstrip("-") == cle
+        if actif:
+            suivant = cle if tri.startswith("-") else f"-{cle}"
+        else:
+            suivant = f"-{cle}" if numerique else cle
+        sens = ("desc" if tri.startswith("-") else "asc") if actif else ""
+        entetes.append({"cle": cle, "libelle": libelle, "url": url(suivant), "sens": sens, "n": numerique,
+                        "secondaire": cle not in principales})
+    return entetes
+
+
+@direction_requise
+def accueil(request):
+    donnees, _cache = en_cache("dashboard.accueil", tableau_de_bord)
+    return render(request, "dashboard/accueil.html", donnees)
+
+
+def _analyse(filtres):
+    site_ids, erreurs = perimetre_lire(filtres=filtres)
+    return {**analyse_impayes(filtres=filtres, site_ids=site_ids), "erreurs_perimetre": erreurs}
+
+
+def _analyse_en_cache(filtres) -> dict:
+    analyse, _cache = en_cache("dashboard.impayes", lambda: _analyse(filtres), parties=(filtres.cle_cache,))
+    return analyse
+
+
+def _table_impayes(filtres, chemin: str) -> tuple[str, list[str]]:
+    """The analysis table for `filtres` (rendered HTML) and the messages of refused filters."""
+    analyse = _analyse_en_cache(filtres)
+    erreurs = [*filtres.erreurs, *analyse["erreurs_perimetre"]]
+    lignes = lignes_trier(analyse["lignes"], tri=filtres.tri)
+    page = Paginator(lignes, PAR_PAGE).get_page(filtres.page)
+
+    def url(**changements):
+        return f"{chemin}?{filtres.query_string(**changements)}"
+
+    colonnes = [
+        ("code", _("Site"), False), ("sensible", _("Sensible"), False),
+        ("nb", _("Impayés"), True), ("montant", _("Reste dû"), True),
+        ("retard_max", _("Retard max"), True), ("part", _("Part"), True),
+        ("variation_nb", _("Δ 30 j"), True), ("variation_montant", _("Δ 30 j (€)"), True),
+        *[(f"t{i}", tranche.libelle, True) for i, tranche in enumerate(analyse["tranches"])],
+        ("agents", _("Agents (missions non terminées)"), True),
+    ]
+    html = render_to_string("dashboard/partials/_impayes.html", {
+        "filtres": filtres,
+        "analyse": analyse,
+        "page": page,
+        "erreurs": erreurs,
+        "entetes": _entetes(colonnes, tri=filtres.tri, url=lambda tri: url(tri=tri, page=1),
+                            principales={"code", "nb", "montant", "retard_max"}),
+        "page_precedente": url(page=page.previous_page_number()) if page.has_previous() else "",
+        "page_suivante": url(page=page.next_page_number()) if page.has_next() else "",
+        "csv": f"{reverse('dashboard:impayes_csv')}?{filtres.query_string(page=1)}",
+    })
+    return html, erreurs
+
+
+@direction_requise
+def impayes(request):
+    filtres = filtres_lire(request.GET)
+    # The rendered table is cached too: a few hundred formatted amounts cost more than the query.
+    (table, erreurs), _cache = en_cache(
+        "dashboard.impayes.table", lambda: _table_impayes(filtres, request.path),
+        parties=(request.GET.urlencode(),),
+    )
+    return _page_ou_partiel(
+        request, page="dashboard/impayes.html", partiel="dashboard/partials/_table.html",
+        context={"filtres": filtres, "table": table}, erreurs=erreurs,
+    )
+
+
+@direction_requise
+def impayes_csv(request):
+    filtres = filtres_lire(request.GET)
+    analyse = _analyse_en_cache(filtres)
+    lignes = lignes_trier(analyse["lignes"], tri=filtres.tri)
+    entetes = [
+        _("Code site"), _("Site"), _("Sensible"),
+        _("Impayés > %(n)s j") % {"n": filtres.retard}, _("Reste dû > %(n)s j (€)") % {"n": filtres.retard},
+        _("Retard max (j)"), _("Part du total (%)"),
+        _("Variation 30 j (impayés)"), _("Variation 30 j (€)"),
+    ]
+    for tranche in analyse["tranches"]:
+        entetes += [_("Impayés %(t)s") % {"t": tranche.libelle}, _("Reste dû %(t)s (€)") % {"t": tranche.libelle}]
+    entetes.append(_("Agents (missions non terminées)"))
+
+    def rangees():
+        for ligne in lignes:
+            rangee = [ligne["code"], ligne["nom"], ligne["sensible"], ligne["nb"], ligne["montant"],
+                      ligne["retard_max"], ligne["part"], ligne["variation_nb"], ligne["variation_montant"]]
+            for tranche in ligne["tranches"]:
+                rangee += [tranche["nb"], tranche["montant"]]
+            rangee.append(", ".join(f"{agent['code']} {agent['nom']} ({agent['nb']})" for agent in ligne["agents"]))
+            yield rangee
+
+    return exports.csv_reponse(
+        nom_fichier=f"impayes-par-site-retard-{filtres.retard}.csv", entetes=entetes, lignes=rangees()
+    )
+
+
+def _tri_locataires(request) -> tuple[str, list[str]]:
+    tri = request.GET.get("tri", "-montant")
+    if tri.lstrip("-") in TRIS_LOCATAIRES:
+        return tri, []
+    return "-montant", [_("Paramètre « tri » : colonne inconnue « %(valeur)s ».") % {"valeur": tri}]
+
+
+COLONNES_LOCATAIRES = [
+    ("code", _("Locataire"), False), ("site", _("Site"), False), ("montant", _("Reste dû"), True),
+    ("nb", _("Impayés"), True), ("retard_max", _("Retard max"), True),
+    ("derniere_action", _("Dernière action"), False),
+]
+ENTETES_CSV_LOCATAIRES = [
+    _("Code locataire"), _("Locataire"), _("Téléphone"), _("Code site"), _("Site"), _("Reste dû (€)"),
+    _("Impayés"), _("Retard max (j)"), _("Dernière action"), _("Type de la dernière action"), _("Agent"),
+]
+
+
+def _rangees_locataires(lignes):
+    for ligne in lignes:
+        yield [ligne["code"], ligne["nom"], ligne["telephone"], ligne["site_code"], ligne["site_nom"],
+               ligne["montant"], ligne["nb"], ligne["retard_max"], ligne["derniere_action_date"],
+               ligne["derniere_action_type"], ligne["derniere_action_agent"]]
+
+
+def _table_locataires(request, *, lignes_pour, page: str, context: dict, csv: str):
+    """A tenants' table page (a site's tenants, the legal list): sorted, paginated, htmx."""
+    tri, erreurs = _tri_locataires(request)
+    numero = request.GET.get("page", "1")
+    page_obj = Paginator(lignes_pour(tri), PAR_PAGE_LOCATAIRES).get_page(numero)
+    chemin = request.path
+
+    def url(**parametres):
+        return _lien(chemin, {"tri": tri if tri != "-montant" else "", **parametres})
+
+    context.update({
+        "page": page_obj,
+        "erreurs": erreurs,
+        "entetes": _entetes(COLONNES_LOCATAIRES, tri=tri, url=lambda t: url(tri=t),
+                            principales={"code", "montant", "retard_max"}),
+        "page_precedente": url(page=page_obj.previous_page_number()) if page_obj.has_previous() else "",
+        "page_suivante": url(page=page_obj.next_page_number()) if page_obj.has_next() else "",
+        "csv": _lien(csv, {"tri": tri if tri != "-montant" else ""}),
+    })
+    return _page_ou_partiel(
+        request, page=page, partiel="dashboard/partials/_locataires.html", context=context, erreurs=erreurs
+    )
+
+
+@direction_requise
+def site(request, site_id: int):
+    site = get_object_or_404(Site, pk=site_id)
+    return _table_locataires(
+        request,
+        lignes_pour=lambda tri: list(locataires_endettes(site_id=site.pk, tri=tri)),
+        page="dashboard/site.html",
+        context={"site": site},
+        csv=reverse("dashboard:site_csv", args=[site.pk]),
+    )
+
+
+@direction_requise
+def site_csv(request, site_id: int):
+    site = get_object_or_404(Site, pk=site_id)
+    tri, _erreurs = _tri_locataires(request)
+    return exports.csv_reponse(
+        nom_fichier=f"locataires-{site.code}.csv", entetes=ENTETES_CSV_LOCATAIRES,
+        lignes=_rangees_locataires(locataires_endettes(site_id=site.pk, tri=tri)),
+    )
+
+
+@direction_requise
+def contentieux(request):
+    return _table_locataires(
+        request,
+        lignes_pour=lambda tri: list(locataires_endettes(seuil=SEUIL_CONTENTIEUX, tri=tri)),
+        page="dashboard/contentieux.html",
+        context={"seuil": SEUIL_CONTENTIEUX},
+        csv=reverse("dashboard:contentieux_csv"),
+    )
+
+
+@direction_requise
+def contentieux_csv(request):
+    tri, _erreurs = _tri_locataires(request)
+    return exports.csv_reponse(
+        nom_fichier="contentieux.csv", entetes=ENTETES_CSV_LOCATAIRES,
+        lignes=_rangees_locataires(locataires_endettes(seuil=SEUIL_CONTENTIEUX, tri=tri)),
+    )
+
+
+@direction_requise
+def locataire(request, locataire_id: int):
+    locataire = get_object_or_404(Locataire.objects.select_related("site"), pk=locataire_id)
+    dettes = locataire_dettes(locataire_id=locataire.pk)
+    return render(request, "dashboard/locataire.html", {
+        "locataire": locataire,
+        "dettes": dettes,
+        "reste_du": sum((dette["reste_du"] for dette in dettes), Decimal("0.00")),
+        "actions": locataire_actions(locataire_id=locataire.pk),
+    })

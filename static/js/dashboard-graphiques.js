@@ -1,0 +1,88 @@
+/* The directors' dashboard charts (Plotly basic bundle, served locally). Data come from the
+   page's json_script blocks; amounts arrive as decimal strings. */
+(function () {
+  "use strict";
+  var MOIS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+              "septembre", "octobre", "novembre", "décembre"];
+  var MOIS_COURTS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
+                     "sept.", "oct.", "nov.", "déc."];
+  var COULEURS = ["#9ec5e0", "#5b9bc8", "#f0a35e", "#d9622b", "#9d1f16"];
+  var config = { responsive: true, displaylogo: false, locale: "fr",
+                 modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+
+  function donnees(id) {
+    return JSON.parse(document.getElementById(id).textContent);
+  }
+  function nombre(valeur) {
+    return Number(valeur);
+  }
+  function mise_en_page(extra) {
+    var base = {
+      separators: ",\u202f", margin: { l: 50, r: 20, t: 10, b: 40 }, height: 320,
+      font: { family: "system-ui, 'Segoe UI', Roboto, sans-serif", size: 12 },
+      legend: { orientation: "h", y: -0.2 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+    };
+    return Object.assign(base, extra);
+  }
+
+  function vieillissement(seuil) {
+    var d = donnees("donnees-vieillissement");
+    var traces = d.tranches.map(function (tranche, i) {
+      return {
+        type: "bar", name: tranche.libelle, x: d.sites, y: tranche.nb,
+        customdata: tranche.montant.map(nombre), marker: { color: COULEURS[i % COULEURS.length] },
+        hovertemplate: "%{x} — " + tranche.libelle + " : %{y} impayés, %{customdata:,.2f} €<extra></extra>",
+      };
+    });
+    Plotly.newPlot("graphique-vieillissement", traces, mise_en_page({
+      barmode: "stack", height: 360, margin: { l: 50, r: 20, t: 30, b: 90 },
+      yaxis: { title: { text: "impayés" } }, xaxis: { tickangle: -45 },
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: seuil, y1: seuil,
+                 line: { color: "#b3261e", dash: "dash", width: 2 } }],
+      annotations: [{ xref: "paper", x: 1, y: seuil, xanchor: "right", yanchor: "bottom", showarrow: false,
+                      text: "seuil d'alerte : " + seuil + " impayés > 60 j", font: { color: "#b3261e" } }],
+    }), config);
+  }
+
+  function tendance(seuil) {
+    var d = donnees("donnees-tendance");
+    var jours = d.map(function (p) { return p.jour; });
+    Plotly.newPlot("graphique-tendance", [
+      { type: "scatter", mode: "lines", name: "impayés > 60 j", x: jours, y: d.map(function (p) { return p.nb; }),
+        line: { color: "#1f5f8b", width: 2 }, hovertemplate: "%{x|%d/%m/%Y} : %{y} impayés<extra></extra>" },
+      { type: "scatter", mode: "lines", name: "reste dû > 60 j (€)", x: jours, yaxis: "y2",
+        y: d.map(function (p) { return nombre(p.montant); }), line: { color: "#d9622b", width: 2, dash: "dot" },
+        hovertemplate: "%{x|%d/%m/%Y} : %{y:,.2f} €<extra></extra>" },
+    ], mise_en_page({
+      margin: { l: 50, r: 70, t: 10, b: 40 },
+      xaxis: { tickformat: "%b %Y" },
+      yaxis: { title: { text: "impayés" }, rangemode: "tozero" },
+      yaxis2: { overlaying: "y", side: "right", rangemode: "tozero", tickformat: ",.0f", ticksuffix: " €" },
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: seuil, y1: seuil,
+                 line: { color: "#b3261e", dash: "dash", width: 1 } }],
+    }), config);
+  }
+
+  function recouvre() {
+    var d = donnees("donnees-recouvre");
+    Plotly.newPlot("graphique-recouvre", [{
+      type: "bar", name: "montant recouvré",
+      x: d.map(function (p) { return p.semaine.slice(8, 10) + "/" + p.semaine.slice(5, 7); }),
+      y: d.map(function (p) { return nombre(p.montant); }), marker: { color: "#2e7d5b" },
+      hovertemplate: "semaine du %{x} : %{y:,.2f} €<extra></extra>",
+    }], mise_en_page({
+      showlegend: false, margin: { l: 75, r: 20, t: 10, b: 40 },
+      xaxis: { type: "category", title: { text: "semaine du" } },
+      yaxis: { tickformat: ",.0f", ticksuffix: " €", rangemode: "tozero" },
+    }), config);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Plotly.register({ moduleType: "locale", name: "fr", dictionary: {},
+                      format: { months: MOIS, shortMonths: MOIS_COURTS, decimal: ",", thousands: "\u202f" } });
+    var seuil = donnees("donnees-seuil");
+    vieillissement(seuil);
+    tendance(seuil);
+    recouvre();
+  });
+})();

@@ -1,0 +1,342 @@
+"""The directors' dashboard pages and exports: access, figures by hand, filters, sorting,
+pagination, htmx partials, CSV content and bounded query counts."""
+import datetime
+import html
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from recovery.models import InstantaneSite
+from tests.factories import (
+    ActionFactory,
+    AgentFactory,
+    EquipeFactory,
+    ImpayeFactory,
+    LocataireFactory,
+    MissionFactory,
+    SiteFactory,
+    UserFactory,
+)
+from tests.parc_impayes import parc  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.django_db
+RUNBOOK = "/dashboard/impayes?filter=retard:60+"
+
+
+@pytest.fixture(autouse=True)
+def _cache_vide():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def direction(client):
+    client.force_login(UserFactory(username="pdg@akig.local", groups=["Direction"]))
+    return client
+
+
+def _pages(parc):
+    site, locataire = parc["B"].pk, parc["b1"].pk
+    return [
+        reverse("dashboard:accueil"), reverse("dashboard:impayes"), RUNBOOK, reverse("dashboard:impayes_csv"),
+        reverse("dashboard:site", args=[site]), reverse("dashboard:site_csv", args=[site]),
+        reverse("dashboard:locataire", args=[locataire]), reverse("dashboard:contentieux"),
+        reverse("dashboard:contentieux_csv"),
+    ]
+
+
+def test_dashboard_anonymous_is_sent_to_login(client, parc):
+    for url in _pages(parc):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(f"{reverse('login')}?next="), url
+
+
+def test_dashboard_team_lead_and_outsider_get_403(client, parc):
+    for user in (UserFactory(groups=["Chef d'équipe"]), UserFactory()):
+        client.force_login(user)
+        for url in _pages(parc):
+            assert client.get(url).status_code == 403, url
+
+
+def test_dashboard_director_opens_every_page(direction, parc):
+    for url in _pages(parc):
+        assert direction.get(url).status_code == 200, url
+
+
+def test_root_sends_directors_to_the_dashboard_and_keeps_team_leads(client):
+    client.force_login(UserFactory(groups=["Direction"]))
+    assert client.get("/")["Location"] == reverse("dashboard:accueil")
+    client.force_login(UserFactory(groups=["Chef d'équipe"]))
+    response = client.get("/")
+    assert response.status_code == 200 and "Mes équipes" in response.content.decode()
+
+
+def test_accueil_headline_figures_and_chart_data(direction, parc):
+    response = direction.get(reverse("dashboard:accueil"))
+
+    resume = response.context["resume"]
+    # 9 debts: A 400 + 300 + 700 + 1 000 + 2 000 = 4 400; B 10 000,01 + 6 000 + 4 000; C 800.
+    # Total 25 200,01; over 60 days: A 2 (3 000), B 2 (14 000,01) = 4 debts, 17 000,01, 2 sites;
+    # only b1 (10 000,01) is strictly above 10 000 (b2 owes exactly 10 000,00).
+    assert (resume["nb_impayes"], resume["total_restant_du"]) == (9, Decimal("25200.01"))
+    assert (resume["nb_critiques"], resume["montant_critiques"], resume["nb_sites_critiques"]) == (
+        4, Decimal("17000.01"), 2)
+    assert resume["nb_locataires_contentieux"] == 1
+    body = response.content.decode()
+    assert "25\u00a0200,01\u00a0€" in body and "17\u00a0000,01\u00a0€" in body
+    assert "sous le seuil d'alerte (50)" in body
+    assert response.context["vieillissement"]["sites"] == ["B", "A"]
+    assert 'id="donnees-vieillissement"' in body and "plotly-basic-4.1.1.min.js" in body
+
+
+def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc, django_assert_num_queries):
+    # session, user, groups; resume (2 debt aggregates, agents under 5), by-site ageing
+    # (debts by site and bucket, site names), trend (snapshots), recovered per week.
+    with django_assert_num_queries(10):
+        direction.get(reverse("dashboard:accueil"))
+    for i in range(40):  # more sites and debts: the same count
+        ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
+    cache.clear()
+    with django_assert_num_queries(10):
+        direction.get(reverse("dashboard:accueil"))
+    with django_assert_num_queries(3):  # cached: session, user, groups
+        direction.get(reverse("dashboard:accueil"))
+
+
+def test_impayes_runbook_link_as_written(direction, parc):
+    # `+` arrives as a space: the view gets "retard:60 ".
+    response = direction.get(RUNBOOK)
+
+    assert response.status_code == 200
+    assert response.context["filtres"].retard == 60
+    lignes = list(response.context["page"])
+    assert [(l["code"], l["nb"], l["montant"]) for l in lignes] == [
+        ("B", 2, Decimal("14000.01")), ("A", 2, Decimal("3000.00"))]
+    body = response.content.decode()
+    assert "2 sites avec des impayés de plus de 60 jours" in body
+    assert "4 impayés, 17\u00a0000,01\u00a0€" in body
+    assert "82,4&nbsp;%" in body
+
+
+@pytest.mark.parametrize(("query", "codes"), [
+    ("filter=retard:90%2B", ["B", "A"]),            # literal "+": A's 200-day debt, B's 95 and 181
+    ("filter=retard:180+", ["B", "A"]),             # A 200 j, B 181 j
+    ("filter=retard:190+", ["A"]),
+    ("filter=retard:60+ site:A", ["A"]),
+    ("filter=retard:60+&site=B", ["B"]),
+    ("filter=retard:60+ sensibles", ["A"]),
+    ("retard=60&sensibles=1", ["A"]),
+    ("filter=retard:60+,montant:5000%2B", ["B"]),
+    ("retard=60&montant=3 000,00", ["B", "A"]),    # at least 3 000,00 over 60 days: A has exactly 3 000
+    ("retard=60&montant=3000.01", ["B"]),
+])
+def test_impayes_each_filter(direction, parc, query, codes):
+    response = direction.get(f"/dashboard/impayes?{query}")
+    assert response.status_code == 200, response.context["erreurs"]
+    assert [l["code"] for l in response.context["page"]] == codes
+
+
+def test_impayes_team_filter_keeps_the_team_sites(direction, parc):
+    equipe = EquipeFactory(code="EQN")
+    MissionFactory(agent=AgentFactory(equipe=equipe), site=parc["A"])
+    MissionFactory(site=parc["B"])  # another team's
+
+    response = direction.get("/dashboard/impayes?filter=retard:60+ equipe:EQN")
+
+    assert [l["code"] for l in response.context["page"]] == ["A"]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("filter=retard:abc", "Filtre « retard » : « abc » n'est pas un nombre de jours entre 0 et 3650"),
+    ("filter=foo:1", "Filtre inconnu « foo:1 » : utilisez retard, site, equipe, sensibles ou montant"),
+    ("filter=retard:60+&montant=beaucoup", "Filtre « montant » : « beaucoup » n'est pas un montant en euros"),
+    ("filter=retard:60+&site=ZZZ", "Filtre « site » : aucun site n'a le code « ZZZ »."),
+    ("filter=retard:60+&equipe=ZZZ", "Filtre « equipe » : aucune équipe n'a le code « ZZZ »."),
+    ("filter=retard:60+&tri=motdepasse", "Paramètre « tri » : colonne inconnue « motdepasse »."),
+    ("filter=retard:60+&page=x", "Paramètre « page » : « x » n'est pas un numéro de page."),
+    ("filter=retard:60+&tranches=90,30", "Paramètre « tranches » : « 90,30 » doit être une liste croissante"),
+])
+def test_impayes_malformed_filter_shows_the_page_with_a_french_message(direction, parc, query, message):
+    response = direction.get(f"/dashboard/impayes?{query}")
+
+    assert response.status_code == 400
+    assert message in html.unescape(response.content.decode())
+    # The rest of the page still shows, the bad filter at its default (retard > 60).
+    assert [l["code"] for l in response.context["page"]] == ["B", "A"]
+
+
+@pytest.mark.parametrize(("tri", "codes"), [
+    ("code", ["A", "B"]), ("-code", ["B", "A"]), ("montant", ["A", "B"]), ("-retard_max", ["A", "B"]),
+    ("retard_max", ["B", "A"]), ("-sensible", ["A", "B"]), ("part", ["A", "B"]), ("-t0", ["A", "B"]),
+    ("-t3", ["B", "A"]), ("nb", ["A", "B"]),  # equal counts (2, 2): by code
+])
+def test_impayes_sorts_on_every_column(direction, parc, tri, codes):
+    response = direction.get(f"{RUNBOOK}&tri={tri}")
+    assert [l["code"] for l in response.context["page"]] == codes
+
+
+def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_num_queries):
+    for i in range(26):
+        ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=f"P{i:02d}")), retard=61,
+                      montant_du=Decimal(1000 + i))
+    # session, user, groups; the by-site aggregate and site names, the snapshot of 30 days
+    # ago, the agents.
+    with django_assert_num_queries(7):
+        response = direction.get(RUNBOOK)
+    assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
+    page2 = direction.get(f"{RUNBOOK}&page=2")
+    # Largest amount first: P25 (1 025) … P01 on page 1, P00 (1 000) alone on page 2.
+    assert [l["code"] for l in page2.context["page"]] == ["P00"]
+    assert "Page 2 sur 2" in page2.content.decode()
+
+
+def test_impayes_htmx_swaps_only_the_table(direction, parc):
+    response = direction.get(f"{RUNBOOK}&tri=code", HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert "<html" not in body and "<table" in body and "<form" not in body
+    assert "HX-Request" in response["Vary"]
+    # The sort links are real links and htmx requests that push the URL.
+    assert 'href="/dashboard/impayes?retard=60&amp;tri=-code"' in body
+    assert 'hx-push-url="true"' in body
+
+
+def test_impayes_change_against_30_days_ago_and_agents(direction, parc):
+    il_y_a_30_jours = timezone.localdate() - datetime.timedelta(days=30)
+    # 30 days ago, B had 1 debt over 60 days in 61–90 (500,00) and 3 in > 180 (1 500,00).
+    InstantaneSite.objects.create(site=parc["B"], jour=il_y_a_30_jours, nb_61_90=1, montant_61_90=Decimal("500.00"),
+                                  nb_plus_180=3, montant_plus_180=Decimal("1500.00"), nb_0_30=9,
+                                  montant_0_30=Decimal("9.00"))
+    x, y = AgentFactory(code="AGX", nom="Agent X"), AgentFactory(code="AGY", nom="Agent Y")
+    MissionFactory.create_batch(2, agent=x, site=parc["B"], status="non_complete")
+    MissionFactory(agent=y, site=parc["B"], status="non_complete")
+    MissionFactory(agent=y, site=parc["B"], status="complete")
+
+    b, a = direction.get(RUNBOOK).context["page"]
+
+    # B now 2 debts, 14 000,01 over 60 days: 2 − 4 = −2; 14 000,01 − 2 000,00 = +12 000,01.
+    assert (b["variation_nb"], b["variation_montant"]) == (-2, Decimal("12000.01"))
+    # A had no snapshot row that day: all of it is new.
+    assert (a["variation_nb"], a["variation_montant"]) == (2, Decimal("3000.00"))
+    assert [(ag["code"], ag["nb"]) for ag in b["agents"]] == [("AGX", 2), ("AGY", 1)]
+    assert a["agents"] == []
+
+
+def test_impayes_csv_exact_content(direction, parc):
+    x, y = AgentFactory(code="AGX", nom="Agent X"), AgentFactory(code="AGY", nom="Agent Y")
+    MissionFactory.create_batch(2, agent=x, site=parc["B"], status="non_complete")
+    MissionFactory(agent=y, site=parc["B"], status="non_complete")
+
+    response = direction.get(f"{RUNBOOK.replace('impayes', 'impayes.csv')}")
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="impayes-par-site-retard-60.csv"'
+    contenu = b"".join(response.streaming_content).decode("utf-8")
+    assert contenu == (
+        "\ufeffCode site;Site;Sensible;Impayés > 60 j;Reste dû > 60 j (€);Retard max (j);Part du total (%);"
+        "Variation 30 j (impayés);Variation 30 j (€);Impayés 0–30 j;Reste dû 0–30 j (€);Impayés 31–60 j;"
+        "Reste dû 31–60 j (€);Impayés 61–90 j;Reste dû 61–90 j (€);Impayés 91–180 j;Reste dû 91–180 j (€);"
+        "Impayés > 180 j;Reste dû > 180 j (€);Agents (missions non terminées)\r\n"
+        "B;Résidence B;non;2;14000,01;181;82,4;;;0;0,00;1;6000,00;0;0,00;1;10000,01;1;4000,00;"
+        "AGX Agent X (2), AGY Agent Y (1)\r\n"
+        "A;Résidence A;oui;2;3000,00;200;17,6;;;2;700,00;1;700,00;1;1000,00;0;0,00;1;2000,00;\r\n"
+    )
+
+
+def test_csv_neutralises_formulas(direction):
+    for code, nom in (("F1", "=HYPERLINK(\"http://x\")"), ("F2", "+33 rue"), ("F3", "-Sud"), ("F4", "@SUM(A1)")):
+        ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=code, nom=nom)), retard=61)
+
+    contenu = b"".join(direction.get("/dashboard/impayes.csv?retard=60&tri=code").streaming_content).decode()
+
+    lignes = contenu.splitlines()[1:]
+    assert [ligne.split(";")[1] for ligne in lignes] == [
+        '"\'=HYPERLINK(""http://x"")"', "'+33 rue", "'-Sud", "'@SUM(A1)"]
+
+
+def test_site_page_lists_its_tenants_escaped_with_last_action(direction, parc):
+    ActionFactory(locataire=parc["b1"], type_action="promesse", agent=AgentFactory(nom="Agent Y"),
+                  date_action=timezone.make_aware(datetime.datetime(2026, 11, 20, 14, 5)))
+
+    response = direction.get(reverse("dashboard:site", args=[parc["B"].pk]))
+
+    body = response.content.decode()
+    assert [l["code"] for l in response.context["page"]] == ["b1", "b2"]
+    assert "&lt;b&gt;Bé&lt;/b&gt;" in body and "<b>Bé</b>" not in body
+    assert "20/11/2026 14:05 — Promesse" in body
+    assert "10\u00a0000,01\u00a0€" in body and "95 jours" in body
+    assert 'href="/dashboard/impayes?filter=retard:60%2B"' in body  # breadcrumbs back up
+
+
+def test_site_csv_exact_content(direction, parc):
+    response = direction.get(reverse("dashboard:site_csv", args=[parc["B"].pk]))
+    contenu = b"".join(response.streaming_content).decode()
+    assert contenu == (
+        "\ufeffCode locataire;Locataire;Téléphone;Code site;Site;Reste dû (€);Impayés;Retard max (j);"
+        "Dernière action;Type de la dernière action;Agent\r\n"
+        "b1;<b>Bé</b>;06 12 34 56 78;B;Résidence B;10000,01;1;95;;;\r\n"
+        "b2;Locataire;;B;Résidence B;10000,00;2;181;;;\r\n".replace("Locataire;;", f"{parc['b2'].nom};;")
+    )
+
+
+def test_contentieux_lists_strictly_above_10000(direction, parc):
+    response = direction.get(reverse("dashboard:contentieux"))
+
+    # b1 10 000,01 is listed; b2 exactly 10 000,00 is not.
+    assert [l["code"] for l in response.context["page"]] == ["b1"]
+    contenu = b"".join(direction.get(reverse("dashboard:contentieux_csv")).streaming_content).decode()
+    assert contenu.splitlines()[1:] == ["b1;<b>Bé</b>;06 12 34 56 78;B;Résidence B;10000,01;1;95;;;"]
+
+
+def test_contentieux_refuses_an_unknown_sort_in_french(direction, parc):
+    response = direction.get(reverse("dashboard:contentieux") + "?tri=x")
+    assert response.status_code == 400
+    assert "Paramètre « tri » : colonne inconnue « x »." in html.unescape(response.content.decode())
+
+
+def test_locataire_page_every_debt_and_action(direction, parc):
+    from tests.factories import ImpayeSoldeFactory
+
+    b2 = parc["b2"]
+    ImpayeSoldeFactory(locataire=b2, periode=datetime.date(2025, 1, 1), date_echeance=datetime.date(2025, 1, 5),
+                       montant_du=Decimal("750.00"), solde_le=datetime.date(2025, 1, 4))
+    ActionFactory(locataire=b2, type_action="visite", resultat="Absent, avis laissé",
+                  agent=AgentFactory(code="AG9", nom="Nadia Kaci"),
+                  date_action=timezone.make_aware(datetime.datetime(2026, 11, 2, 9, 30)))
+
+    response = direction.get(reverse("dashboard:locataire", args=[b2.pk]))
+
+    dettes = response.context["dettes"]
+    # Newest period first: the 31-day debt (6 000), the 181-day one (4 000), the settled one.
+    assert [(d["reste_du"], d["retard"]) for d in dettes] == [
+        (Decimal("6000.00"), 31), (Decimal("4000.00"), 181), (Decimal("0.00"), None)]
+    assert response.context["reste_du"] == Decimal("10000.00")
+    body = response.content.decode()
+    assert "soldé le 04/01/2025" in body and "181 jours" in body
+    assert "02/11/2026 09:30" in body and "AG9 — Nadia Kaci" in body and "Absent, avis laissé" in body
+    assert f'href="/dashboard/sites/{b2.site_id}/"' in body
+
+
+def test_unknown_site_or_tenant_is_404(direction):
+    assert direction.get(reverse("dashboard:site", args=[999999])).status_code == 404
+    assert direction.get(reverse("dashboard:locataire", args=[999999])).status_code == 404
+
+
+def test_impayes_history_restore_gets_the_whole_page(direction, parc):
+    response = direction.get(RUNBOOK, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in response.content.decode()
+
+
+def test_scripts_are_local_and_plotly_only_where_there_is_a_chart(direction, parc):
+    accueil = direction.get(reverse("dashboard:accueil")).content.decode()
+    impayes = direction.get(RUNBOOK).content.decode()
+
+    assert '<script src="/static/vendor/plotly/plotly-basic-4.1.1.min.js" defer></script>' in accueil
+    assert "plotly" not in impayes
+    assert '<script src="/static/django_htmx/htmx-2.min.js" defer></script>' in impayes
+    assert "https://" not in accueil + impayes
