@@ -169,9 +169,10 @@ else:
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "akig_ops.cache"
 # Publishing a task (akig_ops.lib.taches.tache_apres_commit) to a dead broker fails fast:
-# one short connection attempt, one quick retry, then the page carries on.
+# one short connection attempt, one quick retry, then the page carries on. A hung broker
+# (connects, never answers) is bounded by socket_timeout too (kombu's default: forever).
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_S
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT_S}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT_S, "socket_timeout": REDIS_TIMEOUT_S}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_S
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1,
