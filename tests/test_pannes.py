@@ -111,9 +111,12 @@ def test_redis_down_pages_and_apis_answer_within_1s_then_caching_resumes(client,
 
 
 @pytest.fixture
-def broker_prive(redis_prive):
+def broker_prive(redis_prive, monkeypatch):
     """Celery publishing to the private server (not eager), as production does."""
     _nouvel_intervalle("akig_ops.broker")
+    # Celery reads the CELERY_BROKER_URL variable before its configuration (settings read
+    # it too): unset here, so that the configuration below is the broker.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     conf = celery_app.conf
     avant = conf.broker_url, conf.task_always_eager
     conf.broker_url, conf.task_always_eager = redis_prive.url, False

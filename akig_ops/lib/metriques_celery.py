@@ -1,9 +1,9 @@
 """Celery task runs and failures for /metrics, counted across processes in the cache.
 
 Workers are other processes than the web that serves /metrics, so the counters live in
-Redis (the broker's own server: when it is down no task runs anyway). A flushed Redis
-restarts them at 0, which Prometheus' rate() reads as a counter reset. A Redis that cannot
-be read gives no counters at all (never zeros, which would be a reset too).
+the Redis cache (REDIS_URL; not the broker, which holds only Celery's queue). A flushed or
+evicted counter restarts at 0, which Prometheus' rate() reads as a counter reset. A Redis that
+cannot be read gives no counters at all (never zeros, which would be a reset too).
 """
 from celery.signals import task_failure, task_success
 from django.core.cache import cache
