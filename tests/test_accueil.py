@@ -45,6 +45,16 @@ def test_accueil_refuses_a_login_without_role(client):
     assert client.get(URL).status_code == 403
 
 
+def test_accueil_without_role_explains_and_does_not_link_back_to_itself(client):
+    client.force_login(UserFactory())
+
+    html = client.get(URL).content.decode()
+
+    assert "aucun rôle dans AKIG Ops" in html
+    assert "Revenir à l’accueil" not in html, "the home link would 403 again: a loop"
+    assert 'action="/deconnexion/"' in html
+
+
 def test_accueil_team_lead_is_sent_to_the_agents_page(client, deux_equipes):
     # What a team lead sees there (own teams only) is tested in tests/test_agents_pages.py.
     chef_nord, _ = deux_equipes

@@ -228,6 +228,29 @@ def test_detail_shows_why_the_score_the_missions_flags_and_actions(client, monde
     assert "09/03/2026" in corps and "4,25" in corps
 
 
+def test_detail_actions_table_speaks_french(client, monde):
+    client.force_login(monde["chef_nord"])
+
+    corps = client.get(reverse("agents:detail", args=[monde["lucas"].id]),
+                       {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"}).content.decode()
+
+    # Column headers and type labels, not the CSV's field names and codes.
+    assert "<th>Action</th><th>Statut</th><th>Résultat</th>" in corps and "montant_recouvre" not in corps
+    # The field system's own statut word ("fait") is shown as sent.
+    assert "<td>09:20</td><td>Promesse</td><td>fait</td>" in corps
+    # The footer's count per type: 4 actions, one of each type.
+    assert "4 actions, 4 comptées — Visite : 1, Promesse : 1, Refus : 1, Appel : 1" in corps
+
+
+def test_action_labels_show_the_demo_statut_words_in_french():
+    from django.template import Context, Template
+
+    gabarit = Template("{% load akig %}{{ s|libelle_statut }}/{{ t|libelle_action }}")
+
+    assert gabarit.render(Context({"s": "realisee", "t": "sms"})) == "Réalisée/SMS"
+    assert gabarit.render(Context({"s": "RDV pris", "t": "inconnu"})) == "RDV pris/inconnu"
+
+
 def test_detail_default_window_is_the_last_4_hours(client, monde):
     client.force_login(monde["chef_nord"])
 

@@ -30,3 +30,21 @@ def est_direction(user) -> bool:
     from akig_ops import roles
 
     return user.is_authenticated and roles.is_direction(user)
+
+
+@register.filter
+def libelle_action(code) -> str:
+    """An action's type code ('sms', 'visite') as its French label ('SMS', 'Visite');
+    an unknown code as is."""
+    from recovery.models import TypeAction
+
+    return str(dict(TypeAction.choices).get(code, code))
+
+
+@register.filter
+def libelle_statut(statut) -> str:
+    """A statut as shown: the demo's words ('realisee') as their label ('Réalisée'); the
+    field system's own words (free text, e.g. 'RDV pris') as sent."""
+    from recovery.models import StatutAction
+
+    return str(dict(StatutAction.choices).get(statut, statut))
