@@ -50,7 +50,7 @@ bench: migrate
 DRILL_ARGS ?=
 drill: install
 	@bash ops/deploy/drill-prerequis.sh
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py drill $(DRILL_ARGS)
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND $(BIN)/python manage.py drill $(DRILL_ARGS)
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000

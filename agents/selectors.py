@@ -4,7 +4,7 @@ import hashlib
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -98,6 +98,16 @@ def nb_agents_sous_seuil(*, jour: datetime.date, seuil: int = SEUIL_SCORE) -> in
     return PerformanceHistorique.objects.filter(
         date_stat=jour, score__lt=seuil, agent__actif=True
     ).count()
+
+
+def derniers_scores_instantanes(*, depuis: datetime.datetime) -> dict[str, object]:
+    """Return {agent code: score} of each active agent whose latest intraday snapshot taken
+    at or after `depuis` has a score (a NULL one, "not enough to judge", is left out).
+
+    One query: per active agent, one probe of the (agent_id, instant) unique index."""
+    dernier = ScoreInstantane.objects.filter(agent=OuterRef("pk"), instant__gte=depuis).order_by("-instant")
+    lignes = Agent.objects.filter(actif=True).annotate(score=Subquery(dernier.values("score")[:1]))
+    return {code: score for code, score in lignes.values_list("code", "score") if score is not None}
 
 
 def instant_local(jour: datetime.date, heure: datetime.time) -> datetime.datetime:

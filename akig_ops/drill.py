@@ -132,13 +132,21 @@ class Ecrivain(threading.Thread):
                 time.sleep(self.pas_s)
 
 
+def _env_sans_redis(**valeurs: str) -> dict[str, str]:
+    """Return this process' environment with `valeurs`, without the Redis servers (cache and
+    broker): the drill's processes run on local memory and eager Celery."""
+    env = {**os.environ, **valeurs}
+    for nom in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        env.pop(nom, None)
+    return env
+
+
 def _serveur_lancer(url_base: str, *, port: int, journal: Path) -> subprocess.Popen:
     """gunicorn serving the app on the drill's database, as akig-backend does."""
-    env = {
-        **os.environ, "DATABASE_URL": url_base, "SECRET_KEY": "exercice-de-restauration",
-        "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "DB_CONN_MAX_AGE": "0",
-    }
-    env.pop("REDIS_URL", None)
+    env = _env_sans_redis(
+        DATABASE_URL=url_base, SECRET_KEY="exercice-de-restauration",
+        DEBUG="0", ALLOWED_HOSTS="127.0.0.1", DB_CONN_MAX_AGE="0",
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "akig_ops.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--timeout", "30"],
@@ -147,8 +155,7 @@ def _serveur_lancer(url_base: str, *, port: int, journal: Path) -> subprocess.Po
 
 
 def _manage(*arguments: str, url_base: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url_base, "DEBUG": "1", "SECRET_KEY": "exercice-de-restauration"}
-    env.pop("REDIS_URL", None)
+    env = _env_sans_redis(DATABASE_URL=url_base, DEBUG="1", SECRET_KEY="exercice-de-restauration")
     subprocess.run([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR, env=env, check=True,
                    stdout=subprocess.DEVNULL)
 

@@ -5,8 +5,9 @@ from akig_ops.selectors import resume_tableau_de_bord
 
 @jauges_metier
 def tableau_de_bord() -> list[Jauge]:
-    """Impayés more than 60 days late (count, amount) and agents under score 5 today,
-    the series of the runbook's alerts "Impayés critiques" and "Performance agents"."""
+    """Impayés more than 60 days late (count, amount), the series of the runbook's alert
+    "Impayés critiques", and the dashboard's count of agents whose daily score is under 5
+    (the alert "Performance agents" reads agents/metriques.py's intraday scores instead)."""
     resume = resume_tableau_de_bord()
     return [
         Jauge.simple("akig_impayes_critiques", "Impayés de plus de 60 jours de retard", resume["nb_critiques"]),

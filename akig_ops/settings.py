@@ -14,6 +14,7 @@ from akig_ops.lib.env import (
     env_bool,
     env_int,
     env_list,
+    env_redis_url,
     env_reseaux,
     env_str,
     env_time,
@@ -132,11 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 AKIG_WEB_STATEMENT_TIMEOUT_MS = env_int("AKIG_WEB_STATEMENT_TIMEOUT_MS", 10000, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache and Celery: Redis when REDIS_URL is set, otherwise in-process.
+# --- Cache and Celery: Redis when REDIS_URL (CELERY_BROKER_URL) is set, otherwise in-process.
 # Redis down is "performances dégradées", not an outage: django-redis ignores its errors
 # (a read is a miss, a write is dropped), waits at most these timeouts, and logs the failure
 # through the throttled logger below; its connection pool reconnects on its own.
-REDIS_URL = env_str("REDIS_URL", "")
+REDIS_URL = env_redis_url("REDIS_URL", "")
 REDIS_TIMEOUT_S = env_int("REDIS_TIMEOUT_MS", 250, minimum=1) / 1000
 # After a failed connect, no new attempt on that server for this long (a circuit breaker:
 # an unreachable host costs a request one timeout, not one per cache call).
@@ -149,8 +150,6 @@ REDIS_CACHE_OPTIONS = {
 if not REDIS_URL.startswith(("rediss://", "unix://")):  # TLS and sockets keep redis-py's classes
     REDIS_CACHE_OPTIONS["CONNECTION_POOL_KWARGS"] = {"connection_class": ConnexionCoupeCircuit}
 if REDIS_URL:
-    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-        raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// URL")
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -159,19 +158,26 @@ if REDIS_URL:
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Celery's queue belongs on its own Redis in production (docker-compose.yml's akig-broker,
+# noeviction + append-only file): the cache's allkeys-lru would evict queued tasks under
+# memory pressure. Unset, it is REDIS_URL (one Redis for both: tests, make demo, CI); with
+# neither, tasks run eagerly in-process. Results (kept only for callers that wait on one)
+# go to the broker's server unless CELERY_RESULT_BACKEND says otherwise. (Celery itself reads
+# these two variables before its configuration: reading the same names keeps both in step.)
+CELERY_BROKER_URL = env_redis_url("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = env_redis_url("CELERY_RESULT_BACKEND", CELERY_BROKER_URL) or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
     CELERY_BROKER_URL = "memory://"
-    CELERY_TASK_ALWAYS_EAGER = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "akig_ops.cache"
 # Publishing a task (akig_ops.lib.taches.tache_apres_commit) to a dead broker fails fast:
-# one short connection attempt, one quick retry, then the page carries on.
+# one short connection attempt, one quick retry, then the page carries on. A hung broker
+# (connects, never answers) is bounded by socket_timeout too (kombu's default: forever).
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_S
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT_S}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT_S, "socket_timeout": REDIS_TIMEOUT_S}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_S
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1,

@@ -70,6 +70,8 @@ def _reseau_autorise(request) -> bool:
         adresse = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
+    # A server listening on [::] sees an IPv4 client as ::ffff:a.b.c.d.
+    adresse = getattr(adresse, "ipv4_mapped", None) or adresse
     return any(adresse in reseau for reseau in settings.AKIG_METRIQUES_RESEAUX)
 
 

@@ -23,15 +23,18 @@ def port_libre() -> int:
 
 
 class RedisPrive:
-    def __init__(self):
+    def __init__(self, *, options: list[str] = (), dossier=None):
+        """`options`: redis-server arguments after ours (the last of a repeated one wins);
+        `dossier`: its working directory (where an append-only file goes)."""
         self.port = port_libre()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.processus = None
+        self.options = [*(["--dir", str(dossier)] if dossier else []), *options]
 
     def demarrer(self) -> None:
         self.processus = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
+             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url)

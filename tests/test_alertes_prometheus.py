@@ -3,6 +3,7 @@
 Needs promtool (Debian's `prometheus` package, installed by .ci/run); skipped with that
 reason when it is absent.
 """
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -47,3 +48,14 @@ def test_scrape_configuration_is_valid():
     resultat = promtool("check", "config", "--syntax-only", "prometheus.yml")
 
     assert resultat.returncode == 0, resultat.stdout + resultat.stderr
+
+
+def test_every_alert_is_seen_firing_and_held_back_by_the_recorded_series():
+    regles = set(re.findall(r"- alert: (\w+)", (DOSSIER / "alerts.yml").read_text()))
+    essais = (DOSSIER / "alerts.test.yml").read_text()
+    # An expectation is `alertname: X` then `exp_alerts:` followed by alerts, or `exp_alerts: []`.
+    declenchees = set(re.findall(r"alertname: (\w+)\n\s+exp_alerts:\n\s+- exp_labels", essais))
+    retenues = set(re.findall(r"alertname: (\w+)\n\s+exp_alerts: \[\]", essais))
+
+    assert regles - declenchees == set(), "alertes jamais vues se déclencher"
+    assert regles - retenues == set(), "alertes jamais vues se taire"

@@ -172,6 +172,16 @@ def test_error_pages_show_the_request_id_in_french(client):
     assert "req-404-0001" in contenu
 
 
+def test_bad_request_page_is_french_with_the_request_id(client):
+    # A Host header outside ALLOWED_HOSTS (DisallowedHost) is a 400.
+    response = client.get("/connexion/", HTTP_HOST="intrus.example", HTTP_X_REQUEST_ID="req-400-0001")
+
+    assert response.status_code == 400
+    assert response["X-Request-ID"] == "req-400-0001"
+    contenu = response.content.decode()
+    assert "Requête invalide" in contenu and "req-400-0001" in contenu
+
+
 def test_server_error_page_shows_the_request_id(client, settings):
     settings.ROOT_URLCONF = "tests.urls_ops"
     client.raise_request_exception = False
@@ -198,3 +208,18 @@ def test_resume_recomputed_after_the_performance_task(client):
 def test_health_answers_head_and_refuses_post(client):
     assert client.head("/api/health").status_code == 200
     assert client.post("/api/health").status_code == 405
+
+
+def test_runbook_curl_of_the_resume_sends_the_ops_token_and_reads_the_header():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    runbook = (Path(settings.BASE_DIR) / "ops" / "runbooks" / "runbooks-akig.md").read_text(encoding="utf-8")
+    # The curl commands of "Valider que cache fonctionne", continuation lines joined.
+    commandes = [c for c in runbook.replace("\\\n", " ").splitlines()
+                 if c.startswith("curl") and "/api/dashboard/resume" in c]
+
+    assert commandes and all('-H "Authorization: Bearer $AKIG_OPS_TOKEN"' in c for c in commandes)
+    # One of them reads the header, not the body.
+    assert any("-D -" in c and "x-cache" in c.lower() for c in commandes)

@@ -15,6 +15,8 @@ import pytest
 import yaml
 from django.conf import settings
 
+from tests.redis_prive import RedisPrive, sans_redis_server
+
 RACINE = Path(settings.BASE_DIR)
 COMPOSE = yaml.safe_load((RACINE / "docker-compose.yml").read_text(encoding="utf-8"))
 SERVICES = COMPOSE["services"]
@@ -47,7 +49,7 @@ def test_compose_uses_the_runbooks_container_names():
 
     # `psql -h postgres`, `docker-compose up -d redis`: the services keep those host names.
     assert noms == {
-        "postgres": "akig-db", "redis": "akig-cache", "backend": "akig-backend",
+        "postgres": "akig-db", "redis": "akig-cache", "broker": "akig-broker", "backend": "akig-backend",
         "worker": "akig-worker", "beat": "akig-beat",
     }
 
@@ -57,7 +59,10 @@ def test_every_service_has_a_healthcheck_and_the_app_waits_for_healthy_services(
     for service in APP:
         assert SERVICES[service]["depends_on"] == {
             "postgres": {"condition": "service_healthy"}, "redis": {"condition": "service_healthy"},
+            "broker": {"condition": "service_healthy"},
         }
+    # Beat only needs its broker: its healthcheck pings that server, not the cache.
+    assert "os.environ['CELERY_BROKER_URL']" in " ".join(SERVICES["beat"]["healthcheck"]["test"])
     sante = " ".join(SERVICES["backend"]["healthcheck"]["test"])
     assert "http://127.0.0.1:4000/api/health" in sante and "'connected'" in sante
 
@@ -96,6 +101,39 @@ def test_akig_cache_is_a_bounded_lru_redis():
     assert commande[commande.index("--maxmemory-policy") + 1] == "allkeys-lru"
 
 
+def options_redis(service: str) -> list[str]:
+    """The service's redis-server arguments, as its container runs them."""
+    commande = SERVICES[service]["command"]
+    assert commande[0] == "redis-server"
+    return commande[1:]
+
+
+def test_akig_broker_never_evicts_and_keeps_its_queue_on_a_volume():
+    commande = options_redis("broker")
+
+    assert commande[commande.index("--maxmemory-policy") + 1] == "noeviction"
+    assert commande[commande.index("--appendonly") + 1] == "yes"
+    # The image's working directory (/data) is where the append-only file goes: on a named volume.
+    assert "broker_data:/data" in SERVICES["broker"]["volumes"]
+    assert "broker_data" in COMPOSE["volumes"]
+
+
+@sans_redis_server
+@pytest.mark.parametrize("service, file_apres_redemarrage", [("broker", 1), ("redis", 0)])
+def test_a_queued_task_survives_a_restart_of_the_broker_not_of_the_cache(tmp_path, service, file_apres_redemarrage):
+    # The service's own arguments, run by a real redis-server on a spare port.
+    serveur = RedisPrive(options=options_redis(service), dossier=tmp_path)
+    serveur.demarrer()
+    try:
+        # One message in Celery's default queue (a list named "celery"), then a restart.
+        serveur.client().lpush("celery", b'{"task": "escalations.tasks.escalade_notifier_task"}')
+        serveur.arreter()
+        serveur.demarrer()
+        assert serveur.client().llen("celery") == file_apres_redemarrage
+    finally:
+        serveur.arreter()
+
+
 def test_akig_backend_serves_gunicorn_on_port_4000():
     backend = SERVICES["backend"]
 
@@ -120,6 +158,8 @@ def test_app_environment_points_at_the_compose_services():
         "postgres", 5432, db["POSTGRES_DB"], db["POSTGRES_USER"], db["POSTGRES_PASSWORD"],
     )
     assert env["REDIS_URL"] == "redis://redis:6379/0"
+    # Celery's queue on akig-broker, not on the cache that evicts.
+    assert env["CELERY_BROKER_URL"] == "redis://broker:6379/0"
     # The worker runs beat's 02:00 dump: the backup directory is on the host, as the runbook lists it.
     assert f"/backups/postgres:{env['AKIG_BACKUP_DIR']}" in SERVICES["worker"]["volumes"]
 
@@ -131,6 +171,7 @@ def test_settings_load_from_the_compose_environment(service):
         "import json, django; django.setup(); from django.conf import settings as s; "
         "print(json.dumps({'debug': s.DEBUG, 'host': s.DATABASES['default']['HOST'], "
         "'cache': s.CACHES['default']['LOCATION'], 'broker': s.CELERY_BROKER_URL, "
+        "'resultats': s.CELERY_RESULT_BACKEND, "
         "'static': s.STORAGES['staticfiles']['BACKEND'], 'backups': str(s.AKIG_BACKUP_DIR), "
         "'retention': s.AKIG_BACKUP_RETENTION_JOURS, 'tz': s.TIME_ZONE, 'https': s.HTTPS, "
         "'jeton': s.AKIG_OPS_TOKEN, 'multiproc': s.PROMETHEUS_MULTIPROC_DIR}))"
@@ -140,7 +181,8 @@ def test_settings_load_from_the_compose_environment(service):
                             check=True)
 
     assert json.loads(sortie.stdout) == {
-        "debug": False, "host": "postgres", "cache": "redis://redis:6379/0", "broker": "redis://redis:6379/0",
+        "debug": False, "host": "postgres", "cache": "redis://redis:6379/0",
+        "broker": "redis://broker:6379/0", "resultats": "redis://broker:6379/0",
         # Compressed static files (WhiteNoise serves the .gz collected into the image).
         "static": "whitenoise.storage.CompressedManifestStaticFilesStorage",
         "backups": "/backups/postgres", "retention": 30, "tz": "Europe/Paris", "https": False,

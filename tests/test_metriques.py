@@ -14,7 +14,7 @@ from akig_ops.lib.metriques import Jauge, jauges_metier
 from akig_ops.models import Battement
 from akig_ops.services import EVALUATION_ESCALADES, METRIQUES_METIER, battement_enregistrer
 from akig_ops.tasks import metriques_metier_task
-from tests.factories import AgentFactory, ImpayeFactory, PerformanceFactory, UserFactory
+from tests.factories import AgentFactory, ImpayeFactory, PerformanceFactory, ScoreInstantaneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 JETON = "jeton-ops-de-test-0123456789"
@@ -53,6 +53,19 @@ def test_metrics_allowed_network_scrapes_without_token(client, settings):
 
     assert client.get("/metrics", REMOTE_ADDR="10.20.3.4").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="10.21.3.4").status_code == 403
+    # The same IPv4 client seen by a server listening on [::] (dual stack).
+    assert client.get("/metrics", REMOTE_ADDR="::ffff:10.20.3.4").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="::ffff:10.21.3.4").status_code == 403
+
+
+def test_metrics_network_check_ignores_forwarded_headers(client, settings):
+    settings.AKIG_METRIQUES_RESEAUX = [ipaddress.ip_network("10.20.0.0/16")]
+
+    # An outsider claiming an allowed address through the proxies' headers is refused.
+    reponse = client.get("/metrics", REMOTE_ADDR="203.0.113.9",
+                         HTTP_X_FORWARDED_FOR="10.20.3.4", HTTP_X_REAL_IP="10.20.3.4")
+
+    assert reponse.status_code == 403
 
 
 # --- the series
@@ -101,6 +114,35 @@ def test_metrics_exposes_every_series_of_the_alerts(client, donnees_connues):
     assert any(nom == "django_http_requests_latency_seconds_by_view_method_bucket" for nom, _ in series)
 
 
+def test_metrics_exposes_each_working_agents_latest_intraday_score(client, django_assert_max_num_queries):
+    from agents.metriques import scores_instantanes
+
+    maintenant = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
+    il_y_a = lambda minutes: maintenant - datetime.timedelta(minutes=minutes)  # noqa: E731
+    # AG1: 3.00 at 9:50, then 4.50 at 9:55 (latest, shown); AG2: 7.00 at 9:55;
+    # AG3: 2.00 at 9:55 then NULL at 10:00 (latest: not enough to judge, left out);
+    # AG4: 2.00 at 9:45 only (15 min old: stale, left out); AG5 inactive at 1.00 (left out).
+    ag1, ag2, ag3, ag4 = (AgentFactory(code=f"AG{n}") for n in range(1, 5))
+    ag5 = AgentFactory(code="AG5", actif=False)
+    ScoreInstantaneFactory(agent=ag1, instant=il_y_a(10), score=Decimal("3.00"))
+    ScoreInstantaneFactory(agent=ag1, instant=il_y_a(5), score=Decimal("4.50"))
+    ScoreInstantaneFactory(agent=ag2, instant=il_y_a(5), score=Decimal("7.00"))
+    ScoreInstantaneFactory(agent=ag3, instant=il_y_a(5), score=Decimal("2.00"))
+    ScoreInstantaneFactory(agent=ag3, instant=maintenant, score=None)
+    ScoreInstantaneFactory(agent=ag4, instant=il_y_a(15), score=Decimal("2.00"))
+    ScoreInstantaneFactory(agent=ag5, instant=il_y_a(5), score=Decimal("1.00"))
+
+    with time_machine.travel(maintenant, tick=False):
+        with django_assert_max_num_queries(1):  # one query whatever the number of agents
+            scores_instantanes()
+        metriques_metier_task.apply()
+    series = scraper(client)
+
+    par_agent = {dict(etiquettes)["agent"]: v for (nom, etiquettes), v in series.items()
+                 if nom == "akig_agent_score_instantane"}
+    assert par_agent == {"AG1": 4.5, "AG2": 7.0}
+
+
 def test_metrics_scrape_runs_no_business_sql(client, donnees_connues, django_assert_max_num_queries):
     metriques_metier_task.apply()
 
@@ -142,7 +184,7 @@ def test_a_failing_gauge_function_does_not_hide_the_others(client, fonctions_tem
     stockees = metriques_metier_task.apply().get()
     series = scraper(client)
 
-    assert stockees == 5  # still stored: the dashboard's three gauges, the escalations' two
+    assert stockees == 6  # still stored: the dashboard's three gauges, the agents' scores, the escalations' two
     nom = f"{cassee.__module__}.{cassee.__qualname__}"
     assert Battement.objects.get(nom=METRIQUES_METIER).details["en_echec"] == [nom]
     assert series[("akig_jauges_metier_en_echec", (("fonction", nom),))] == 1

@@ -1,4 +1,6 @@
 """Celery task counters of /metrics count what a real worker (another process) ran."""
+import time
+
 import pytest
 from django.core.cache import cache
 
@@ -11,6 +13,18 @@ from tests.test_real_services import celery_worker_process  # noqa: F401 (fixtur
 TACHE = "akig_ops.tasks.metriques_metier_task"
 
 
+def compteurs_apres_le_signal(*, succes_attendus: int, delai_s: float = 15.0) -> dict:
+    """Return compteurs_taches() once the worker has counted `succes_attendus` successes
+    (or after `delai_s`). Celery stores a task's result BEFORE it sends task_success,
+    so `result.get()` may return while the worker has not counted the run yet: on a
+    loaded machine the web would read one run too few."""
+    limite = time.monotonic() + delai_s
+    while ((compteurs := compteurs_taches() or {}).get((TACHE, "succes"), 0) < succes_attendus
+           and time.monotonic() < limite):
+        time.sleep(0.05)
+    return compteurs
+
+
 @pytest.mark.redis
 @pytest.mark.postgresql
 def test_worker_runs_are_counted_for_the_web(celery_worker_process):  # noqa: F811
@@ -21,9 +35,10 @@ def test_worker_runs_are_counted_for_the_web(celery_worker_process):  # noqa: F8
         metriques_metier_task.apply_async(queue=celery_worker_process).get(timeout=60)
 
     # Then this (web) process reads 2 successes, 0 failures, and the stored gauges.
-    compteurs = compteurs_taches()
+    compteurs = compteurs_apres_le_signal(succes_attendus=2)
     assert (compteurs[(TACHE, "succes")], compteurs[(TACHE, "echec")]) == (2, 0)
     assert {j["nom"] for j in Battement.objects.get(nom=METRIQUES_METIER).details["jauges"]} == {
         "akig_impayes_critiques", "akig_impayes_critiques_montant_euros", "akig_agents_score_sous_5",
         "akig_escalades_ouvertes", "akig_outbox_en_attente",
+        "akig_agent_score_instantane",
     }

@@ -1,6 +1,6 @@
 """Read settings from the environment and fail loudly on a bad value.
 
-django-environ parses the URLs (DATABASE_URL, REDIS_URL); these helpers add the
+django-environ parses DATABASE_URL; these helpers (env_redis_url for Redis) add the
 strictness it lacks: an unknown boolean or a malformed time stops the start-up
 with the variable's name instead of silently becoming False or a default.
 """
@@ -20,6 +20,14 @@ def env_str(name: str, default: str | None = None) -> str:
     value = os.environ.get(name, default)
     if value is None:
         raise ImproperlyConfigured(f"{name} must be set")
+    return value
+
+
+def env_redis_url(name: str, default: str) -> str:
+    """A redis://, rediss:// or unix:// URL, or `default` ("" for none)."""
+    value = env_str(name, default)
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a redis:// URL")
     return value
 
 

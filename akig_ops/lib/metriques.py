@@ -99,10 +99,13 @@ class CollecteurAkig:
             )
         if etats["database"] == sondes.CONNECTE:
             yield from self._depuis_battements()
+        compteurs = compteurs_taches()
+        if compteurs is None:
+            return  # unreadable: left out of this scrape (zeros would read as a counter reset)
         taches = CounterMetricFamily(
             "akig_celery_taches", "Exécutions de tâches Celery terminées, par tâche et issue", labels=["tache", "etat"]
         )
-        for (tache, etat), nombre in compteurs_taches().items():
+        for (tache, etat), nombre in compteurs.items():
             taches.add_metric([tache, etat], nombre)
         yield taches
 

@@ -1,11 +1,13 @@
 """Celery task runs and failures for /metrics, counted across processes in the cache.
 
 Workers are other processes than the web that serves /metrics, so the counters live in
-Redis (the broker's own server: when it is down no task runs anyway). A flushed Redis
-restarts them at 0, which Prometheus' rate() reads as a counter reset.
+the Redis cache (REDIS_URL; not the broker, which holds only Celery's queue). A flushed or
+evicted counter restarts at 0, which Prometheus' rate() reads as a counter reset. A Redis that
+cannot be read gives no counters at all (never zeros, which would be a reset too).
 """
 from celery.signals import task_failure, task_success
 from django.core.cache import cache
+from django_redis.exceptions import ConnectionInterrupted
 from django.utils.module_loading import autodiscover_modules
 
 SUCCES, ECHEC = "succes", "echec"
@@ -34,8 +36,16 @@ def _tache_echouee(sender=None, **kwargs):
     _compter(sender.name, ECHEC)
 
 
-def compteurs_taches() -> dict[tuple[str, str], int]:
-    """Return {(task name, "succes" | "echec"): runs} for every task of the project (0 if never run)."""
+def _lire(cles: list[str]) -> dict:
+    """Return the cache's values of `cles`; raise ConnectionInterrupted when Redis cannot be
+    read (the cache's own get_many, with IGNORE_EXCEPTIONS, would answer {})."""
+    client = getattr(cache, "client", None)  # django-redis' client, without the error handling
+    return cache.get_many(cles) if client is None else client.get_many(cles)
+
+
+def compteurs_taches() -> dict[tuple[str, str], int] | None:
+    """Return {(task name, "succes" | "echec"): runs} for every task of the project (0 if never
+    run); None when the counters cannot be read (Redis down)."""
     from akig_ops.celery import app
 
     # Every app's tasks.py, as a worker imports them at start (Celery's own loader would
@@ -47,5 +57,8 @@ def compteurs_taches() -> dict[tuple[str, str], int]:
         if not nom.startswith("celery.")
         for etat in (SUCCES, ECHEC)
     }
-    valeurs = cache.get_many(list(cles))
+    try:
+        valeurs = _lire(list(cles))
+    except ConnectionInterrupted:
+        return None
     return {cle: int(valeurs.get(brute, 0)) for brute, cle in cles.items()}

@@ -45,6 +45,7 @@ def etat_broker() -> str:
     if app.conf.task_always_eager:
         return "eager"
     try:
+        # A broker that connects and never answers: socket_timeout of the transport options.
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=0, timeout=settings.REDIS_TIMEOUT_S * 2)
     except (OperationalError, OSError):  # kombu re-raises the transport's errors as its own
