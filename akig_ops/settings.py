@@ -221,6 +221,11 @@ USE_THOUSAND_SEPARATOR = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# static/ without static/vendor/plotly/build/ (the Plotly bundle's build recipe, not an asset).
+STATICFILES_FINDERS = [
+    "akig_ops.lib.statiques.FichiersStatiquesFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -223,7 +223,7 @@ def test_detail_shows_why_the_score_the_missions_flags_and_actions(client, monde
     assert "arrivé à 09:00, reparti à 09:40 (40 min)" in corps
     assert "pas de GPS pendant le créneau" in corps
     assert "enregistrée à 500 m du site du locataire" in corps
-    assert "plotly-strict-3.7.0.min.js" in corps
+    assert "vendor/plotly/plotly-agent-4.1.1.min.js" in corps
     # The runbook's table under the history chart: yesterday's row, French decimals.
     assert "09/03/2026" in corps and "4,25" in corps
 

@@ -87,6 +87,9 @@ def test_team_lead_opens_an_agent_changes_day_and_window_and_plays_the_replay(on
     page.click("text=Lucas David")
     _carte_prete(onglet, 180)
     assert page.locator(".maplibregl-canvas").count() == 1
+    # The custom bundle (static/vendor/plotly/build/): the dashboard's Plotly version, two traces.
+    assert page.evaluate("[Plotly.version, Object.keys(Plotly.PlotSchema.get().traces).sort()]") == [
+        "4.1.1", ["scatter", "scattermap"]]
     onglet.capturer("agent-aujourdhui")
 
     # Yesterday, 09:00–10:00: 60 positions; the mission was reached.
