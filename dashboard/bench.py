@@ -10,6 +10,7 @@ import gzip
 import re
 
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -79,7 +80,8 @@ def poids(banc) -> None:
     html = _obtenir(client, "/dashboard/")
     fichiers = [("HTML /dashboard/", html)]
     for chemin in re.findall(rb'(?:src|href)="/static/([^"?#]+)"', html):
-        trouve = finders.find(chemin.decode())
+        # With DEBUG off the names carry the manifest's hash: read what collectstatic wrote.
+        trouve = finders.find(chemin.decode()) or staticfiles_storage.path(chemin.decode())
         with open(trouve, "rb") as f:
             fichiers.append((chemin.decode(), f.read()))
     total = [0, 0, 0]
