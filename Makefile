@@ -28,6 +28,10 @@ migrate: install
 ## demo: install, migrate, load the small demo data, serve on http://127.0.0.1:8000
 demo: migrate
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --profile small
+	@# The runbook's alerts on the demo's debts: /escalations/ has something to act on. The
+	@# emails (PDF attached) go to the console backend: kept out of the terminal here.
+	$(DEMO_ENV) $(BIN)/python manage.py check_escalations > /dev/null
+	@echo "Escalades évaluées : http://127.0.0.1:8000/escalations/"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite on the configured database (SQLite unless DATABASE_URL is set)
