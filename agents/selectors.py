@@ -236,10 +236,16 @@ def fenetres_du_jour(
     if agent_ids is not None:
         missions = missions.filter(agent_id__in=list(agent_ids))
     fenetres: dict[int, list] = {}
+    # Missions share a few start and end times: each is made aware once, not once per mission.
+    instants: dict[datetime.time, datetime.datetime] = {}
     for agent_id, debut, fin in missions.order_by("agent_id", "heure_debut").values_list(
         "agent_id", "heure_debut", "heure_fin"
     ):
-        debut, fin = max(h0, instant_local(jour, debut)), min(h1, instant_local(jour, fin))
+        if debut not in instants:
+            instants[debut] = instant_local(jour, debut)
+        if fin not in instants:
+            instants[fin] = instant_local(jour, fin)
+        debut, fin = max(h0, instants[debut]), min(h1, instants[fin])
         if fin > debut:
             fenetres.setdefault(agent_id, []).append((debut, fin))
     return fenetres

@@ -13,6 +13,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from agents.forms import FenetreForm, fenetre
@@ -33,8 +35,10 @@ from agents.selectors_pages import (
     tableau_trie,
 )
 from agents.graphiques import donnees_carte, serie_historique, serie_instants
+from agents.templatetags.agents_extras import duree
 from akig_ops import roles
 from akig_ops.lib.cache_donnees import en_cache
+from akig_ops.templatetags.akig import montant
 
 PERIODES = (7, 30, 90)
 DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
@@ -64,6 +68,44 @@ def _colonnes(*, equipe: str, tri: str, descendant: bool) -> list[dict]:
     return colonnes
 
 
+def _rangees(lignes: list[dict], *, url_liste: str) -> list[dict]:
+    """The list's rows as the template prints them, each cell formatted once here (fr-FR)."""
+    virgule = get_format("DECIMAL_SEPARATOR")
+    il_y_a = gettext("il y a")
+    silencieux = gettext("téléphone silencieux")
+    rangees = []
+    for l in lignes:
+        agent, score, tendance, sans_position = l["agent"], l["score"], l["tendance"], l["sans_position"]
+        if tendance is None:
+            fleche = ""
+        elif tendance > 0:
+            fleche = f"↗ +{tendance:.2f}".replace(".", virgule)
+        elif tendance < 0:
+            fleche = f"↘ {tendance:.2f}".replace(".", virgule)
+        else:
+            fleche = "→ 0"
+        rangees.append({
+            "inactif": not agent.actif,
+            # An agent's page is url_liste + id + "/": one reverse() instead of one per row.
+            "url": f"{url_liste}{agent.id}/",
+            "nom": agent.nom,
+            "sous_titre": f"{agent.code} · {agent.equipe.nom}",
+            "alerte": score is not None and score < SEUIL_SCORE,
+            "score": f"{score:.2f}".replace(".", virgule) if score is not None else "",
+            "tendance": fleche,
+            "actions": f"{l['promesses']} / {l['paiements']} / {l['refus']}",
+            "visites": str(l["visites"]),
+            "montant": montant(l["montant_recouvre"]),
+            "missions": f"{l['missions_faites']} / {l['missions_prevues']}",
+            "position": f"{il_y_a} {duree(l['age_position'])}" if l["derniere_position"] else "—",
+            "silence": silencieux if l["silence"] else "",
+            "sans_position": ngettext(
+                "%(n)s action sans position", "%(n)s actions sans position", sans_position
+            ) % {"n": sans_position} if sans_position else "",
+        })
+    return rangees
+
+
 def _verifier_role(user) -> None:
     if not (roles.is_direction(user) or roles.is_chef_equipe(user)):
         raise PermissionDenied
@@ -91,17 +133,19 @@ def liste(request):
         parties=(request.user.pk, equipe),
         duree=DUREE_CACHE_LISTE,
     )
+    lignes = tableau_trie(lignes, tri=tri, descendant=descendant)
     context = {
-        "lignes": tableau_trie(lignes, tri=tri, descendant=descendant),
+        "lignes": lignes,
+        # The 200-row loop prints ready strings: no filter, tag or translation per cell.
+        "rangees": _rangees(lignes, url_liste=reverse("agents:liste")),
         "equipes": equipes,
         "colonnes": _colonnes(equipe=equipe, tri=tri, descendant=descendant),
-        # An agent's page is url_liste + id + "/": one reverse() instead of one per row.
-        "url_liste": reverse("agents:liste"),
-        "il_y_a": _("il y a"),
         "equipe": equipe,
         "tri": tri,
         "descendant": descendant,
         "seuil": SEUIL_SCORE,
+        "depuis_une_heure": _("depuis une heure"),
+        "sans_mission": _("pas de mission aujourd’hui ou trop tôt pour juger"),
         "direction": roles.is_direction(request.user),
     }
     template = "agents/partials/_tableau.html" if request.htmx else "agents/liste.html"
