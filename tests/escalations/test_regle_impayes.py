@@ -200,3 +200,22 @@ def test_impayes_rule_with_a_duration_waits_pending_then_fires(gens, deux_sites,
     assert escalades_evaluer() == {"declenchees": 1}
     assert datetime.datetime.fromisoformat(Escalade.objects.get().valeur_declenchement["depuis"]) == LUNDI_9H
     assert not AttenteRegle.objects.exists()
+
+
+def test_resolved_email_subject_keeps_an_apostrophe_in_the_site_name(gens, horloge):
+    # Given « Résidence l'Orée » with 11 critical debts (> 10: the per-site rule fires).
+    from tests.factories import SiteFactory
+
+    voyage = horloge(LUNDI_9H)
+    site = SiteFactory(code="S03", nom="Résidence l'Orée")
+    impayes_critiques(site=site, nb=11)
+    escalades_evaluer()
+    Impaye.objects.all().delete()
+    escalades_evaluer()  # clear since 09:00
+    voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=60))
+
+    escalades_evaluer()  # clear for 60 min: resolved
+
+    resolu = Message.objects.order_by("id").last()
+    assert resolu.sujet == "Résolu - Impayés critiques sur un site - S03 – Résidence l'Orée"
+    assert "(S03 – Résidence l'Orée) est résolue." in resolu.corps_texte

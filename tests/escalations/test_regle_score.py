@@ -173,3 +173,21 @@ def test_agent_escalation_is_not_raised_at_night(gens, horloge):
     voyage.move_to(paris(2026, 12, 1, 8, 0))
     escalades_evaluer()  # next working morning: raised
     assert Escalade.objects.get().niveau == 2
+
+
+def test_email_subject_keeps_an_apostrophe_in_the_agent_name(gens, horloge):
+    # Given an agent called « Aïcha N'Diaye & Fils » (an apostrophe and an ampersand): the
+    # subject is a mail header, plain text, not HTML.
+    agent = gens["agent"]
+    type(agent).objects.filter(pk=agent.pk).update(nom="Aïcha N'Diaye & Fils")
+    scores(agent, de=paris(*LUNDI, 9, 0), a=paris(*LUNDI, 11, 0), score="3.50")
+    voyage = horloge(paris(*LUNDI, 9, 0))
+    escalades_evaluer()
+    voyage.move_to(paris(*LUNDI, 11, 0))
+
+    escalades_evaluer()
+
+    message = Message.objects.get()
+    assert message.sujet == "Performance agent très basse - AG007 Aïcha N'Diaye & Fils"
+    assert "L'agent Aïcha N'Diaye & Fils (AG007" in message.corps_texte
+    assert "Aïcha N&#x27;Diaye &amp; Fils" in message.corps_html  # the HTML body stays escaped
