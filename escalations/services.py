@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,12 +150,15 @@ def _condition_levee(*, escalade: Escalade, maintenant) -> bool:
     note = _("Résolue automatiquement : condition levée depuis le %(depuis)s.") % {
         "depuis": timezone.localtime(escalade.levee_depuis).strftime("%d/%m/%Y %H:%M")
     }
-    return _resoudre(escalade=escalade, auteur=None, note=note, maintenant=maintenant)
+    # Only if still clear since then: another evaluator may have seen the condition back.
+    return _resoudre(escalade=escalade, auteur=None, note=note, maintenant=maintenant,
+                     comme_lue=Q(levee_depuis=escalade.levee_depuis))
 
 
-def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant) -> bool:
+def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q = Q()) -> bool:
+    """Resolve if still open and `comme_lue` still holds; True if this call did it."""
     with transaction.atomic():
-        if not Escalade.objects.filter(pk=escalade.pk, etat__in=OUVERTES).update(
+        if not Escalade.objects.filter(comme_lue, pk=escalade.pk, etat__in=OUVERTES).update(
             etat=EtatEscalade.RESOLUE, resolue_le=maintenant, resolue_par=auteur, note_resolution=note
         ):
             return False

@@ -219,3 +219,33 @@ def test_resolved_email_subject_keeps_an_apostrophe_in_the_site_name(gens, horlo
     resolu = Message.objects.order_by("id").last()
     assert resolu.sujet == "Résolu - Impayés critiques sur un site - S03 – Résidence l'Orée"
     assert "(S03 – Résidence l'Orée) est résolue." in resolu.corps_texte
+
+
+def test_slow_evaluator_does_not_resolve_an_escalation_whose_condition_came_back(gens, deux_sites, horloge):
+    # Given a site escalation whose condition has been clear since 09:05 (10 debts: not > 10).
+    from escalations.services import _condition_levee, _condition_tient
+
+    voyage = horloge(LUNDI_9H)
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=11)
+    escalades_evaluer()
+    Impaye.objects.filter(pk=Impaye.objects.first().pk).delete()
+    voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=5))
+    escalades_evaluer()
+    # At 10:05 a slow evaluator A reads it (clear for 60 min: due for resolution) …
+    voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=65))
+    lue_par_a = Escalade.objects.select_related("regle").get()
+    # … evaluator B, meanwhile, sees 11 debts again: the condition is back.
+    impayes_critiques(site=s2, nb=1)
+    _condition_tient(escalade=Escalade.objects.get(), observation=Observation(valeur={"nb_impayes": 11}),
+                     maintenant=LUNDI_9H + datetime.timedelta(minutes=65))
+
+    # When A acts on what it read:
+    resolue = _condition_levee(escalade=lue_par_a, maintenant=LUNDI_9H + datetime.timedelta(minutes=65))
+
+    # Then nothing: the state A read is gone (no "résolu" email about a condition that holds).
+    escalade = Escalade.objects.get()
+    assert resolue is False
+    assert (escalade.etat, escalade.levee_depuis) == ("declenchee", None)
+    assert _types(escalade) == ["declenchement", "condition_levee", "condition_revenue"]
+    assert Message.objects.count() == 1
