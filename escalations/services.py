@@ -174,18 +174,20 @@ def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q
 def _relancer(*, maintenant, bilan: Counter) -> None:
     """Unacknowledged past the rule's delay: one level up (team lead → Direction → PDG),
     notified again. An agent's escalation is not raised outside the agents' working hours
-    (nobody is in the field to act on it; the clock goes on the next morning)."""
+    (nobody is in the field to act on it; the clock goes on the next morning), nor one whose
+    condition is clear (it resolves on its own; if the condition comes back, it is raised)."""
     de_service = en_service(maintenant) is not None
-    for escalade in Escalade.objects.filter(etat=EtatEscalade.DECLENCHEE).select_related("regle"):
+    a_relancer = Escalade.objects.filter(etat=EtatEscalade.DECLENCHEE, levee_depuis__isnull=True)
+    for escalade in a_relancer.select_related("regle"):
         if maintenant - escalade.notifiee_le < datetime.timedelta(minutes=escalade.regle.delai_relance_min):
             continue
         if escalade.regle.type == TypeRegle.SCORE_AGENT and not de_service:
             continue
         niveau = min(escalade.niveau + 1, Niveau.PDG)
         with transaction.atomic():
-            if not Escalade.objects.filter(
-                pk=escalade.pk, etat=EtatEscalade.DECLENCHEE, notifiee_le=escalade.notifiee_le
-            ).update(niveau=niveau, notifiee_le=maintenant):
+            if not a_relancer.filter(pk=escalade.pk, notifiee_le=escalade.notifiee_le).update(
+                niveau=niveau, notifiee_le=maintenant
+            ):
                 continue
             escalade.niveau, escalade.notifiee_le = niveau, maintenant
             Evenement.objects.create(

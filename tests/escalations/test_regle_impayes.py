@@ -249,3 +249,53 @@ def test_slow_evaluator_does_not_resolve_an_escalation_whose_condition_came_back
     assert (escalade.etat, escalade.levee_depuis) == ("declenchee", None)
     assert _types(escalade) == ["declenchement", "condition_levee", "condition_revenue"]
     assert Message.objects.count() == 1
+
+
+def test_no_reminder_while_the_condition_is_clear(gens, deux_sites, horloge):
+    # Given 12 critical debts on S02: the per-site rule fires at 09:00 (Direction, reminder
+    # after 240 min, resolved after 60 min clear).
+    voyage = horloge(LUNDI_9H)
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)
+    escalades_evaluer()
+    # The debts are paid at 12:30: clear since then.
+    voyage.move_to(paris(2026, 11, 30, 12, 30))
+    Impaye.objects.all().delete()
+    escalades_evaluer()
+
+    # When 13:00 comes (240 min unacknowledged) and then 13:30 (60 min clear):
+    voyage.move_to(paris(2026, 11, 30, 13, 0))
+    escalades_evaluer()
+    escalade = Escalade.objects.get()
+    assert escalade.niveau == 2, "the PDG is not told of a condition that has already cleared"
+    voyage.move_to(paris(2026, 11, 30, 13, 30))
+    escalades_evaluer()
+
+    # Then: fired, cleared, resolved; two emails (the alert, then « Résolu »), no reminder.
+    escalade.refresh_from_db()
+    assert escalade.etat == "resolue"
+    assert _types(escalade) == ["declenchement", "condition_levee", "resolution"]
+    assert [m.sujet for m in Message.objects.order_by("id")] == [
+        "URGENT - Impayés Critiques Détectés - S02", "Résolu - Impayés critiques sur un site - S02 – Marcadet",
+    ]
+
+
+def test_reminder_resumes_when_the_condition_comes_back(gens, deux_sites, horloge):
+    voyage = horloge(LUNDI_9H)
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=11)
+    escalades_evaluer()  # 09:00 fires
+    voyage.move_to(paris(2026, 11, 30, 12, 55))
+    Impaye.objects.filter(pk=Impaye.objects.first().pk).delete()
+    escalades_evaluer()  # 12:55: 10, clear
+    voyage.move_to(paris(2026, 11, 30, 13, 0))
+    escalades_evaluer()  # 13:00: due, but clear: no reminder
+    assert Escalade.objects.get().niveau == 2
+
+    voyage.move_to(paris(2026, 11, 30, 13, 5))
+    impayes_critiques(site=s2, nb=1)
+    escalades_evaluer()  # 13:05: 11 again, still unacknowledged: raised now
+
+    assert Escalade.objects.get().niveau == 3
+    assert Message.objects.order_by("id").last().sujet == "[Relance] URGENT - Impayés Critiques Détectés - S02"
+
