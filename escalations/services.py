@@ -175,10 +175,11 @@ def _relancer(*, maintenant, bilan: Counter) -> None:
     """Unacknowledged past the rule's delay: one level up (team lead → Direction → PDG),
     notified again. An agent's escalation is not raised outside the agents' working hours
     (nobody is in the field to act on it; the clock goes on the next morning), nor one whose
-    condition is clear (it resolves on its own; if the condition comes back, it is raised)."""
+    condition is clear (it resolves on its own; if the condition comes back, it is raised),
+    nor one whose rule a director has deactivated."""
     de_service = en_service(maintenant) is not None
     a_relancer = Escalade.objects.filter(etat=EtatEscalade.DECLENCHEE, levee_depuis__isnull=True)
-    for escalade in a_relancer.select_related("regle"):
+    for escalade in a_relancer.filter(regle__active=True).select_related("regle"):
         if maintenant - escalade.notifiee_le < datetime.timedelta(minutes=escalade.regle.delai_relance_min):
             continue
         if escalade.regle.type == TypeRegle.SCORE_AGENT and not de_service:

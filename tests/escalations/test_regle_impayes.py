@@ -299,3 +299,18 @@ def test_reminder_resumes_when_the_condition_comes_back(gens, deux_sites, horlog
     assert Escalade.objects.get().niveau == 3
     assert Message.objects.order_by("id").last().sujet == "[Relance] URGENT - Impayés Critiques Détectés - S02"
 
+
+
+def test_no_reminder_once_a_director_deactivates_the_rule(gens, deux_sites, horloge):
+    # Given the per-site rule fired at 09:00, then deactivated by a director in the admin.
+    voyage = horloge(LUNDI_9H)
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)
+    escalades_evaluer()
+    Regle.objects.filter(code="impayes-critiques-site").update(active=False)
+
+    voyage.move_to(paris(2026, 11, 30, 13, 0))  # 240 min unacknowledged
+    escalades_evaluer()
+
+    assert Escalade.objects.get().niveau == 2
+    assert Message.objects.count() == 1
