@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from akig_ops.services import EVALUATION_ESCALADES, battement_enregistrer
 from escalations.models import (
     AttenteRegle,
+    Conge,
     Escalade,
     EtatEscalade,
     Evenement,
@@ -174,15 +175,18 @@ def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q
 def _relancer(*, maintenant, bilan: Counter) -> None:
     """Unacknowledged past the rule's delay: one level up (team lead → Direction → PDG),
     notified again. An agent's escalation is not raised outside the agents' working hours
-    (nobody is in the field to act on it; the clock goes on the next morning), nor one whose
-    condition is clear (it resolves on its own; if the condition comes back, it is raised),
-    nor one whose rule a director has deactivated."""
+    (nobody is in the field to act on it; the clock goes on the next morning), nor while the
+    agent is on leave (the rule does not watch them then), nor one whose condition is clear
+    (it resolves on its own; if the condition comes back, it is raised), nor one whose rule a
+    director has deactivated."""
     de_service = en_service(maintenant) is not None
+    jour = timezone.localdate(maintenant)
+    en_conge = set(Conge.objects.filter(debut__lte=jour, fin__gte=jour).values_list("agent_id", flat=True))
     a_relancer = Escalade.objects.filter(etat=EtatEscalade.DECLENCHEE, levee_depuis__isnull=True)
     for escalade in a_relancer.filter(regle__active=True).select_related("regle"):
         if maintenant - escalade.notifiee_le < datetime.timedelta(minutes=escalade.regle.delai_relance_min):
             continue
-        if escalade.regle.type == TypeRegle.SCORE_AGENT and not de_service:
+        if escalade.regle.type == TypeRegle.SCORE_AGENT and (not de_service or escalade.agent_id in en_conge):
             continue
         niveau = min(escalade.niveau + 1, Niveau.PDG)
         with transaction.atomic():

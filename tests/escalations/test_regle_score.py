@@ -191,3 +191,28 @@ def test_email_subject_keeps_an_apostrophe_in_the_agent_name(gens, horloge):
     assert message.sujet == "Performance agent très basse - AG007 Aïcha N'Diaye & Fils"
     assert "L'agent Aïcha N'Diaye & Fils (AG007" in message.corps_texte
     assert "Aïcha N&#x27;Diaye &amp; Fils" in message.corps_html  # the HTML body stays escaped
+
+
+def test_agent_escalation_is_not_raised_while_the_agent_is_on_leave(gens, horloge):
+    # Given an escalation fired at 11:00 (low since 09:00), then the agent goes home ill: a
+    # director records a leave from today to Wednesday at 11:30.
+    agent = gens["agent"]
+    scores(agent, de=paris(*LUNDI, 9, 0), a=paris(*LUNDI, 11, 30), score="3.00")
+    voyage = horloge(paris(*LUNDI, 9, 0))
+    escalades_evaluer()
+    voyage.move_to(paris(*LUNDI, 11, 0))
+    escalades_evaluer()
+    Conge.objects.create(agent=agent, debut=datetime.date(2026, 11, 30), fin=datetime.date(2026, 12, 2), motif="Maladie")
+
+    # When the reminder delays pass during the leave (Monday noon, Tuesday, Wednesday):
+    for instant in (paris(*LUNDI, 12, 0), paris(*LUNDI, 15, 0), paris(2026, 12, 1, 10, 0), paris(2026, 12, 2, 17, 0)):
+        voyage.move_to(instant)
+        escalades_evaluer()
+
+    # Then nobody is told again: the rule does not watch an agent on leave.
+    assert Escalade.objects.get().niveau == 1
+    assert Message.objects.count() == 1
+    # Back on Thursday and still unacknowledged: raised.
+    voyage.move_to(paris(2026, 12, 3, 8, 0))
+    escalades_evaluer()
+    assert Escalade.objects.get().niveau == 2
