@@ -14,7 +14,8 @@ Guarantees:
   `UPDATE … WHERE etat IN (en_attente, en_cours) AND prochain_essai <= now` that moves
   `prochain_essai` past a lease (AKIG_OUTBOX_BAIL_S);
 - a worker killed while sending: its claim expires after the lease and another worker sends
-  the message. The one unavoidable window: if the SMTP server had already accepted the
+  the message. The claim counts as an attempt, so a message that kills every worker taking it
+  (a PDF too big for its memory) is failed after its attempts, not retried forever. The one unavoidable window: if the SMTP server had already accepted the
   message and the worker died before committing `envoye`, the message goes a second time.
   SMTP offers no way to ask a server whether it has a message, so this window is the price of
   losing nothing; it lasts from the server's "250 OK" to our COMMIT (milliseconds).
@@ -72,9 +73,13 @@ class Envoi:
 
 
 def _reserver(message_id: int, maintenant: datetime.datetime) -> bool:
-    """Claim the message for this worker (compare-and-set); True if we won it."""
+    """Claim the message for this worker (compare-and-set) if it has an attempt left; True
+    if we won it."""
     return bool(
-        Message.objects.filter(pk=message_id, etat__in=A_ENVOYER, prochain_essai__lte=maintenant).update(
+        Message.objects.filter(
+            pk=message_id, etat__in=A_ENVOYER, prochain_essai__lte=maintenant,
+            tentatives__lt=settings.AKIG_OUTBOX_TENTATIVES,
+        ).update(
             etat=EtatMessage.EN_COURS,
             reserve_le=maintenant,
             prochain_essai=maintenant + datetime.timedelta(seconds=settings.AKIG_OUTBOX_BAIL_S),
@@ -98,7 +103,7 @@ def message_envoyer(*, message_id: int) -> Envoi:
     """Send one outbox message if it is due and we win its claim; return what happened."""
     maintenant = timezone.now()
     if not _reserver(message_id, maintenant):
-        return Envoi("ignore")
+        return _abandonner(message_id, maintenant)
     message = Message.objects.select_related("escalade").get(pk=message_id)
     try:
         rapport = _piece_jointe(message)
@@ -135,12 +140,7 @@ def _echec(message: Message, erreur: Exception) -> Envoi:
     if message.tentatives >= settings.AKIG_OUTBOX_TENTATIVES:
         with transaction.atomic():
             Message.objects.filter(pk=message.pk).update(etat=EtatMessage.ECHEC, derniere_erreur=texte)
-            if message.escalade_id:
-                Evenement.objects.create(
-                    escalade_id=message.escalade_id, type=TypeEvenement.ECHEC_ENVOI,
-                    message=f"{message.sujet} → {', '.join(message.destinataires)} : {texte}",
-                    valeur={"message_id": message.pk, "tentatives": message.tentatives},
-                )
+            _echec_sur_escalade(message, texte)
         return Envoi("echec")
     delai = settings.AKIG_OUTBOX_DELAI_S * 2 ** (message.tentatives - 1)
     Message.objects.filter(pk=message.pk).update(
@@ -148,6 +148,31 @@ def _echec(message: Message, erreur: Exception) -> Envoi:
         prochain_essai=timezone.now() + datetime.timedelta(seconds=delai),
     )
     return Envoi("reessai", delai)
+
+
+def _echec_sur_escalade(message: Message, texte: str) -> None:
+    if message.escalade_id:
+        Evenement.objects.create(
+            escalade_id=message.escalade_id, type=TypeEvenement.ECHEC_ENVOI,
+            message=f"{message.sujet} → {', '.join(message.destinataires)} : {texte}",
+            valeur={"message_id": message.pk, "tentatives": message.tentatives},
+        )
+
+
+def _abandonner(message_id: int, maintenant: datetime.datetime) -> Envoi:
+    """A message we could not claim: if it is due with no attempt left (every worker that
+    claimed it died before reporting back, e.g. killed while building its PDF), mark it
+    failed (compare-and-set) and say so on its escalation; else another worker holds it."""
+    texte = "Tentatives épuisées : le dernier envoi n'a jamais abouti (worker arrêté pendant l'envoi)."
+    with transaction.atomic():
+        if not Message.objects.filter(
+            pk=message_id, etat__in=A_ENVOYER, prochain_essai__lte=maintenant,
+            tentatives__gte=settings.AKIG_OUTBOX_TENTATIVES,
+        ).update(etat=EtatMessage.ECHEC, derniere_erreur=texte):
+            return Envoi("ignore")
+        _echec_sur_escalade(Message.objects.get(pk=message_id), texte)
+    logger.warning("outbox: message %s abandonné, tentatives épuisées sans réponse d'un worker", message_id)
+    return Envoi("echec")
 
 
 def outbox_vider(*, limite: int = 200) -> dict[str, int]:

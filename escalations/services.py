@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from akig_ops.services import EVALUATION_ESCALADES, battement_enregistrer
 from escalations.models import (
     AttenteRegle,
+    Conge,
     Escalade,
     EtatEscalade,
     Evenement,
@@ -149,12 +151,15 @@ def _condition_levee(*, escalade: Escalade, maintenant) -> bool:
     note = _("Résolue automatiquement : condition levée depuis le %(depuis)s.") % {
         "depuis": timezone.localtime(escalade.levee_depuis).strftime("%d/%m/%Y %H:%M")
     }
-    return _resoudre(escalade=escalade, auteur=None, note=note, maintenant=maintenant)
+    # Only if still clear since then: another evaluator may have seen the condition back.
+    return _resoudre(escalade=escalade, auteur=None, note=note, maintenant=maintenant,
+                     comme_lue=Q(levee_depuis=escalade.levee_depuis))
 
 
-def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant) -> bool:
+def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q = Q()) -> bool:
+    """Resolve if still open and `comme_lue` still holds; True if this call did it."""
     with transaction.atomic():
-        if not Escalade.objects.filter(pk=escalade.pk, etat__in=OUVERTES).update(
+        if not Escalade.objects.filter(comme_lue, pk=escalade.pk, etat__in=OUVERTES).update(
             etat=EtatEscalade.RESOLUE, resolue_le=maintenant, resolue_par=auteur, note_resolution=note
         ):
             return False
@@ -170,18 +175,24 @@ def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant) -> bool:
 def _relancer(*, maintenant, bilan: Counter) -> None:
     """Unacknowledged past the rule's delay: one level up (team lead → Direction → PDG),
     notified again. An agent's escalation is not raised outside the agents' working hours
-    (nobody is in the field to act on it; the clock goes on the next morning)."""
+    (nobody is in the field to act on it; the clock goes on the next morning), nor while the
+    agent is on leave (the rule does not watch them then), nor one whose condition is clear
+    (it resolves on its own; if the condition comes back, it is raised), nor one whose rule a
+    director has deactivated."""
     de_service = en_service(maintenant) is not None
-    for escalade in Escalade.objects.filter(etat=EtatEscalade.DECLENCHEE).select_related("regle"):
+    jour = timezone.localdate(maintenant)
+    en_conge = set(Conge.objects.filter(debut__lte=jour, fin__gte=jour).values_list("agent_id", flat=True))
+    a_relancer = Escalade.objects.filter(etat=EtatEscalade.DECLENCHEE, levee_depuis__isnull=True)
+    for escalade in a_relancer.filter(regle__active=True).select_related("regle"):
         if maintenant - escalade.notifiee_le < datetime.timedelta(minutes=escalade.regle.delai_relance_min):
             continue
-        if escalade.regle.type == TypeRegle.SCORE_AGENT and not de_service:
+        if escalade.regle.type == TypeRegle.SCORE_AGENT and (not de_service or escalade.agent_id in en_conge):
             continue
         niveau = min(escalade.niveau + 1, Niveau.PDG)
         with transaction.atomic():
-            if not Escalade.objects.filter(
-                pk=escalade.pk, etat=EtatEscalade.DECLENCHEE, notifiee_le=escalade.notifiee_le
-            ).update(niveau=niveau, notifiee_le=maintenant):
+            if not a_relancer.filter(pk=escalade.pk, notifiee_le=escalade.notifiee_le).update(
+                niveau=niveau, notifiee_le=maintenant
+            ):
                 continue
             escalade.niveau, escalade.notifiee_le = niveau, maintenant
             Evenement.objects.create(

@@ -134,6 +134,31 @@ def test_worker_killed_while_sending_the_message_goes_once_after_its_lease(smtp,
     assert len(smtp.boite.messages) == 1
 
 
+def test_a_message_whose_workers_keep_dying_fails_after_its_attempts(smtp, douze_sur_s02, settings):
+    # Given a message whose PDF kills every worker that builds it (out of memory): each
+    # worker claims it, then dies without reporting back.
+    settings.AKIG_OUTBOX_TENTATIVES = 2
+    escalades_evaluer()
+    message = Message.objects.get()
+    debut = timezone.now()
+    assert _reserver(message.pk, debut)  # attempt 1: the worker is killed
+    assert _reserver(message.pk, debut + datetime.timedelta(seconds=601))  # attempt 2: killed too
+
+    # When the sweep finds it again once the second lease has expired:
+    with time_machine.travel(debut + datetime.timedelta(seconds=1202)):
+        bilan = outbox_vider()
+
+    # Then it is not tried a third time (it would kill a third worker, then a fourth…):
+    # it is failed and the escalation says so.
+    assert bilan == {"echec": 1}
+    assert smtp.boite.messages == []
+    message.refresh_from_db()
+    assert (message.etat, message.tentatives) == ("echec", 2)
+    echec = Evenement.objects.get(type="echec_envoi")
+    assert echec.escalade == Escalade.objects.get()
+    assert "jamais abouti" in message.derniere_erreur
+
+
 def test_a_message_that_keeps_failing_shows_on_its_escalation(smtp, douze_sur_s02, settings):
     settings.AKIG_OUTBOX_TENTATIVES = 2
     smtp.arreter()

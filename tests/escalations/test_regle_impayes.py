@@ -200,3 +200,117 @@ def test_impayes_rule_with_a_duration_waits_pending_then_fires(gens, deux_sites,
     assert escalades_evaluer() == {"declenchees": 1}
     assert datetime.datetime.fromisoformat(Escalade.objects.get().valeur_declenchement["depuis"]) == LUNDI_9H
     assert not AttenteRegle.objects.exists()
+
+
+def test_resolved_email_subject_keeps_an_apostrophe_in_the_site_name(gens, horloge):
+    # Given « Résidence l'Orée » with 11 critical debts (> 10: the per-site rule fires).
+    from tests.factories import SiteFactory
+
+    voyage = horloge(LUNDI_9H)
+    site = SiteFactory(code="S03", nom="Résidence l'Orée")
+    impayes_critiques(site=site, nb=11)
+    escalades_evaluer()
+    Impaye.objects.all().delete()
+    escalades_evaluer()  # clear since 09:00
+    voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=60))
+
+    escalades_evaluer()  # clear for 60 min: resolved
+
+    resolu = Message.objects.order_by("id").last()
+    assert resolu.sujet == "Résolu - Impayés critiques sur un site - S03 – Résidence l'Orée"
+    assert "(S03 – Résidence l'Orée) est résolue." in resolu.corps_texte
+
+
+def test_slow_evaluator_does_not_resolve_an_escalation_whose_condition_came_back(gens, deux_sites, horloge):
+    # Given a site escalation whose condition has been clear since 09:05 (10 debts: not > 10).
+    from escalations.services import _condition_levee, _condition_tient
+
+    voyage = horloge(LUNDI_9H)
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=11)
+    escalades_evaluer()
+    Impaye.objects.filter(pk=Impaye.objects.first().pk).delete()
+    voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=5))
+    escalades_evaluer()
+    # At 10:05 a slow evaluator A reads it (clear for 60 min: due for resolution) …
+    voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=65))
+    lue_par_a = Escalade.objects.select_related("regle").get()
+    # … evaluator B, meanwhile, sees 11 debts again: the condition is back.
+    impayes_critiques(site=s2, nb=1)
+    _condition_tient(escalade=Escalade.objects.get(), observation=Observation(valeur={"nb_impayes": 11}),
+                     maintenant=LUNDI_9H + datetime.timedelta(minutes=65))
+
+    # When A acts on what it read:
+    resolue = _condition_levee(escalade=lue_par_a, maintenant=LUNDI_9H + datetime.timedelta(minutes=65))
+
+    # Then nothing: the state A read is gone (no "résolu" email about a condition that holds).
+    escalade = Escalade.objects.get()
+    assert resolue is False
+    assert (escalade.etat, escalade.levee_depuis) == ("declenchee", None)
+    assert _types(escalade) == ["declenchement", "condition_levee", "condition_revenue"]
+    assert Message.objects.count() == 1
+
+
+def test_no_reminder_while_the_condition_is_clear(gens, deux_sites, horloge):
+    # Given 12 critical debts on S02: the per-site rule fires at 09:00 (Direction, reminder
+    # after 240 min, resolved after 60 min clear).
+    voyage = horloge(LUNDI_9H)
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)
+    escalades_evaluer()
+    # The debts are paid at 12:30: clear since then.
+    voyage.move_to(paris(2026, 11, 30, 12, 30))
+    Impaye.objects.all().delete()
+    escalades_evaluer()
+
+    # When 13:00 comes (240 min unacknowledged) and then 13:30 (60 min clear):
+    voyage.move_to(paris(2026, 11, 30, 13, 0))
+    escalades_evaluer()
+    escalade = Escalade.objects.get()
+    assert escalade.niveau == 2, "the PDG is not told of a condition that has already cleared"
+    voyage.move_to(paris(2026, 11, 30, 13, 30))
+    escalades_evaluer()
+
+    # Then: fired, cleared, resolved; two emails (the alert, then « Résolu »), no reminder.
+    escalade.refresh_from_db()
+    assert escalade.etat == "resolue"
+    assert _types(escalade) == ["declenchement", "condition_levee", "resolution"]
+    assert [m.sujet for m in Message.objects.order_by("id")] == [
+        "URGENT - Impayés Critiques Détectés - S02", "Résolu - Impayés critiques sur un site - S02 – Marcadet",
+    ]
+
+
+def test_reminder_resumes_when_the_condition_comes_back(gens, deux_sites, horloge):
+    voyage = horloge(LUNDI_9H)
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=11)
+    escalades_evaluer()  # 09:00 fires
+    voyage.move_to(paris(2026, 11, 30, 12, 55))
+    Impaye.objects.filter(pk=Impaye.objects.first().pk).delete()
+    escalades_evaluer()  # 12:55: 10, clear
+    voyage.move_to(paris(2026, 11, 30, 13, 0))
+    escalades_evaluer()  # 13:00: due, but clear: no reminder
+    assert Escalade.objects.get().niveau == 2
+
+    voyage.move_to(paris(2026, 11, 30, 13, 5))
+    impayes_critiques(site=s2, nb=1)
+    escalades_evaluer()  # 13:05: 11 again, still unacknowledged: raised now
+
+    assert Escalade.objects.get().niveau == 3
+    assert Message.objects.order_by("id").last().sujet == "[Relance] URGENT - Impayés Critiques Détectés - S02"
+
+
+
+def test_no_reminder_once_a_director_deactivates_the_rule(gens, deux_sites, horloge):
+    # Given the per-site rule fired at 09:00, then deactivated by a director in the admin.
+    voyage = horloge(LUNDI_9H)
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)
+    escalades_evaluer()
+    Regle.objects.filter(code="impayes-critiques-site").update(active=False)
+
+    voyage.move_to(paris(2026, 11, 30, 13, 0))  # 240 min unacknowledged
+    escalades_evaluer()
+
+    assert Escalade.objects.get().niveau == 2
+    assert Message.objects.count() == 1

@@ -173,3 +173,46 @@ def test_agent_escalation_is_not_raised_at_night(gens, horloge):
     voyage.move_to(paris(2026, 12, 1, 8, 0))
     escalades_evaluer()  # next working morning: raised
     assert Escalade.objects.get().niveau == 2
+
+
+def test_email_subject_keeps_an_apostrophe_in_the_agent_name(gens, horloge):
+    # Given an agent called « Aïcha N'Diaye & Fils » (an apostrophe and an ampersand): the
+    # subject is a mail header, plain text, not HTML.
+    agent = gens["agent"]
+    type(agent).objects.filter(pk=agent.pk).update(nom="Aïcha N'Diaye & Fils")
+    scores(agent, de=paris(*LUNDI, 9, 0), a=paris(*LUNDI, 11, 0), score="3.50")
+    voyage = horloge(paris(*LUNDI, 9, 0))
+    escalades_evaluer()
+    voyage.move_to(paris(*LUNDI, 11, 0))
+
+    escalades_evaluer()
+
+    message = Message.objects.get()
+    assert message.sujet == "Performance agent très basse - AG007 Aïcha N'Diaye & Fils"
+    assert "L'agent Aïcha N'Diaye & Fils (AG007" in message.corps_texte
+    assert "Aïcha N&#x27;Diaye &amp; Fils" in message.corps_html  # the HTML body stays escaped
+
+
+def test_agent_escalation_is_not_raised_while_the_agent_is_on_leave(gens, horloge):
+    # Given an escalation fired at 11:00 (low since 09:00), then the agent goes home ill: a
+    # director records a leave from today to Wednesday at 11:30.
+    agent = gens["agent"]
+    scores(agent, de=paris(*LUNDI, 9, 0), a=paris(*LUNDI, 11, 30), score="3.00")
+    voyage = horloge(paris(*LUNDI, 9, 0))
+    escalades_evaluer()
+    voyage.move_to(paris(*LUNDI, 11, 0))
+    escalades_evaluer()
+    Conge.objects.create(agent=agent, debut=datetime.date(2026, 11, 30), fin=datetime.date(2026, 12, 2), motif="Maladie")
+
+    # When the reminder delays pass during the leave (Monday noon, Tuesday, Wednesday):
+    for instant in (paris(*LUNDI, 12, 0), paris(*LUNDI, 15, 0), paris(2026, 12, 1, 10, 0), paris(2026, 12, 2, 17, 0)):
+        voyage.move_to(instant)
+        escalades_evaluer()
+
+    # Then nobody is told again: the rule does not watch an agent on leave.
+    assert Escalade.objects.get().niveau == 1
+    assert Message.objects.count() == 1
+    # Back on Thursday and still unacknowledged: raised.
+    voyage.move_to(paris(2026, 12, 3, 8, 0))
+    escalades_evaluer()
+    assert Escalade.objects.get().niveau == 2
