@@ -17,10 +17,11 @@ def battements() -> dict[str, datetime.datetime]:
     return dict(Battement.objects.values_list("nom", "dernier_succes"))
 
 
-def resume_tableau_de_bord() -> dict:
+def resume_tableau_de_bord(*, agregats: dict[int, dict] | None = None) -> dict:
     """Return the directors' headline figures (the /dashboard cards and /api/dashboard/resume):
     the debts' figures of recovery.selectors.impayes_chiffres_cles, the runbook's
-    thresholds, the day they are computed for, and nb_agents_sous_5 (today's daily score)."""
+    thresholds, the day they are computed for, and nb_agents_sous_5 (today's daily score).
+    `agregats`: recovery.selectors.impayes_agreges(min_retard=60), if the caller has it."""
     from agents.selectors import SEUIL_SCORE, nb_agents_sous_seuil
     from recovery.selectors import RETARD_CRITIQUE, SEUIL_CONTENTIEUX, impayes_chiffres_cles
 
@@ -31,7 +32,7 @@ def resume_tableau_de_bord() -> dict:
         "seuil_impayes_critiques": SEUIL_IMPAYES_CRITIQUES,
         "seuil_contentieux": SEUIL_CONTENTIEUX,
         "seuil_score": SEUIL_SCORE,
-        **impayes_chiffres_cles(),
+        **impayes_chiffres_cles(agregats=agregats),
         "nb_agents_sous_5": nb_agents_sous_seuil(jour=jour),
     }
 

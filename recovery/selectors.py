@@ -54,23 +54,28 @@ SEUIL_CONTENTIEUX = Decimal("10000.00")
 
 
 def impayes_chiffres_cles(
-    *, min_retard: int = RETARD_CRITIQUE, seuil_contentieux: Decimal = SEUIL_CONTENTIEUX
+    *, min_retard: int = RETARD_CRITIQUE, seuil_contentieux: Decimal = SEUIL_CONTENTIEUX,
+    agregats: dict[int, dict] | None = None,
 ) -> dict:
     """Return the debts' headline figures: {total_restant_du, nb_impayes, nb_critiques,
     montant_critiques, nb_sites_critiques, nb_locataires_contentieux}.
 
     `*_critiques` count the debts more than `min_retard` days late (the runbook's first
     query); `nb_locataires_contentieux` the tenants whose total still due is strictly
-    above `seuil_contentieux`, summed in SQL on numeric. Three aggregates in all.
+    above `seuil_contentieux`, summed in SQL on numeric. Two queries: the debts by site
+    (impayes_agreges; none when its result for `min_retard` is passed as `agregats`) and
+    the tenants' totals.
     """
-    limite = echeance_limite(min_retard=min_retard)
-    totaux = Impaye.objects.aggregate(
-        nb_impayes=Count("id"),
-        total_restant_du=Sum("montant", default=Decimal("0.00")),
-        nb_critiques=Count("id", filter=Q(date_echeance__lt=limite)),
-        montant_critiques=Sum("montant", filter=Q(date_echeance__lt=limite), default=Decimal("0.00")),
-        nb_sites_critiques=Count("site_id", filter=Q(date_echeance__lt=limite), distinct=True),
-    )
+    if agregats is None:
+        agregats = impayes_agreges(min_retard=min_retard)
+    lignes = agregats.values()
+    totaux = {
+        "nb_impayes": sum(ligne["nb_total"] for ligne in lignes),
+        "total_restant_du": _euros(sum((ligne["montant_total"] for ligne in lignes), Decimal("0.00"))),
+        "nb_critiques": sum(ligne["nb"] for ligne in lignes),
+        "montant_critiques": _euros(sum((ligne["montant"] for ligne in lignes), Decimal("0.00"))),
+        "nb_sites_critiques": sum(1 for ligne in lignes if ligne["nb"]),
+    }
     totaux["nb_locataires_contentieux"] = (
         Impaye.objects.values("locataire_id")
         .annotate(du=Sum("montant"))
@@ -113,6 +118,7 @@ def tranches_depuis(limites: tuple[int, ...] = TRANCHES) -> list[Tranche]:
 
 
 CENTIME = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 
 def _euros(montant: Decimal | None) -> Decimal | None:
@@ -138,6 +144,50 @@ def _tranche_de(jour: datetime.date, limites: tuple[int, ...]) -> Case:
     )
 
 
+def impayes_agreges(*, min_retard: int = RETARD_CRITIQUE, limites: tuple[int, ...] = TRANCHES) -> dict[int, dict]:
+    """Return every outstanding debt summed by site, in one pass (one query):
+
+    {site_id: {nb, montant, echeance_min, nb_total, montant_total, tranches: [[nb, montant]]}}
+
+    nb / montant: the debts more than `min_retard` days late; echeance_min: the site's oldest
+    due date; *_total: all its outstanding debts; tranches: them by ageing bucket of `limites`.
+    The query returns a few rows per site (site, bucket, over the retard or not), summed here.
+    """
+    jour = timezone.localdate()
+    # One grouping key besides the site: the bucket. The retard is made one more cut of the
+    # buckets, so "over the retard" is "beyond that cut" (a third key doubled the query's time).
+    coupes = tuple(sorted({*limites, min_retard}))
+    au_dela = coupes.index(min_retard)
+    # The displayed bucket of each query bucket (cut at coupes): how many limites lie below its top.
+    affichee = [sum(1 for limite in limites if haut is None or limite < haut) for haut in (*coupes, None)]
+    groupes = (
+        Impaye.objects.annotate(tranche=_tranche_de(jour, coupes))
+        .values_list("site_id", "tranche")
+        .annotate(n=Count("id"), somme=Sum("montant"), echeance_min=Min("date_echeance"))
+        .order_by()
+    )
+    nb_tranches = len(limites) + 1
+    par_site: dict[int, dict] = {}
+    for site_id, tranche, n, somme, echeance_min in groupes:
+        ligne = par_site.get(site_id)
+        if ligne is None:
+            ligne = par_site[site_id] = {
+                "nb": 0, "montant": ZERO, "echeance_min": echeance_min, "nb_total": 0,
+                "montant_total": ZERO, "tranches": [[0, ZERO] for _ in range(nb_tranches)],
+            }
+        elif echeance_min < ligne["echeance_min"]:
+            ligne["echeance_min"] = echeance_min
+        if tranche > au_dela:
+            ligne["nb"] += n
+            ligne["montant"] += somme
+        ligne["nb_total"] += n
+        ligne["montant_total"] += somme
+        compte = ligne["tranches"][affichee[tranche]]
+        compte[0] += n
+        compte[1] += somme
+    return par_site
+
+
 def impayes_par_site(
     *,
     min_retard: int = RETARD_CRITIQUE,
@@ -145,6 +195,7 @@ def impayes_par_site(
     site_ids: Iterable[int] | None = None,
     sensibles: bool = False,
     montant_min: Decimal | None = None,
+    agregats: dict[int, dict] | None = None,
 ) -> list[dict]:
     """Return the analysis by site of the debts more than `min_retard` days late, largest
     amount first (the runbook's first query, with its site and ageing):
@@ -158,65 +209,42 @@ def impayes_par_site(
     bucket. Only sites with at least one debt over `min_retard` are listed; `site_ids`,
     `sensibles` and `montant_min` (on montant) narrow them.
 
-    Two queries: one pass over the debts grouped by site, bucket and "over the retard"
-    (a few rows per site, summed here), then the listed sites' names.
+    Two queries: impayes_agreges (none when its result for the same `min_retard` and
+    `limites` is passed as `agregats`), then the listed sites' names.
     """
     jour = timezone.localdate()
     tranches = tranches_depuis(limites)
-    groupes = (
-        Impaye.objects.annotate(
-            tranche=_tranche_de(jour, limites),
-            critique=Case(When(date_echeance__lt=echeance_limite(min_retard=min_retard), then=Value(1)), default=Value(0)),
-        )
-        .values_list("site_id", "tranche", "critique")
-        .annotate(n=Count("id"), somme=Sum("montant"), echeance_min=Min("date_echeance"))
-        .order_by()
-    )
-    par_site: dict[int, dict] = {}
-    for site_id, tranche, critique, n, somme, echeance_min in groupes:
-        ligne = par_site.get(site_id)
-        if ligne is None:
-            ligne = par_site[site_id] = {
-                "nb": 0, "montant": Decimal("0.00"), "echeance_min": echeance_min, "nb_total": 0,
-                "montant_total": Decimal("0.00"), "tranches": [[0, Decimal("0.00")] for _ in tranches],
-            }
-        if critique:
-            ligne["nb"] += n
-            ligne["montant"] += somme
-        ligne["echeance_min"] = min(ligne["echeance_min"], echeance_min)
-        ligne["nb_total"] += n
-        ligne["montant_total"] += somme
-        ligne["tranches"][tranche][0] += n
-        ligne["tranches"][tranche][1] += somme
-    critiques = {site_id: ligne for site_id, ligne in par_site.items() if ligne["nb"]}
+    if agregats is None:
+        agregats = impayes_agreges(min_retard=min_retard, limites=limites)
+    critiques = {site_id: ligne for site_id, ligne in agregats.items() if ligne["nb"]}
     total = sum((ligne["montant"] for ligne in critiques.values()), Decimal("0.00"))
     if site_ids is not None:
         gardes = set(site_ids)
         critiques = {site_id: ligne for site_id, ligne in critiques.items() if site_id in gardes}
     if montant_min is not None:
         critiques = {site_id: ligne for site_id, ligne in critiques.items() if ligne["montant"] >= montant_min}
-    sites = Site.objects.filter(pk__in=list(critiques)).values("pk", "code", "nom", "sensible")
+    sites = Site.objects.filter(pk__in=list(critiques)).values_list("pk", "code", "nom", "sensible")
     if sensibles:
         sites = sites.filter(sensible=True)
-    resultat = [
-        {
-            "site_id": site["pk"],
-            "code": site["code"],
-            "nom": site["nom"],
-            "sensible": site["sensible"],
-            "nb": critiques[site["pk"]]["nb"],
-            "montant": _euros(critiques[site["pk"]]["montant"]),
-            "retard_max": _retard(critiques[site["pk"]]["echeance_min"], jour),
-            "part": _pourcentage(critiques[site["pk"]]["montant"], total),
-            "nb_total": critiques[site["pk"]]["nb_total"],
-            "montant_total": _euros(critiques[site["pk"]]["montant_total"]),
+    resultat = []
+    for site_id, code, nom, sensible in sites:
+        ligne = critiques[site_id]
+        resultat.append({
+            "site_id": site_id,
+            "code": code,
+            "nom": nom,
+            "sensible": sensible,
+            "nb": ligne["nb"],
+            "montant": _euros(ligne["montant"]),
+            "retard_max": _retard(ligne["echeance_min"], jour),
+            "part": _pourcentage(ligne["montant"], total),
+            "nb_total": ligne["nb_total"],
+            "montant_total": _euros(ligne["montant_total"]),
             "tranches": [
                 {"tranche": tranche, "nb": nb, "montant": _euros(montant)}
-                for tranche, (nb, montant) in zip(tranches, critiques[site["pk"]]["tranches"])
+                for tranche, (nb, montant) in zip(tranches, ligne["tranches"])
             ],
-        }
-        for site in sites
-    ]
+        })
     resultat.sort(key=lambda ligne: (-ligne["montant"], ligne["code"]))
     return resultat
 

@@ -2,10 +2,13 @@
 pagination, htmx partials, CSV content and bounded query counts."""
 import datetime
 import html
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,14 +99,15 @@ def test_accueil_headline_figures_and_chart_data(direction, parc):
 
 
 def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc, django_assert_num_queries):
-    # session, user, groups; resume (2 debt aggregates, agents under 5), by-site ageing
-    # (debts by site and bucket, site names), trend (snapshots), recovered per week.
-    with django_assert_num_queries(10):
+    # session, user, groups; the debts by site and bucket (one pass: the headline figures
+    # and the ageing chart), tenants over 10 000, agents under 5, site names, trend
+    # (snapshots), recovered per week.
+    with django_assert_num_queries(9):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
     cache.clear()
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         direction.get(reverse("dashboard:accueil"))
     with django_assert_num_queries(3):  # cached: session, user, groups
         direction.get(reverse("dashboard:accueil"))
@@ -226,6 +230,28 @@ def test_impayes_change_against_30_days_ago_and_agents(direction, parc):
     assert (a["variation_nb"], a["variation_montant"]) == (2, Decimal("3000.00"))
     assert [(ag["code"], ag["nb"]) for ag in b["agents"]] == [("AGX", 2), ("AGY", 1)]
     assert a["agents"] == []
+
+
+def test_impayes_reads_the_agents_of_the_page_s_sites_only(direction, django_assert_num_queries):
+    sites = [SiteFactory(code=f"P{i:02d}") for i in range(26)]
+    for i, site in enumerate(sites):
+        ImpayeFactory(locataire=LocataireFactory(site=site), retard=61, montant_du=Decimal(1000 + i))
+    agent = AgentFactory(code="AGZ", nom="Agent Z")
+    MissionFactory(agent=agent, site=sites[0], status="non_complete")  # P00: alone on page 2
+    MissionFactory(agent=agent, site=sites[25], status="non_complete")
+    with CaptureQueriesContext(connection) as requetes:
+        page1 = direction.get(RUNBOOK).context["page"]
+    [lecture] = [q["sql"] for q in requetes.captured_queries if '"missions"' in q["sql"]]
+    demandes = {int(i) for i in re.search(r'"site_id" IN \(([^)]*)\)', lecture).group(1).split(",")}
+    # The 25 sites of page 1 (P25 … P01), not the 26: P00 is on page 2.
+    assert demandes == {site.pk for site in sites[1:]}
+    assert [(l["code"], [ag["code"] for ag in l["agents"]]) for l in page1][:2] == [("P25", ["AGZ"]), ("P24", [])]
+    [p00] = direction.get(f"{RUNBOOK}&page=2").context["page"]
+    assert (p00["code"], [ag["code"] for ag in p00["agents"]]) == ("P00", ["AGZ"])
+    # Sorted by number of agents: every site's agents are read, the two with one come first
+    # (then by code), and the page still has 25 rows.
+    par_agents = direction.get(f"{RUNBOOK}&tri=-agents").context["page"]
+    assert [l["code"] for l in par_agents][:3] == ["P00", "P25", "P01"] and len(par_agents) == 25
 
 
 def test_impayes_csv_exact_content(direction, parc):

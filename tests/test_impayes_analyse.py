@@ -70,6 +70,32 @@ def test_impayes_par_site_retard_90(parc):
     assert lignes[1]["part"] == Decimal("12.5")  # 2 000 / 16 000,01 = 12.499…%
 
 
+def test_impayes_par_site_retard_between_two_limits(parc):
+    # Over 45 days (not a bucket limit: the query cuts there too). A = 60 j 700 + 61 j 1 000
+    # + 200 j 2 000 = 3 debts, 3 700,00; B = 95 j + 181 j = 14 000,01 (31 j is not over 45).
+    lignes = impayes_par_site(min_retard=45)
+    assert [(ligne["code"], ligne["nb"], ligne["montant"], ligne["retard_max"]) for ligne in lignes] == [
+        ("B", 2, Decimal("14000.01"), 181), ("A", 3, Decimal("3700.00"), 200)
+    ]
+    # The buckets are those of every outstanding debt, whatever the retard asked.
+    a = lignes[1]
+    assert _tranches(a) == [
+        (2, Decimal("700.00")), (1, Decimal("700.00")), (1, Decimal("1000.00")),
+        (0, Decimal("0.00")), (1, Decimal("2000.00")),
+    ]
+    assert (a["nb_total"], a["montant_total"]) == (5, Decimal("4400.00"))
+
+
+def test_impayes_par_site_retard_0_counts_every_debt_past_due(parc):
+    # Over 0 days: every debt but A's not yet due (−5 j). A: 4 debts, 4 000,00; B: 3 debts,
+    # 20 000,01; C: 30 j 800,00. The 0–30 bucket still holds the debt not yet due.
+    lignes = impayes_par_site(min_retard=0)
+    assert [(ligne["code"], ligne["nb"], ligne["montant"]) for ligne in lignes] == [
+        ("B", 3, Decimal("20000.01")), ("A", 4, Decimal("4000.00")), ("C", 1, Decimal("800.00"))
+    ]
+    assert _tranches(lignes[1])[0] == (2, Decimal("700.00"))
+
+
 def test_impayes_par_site_filters_keep_the_share_of_all_sites(parc):
     # Sensitive sites only: A, whose share stays 3 000 / 17 000,01 of every site.
     [a] = impayes_par_site(min_retard=60, sensibles=True)

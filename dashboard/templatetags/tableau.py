@@ -1,10 +1,7 @@
 """Display helpers of the directors' dashboard."""
-from decimal import Decimal
-
 from django import template
-from django.utils.formats import number_format
 
-from akig_ops.templatetags.akig import montant
+from akig_ops.templatetags.akig import Formats
 from recovery.models import TypeAction
 
 register = template.Library()
@@ -21,11 +18,4 @@ def libelle_action(valeur: str | None) -> str:
 @register.filter
 def signe(valeur) -> str:
     """A change with its sign: +3, −2 (a true minus), 0; money as '+1 234,50 €'; '—' if unknown."""
-    if valeur is None:
-        return "—"
-    texte = montant(abs(valeur)) if isinstance(valeur, Decimal) else number_format(abs(valeur), force_grouping=True)
-    if valeur > 0:
-        return f"+{texte}"
-    if valeur < 0:
-        return f"\u2212{texte}"
-    return texte
+    return Formats().signe(valeur)
