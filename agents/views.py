@@ -3,13 +3,11 @@
 Each view requires a login and a role; an agent outside the user's teams is a 404, enforced in
 the queryset (agents_visibles), on the page, its partials and its export.
 """
-import csv
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +36,7 @@ from agents.graphiques import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
 from akig_ops.lib.cache_donnees import en_cache
+from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.templatetags.akig import montant
 
 PERIODES = (7, 30, 90)
@@ -181,16 +180,17 @@ def detail(request, agent_id: int):
 
 @login_required
 def trajet_csv(request, agent_id: int):
-    """The positions of the page's day and window, as CSV (same parameters as the page)."""
+    """The positions of the page's day and window, as a CSV a French Excel opens in columns
+    (same parameters as the page); the instant to the second, in local time."""
     agent = _agent_visible(request, agent_id)
     jour, debut, fin = fenetre(FenetreForm(request.GET), maintenant=timezone.now(), heures=heures_de_travail)
-    reponse = HttpResponse(content_type="text/csv; charset=utf-8")
-    nom = f"trajet-{agent.code}-{jour:%Y-%m-%d}-{debut:%Hh%M}-{fin:%Hh%M}.csv"
-    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
-    ecrivain = csv.writer(reponse)
-    ecrivain.writerow(["agent_code", "timestamp", "latitude", "longitude", "precision_m"])
-    for point in trajet(agent_id=agent.id, debut=debut, fin=fin):
-        ecrivain.writerow([agent.code, timezone.localtime(point.instant).isoformat(), point.latitude,
-                           point.longitude, "" if point.precision_m is None else point.precision_m])
-    return reponse
-
+    entetes = [gettext("Code agent"), gettext("Date et heure"), gettext("Latitude"), gettext("Longitude"),
+               gettext("Précision (m)")]
+    # Read here, not while streaming: a slow query is then the middleware's French 503, not a cut file.
+    points = trajet(agent_id=agent.id, debut=debut, fin=fin)
+    lignes = (
+        [agent.code, f"{timezone.localtime(p.instant):%d/%m/%Y %H:%M:%S}", p.latitude, p.longitude, p.precision_m]
+        for p in points
+    )
+    return csv_reponse(nom_fichier=f"trajet-{agent.code}-{jour:%Y-%m-%d}-{debut:%Hh%M}-{fin:%Hh%M}.csv",
+                       entetes=entetes, lignes=lignes)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from akig_ops import roles
 from akig_ops.lib.cache_donnees import en_cache
-from dashboard import exports
+from akig_ops.lib import csv_export as exports
 from dashboard.filtres import filtres_lire
 from dashboard.selectors import analyse_impayes, lignes_trier, perimetre_lire, tableau_de_bord
 from recovery.models import Locataire, Site

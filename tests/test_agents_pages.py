@@ -284,16 +284,39 @@ def test_detail_trail_partial_for_htmx_and_query_count(client, monde, django_ass
     assert "<html" not in corps and 'id="donnees-carte"' in corps and "Mission réelle vs planifiée" in corps
 
 
-def test_trail_export_is_the_window_s_positions(client, monde):
+def _contenu(reponse) -> str:
+    return b"".join(reponse.streaming_content).decode("utf-8")
+
+
+def test_trail_export_is_the_window_s_positions_for_a_french_excel(client, monde):
     client.force_login(monde["chef_nord"])
 
     reponse = client.get(reverse("agents:trajet_csv", args=[monde["lucas"].id]),
                          {"jour": "2026-03-10", "debut": "09:00", "fin": "09:10"})
 
-    lignes = reponse.content.decode().splitlines()
+    assert reponse.streaming
+    assert reponse["Content-Type"] == "text/csv; charset=utf-8"
     assert reponse["Content-Disposition"] == 'attachment; filename="trajet-AG001-2026-03-10-09h00-09h10.csv"'
-    assert lignes == [
-        "agent_code,timestamp,latitude,longitude,precision_m",
-        "AG001,2026-03-10T09:00:00+01:00,48.85,2.35,8.0",
-        "AG001,2026-03-10T09:05:00+01:00,48.85,2.35,8.0",
+    # 09:00 and 09:05 (09:10 is the window's end, left out); stored in UTC, written in Paris time.
+    assert _contenu(reponse) == (
+        "\ufeffCode agent;Date et heure;Latitude;Longitude;Précision (m)\r\n"
+        "AG001;10/03/2026 09:00:00;48,85;2,35;8,0\r\n"
+        "AG001;10/03/2026 09:05:00;48,85;2,35;8,0\r\n"
+    )
+
+
+def test_trail_export_neutralises_a_formula_and_keeps_seconds_signs_and_missing_precision(client, monde):
+    agent = AgentFactory(code="=AG9", nom="Formule", equipe=monde["lucas"].equipe)
+    PositionFactory(agent=agent, timestamp=a(14, 0) + datetime.timedelta(seconds=30),
+                    latitude=47.218371, longitude=-1.553621, precision_m=None)
+    PositionFactory(agent=agent, timestamp=a(14, 2), latitude=47.2184, longitude=-1.5536, precision_m=12.5)
+    client.force_login(monde["chef_nord"])
+
+    reponse = client.get(reverse("agents:trajet_csv", args=[agent.id]),
+                         {"jour": "2026-03-10", "debut": "14:00", "fin": "15:00"})
+
+    assert _contenu(reponse).splitlines() == [
+        "\ufeffCode agent;Date et heure;Latitude;Longitude;Précision (m)",
+        "'=AG9;10/03/2026 14:00:30;47,218371;-1,553621;",
+        "'=AG9;10/03/2026 14:02:00;47,2184;-1,5536;12,5",
     ]
