@@ -228,6 +228,27 @@ def test_detail_shows_why_the_score_the_missions_flags_and_actions(client, monde
     assert "09/03/2026" in corps and "4,25" in corps
 
 
+def test_detail_map_draws_each_gap_from_the_position_before_to_the_one_after(client, monde):
+    # Given Lucas back on the radar at S2 (4.4 km north of S1) at 10:15 and 10:20, after his 09:40 position at S1.
+    for minute in (15, 20):
+        PositionFactory(agent=monde["lucas"], timestamp=a(10, minute), latitude=48.89, longitude=2.35)
+    client.force_login(monde["chef_nord"])
+
+    reponse = client.get(reverse("agents:detail", args=[monde["lucas"].id]),
+                         {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"})
+
+    # Then one gap, 09:40 → 10:15 (35 min over the 10-minute limit); 10:15 → 10:20 is not one.
+    carte = reponse.context["carte"]
+    assert carte["trous"] == [{
+        "debut": 1773132000000, "fin": 1773134100000,  # 08:40 and 09:15 UTC
+        "de": [48.85, 2.35], "a": [48.89, 2.35],
+        "texte": "Aucune position de 09:40 à 10:15 (35 min)",
+    }]
+    assert carte["legende"]["trous"] == "trous sans position"
+    # The list under the map says the same.
+    assert "Aucune position de 09:40 à 10:15 (35 min)" in reponse.content.decode()
+
+
 def test_detail_actions_table_speaks_french(client, monde):
     client.force_login(monde["chef_nord"])
 
