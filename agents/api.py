@@ -1,8 +1,10 @@
 """The field API the agents' phones write to (`/api/terrain/…`), with django-ninja.
 
 Its OpenAPI description is `/api/terrain/openapi.json`, its documentation page
-`/api/terrain/docs` (Swagger UI served from ninja's own static files: no CDN).
-Every answer, error or not, is JSON with French reasons.
+`/api/terrain/docs` (Swagger UI served from ninja's own static files: no CDN; the page is
+templates/agents/api_docs.html, in French). Every answer, error or not, is JSON with French
+reasons. What the OpenAPI description shows is French too: summaries, descriptions, the
+schemas' docstrings and their fields' titles and descriptions, the responses' descriptions.
 """
 import json
 from decimal import Decimal
@@ -13,11 +15,19 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
 from agents.selectors import agent_du_jeton
 from agents.services import actions_enregistrer, positions_enregistrer
 from agents.terrain import LotRefuse
+
+
+class DocsEnFrancais(Swagger):
+    """ninja's Swagger UI page (its own static files) in our French page: title, language, intro."""
+
+    template = "agents/api_docs.html"
+
 
 api = NinjaAPI(
     title="AKIG Ops — API terrain",
@@ -26,6 +36,8 @@ api = NinjaAPI(
     "Jeton : `python manage.py jeton_agent CODE`, envoyé en `Authorization: Bearer <jeton>`. "
     "Un lot est enregistré en entier ou pas du tout ; le renvoyer n'enregistre rien deux fois.",
     urls_namespace="terrain",
+    # validatorUrl: no badge fetched from validator.swagger.io (nothing leaves the intranet).
+    docs=DocsEnFrancais(settings={"validatorUrl": None}),
     docs_decorator=login_required,
 )
 
@@ -36,6 +48,8 @@ class CorpsTropGros(Exception):
 
 class JetonAgent(HttpBearer):
     """Bearer token of one agent; refuses an oversized body before anything is read."""
+
+    openapi_description = "Jeton d'un agent (`python manage.py jeton_agent CODE`), en `Authorization: Bearer <jeton>`."
 
     def __call__(self, request: HttpRequest):
         try:
@@ -121,64 +135,95 @@ def _http(request, exc: HttpError):
     return _erreur(request, exc.status_code, exc.message)
 
 
-class PositionIn(Schema):
-    timestamp: str = Field(description="ISO 8601 ; sans décalage, heure de Paris ; jamais dans le futur.")
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
-    precision_m: float | None = Field(None, ge=0)
+class Position(Schema):
+    """Une position GPS du téléphone."""
+
+    timestamp: str = Field(title="Horodatage",
+                           description="ISO 8601 ; sans décalage, heure de Paris ; jamais dans le futur.")
+    latitude: float = Field(ge=-90, le=90, description="Degrés décimaux (WGS 84).")
+    longitude: float = Field(ge=-180, le=180, description="Degrés décimaux (WGS 84).")
+    precision_m: float | None = Field(None, ge=0, title="Précision (m)",
+                                      description="Rayon de précision annoncé par le téléphone, en mètres.")
 
 
 class LotPositions(Schema):
-    positions: list[PositionIn]
+    """Un lot de positions : enregistré en entier ou pas du tout."""
+
+    positions: list[Position] = Field(description="Les positions du lot, dans n'importe quel ordre.")
 
 
-class ActionIn(Schema):
-    """The columns of actions.csv; agent_code, when given, must be the token's agent."""
+class Action(Schema):
+    """Une action de recouvrement : les colonnes d'actions.csv."""
 
-    reference: str
-    locataire_code: str
-    impaye_reference: str = ""
-    type_action: str = Field(description="visite, appel, sms, promesse, paiement, refus, absent")
+    reference: str = Field(title="Référence", description="Référence unique de l'action dans le système terrain.")
+    locataire_code: str = Field(title="Code locataire", description="Le code du locataire dans locataires.csv.")
+    impaye_reference: str = Field("", title="Référence de l'impayé", description="Facultative.")
+    type_action: str = Field(title="Type d'action",
+                             description="visite, appel, sms, promesse, paiement, refus, absent")
     statut: str = Field("", description="Le mot du système terrain, tel quel (« fait », « RDV pris »…).")
-    resultat: str = ""
-    montant_recouvre: Decimal = Field(Decimal("0"), ge=0)
-    date_action: str = Field(description="ISO 8601 ; jamais dans le futur.")
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    agent_code: str | None = None
+    resultat: str = Field("", title="Résultat", description="Texte libre.")
+    montant_recouvre: Decimal = Field(Decimal("0"), ge=0, title="Montant recouvré",
+                                      description="En euros, point décimal (« 40.00 »).")
+    date_action: str = Field(title="Date de l'action", description="ISO 8601 ; jamais dans le futur.")
+    latitude: float | None = Field(None, ge=-90, le=90, description="Où l'action a été enregistrée (degrés décimaux).")
+    longitude: float | None = Field(None, ge=-180, le=180, description="Où l'action a été enregistrée (degrés décimaux).")
+    agent_code: str | None = Field(None, title="Code agent",
+                                   description="Facultatif ; s'il est donné, celui de l'agent du jeton.")
 
 
 class LotActions(Schema):
-    actions: list[ActionIn]
+    """Un lot d'actions : enregistré en entier ou pas du tout."""
+
+    actions: list[Action] = Field(description="Les actions du lot.")
 
 
 class Compte(Schema):
-    recues: int
-    creees: int
-    doublons: int
+    """Ce que le lot a donné."""
+
+    recues: int = Field(title="Reçues", description="Éléments reçus dans le lot.")
+    creees: int = Field(title="Créées", description="Éléments enregistrés par cet envoi.")
+    doublons: int = Field(description="Éléments déjà enregistrés (lot renvoyé) : ignorés.")
 
 
-class ErreurOut(Schema):
-    index: int | None
-    champ: str
-    motif: str
+class Erreur(Schema):
+    """Un élément refusé et pourquoi."""
+
+    index: int | None = Field(description="Rang de l'élément dans le lot (à partir de 0) ; vide pour le lot entier.")
+    champ: str = Field(description="Le champ en cause (« latitude »), ou la liste du lot (« positions »).")
+    motif: str = Field(description="La raison, en français.")
 
 
 class Refus(Schema):
-    detail: str
-    erreurs: list[ErreurOut] = []
+    """Une requête refusée : rien n'est enregistré."""
+
+    detail: str = Field(title="Détail", description="Pourquoi, en français.")
+    erreurs: list[Erreur] = Field([], description="Pour un lot refusé : une ligne par élément en cause.")
 
 
 REPONSES = {200: Compte, 400: Refus, 401: Refus, 403: Refus, 413: Refus}
+# The responses' descriptions (ninja writes HTTP's English reason phrases otherwise).
+DESCRIPTIONS_REPONSES = {"responses": {
+    200: {"description": "Lot enregistré (ou déjà enregistré : doublons)."},
+    400: {"description": "Lot refusé : JSON mal formé ou éléments invalides, rien n'est enregistré."},
+    401: {"description": "Jeton absent, inconnu ou révoqué."},
+    403: {"description": "Un élément concerne un autre agent que celui du jeton : rien n'est enregistré."},
+    413: {"description": "Corps de requête trop gros : envoyez des lots plus petits."},
+}}
 
 
-@api.post("/positions", response=REPONSES, auth=JetonAgent(), tags=["Terrain"], summary="Envoyer des positions GPS")
+@api.post("/positions", response=REPONSES, auth=JetonAgent(), tags=["Terrain"], summary="Envoyer des positions GPS",
+          description="Enregistre les positions de l'agent du jeton. Une position déjà reçue (même horodatage) "
+          "est un doublon : elle n'est pas enregistrée deux fois.",
+          openapi_extra=DESCRIPTIONS_REPONSES)
 def positions(request, lot: LotPositions):
     """Store the token's agent's positions; a position already stored (same timestamp) is a duplicate."""
     return positions_enregistrer(agent_id=request.auth.id, positions=[p.model_dump() for p in lot.positions])
 
 
-@api.post("/actions", response=REPONSES, auth=JetonAgent(), tags=["Terrain"], summary="Envoyer des actions de recouvrement")
+@api.post("/actions", response=REPONSES, auth=JetonAgent(), tags=["Terrain"], summary="Envoyer des actions de recouvrement",
+          description="Enregistre les actions de l'agent du jeton et recalcule le score des jours concernés. "
+          "Une action déjà reçue (même référence) est un doublon ; une référence d'un autre agent est refusée.",
+          openapi_extra=DESCRIPTIONS_REPONSES)
 def actions(request, lot: LotActions):
     """Store the token's agent's actions; an action already stored (same reference) is a duplicate."""
     return actions_enregistrer(agent_id=request.auth.id, actions=[a.model_dump() for a in lot.actions])

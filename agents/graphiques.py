@@ -1,6 +1,7 @@
 """What the agent page's charts and map draw, as JSON-ready dicts (read by static/js/agent.js)."""
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from agents.selectors_pages import Journee
 from agents.templatetags.agents_extras import duree
@@ -14,8 +15,27 @@ def _heure(instant) -> str:
     return f"{timezone.localtime(instant):%H:%M}"
 
 
+def _trous(journee: Journee) -> list[dict]:
+    """Return the window's gaps as {debut, fin (ms), de, a ([lat, lon] of the last position before
+    and the first after), texte}: a gap always lies between two of the window's positions."""
+    par_instant = {p.instant: p for p in journee.points}
+    trous = []
+    for trou in journee.analyse.trous:
+        avant, apres = par_instant[trou.debut], par_instant[trou.fin]
+        trous.append({
+            "debut": _ms(trou.debut), "fin": _ms(trou.fin),
+            "de": [round(avant.latitude, 6), round(avant.longitude, 6)],
+            "a": [round(apres.latitude, 6), round(apres.longitude, 6)],
+            # The words of the list under the map (templates/agents/partials/_trajet.html).
+            "texte": gettext("Aucune position de %(de)s à %(a_)s (%(d)s)")
+            % {"de": _heure(trou.debut), "a_": _heure(trou.fin), "d": duree(trou.duree)},
+        })
+    return trous
+
+
 def donnees_carte(journee: Journee) -> dict:
-    """Return {points: [[ms, lat, lon]], sites, actions, arrets, tuiles, fuseau} for the map and replay."""
+    """Return {points: [[ms, lat, lon]], sites, actions, arrets, trous, legende, tuiles, fuseau}
+    for the map and replay."""
     return {
         "points": [[_ms(p.instant), round(p.latitude, 6), round(p.longitude, 6)] for p in journee.points],
         "sites": [
@@ -31,10 +51,16 @@ def donnees_carte(journee: Journee) -> dict:
         ],
         "arrets": [
             {"lat": s.latitude, "lon": s.longitude, "minutes": int(s.duree.total_seconds() // 60),
-             "texte": f"Arrêt {_heure(s.debut)}–{_heure(s.fin)} ({duree(s.duree)})"}
+             "texte": gettext("Arrêt %(de)s–%(a_)s (%(d)s)")
+             % {"de": _heure(s.debut), "a_": _heure(s.fin), "d": duree(s.duree)}}
             for s in journee.analyse.arrets
         ],
-        "trous": [[_ms(t.debut), _ms(t.fin)] for t in journee.analyse.trous],
+        "trous": _trous(journee),
+        # The traces' names in the map's legend.
+        "legende": {
+            "trajet": gettext("trajet"), "positions": gettext("positions"), "sites": gettext("sites prévus"),
+            "actions": gettext("actions"), "arrets": gettext("arrêts"), "trous": gettext("trous sans position"),
+        },
         "debut": _ms(journee.debut),
         "fin": _ms(journee.fin),
         "tuiles": settings.AKIG_CARTE_TUILES_URL,

@@ -3,17 +3,14 @@
 Each view requires a login and a role; an agent outside the user's teams is a 404, enforced in
 the queryset (agents_visibles), on the page, its partials and its export.
 """
-import csv
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import get_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +35,8 @@ from agents.graphiques import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
 from akig_ops.lib.cache_donnees import en_cache
-from akig_ops.templatetags.akig import montant
+from akig_ops.lib.csv_export import csv_reponse
+from akig_ops.templatetags.akig import Formats
 
 PERIODES = (7, 30, 90)
 DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
@@ -70,7 +68,7 @@ def _colonnes(*, equipe: str, tri: str, descendant: bool) -> list[dict]:
 
 def _rangees(lignes: list[dict], *, url_liste: str) -> list[dict]:
     """The list's rows as the template prints them, each cell formatted once here (fr-FR)."""
-    virgule = get_format("DECIMAL_SEPARATOR")
+    f = Formats()
     il_y_a = gettext("il y a")
     silencieux = gettext("téléphone silencieux")
     rangees = []
@@ -79,9 +77,9 @@ def _rangees(lignes: list[dict], *, url_liste: str) -> list[dict]:
         if tendance is None:
             fleche = ""
         elif tendance > 0:
-            fleche = f"↗ +{tendance:.2f}".replace(".", virgule)
+            fleche = f"↗ +{f.nombre(tendance, 2)}"
         elif tendance < 0:
-            fleche = f"↘ {tendance:.2f}".replace(".", virgule)
+            fleche = f"↘ \u2212{f.nombre(-tendance, 2)}"
         else:
             fleche = "→ 0"
         rangees.append({
@@ -91,11 +89,11 @@ def _rangees(lignes: list[dict], *, url_liste: str) -> list[dict]:
             "nom": agent.nom,
             "sous_titre": f"{agent.code} · {agent.equipe.nom}",
             "alerte": score is not None and score < SEUIL_SCORE,
-            "score": f"{score:.2f}".replace(".", virgule) if score is not None else "",
+            "score": f.nombre(score, 2),
             "tendance": fleche,
             "actions": f"{l['promesses']} / {l['paiements']} / {l['refus']}",
             "visites": str(l["visites"]),
-            "montant": montant(l["montant_recouvre"]),
+            "montant": f.montant(l["montant_recouvre"]),
             "missions": f"{l['missions_faites']} / {l['missions_prevues']}",
             "position": f"{il_y_a} {duree(l['age_position'])}" if l["derniere_position"] else "—",
             "silence": silencieux if l["silence"] else "",
@@ -181,16 +179,17 @@ def detail(request, agent_id: int):
 
 @login_required
 def trajet_csv(request, agent_id: int):
-    """The positions of the page's day and window, as CSV (same parameters as the page)."""
+    """The positions of the page's day and window, as a CSV a French Excel opens in columns
+    (same parameters as the page); the instant to the second, in local time."""
     agent = _agent_visible(request, agent_id)
     jour, debut, fin = fenetre(FenetreForm(request.GET), maintenant=timezone.now(), heures=heures_de_travail)
-    reponse = HttpResponse(content_type="text/csv; charset=utf-8")
-    nom = f"trajet-{agent.code}-{jour:%Y-%m-%d}-{debut:%Hh%M}-{fin:%Hh%M}.csv"
-    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
-    ecrivain = csv.writer(reponse)
-    ecrivain.writerow(["agent_code", "timestamp", "latitude", "longitude", "precision_m"])
-    for point in trajet(agent_id=agent.id, debut=debut, fin=fin):
-        ecrivain.writerow([agent.code, timezone.localtime(point.instant).isoformat(), point.latitude,
-                           point.longitude, "" if point.precision_m is None else point.precision_m])
-    return reponse
-
+    entetes = [gettext("Code agent"), gettext("Date et heure"), gettext("Latitude"), gettext("Longitude"),
+               gettext("Précision (m)")]
+    # Read here, not while streaming: a slow query is then the middleware's French 503, not a cut file.
+    points = trajet(agent_id=agent.id, debut=debut, fin=fin)
+    lignes = (
+        [agent.code, f"{timezone.localtime(p.instant):%d/%m/%Y %H:%M:%S}", p.latitude, p.longitude, p.precision_m]
+        for p in points
+    )
+    return csv_reponse(nom_fichier=f"trajet-{agent.code}-{jour:%Y-%m-%d}-{debut:%Hh%M}-{fin:%Hh%M}.csv",
+                       entetes=entetes, lignes=lignes)

@@ -14,9 +14,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from akig_ops import roles
+from akig_ops.lib import csv_export as exports
 from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.templatetags.akig import Formats
-from dashboard import exports
 from dashboard.filtres import filtres_lire
 from dashboard.selectors import agents_ajouter, analyse_impayes, lignes_trier, perimetre_lire, tableau_de_bord
 from recovery.models import Locataire, Site

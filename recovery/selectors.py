@@ -4,7 +4,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, RecouvrementAction, Site

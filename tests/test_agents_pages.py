@@ -228,6 +228,27 @@ def test_detail_shows_why_the_score_the_missions_flags_and_actions(client, monde
     assert "09/03/2026" in corps and "4,25" in corps
 
 
+def test_detail_map_draws_each_gap_from_the_position_before_to_the_one_after(client, monde):
+    # Given Lucas back on the radar at S2 (4.4 km north of S1) at 10:15 and 10:20, after his 09:40 position at S1.
+    for minute in (15, 20):
+        PositionFactory(agent=monde["lucas"], timestamp=a(10, minute), latitude=48.89, longitude=2.35)
+    client.force_login(monde["chef_nord"])
+
+    reponse = client.get(reverse("agents:detail", args=[monde["lucas"].id]),
+                         {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"})
+
+    # Then one gap, 09:40 → 10:15 (35 min over the 10-minute limit); 10:15 → 10:20 is not one.
+    carte = reponse.context["carte"]
+    assert carte["trous"] == [{
+        "debut": 1773132000000, "fin": 1773134100000,  # 08:40 and 09:15 UTC
+        "de": [48.85, 2.35], "a": [48.89, 2.35],
+        "texte": "Aucune position de 09:40 à 10:15 (35 min)",
+    }]
+    assert carte["legende"]["trous"] == "trous sans position"
+    # The list under the map says the same.
+    assert "Aucune position de 09:40 à 10:15 (35 min)" in reponse.content.decode()
+
+
 def test_detail_actions_table_speaks_french(client, monde):
     client.force_login(monde["chef_nord"])
 
@@ -284,16 +305,39 @@ def test_detail_trail_partial_for_htmx_and_query_count(client, monde, django_ass
     assert "<html" not in corps and 'id="donnees-carte"' in corps and "Mission réelle vs planifiée" in corps
 
 
-def test_trail_export_is_the_window_s_positions(client, monde):
+def _contenu(reponse) -> str:
+    return b"".join(reponse.streaming_content).decode("utf-8")
+
+
+def test_trail_export_is_the_window_s_positions_for_a_french_excel(client, monde):
     client.force_login(monde["chef_nord"])
 
     reponse = client.get(reverse("agents:trajet_csv", args=[monde["lucas"].id]),
                          {"jour": "2026-03-10", "debut": "09:00", "fin": "09:10"})
 
-    lignes = reponse.content.decode().splitlines()
+    assert reponse.streaming
+    assert reponse["Content-Type"] == "text/csv; charset=utf-8"
     assert reponse["Content-Disposition"] == 'attachment; filename="trajet-AG001-2026-03-10-09h00-09h10.csv"'
-    assert lignes == [
-        "agent_code,timestamp,latitude,longitude,precision_m",
-        "AG001,2026-03-10T09:00:00+01:00,48.85,2.35,8.0",
-        "AG001,2026-03-10T09:05:00+01:00,48.85,2.35,8.0",
+    # 09:00 and 09:05 (09:10 is the window's end, left out); stored in UTC, written in Paris time.
+    assert _contenu(reponse) == (
+        "\ufeffCode agent;Date et heure;Latitude;Longitude;Précision (m)\r\n"
+        "AG001;10/03/2026 09:00:00;48,85;2,35;8,0\r\n"
+        "AG001;10/03/2026 09:05:00;48,85;2,35;8,0\r\n"
+    )
+
+
+def test_trail_export_neutralises_a_formula_and_keeps_seconds_signs_and_missing_precision(client, monde):
+    agent = AgentFactory(code="=AG9", nom="Formule", equipe=monde["lucas"].equipe)
+    PositionFactory(agent=agent, timestamp=a(14, 0) + datetime.timedelta(seconds=30),
+                    latitude=47.218371, longitude=-1.553621, precision_m=None)
+    PositionFactory(agent=agent, timestamp=a(14, 2), latitude=47.2184, longitude=-1.5536, precision_m=12.5)
+    client.force_login(monde["chef_nord"])
+
+    reponse = client.get(reverse("agents:trajet_csv", args=[agent.id]),
+                         {"jour": "2026-03-10", "debut": "14:00", "fin": "15:00"})
+
+    assert _contenu(reponse).splitlines() == [
+        "\ufeffCode agent;Date et heure;Latitude;Longitude;Précision (m)",
+        "'=AG9;10/03/2026 14:00:30;47,218371;-1,553621;",
+        "'=AG9;10/03/2026 14:02:00;47,2184;-1,5536;12,5",
     ]

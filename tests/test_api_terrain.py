@@ -1,6 +1,7 @@
 """The field API: tokens, positions and actions batches, every bad case, resending, another agent."""
 import datetime
 import json
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -240,6 +241,7 @@ def test_actions_reference_of_another_agent_is_refused(client, agent, jeton, dos
 
 def test_openapi_description_and_docs_need_a_login(client, django_user_model):
     assert client.get("/api/terrain/openapi.json").status_code == 302
+    assert client.get("/api/terrain/docs")["Location"].startswith("/connexion/")
     client.force_login(django_user_model.objects.create_user(username="lecteur"))
 
     description = client.get("/api/terrain/openapi.json").json()
@@ -249,3 +251,60 @@ def test_openapi_description_and_docs_need_a_login(client, django_user_model):
     assert description["components"]["securitySchemes"]["JetonAgent"]["scheme"] == "bearer"
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
     assert b"cdn." not in docs.content
+
+
+def _textes(noeud, chemin=""):
+    """Every (path, text) of the OpenAPI description's titles, summaries and descriptions."""
+    if isinstance(noeud, dict):
+        for cle, valeur in noeud.items():
+            if cle in ("title", "summary", "description") and isinstance(valeur, str):
+                yield f"{chemin}/{cle}", valeur
+            yield from _textes(valeur, f"{chemin}/{cle}")
+    elif isinstance(noeud, list):
+        for valeur in noeud:
+            yield from _textes(valeur, chemin)
+
+
+def test_openapi_description_is_in_french(admin_client):
+    description = admin_client.get("/api/terrain/openapi.json").json()
+
+    positions, actions = (description["paths"][f"/api/terrain/{c}"]["post"] for c in ("positions", "actions"))
+    assert description["info"]["title"] == "AKIG Ops — API terrain"
+    assert (positions["summary"], actions["summary"]) == ("Envoyer des positions GPS", "Envoyer des actions de recouvrement")
+    assert positions["description"].startswith("Enregistre les positions de l'agent du jeton.")
+    assert actions["description"].startswith("Enregistre les actions de l'agent du jeton et recalcule le score")
+    # Each answer says what it means in French, not HTTP's reason phrase ("Bad Request").
+    assert {code: r["description"] for code, r in actions["responses"].items()} == {
+        "200": "Lot enregistré (ou déjà enregistré : doublons).",
+        "400": "Lot refusé : JSON mal formé ou éléments invalides, rien n'est enregistré.",
+        "401": "Jeton absent, inconnu ou révoqué.",
+        "403": "Un élément concerne un autre agent que celui du jeton : rien n'est enregistré.",
+        "413": "Corps de requête trop gros : envoyez des lots plus petits.",
+    }
+    assert positions["responses"]["413"]["description"] == actions["responses"]["413"]["description"]
+    schemas = description["components"]["schemas"]
+    assert schemas["Position"]["properties"]["precision_m"]["title"] == "Précision (m)"
+    assert schemas["Compte"]["properties"]["recues"]["title"] == "Reçues"
+    # Every field of every schema is described; the token scheme too.
+    assert [f"{nom}.{champ}" for nom, schema in schemas.items() for champ, propriete in schema["properties"].items()
+            if "description" not in propriete] == []
+    assert description["components"]["securitySchemes"]["JetonAgent"]["description"].startswith("Jeton d'un agent")
+    # None of ninja's or pydantic's English defaults is left.
+    anglais = {"OK", "Bad Request", "Unauthorized", "Forbidden", "Request Entity Too Large", "Precision M",
+               "Recues", "Creees", "Detail", "Locataire Code", "Montant Recouvre", "PositionIn", "ErreurOut"}
+    assert [(chemin, texte) for chemin, texte in _textes(description)
+            if texte in anglais or texte.startswith(("Store ", "The "))] == []
+
+
+def test_docs_page_is_french_and_served_from_our_static_files(admin_client, settings):
+    page = admin_client.get("/api/terrain/docs").content.decode()
+
+    assert '<html lang="fr">' in page
+    assert "<title>Documentation — AKIG Ops — API terrain</title>" in page
+    assert "Documentation de l'API terrain" in page and "restent en anglais" in page
+    # Swagger UI's script and style, from our static files (no CDN, no outside address at all).
+    assert f'src="{settings.STATIC_URL}ninja/swagger-ui-bundle.js"' in page
+    assert f'href="{settings.STATIC_URL}ninja/swagger-ui.css"' in page
+    assert re.findall(r'(?:src|href)="(?:https?:)?//', page) == []
+    # Swagger UI's validator badge would be fetched from validator.swagger.io.
+    assert '"validatorUrl": null' in page

@@ -99,43 +99,86 @@
     return { center: centre, zoom: Math.max(3, Math.min(17, zoom)) };
   }
 
+  /* The trail's line, broken at each gap (a gap is drawn on its own, dashed). */
+  function ligneTrajet(pts, trous) {
+    var debutsDeTrou = {}, lat = [], lon = [];
+    trous.forEach(function (t) { debutsDeTrou[t.debut] = true; });
+    pts.forEach(function (p) {
+      lat.push(p[1]); lon.push(p[2]);
+      if (debutsDeTrou[p[0]]) { lat.push(null); lon.push(null); }
+    });
+    return { lat: lat, lon: lon };
+  }
+
+  /* Each gap as a dashed segment from the last position before it to the first after.
+     scattermap has no dashed line: the segment is cut into dashes separated by nulls, about
+     8 px drawn and 6 px blank at the map's first zoom. Every vertex carries the gap's text (hover);
+     only the two ends show a dot, so a gap where the agent did not move is still seen. */
+  function tiretsDesTrous(trous, zoom) {
+    var lat = [], lon = [], texte = [], taille = [];
+    var pxParDegre = 512 * Math.pow(2, zoom) / 360;
+    trous.forEach(function (t) {
+      var dLat = t.a[0] - t.de[0], dLon = t.a[1] - t.de[1];
+      var px = Math.sqrt(dLon * dLon + Math.pow(dLat / Math.cos(t.de[0] * Math.PI / 180), 2)) * pxParDegre;
+      var n = Math.max(1, Math.min(200, Math.round(px / 14)));
+      for (var k = 0; k < n; k++) {
+        var f0 = k / n, f1 = k === n - 1 ? 1 : (k + 0.6) / n;
+        lat.push(t.de[0] + dLat * f0, t.de[0] + dLat * f1, null);
+        lon.push(t.de[1] + dLon * f0, t.de[1] + dLon * f1, null);
+        texte.push(t.texte, t.texte, null);
+        taille.push(k === 0 ? 7 : 0, k === n - 1 ? 7 : 0, 0);
+      }
+    });
+    return { lat: lat, lon: lon, texte: texte, taille: taille };
+  }
+
   function carte() {
     var div = document.getElementById("carte");
     var d = lire("donnees-carte");
     if (!div || !d) return;
-    var pts = d.points;
+    var pts = d.points, noms = d.legende;
     var debut = pts.length ? pts[0][0] : d.debut;
+    var tous = pts.map(function (p) { return [p[1], p[2]]; }).concat(d.sites.map(function (s) { return [s.lat, s.lon]; }));
+    var cadre = cadrage(tous, div.clientWidth || 600, (div.clientHeight || 460) - 60);
+    var ligne = ligneTrajet(pts, d.trous), tirets = tiretsDesTrous(d.trous, cadre.zoom);
     var traces = [
-      { type: "scattermap", mode: "lines", name: "trajet", lat: pts.map(function (p) { return p[1]; }),
-        lon: pts.map(function (p) { return p[2]; }), line: { color: "#7b8794", width: 2 }, hoverinfo: "skip" },
-      { type: "scattermap", mode: "markers", name: "positions", lat: pts.map(function (p) { return p[1]; }),
+      { type: "scattermap", mode: "lines", name: noms.trajet, lat: ligne.lat, lon: ligne.lon,
+        connectgaps: false, line: { color: "#7b8794", width: 2 }, hoverinfo: "skip" },
+      { type: "scattermap", mode: "markers", name: noms.positions, lat: pts.map(function (p) { return p[1]; }),
         lon: pts.map(function (p) { return p[2]; }),
         text: pts.map(function (p) { return heure(p[0], d.fuseau); }),
         marker: { size: 6, color: pts.map(function (p) { return (p[0] - debut) / 60000; }), colorscale: "Viridis",
                   colorbar: { title: { text: "min" }, thickness: 10, len: 0.6 } },
         hovertemplate: "%{text}<extra></extra>" },
-      { type: "scattermap", mode: "markers", name: "sites prévus", lat: d.sites.map(function (s) { return s.lat; }),
+      { type: "scattermap", mode: "lines+markers", name: noms.trous, lat: tirets.lat, lon: tirets.lon,
+        text: tirets.texte, connectgaps: false, line: { color: "#3c4043", width: 2.5 },
+        marker: { size: tirets.taille, color: "#3c4043" }, hovertemplate: "%{text}<extra></extra>",
+        showlegend: d.trous.length > 0 },
+      { type: "scattermap", mode: "markers", name: noms.sites, lat: d.sites.map(function (s) { return s.lat; }),
         lon: d.sites.map(function (s) { return s.lon; }), text: d.sites.map(function (s) { return s.texte; }),
         marker: { size: 16, color: d.sites.map(function (s) { return s.atteinte ? "#2e7d32" : "#b3261e"; }), opacity: 0.75 },
         hovertemplate: "%{text}<extra>site</extra>" },
-      { type: "scattermap", mode: "markers", name: "actions", lat: d.actions.map(function (a) { return a.lat; }),
+      { type: "scattermap", mode: "markers", name: noms.actions, lat: d.actions.map(function (a) { return a.lat; }),
         lon: d.actions.map(function (a) { return a.lon; }), text: d.actions.map(function (a) { return a.texte; }),
         marker: { size: 9, color: "#f29900" }, hovertemplate: "%{text}<extra>action</extra>" },
-      { type: "scattermap", mode: "markers", name: "arrêts", lat: d.arrets.map(function (a) { return a.lat; }),
+      { type: "scattermap", mode: "markers", name: noms.arrets, lat: d.arrets.map(function (a) { return a.lat; }),
         lon: d.arrets.map(function (a) { return a.lon; }), text: d.arrets.map(function (a) { return a.texte; }),
         marker: { size: d.arrets.map(function (a) { return 10 + Math.min(20, a.minutes / 3); }), color: "#1f5f8b", opacity: 0.45 },
         hovertemplate: "%{text}<extra></extra>" }
     ];
-    var tous = pts.map(function (p) { return [p[1], p[2]]; }).concat(d.sites.map(function (s) { return [s.lat, s.lon]; }));
-    var cadre = cadrage(tous, div.clientWidth || 600, (div.clientHeight || 460) - 60);
+    /* Fit the trail to the map's own area, known once drawn: below it, the legend takes one row
+       on a desk and one line per trace on a phone. MapLibre moves, as if the user had: a Plotly
+       relayout would redraw, and report a failing tile as an error. */
+    function recadrer() {
+      var m = carteMapLibre(div), zone = m.getContainer();
+      var c = cadrage(tous, zone.clientWidth, zone.clientHeight);
+      m.jumpTo({ center: [c.center.lon, c.center.lat], zoom: c.zoom });
+    }
     // A phone turned or a window resized: fit the trail again to the new size.
     window.clearTimeout(recadrage);
     window.onresize = function () {
       window.clearTimeout(recadrage);
-      recadrage = window.setTimeout(function () {
-        var c = cadrage(tous, div.clientWidth, div.clientHeight - 60);
-        Plotly.relayout(div, { "map.center": c.center, "map.zoom": c.zoom }).catch(function () {});
-      }, 250);
+      recadrage = window.setTimeout(recadrer, 250);
     };
     Plotly.react(div, traces, {
       map: { style: STYLE_VIDE, center: cadre.center, zoom: cadre.zoom },
@@ -146,6 +189,7 @@
       var m = carteMapLibre(div);
       ajouterTuiles(m, d.tuiles);
       rejouer(d, pts.length ? ajouterCurseur(m, pts) : null);
+      recadrer();
       div.dataset.pret = "1";
     });
   }

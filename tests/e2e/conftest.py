@@ -61,6 +61,19 @@ class Onglet:
         page.on("console", lambda msg: msg.type == "error" and self.erreurs_console.append(msg.text))
         page.on("pageerror", lambda exc: self.erreurs_console.append(str(exc)))
 
+    def bloquer_l_exterieur(self) -> list[str]:
+        """Abort every request that is not to our server; return the list of those aborted."""
+        bloquees = []
+
+        def router(route):
+            if route.request.url.startswith(self.base_url) or route.request.url.startswith(("data:", "blob:")):
+                return route.continue_()
+            bloquees.append(route.request.url)
+            return route.abort()
+
+        self.page.route("**/*", router)
+        return bloquees
+
     def aller(self, chemin: str):
         return self.page.goto(self.base_url + chemin)
 

@@ -52,20 +52,6 @@ def equipe_du_chef():
     return agent, hier
 
 
-def _bloquer_l_exterieur(onglet):
-    """Abort every request that is not to our server; return the list of those aborted."""
-    bloquees = []
-
-    def router(route):
-        if route.request.url.startswith(onglet.base_url) or route.request.url.startswith(("data:", "blob:")):
-            return route.continue_()
-        bloquees.append(route.request.url)
-        return route.abort()
-
-    onglet.page.route("**/*", router)
-    return bloquees
-
-
 def _carte_prete(onglet, nb_points: int):
     onglet.page.wait_for_function(
         "n => { const d = document.getElementById('carte');"
@@ -76,7 +62,7 @@ def _carte_prete(onglet, nb_points: int):
 
 def test_team_lead_opens_an_agent_changes_day_and_window_and_plays_the_replay(onglet, equipe_du_chef):
     agent, hier = equipe_du_chef
-    bloquees = _bloquer_l_exterieur(onglet)
+    bloquees = onglet.bloquer_l_exterieur()
     page = onglet.page
 
     onglet.connecter("chef@akig.local")
@@ -126,7 +112,7 @@ def test_team_lead_opens_an_agent_changes_day_and_window_and_plays_the_replay(on
 
 def test_map_still_draws_when_the_tile_server_is_unreachable(onglet, equipe_du_chef, settings):
     settings.AKIG_CARTE_TUILES_URL = "https://tuiles.invalid/{z}/{x}/{y}.png"
-    bloquees = _bloquer_l_exterieur(onglet)
+    bloquees = onglet.bloquer_l_exterieur()
 
     onglet.connecter("chef@akig.local")
     onglet.page.click("text=Lucas David")
@@ -140,3 +126,39 @@ def test_map_still_draws_when_the_tile_server_is_unreachable(onglet, equipe_du_c
     onglet.page.click("#avance")
     assert onglet.page.locator("#curseur").input_value() == "1", "the replay works without tiles"
     onglet.capturer("agent-sans-tuiles")
+
+
+def test_map_draws_a_gap_as_a_dashed_segment_with_its_hover_text(onglet, equipe_du_chef):
+    agent, hier = equipe_du_chef
+    tz = timezone.get_default_timezone()
+    # Given yesterday's walk (09:00–10:59) then nothing until 11:34, 3 km north and 400 m east of S1.
+    for k in range(10):
+        PositionFactory(agent=agent, timestamp=datetime.datetime.combine(hier, datetime.time(11, 34 + k), tzinfo=tz),
+                        latitude=48.85 + (3000 + k * 20) / 111_195, longitude=2.3555)
+    bloquees = onglet.bloquer_l_exterieur()
+    page = onglet.page
+    onglet.connecter("chef@akig.local")
+
+    onglet.aller(f"/agents/{agent.id}/?jour={hier.isoformat()}&debut=09:00&fin=12:00")
+    _carte_prete(onglet, 130)
+
+    # Then the gap is its own legend entry, and the trail's line stops at 10:59 and starts again at 11:34.
+    trace = page.evaluate("(() => { const t = document.getElementById('carte').data[2];"
+                          " return {nom: t.name, textes: [...new Set(t.text.filter(x => x))]}; })()")
+    assert trace == {"nom": "trous sans position", "textes": ["Aucune position de 10:59 à 11:34 (35 min)"]}
+    assert page.evaluate("document.getElementById('carte').data[0].lat.filter(x => x === null).length") == 1
+    assert "trous sans position" in page.locator("#carte .legend").text_content()
+    # Hovering the middle of the segment shows when and how long.
+    page.locator("#carte").scroll_into_view_if_needed()
+    x, y = page.evaluate(
+        "(() => { const m = document.getElementById('carte')._fullLayout.map._subplot.map;"
+        " const r = m.getContainer().getBoundingClientRect();"
+        f" const p = m.project([2.35275, {48.85 + (119 * 20 + 3000) / 2 / 111_195}]);"
+        " return [r.left + p.x, r.top + p.y]; })()")
+    page.mouse.move(x, y)
+    page.wait_for_selector("#carte .hoverlayer .hovertext", timeout=5_000)
+    assert page.locator("#carte .hoverlayer").text_content() == "Aucune position de 10:59 à 11:34 (35 min)"
+    onglet.capturer("agent-trou")
+
+    assert bloquees == [], "no request leaves the intranet"
+    assert onglet.erreurs_console == []

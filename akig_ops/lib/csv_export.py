@@ -1,6 +1,8 @@
 """CSV exports the way Excel in France opens them: UTF-8 with a BOM, `;` between cells,
 decimal commas, French headers; streamed row by row (a 100,000-row export is never built
-in memory); text cells that a spreadsheet would run as a formula are neutralised."""
+in memory); text cells that a spreadsheet would run as a formula are neutralised.
+
+Every download of the app goes through `csv_reponse`: the dashboard's tables, an agent's trail."""
 import csv
 import datetime
 from collections.abc import Iterable
@@ -28,7 +30,7 @@ def cellule(valeur) -> str:
         return ""
     if isinstance(valeur, bool):
         return "oui" if valeur else "non"
-    if isinstance(valeur, (Decimal, int)):
+    if isinstance(valeur, (Decimal, int, float)):
         return str(valeur).replace(".", ",")
     if isinstance(valeur, datetime.datetime):
         return f"{timezone.localtime(valeur):%d/%m/%Y %H:%M}"
