@@ -202,27 +202,41 @@ def actions_localisees(actions: list[dict]) -> list[ActionLocalisee]:
 
 
 def comptes_actions_par_agent(
-    *, debut: datetime.datetime, fin: datetime.datetime, agent_ids: Iterable[int] | None = None
+    *, debut: datetime.datetime, fin: datetime.datetime, agent_ids: Iterable[int] | None = None,
+    sans_position: bool = False,
 ) -> dict[int, dict]:
     """Return {agent_id: {visites, promesses, paiements, refus, montant_recouvre}} over the
-    actions with debut <= date_action < fin that happened (docs/score.md), per agent."""
-    actions = RecouvrementAction.objects.filter(date_action__gte=debut, date_action__lt=fin).exclude(
-        statut_cle__in=statuts_non_realises()
-    )
+    actions with debut <= date_action < fin that happened (docs/score.md), per agent; with
+    `sans_position`, also the on-site actions without a position, whatever their statut (a
+    data-quality flag), counted in the same pass. Agents without any action are absent."""
+    actions = RecouvrementAction.objects.filter(date_action__gte=debut, date_action__lt=fin)
+    realisees = ~Q(statut_cle__in=statuts_non_realises())
     if agent_ids is not None:
         actions = actions.filter(agent_id__in=list(agent_ids))
-    lignes = actions.values("agent_id").order_by().annotate(**comptes_du_score())
+    agregats = comptes_du_score(filtre=realisees)
+    if sans_position:
+        agregats["sans_position"] = Count(
+            "id", filter=Q(type_action__in=RecouvrementAction.TYPES_SUR_PLACE, latitude__isnull=True)
+        )
+    else:
+        actions = actions.filter(realisees)
+    lignes = actions.values("agent_id").order_by().annotate(**agregats)
     return {ligne.pop("agent_id"): ligne for ligne in lignes}
 
 
-def comptes_du_score() -> dict:
-    """Return the aggregates of the score's inputs, for .annotate() over actions."""
+def comptes_du_score(*, filtre: Q | None = None) -> dict:
+    """Return the aggregates of the score's inputs, for .annotate() over actions (only
+    those `filtre` keeps, when given: the actions that happened)."""
+
+    def et(condition: Q) -> Q:
+        return condition if filtre is None else condition & filtre
+
     return {
-        "visites": Count("id", filter=Q(type_action__in=RecouvrementAction.TYPES_SUR_PLACE)),
-        "promesses": Count("id", filter=Q(type_action=TypeAction.PROMESSE)),
-        "paiements": Count("id", filter=Q(type_action=TypeAction.PAIEMENT)),
-        "refus": Count("id", filter=Q(type_action=TypeAction.REFUS)),
-        "montant_recouvre": Sum("montant_recouvre"),
+        "visites": Count("id", filter=et(Q(type_action__in=RecouvrementAction.TYPES_SUR_PLACE))),
+        "promesses": Count("id", filter=et(Q(type_action=TypeAction.PROMESSE))),
+        "paiements": Count("id", filter=et(Q(type_action=TypeAction.PAIEMENT))),
+        "refus": Count("id", filter=et(Q(type_action=TypeAction.REFUS))),
+        "montant_recouvre": Sum("montant_recouvre", filter=filtre),
     }
 
 

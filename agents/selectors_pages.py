@@ -26,7 +26,6 @@ from agents.selectors import (
     scores_instantanes,
     trajet,
 )
-from recovery.models import RecouvrementAction
 
 # The score trend compares now with the snapshot of one hour ago.
 RECUL_TENDANCE = datetime.timedelta(hours=1)
@@ -61,7 +60,8 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
         ).order_by("equipe__code", "code")
     )
     ids = [agent.id for agent in agents]
-    comptes = comptes_actions_par_agent(debut=debut_du_jour(jour), fin=maintenant, agent_ids=ids)
+    # Today's score inputs and the actions without a position: one pass over today's actions.
+    comptes = comptes_actions_par_agent(debut=debut_du_jour(jour), fin=maintenant, agent_ids=ids, sans_position=True)
     scores = scores_du_moment(maintenant=maintenant, agent_ids=ids, comptes=comptes)
     il_y_a_une_heure = instant_du_releve(maintenant - RECUL_TENDANCE)
     anciens = dict(
@@ -74,16 +74,6 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
         .order_by()
         .annotate(prevues=Count("id"), faites=Count("id", filter=Q(status=MissionStatus.COMPLETE)))
     }
-    sans_position = dict(
-        RecouvrementAction.objects.filter(
-            agent_id__in=ids, date_action__gte=debut_du_jour(jour), date_action__lt=maintenant,
-            type_action__in=RecouvrementAction.TYPES_SUR_PLACE, latitude__isnull=True,
-        )
-        .values("agent_id")
-        .order_by()
-        .annotate(nb=Count("id"))
-        .values_list("agent_id", "nb")
-    )
     h0, h1 = heures_de_travail(jour)
     en_service = h0 <= maintenant <= h1
     silence_max = datetime.timedelta(minutes=settings.AKIG_SILENCE_MAX_MIN)
@@ -109,7 +99,7 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
             "derniere_position": agent.derniere_position,
             "age_position": maintenant - agent.derniere_position if agent.derniere_position else None,
             "silence": en_service and bool(prevu) and maintenant - depuis > silence_max,
-            "sans_position": sans_position.get(agent.id, 0),
+            "sans_position": chiffres.get("sans_position", 0),
         })
     return lignes
 
