@@ -186,6 +186,7 @@ class TypeEvenement(models.TextChoices):
     CONDITION_REVENUE = "condition_revenue", _("Condition revenue")
     RESOLUTION = "resolution", _("Résolution")
     RAPPORT = "rapport", _("Rapport PDF")
+    ECHEC_RAPPORT = "echec_rapport", _("Rapport PDF en échec")
 
 
 class Evenement(models.Model):
