@@ -51,16 +51,16 @@ def rendre(*, gabarit: str, contexte: dict) -> tuple[str, str, str]:
 
 def message_creer(
     *, gabarit: str, destinataires: list[str], contexte: dict, escalade: Escalade | None = None,
-    rapport_type: str = "", rapport=None,
+    rapport_type: str = "", rapport=None, cle: str = "",
 ) -> Message:
     """Render the templates into a new outbox row and have it sent once the current
-    transaction commits; return the row."""
+    transaction commits; return the row. A `cle` already used raises IntegrityError."""
     from escalations.tasks import message_send_task
 
     sujet, texte, html = rendre(gabarit=gabarit, contexte=contexte)
     message = Message.objects.create(
         escalade=escalade, gabarit=gabarit, destinataires=destinataires, sujet=sujet,
-        corps_texte=texte, corps_html=html, rapport_type=rapport_type, rapport=rapport,
+        corps_texte=texte, corps_html=html, rapport_type=rapport_type, rapport=rapport, cle=cle,
     )
     # robust: a broker that is down must not fail what caused the email; the sweep sends it.
     transaction.on_commit(lambda: message_send_task.delay(message.pk), robust=True)
