@@ -162,3 +162,23 @@ def test_weekly_digest_goes_once_per_iso_week_however_often_beat_runs_it(gens, h
     voyage.move_to(paris(2026, 12, 7, 7, 30))
     assert synthese() is not None
     assert [m.subject[-10:] for m in digests()] == ["30/11/2026", "07/12/2026"]
+
+
+def test_weekly_digest_says_0_and_1_in_the_singular(gens, horloge):
+    # Given a quiet week: no escalation at all.
+    voyage = horloge(paris(2026, 11, 30, 7, 30))
+    calme = Message.objects.get(pk=weekly_digest_task())
+    # Then the next week, one escalation fired on Tuesday, still open.
+    voyage.move_to(paris(2026, 12, 1, 10, 0))
+    escalade_declencher(
+        regle=Regle.objects.get(code="score-agent-bas"), sujet="agent:1", depuis=timezone.now(),
+        maintenant=timezone.now(),
+        observation=Observation(valeur={"score": "3.00"}, agent_id=gens["agent"].pk, equipe_id=gens["equipe"].pk),
+    )
+    voyage.move_to(paris(2026, 12, 7, 7, 30))
+    une = Message.objects.get(pk=weekly_digest_task())
+
+    # French: 0 and 1 take the singular, in both bodies.
+    assert "0 escalade déclenchée cette semaine ; 0 encore ouverte." in calme.corps_texte
+    assert "0 escalade déclenchée cette semaine ; 0 encore ouverte." in calme.corps_html
+    assert "1 escalade déclenchée cette semaine ; 1 encore ouverte." in une.corps_texte
