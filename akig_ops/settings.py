@@ -211,6 +211,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "AKIG Ops <ops@akig.local>")
 # --- Locale: French UI, Paris time unless told otherwise.
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
+# The source strings are French; the catalogue gives the plural entries their French forms
+# (« 0 escalade », n ≤ 1 singular): without it, ngettext applies the English rule (n != 1).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_timezone("TIME_ZONE", "Europe/Paris")
 CELERY_TIMEZONE = TIME_ZONE
 USE_I18N = True

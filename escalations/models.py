@@ -186,6 +186,7 @@ class TypeEvenement(models.TextChoices):
     CONDITION_REVENUE = "condition_revenue", _("Condition revenue")
     RESOLUTION = "resolution", _("Résolution")
     RAPPORT = "rapport", _("Rapport PDF")
+    ECHEC_RAPPORT = "echec_rapport", _("Rapport PDF en échec")
 
 
 class Evenement(models.Model):
@@ -307,6 +308,9 @@ class Message(models.Model):
     tentatives = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     envoye_le = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     derniere_erreur = models.TextField(_("dernière erreur"), blank=True)
+    # An email due once per period, whoever asks for it ("synthese-hebdo:2026-S49"); empty
+    # for the others. Its unique constraint makes a second request of the period fail.
+    cle = models.CharField(_("clé d'unicité"), max_length=60, blank=True, default="")
 
     class Meta:
         db_table = "escalades_messages"
@@ -322,6 +326,8 @@ class Message(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(etat__in=EtatMessage.values), name="message_etat_valide"),
+            # The weekly digest goes once a week however many times beat asks for it.
+            models.UniqueConstraint(fields=["cle"], condition=~Q(cle=""), name="message_cle_unique"),
         ]
 
     def __str__(self):

@@ -10,6 +10,9 @@ Guarantees:
   firing, a reminder…); an SMTP outage only moves `prochain_essai` (backoff doubling from
   AKIG_OUTBOX_DELAI_S), up to AKIG_OUTBOX_TENTATIVES attempts, then `echec`, shown on the
   escalation's page and timeline;
+- a PDF that cannot be built never holds an alert back: the email goes at once without it,
+  its bodies saying so with the escalation's link, and the failure goes on the timeline (a
+  later attempt, after an SMTP failure, tries the PDF again);
 - never sent twice by two workers: a worker sends only after winning a compare-and-set
   `UPDATE … WHERE etat IN (en_attente, en_cours) AND prochain_essai <= now` that moves
   `prochain_essai` past a lease (AKIG_OUTBOX_BAIL_S);
@@ -29,9 +32,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from escalations.models import Escalade, Evenement, EtatMessage, Message, TypeEvenement
+from escalations.models import Escalade, Evenement, EtatMessage, Message, Rapport, TypeEvenement
 
 logger = logging.getLogger(__name__)
 A_ENVOYER = [EtatMessage.EN_ATTENTE, EtatMessage.EN_COURS]
@@ -47,16 +51,16 @@ def rendre(*, gabarit: str, contexte: dict) -> tuple[str, str, str]:
 
 def message_creer(
     *, gabarit: str, destinataires: list[str], contexte: dict, escalade: Escalade | None = None,
-    rapport_type: str = "", rapport=None,
+    rapport_type: str = "", rapport=None, cle: str = "",
 ) -> Message:
     """Render the templates into a new outbox row and have it sent once the current
-    transaction commits; return the row."""
+    transaction commits; return the row. A `cle` already used raises IntegrityError."""
     from escalations.tasks import message_send_task
 
     sujet, texte, html = rendre(gabarit=gabarit, contexte=contexte)
     message = Message.objects.create(
         escalade=escalade, gabarit=gabarit, destinataires=destinataires, sujet=sujet,
-        corps_texte=texte, corps_html=html, rapport_type=rapport_type, rapport=rapport,
+        corps_texte=texte, corps_html=html, rapport_type=rapport_type, rapport=rapport, cle=cle,
     )
     # robust: a broker that is down must not fail what caused the email; the sweep sends it.
     transaction.on_commit(lambda: message_send_task.delay(message.pk), robust=True)
@@ -88,15 +92,51 @@ def _reserver(message_id: int, maintenant: datetime.datetime) -> bool:
     )
 
 
-def _piece_jointe(message: Message):
-    """Return the message's PDF (Rapport), building and keeping it on the first attempt."""
+def _texte_erreur(erreur: Exception) -> str:
+    return f"{type(erreur).__name__}: {erreur}"[:1000]
+
+
+def _piece_jointe(message: Message) -> Rapport | None:
+    """Return the message's PDF (Rapport), building and keeping it on the first attempt;
+    None when it has none or when it cannot be built (the failure is logged and put on the
+    escalation's timeline: the email goes without it)."""
     if message.rapport_id or not message.rapport_type:
         return message.rapport
     from escalations.rapports import rapport_generer
 
-    rapport = rapport_generer(type_rapport=message.rapport_type, escalade=message.escalade)
+    try:
+        rapport = rapport_generer(type_rapport=message.rapport_type, escalade=message.escalade)
+    except Exception as erreur:  # WeasyPrint, a font, the report's data: any bug of the PDF
+        logger.exception("outbox: message %s envoyé sans son rapport PDF", message.pk)
+        if message.escalade_id:
+            Evenement.objects.create(
+                escalade_id=message.escalade_id, type=TypeEvenement.ECHEC_RAPPORT,
+                message=_texte_erreur(erreur),
+                valeur={"message_id": message.pk, "rapport_type": message.rapport_type},
+            )
+        return None
     Message.objects.filter(pk=message.pk).update(rapport=rapport)
     return rapport
+
+
+def _corps(message: Message, rapport: Rapport | None) -> tuple[str, str]:
+    """Return the (text, HTML) bodies to send: the stored ones, plus, for a message that
+    should carry a PDF, a line saying it is attached, or that it could not be built and
+    where to read everything instead (only known now, at send time)."""
+    if not message.rapport_type:
+        return message.corps_texte, message.corps_html
+    from escalations.notifications import url_absolue
+
+    if message.escalade_id:
+        lien = reverse("escalations:detail", args=[message.escalade_id])
+    else:
+        lien = reverse("escalations:liste")
+    contexte = {"rapport": rapport, "escalade": message.escalade, "url": url_absolue(lien)}
+    texte = f"{message.corps_texte.rstrip()}\n{render_to_string('emails/_mention-pdf.txt', contexte).strip()}\n"
+    mention_html = render_to_string("emails/_mention-pdf.html", contexte).strip()
+    avant, fin, apres = message.corps_html.rpartition("</body>")
+    html = f"{avant}{mention_html}\n{fin}{apres}" if fin else message.corps_html + mention_html
+    return texte, html
 
 
 def message_envoyer(*, message_id: int) -> Envoi:
@@ -105,24 +145,26 @@ def message_envoyer(*, message_id: int) -> Envoi:
     if not _reserver(message_id, maintenant):
         return _abandonner(message_id, maintenant)
     message = Message.objects.select_related("escalade").get(pk=message_id)
+    rapport = _piece_jointe(message)
+    texte, html = _corps(message, rapport)
     try:
-        rapport = _piece_jointe(message)
         email = EmailMultiAlternatives(
-            subject=message.sujet, body=message.corps_texte, to=message.destinataires,
+            subject=message.sujet, body=texte, to=message.destinataires,
             headers={"X-AKIG-Message": str(message.pk)},
         )
-        if message.corps_html:
-            email.attach_alternative(message.corps_html, "text/html")
+        if html:
+            email.attach_alternative(html, "text/html")
         if rapport is not None:
             email.attach(rapport.nom_fichier, bytes(rapport.contenu), "application/pdf")
         email.send()
-    except Exception as erreur:  # SMTP down, refused, timeout, a report that fails to build
+    except Exception as erreur:  # SMTP down, refused, timeout
         logger.warning("outbox: message %s, tentative %s : %r", message.pk, message.tentatives, erreur)
         return _echec(message, erreur)
     # The unavoidable window (module docstring) is from send() returning to this commit.
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(
-            etat=EtatMessage.ENVOYE, envoye_le=timezone.now(), derniere_erreur=""
+            etat=EtatMessage.ENVOYE, envoye_le=timezone.now(), derniere_erreur="",
+            corps_texte=texte, corps_html=html,
         )
         if message.escalade_id:
             Evenement.objects.create(
@@ -136,7 +178,7 @@ def message_envoyer(*, message_id: int) -> Envoi:
 def _echec(message: Message, erreur: Exception) -> Envoi:
     """Record a failed attempt: retry later with a doubled delay, or give up and say so on
     the escalation once the attempts are spent."""
-    texte = f"{type(erreur).__name__}: {erreur}"[:1000]
+    texte = _texte_erreur(erreur)
     if message.tentatives >= settings.AKIG_OUTBOX_TENTATIVES:
         with transaction.atomic():
             Message.objects.filter(pk=message.pk).update(etat=EtatMessage.ECHEC, derniere_erreur=texte)

@@ -144,3 +144,8 @@ def contentieux_des_sites(*, site_ids) -> list[dict]:
 def messages_en_attente() -> int:
     """Return how many outbox emails are waiting or being sent (not sent, not failed)."""
     return Message.objects.filter(etat__in=[EtatMessage.EN_ATTENTE, EtatMessage.EN_COURS]).count()
+
+
+def messages_en_echec() -> int:
+    """Return how many outbox emails failed every attempt (never sent, nobody retries them)."""
+    return Message.objects.filter(etat=EtatMessage.ECHEC).count()

@@ -174,7 +174,9 @@ def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q
 
 def _relancer(*, maintenant, bilan: Counter) -> None:
     """Unacknowledged past the rule's delay: one level up (team lead → Direction → PDG),
-    notified again. An agent's escalation is not raised outside the agents' working hours
+    notified again. At the top, the PDG is reminded only in working hours and once a working
+    day at most (the first evaluation of the morning), not every delay day and night. An
+    agent's escalation is not raised outside the agents' working hours
     (nobody is in the field to act on it; the clock goes on the next morning), nor while the
     agent is on leave (the rule does not watch them then), nor one whose condition is clear
     (it resolves on its own; if the condition comes back, it is raised), nor one whose rule a
@@ -187,6 +189,8 @@ def _relancer(*, maintenant, bilan: Counter) -> None:
         if maintenant - escalade.notifiee_le < datetime.timedelta(minutes=escalade.regle.delai_relance_min):
             continue
         if escalade.regle.type == TypeRegle.SCORE_AGENT and (not de_service or escalade.agent_id in en_conge):
+            continue
+        if escalade.niveau == Niveau.PDG and (not de_service or timezone.localdate(escalade.notifiee_le) == jour):
             continue
         niveau = min(escalade.niveau + 1, Niveau.PDG)
         with transaction.atomic():

@@ -2,6 +2,7 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -12,8 +13,9 @@ from escalations.outbox import message_creer
 
 
 def synthese_hebdo_envoyer() -> Message | None:
-    """Queue the weekly digest (PDF built by the sending task) for Direction and the PDG;
-    return the outbox row, or None when no director has an address."""
+    """Queue the weekly digest (PDF built by the sending task) for Direction and the PDG,
+    once per ISO week however often beat asks; return the outbox row, or None when no
+    director has an address or this week's digest is already queued."""
     adresses = sorted(set(
         get_user_model().objects.filter(is_active=True)
         .filter(Q(groups__name=roles.DIRECTION) | Q(groups__name=roles.PDG))
@@ -30,5 +32,10 @@ def synthese_hebdo_envoyer() -> Message | None:
         "nb_ouvertes": Escalade.objects.exclude(etat=EtatEscalade.RESOLUE).count(),
         "url_escalades": url_absolue("/escalations/"),
     }
-    return message_creer(gabarit="synthese-hebdo", destinataires=adresses, contexte=contexte,
-                         rapport_type=TypeRapport.HEBDO)
+    annee, semaine, _jour = timezone.localdate(maintenant).isocalendar()
+    try:
+        with transaction.atomic():
+            return message_creer(gabarit="synthese-hebdo", destinataires=adresses, contexte=contexte,
+                                 rapport_type=TypeRapport.HEBDO, cle=f"synthese-hebdo:{annee}-S{semaine:02d}")
+    except IntegrityError:
+        return None  # message_cle_unique: this week's digest is already in the outbox

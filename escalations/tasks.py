@@ -37,7 +37,8 @@ def outbox_flush_task() -> dict:
 
 @shared_task
 def weekly_digest_task() -> int | None:
-    """Queue the directors' weekly PDF digest; return the outbox message id."""
+    """Queue the directors' weekly PDF digest (once per ISO week); return the outbox
+    message id, or None if this week's is already queued."""
     from escalations.synthese import synthese_hebdo_envoyer
 
     message = synthese_hebdo_envoyer()

@@ -26,7 +26,7 @@ def test_alert_rules_pass_promtool_check():
     resultat = promtool("check", "rules", "alerts.yml")
 
     assert resultat.returncode == 0, resultat.stdout + resultat.stderr
-    assert "SUCCESS: 15 rules found" in resultat.stdout
+    assert "SUCCESS: 16 rules found" in resultat.stdout
 
 
 def test_alert_rules_fire_on_recorded_series():
@@ -39,7 +39,7 @@ def test_every_runbook_alert_is_defined():
     regles = (DOSSIER / "alerts.yml").read_text()
     for alerte in ["HighErrorRate", "ImpayesCritiques", "AgentScoreBas", "PostgresDown", "RedisDown",
                    "RedisMemoire", "PostgresTailleBase", "PostgresConnexions", "EscaladesNonEvaluees",
-                   "SauvegardeEnRetard", "SauvegardeEnEchec"]:
+                   "SauvegardeEnRetard", "SauvegardeEnEchec", "EmailsEnEchec"]:
         assert f"alert: {alerte}\n" in regles, alerte
 
 

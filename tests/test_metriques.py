@@ -143,6 +143,21 @@ def test_metrics_exposes_each_working_agents_latest_intraday_score(client, djang
     assert par_agent == {"AG1": 4.5, "AG2": 7.0}
 
 
+def test_metrics_counts_the_outbox_emails_waiting_and_failed(client):
+    from escalations.models import Message
+
+    # Given 2 emails failed for good, 1 waiting for its retry, 1 being sent, 1 sent.
+    for etat in ("echec", "echec", "en_attente", "en_cours", "envoye"):
+        Message.objects.create(gabarit="impayes-critiques", destinataires=["dir@akig.local"], sujet="URGENT",
+                               corps_texte="…", etat=etat)
+
+    metriques_metier_task.apply()
+    series = scraper(client)
+
+    assert series[("akig_outbox_en_echec", ())] == 2
+    assert series[("akig_outbox_en_attente", ())] == 2
+
+
 def test_metrics_scrape_runs_no_business_sql(client, donnees_connues, django_assert_max_num_queries):
     metriques_metier_task.apply()
 
@@ -184,7 +199,7 @@ def test_a_failing_gauge_function_does_not_hide_the_others(client, fonctions_tem
     stockees = metriques_metier_task.apply().get()
     series = scraper(client)
 
-    assert stockees == 6  # still stored: the dashboard's three gauges, the agents' scores, the escalations' two
+    assert stockees == 7  # still stored: the dashboard's three gauges, the agents' scores, the escalations' three
     nom = f"{cassee.__module__}.{cassee.__qualname__}"
     assert Battement.objects.get(nom=METRIQUES_METIER).details["en_echec"] == [nom]
     assert series[("akig_jauges_metier_en_echec", (("fonction", nom),))] == 1

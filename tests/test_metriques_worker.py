@@ -39,6 +39,6 @@ def test_worker_runs_are_counted_for_the_web(celery_worker_process):  # noqa: F8
     assert (compteurs[(TACHE, "succes")], compteurs[(TACHE, "echec")]) == (2, 0)
     assert {j["nom"] for j in Battement.objects.get(nom=METRIQUES_METIER).details["jauges"]} == {
         "akig_impayes_critiques", "akig_impayes_critiques_montant_euros", "akig_agents_score_sous_5",
-        "akig_escalades_ouvertes", "akig_outbox_en_attente",
+        "akig_escalades_ouvertes", "akig_outbox_en_attente", "akig_outbox_en_echec",
         "akig_agent_score_instantane",
     }

@@ -54,7 +54,13 @@ def runbook_sql() -> list[str]:
 
 def runbook_query(table: str) -> str:
     """The one runbook SQL statement reading `table`."""
-    (sql,) = [s for s in runbook_sql() if re.search(rf"\bFROM {table}\b", s)]
+    (sql,) = [s for s in runbook_sql() if re.search(rf"(?<!DELETE )\bFROM {table}\b", s)]
+    return sql
+
+
+def runbook_write(debut: str) -> str:
+    """The one runbook SQL statement beginning with `debut` ("UPDATE escalades_messages")."""
+    (sql,) = [s for s in runbook_sql() if s.startswith(debut)]
     return sql
 
 
@@ -73,7 +79,7 @@ def run_as_ops(sql: str) -> list[tuple]:
         cursor.execute("SET TIME ZONE %s", [settings.TIME_ZONE])
         try:
             cursor.execute(sql)
-            return cursor.fetchall()
+            return cursor.fetchall() if cursor.description else []
         finally:
             # Back to the zone Django keeps on its connection (UTC).
             cursor.execute("SET TIME ZONE %s", [connection.timezone_name])
@@ -87,9 +93,12 @@ def test_runbook_sql_is_all_covered_here():
     # A query added to the runbook must get its own proof in this module.
     tables = [
         "impayes", "missions", "performance_historique", "agent_geolocalisation", "recouvrement_actions",
-        "pg_stat_archiver", "battements",
+        "pg_stat_archiver", "battements", "escalades_messages",
     ]
-    assert sorted(runbook_query(table) for table in tables) == sorted(runbook_sql())
+    ecritures = ["DELETE FROM escalades_messages", "UPDATE escalades_messages"]
+    assert sorted([runbook_query(table) for table in tables] + [runbook_write(e) for e in ecritures]) == sorted(
+        runbook_sql()
+    )
 
 
 @pytest.fixture
@@ -312,3 +321,36 @@ def test_runbook_sauvegarde_en_echec_shows_both_heartbeats(time_machine):
         ("ops.sauvegarde", succes, {"fichier": "postgres-backup-2026-11-26.sql.gz"}),
         ("ops.sauvegarde.echec", echec, {"erreur": "disque plein", "echecs": 1}),
     ]
+
+
+def test_failed_emails_runbook_lists_deletes_and_resends_the_right_ones():
+    """Failed: m1 (open escalation, 8 attempts), m2 (resolved escalation), m3 (digest, no
+    escalation); m4 sent and m5 waiting are not failed. The list gives m1, m2, m3 oldest
+    first; the deletion takes m2 only; the resending puts m1 and m3 back to waiting, 0 attempts."""
+    from escalations.models import Escalade, Message, Regle
+
+    regle = Regle.objects.get(code="impayes-critiques-site")
+    ouverte = Escalade.objects.create(regle=regle, sujet="site:1", niveau=2)
+    resolue = Escalade.objects.create(regle=regle, sujet="site:2", niveau=2, etat="resolue",
+                                      resolue_le=timezone.now())
+    debut = timezone.now() - datetime.timedelta(hours=5)
+    messages = [
+        Message.objects.create(escalade=escalade, gabarit="impayes-critiques", destinataires=["dir@akig.local"],
+                               sujet=f"m{n}", corps_texte="…", etat=etat, tentatives=8,
+                               cree_le=debut + datetime.timedelta(minutes=n))
+        for n, (escalade, etat) in enumerate(
+            [(ouverte, "echec"), (resolue, "echec"), (None, "echec"), (ouverte, "envoye"), (ouverte, "en_attente")],
+            start=1,
+        )
+    ]
+    m1, m2, m3, m4, m5 = messages
+
+    liste = run_as_ops(runbook_query("escalades_messages"))
+    run_as_ops(runbook_write("DELETE FROM escalades_messages"))
+    run_as_ops(runbook_write("UPDATE escalades_messages"))
+
+    assert [(ligne[0], ligne[1], ligne[4]) for ligne in liste] == [
+        (m1.pk, ouverte.pk, 8), (m2.pk, resolue.pk, 8), (m3.pk, None, 8)
+    ]
+    restants = {m.sujet: (m.etat, m.tentatives) for m in Message.objects.all()}
+    assert restants == {"m1": ("en_attente", 0), "m3": ("en_attente", 0), "m4": ("envoye", 8), "m5": ("en_attente", 8)}

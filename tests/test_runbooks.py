@@ -59,8 +59,9 @@ def test_runbook_statements_are_found_in_every_form():
 def test_every_runbook_has_sql_to_check():
     assert [chemin.name for chemin in RUNBOOKS] == ["runbooks-akig.md", "template.md"]
     # 5 business queries, 3 validation counts, pg_stat_archiver, battements, SELECT 1,
-    # pg_stat_activity twice (counts by state, the long-query kill).
-    assert len(statements_of(RUNBOOKS[0])) == 13
+    # pg_stat_activity twice (counts by state, the long-query kill), the failed emails, their
+    # resending, the deletion of those of resolved escalations.
+    assert len(statements_of(RUNBOOKS[0])) == 16
     assert len(statements_of(RUNBOOKS[1])) == 1
 
 

@@ -101,6 +101,53 @@ def test_email_read_back_from_a_real_smtp_server_with_its_pdf(smtp, douze_sur_s0
     assert escalade.evenements.filter(type="notification").count() == 1
 
 
+def test_a_pdf_that_fails_to_build_does_not_hold_back_the_alert(smtp, douze_sur_s02, monkeypatch):
+    # Given a PDF builder that fails (WeasyPrint or a font broken on the worker):
+    def pdf_en_panne(**kwargs):
+        raise RuntimeError("Pango introuvable")
+
+    monkeypatch.setattr("escalations.rapports.rapport_generer", pdf_en_panne)
+    escalades_evaluer()
+
+    # When the outbox sends the alert:
+    bilan = outbox_vider()
+
+    # Then it leaves at once, on the first attempt, without the PDF, saying so and where the
+    # escalation's page is (in both bodies) …
+    assert bilan == {"envoye": 1}
+    (recu,) = smtp.boite.messages
+    assert recu["Subject"] == "URGENT - Impayés Critiques Détectés - S02"
+    assert list(recu.iter_attachments()) == []
+    escalade = Escalade.objects.get()
+    url = f"https://akig.example/escalations/{escalade.pk}/"
+    texte = recu.get_body(("plain",)).get_content()
+    assert "12 impayés dépassent 60 jours pour S02 – Marcadet" in texte
+    assert f"Le rapport PDF n'a pas pu être généré ; il n'est pas joint. Tout le détail est sur la page de l'escalade : {url}" in texte
+    assert "est joint à ce message" not in texte
+    html = recu.get_body(("html",)).get_content()
+    assert "Le rapport PDF n'a pas pu être généré ; il n'est pas joint." in html and f'href="{url}"' in html
+    message = Message.objects.get()
+    assert (message.etat, message.tentatives, message.rapport) == ("envoye", 1, None)
+    assert url in message.corps_texte, "the outbox keeps what was sent"
+    # … and the escalation's timeline shows the failed PDF, then the email.
+    assert list(escalade.evenements.values_list("type", flat=True)) == [
+        "declenchement", "echec_rapport", "notification"
+    ]
+    echec = escalade.evenements.get(type="echec_rapport")
+    assert "RuntimeError: Pango introuvable" in echec.message
+    assert echec.valeur == {"message_id": message.pk, "rapport_type": "impayes"}
+
+
+def test_an_attached_pdf_is_announced_in_both_bodies(smtp, douze_sur_s02):
+    escalades_evaluer()
+
+    outbox_vider()
+
+    (recu,) = smtp.boite.messages
+    assert "Le rapport PDF est joint à ce message." in recu.get_body(("plain",)).get_content()
+    assert "Le rapport PDF est joint à ce message." in recu.get_body(("html",)).get_content()
+
+
 def test_smtp_outage_delays_the_mail_and_it_goes_once_when_the_server_returns(smtp, douze_sur_s02):
     smtp.arreter()
     escalades_evaluer()

@@ -314,3 +314,55 @@ def test_no_reminder_once_a_director_deactivates_the_rule(gens, deux_sites, horl
 
     assert Escalade.objects.get().niveau == 2
     assert Message.objects.count() == 1
+
+
+def test_reminders_at_the_pdg_level_only_in_working_hours_and_once_a_working_day(gens, deux_sites, horloge):
+    # Given 51 critical debts: the overall rule fires on Monday at 20:00 straight to the PDG
+    # (its first level), reminder after 120 min unacknowledged (the per-site rule is off).
+    voyage = horloge(paris(2026, 11, 30, 20, 0))
+    Regle.objects.filter(code="impayes-critiques-site").update(active=False)
+    s1, _ = deux_sites
+    impayes_critiques(site=s1, nb=51)
+    escalades_evaluer()
+    escalade = Escalade.objects.get()
+    assert escalade.niveau == 3 and Message.objects.count() == 1
+
+    def relances_a(*instant) -> int:
+        voyage.move_to(paris(*instant))
+        avant = Message.objects.count()
+        escalades_evaluer()
+        return Message.objects.count() - avant
+
+    # When the evaluations go on, unacknowledged: no reminder at night …
+    assert relances_a(2026, 11, 30, 22, 0) == 0
+    assert relances_a(2026, 12, 1, 3, 0) == 0
+    # … one when the working day begins, then none for the rest of that day …
+    assert relances_a(2026, 12, 1, 8, 0) == 1
+    assert relances_a(2026, 12, 1, 10, 0) == 0
+    assert relances_a(2026, 12, 1, 17, 55) == 0
+    # … and one the next working day.
+    assert relances_a(2026, 12, 2, 8, 0) == 1
+
+    # Then the PDG got the alert and one reminder a working day, each on the timeline.
+    assert [m.sujet for m in Message.objects.order_by("id")] == [
+        "URGENT - Impayés Critiques Détectés",
+        "[Relance] URGENT - Impayés Critiques Détectés",
+        "[Relance] URGENT - Impayés Critiques Détectés",
+    ]
+    assert _types(escalade) == ["declenchement", "relance", "relance"]
+
+
+def test_raise_to_the_pdg_is_not_held_until_working_hours(gens, deux_sites, horloge):
+    # Given the per-site rule fired at 18:00 to Direction (reminder after 240 min):
+    voyage = horloge(paris(2026, 11, 30, 18, 0))
+    _, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)
+    escalades_evaluer()
+
+    # When nobody acknowledged it by 22:00:
+    voyage.move_to(paris(2026, 11, 30, 22, 0))
+    escalades_evaluer()
+
+    # Then the PDG is told then: only the repeats at the top level wait for the working day.
+    assert Escalade.objects.get().niveau == 3
+    assert Message.objects.count() == 2

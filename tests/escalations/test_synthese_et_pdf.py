@@ -132,3 +132,53 @@ def test_weekly_digest_goes_to_the_directors_with_its_pdf(gens, horloge, mailout
     texte = texte_pdf(contenu, tmp_path)
     assert "Synthèse hebdomadaire des escalades" in texte
     assert "45 min" in texte  # mean time to acknowledge
+
+
+def test_weekly_digest_goes_once_per_iso_week_however_often_beat_runs_it(gens, horloge, mailoutbox,
+                                                                          django_capture_on_commit_callbacks):
+    def synthese() -> int | None:
+        with django_capture_on_commit_callbacks(execute=True):
+            message_id = weekly_digest_task()
+        outbox_vider()  # with Redis the sending task went to the broker
+        return message_id
+
+    def digests() -> list:
+        return [m for m in mailoutbox if m.subject.startswith("AKIG Ops - Synthèse")]
+
+    # Given beat runs the digest on Monday 30/11/2026 at 07:30 (ISO week 49) …
+    voyage = horloge(paris(2026, 11, 30, 7, 30))
+    premier = synthese()
+    # … when it runs it again a minute later (two beats, a restarted beat catching up), and on
+    # the Sunday of the same week:
+    voyage.move_to(paris(2026, 11, 30, 7, 31))
+    deuxieme = synthese()
+    voyage.move_to(paris(2026, 12, 6, 23, 59))
+    troisieme = synthese()
+
+    # Then the directors get one digest that week …
+    assert premier is not None and (deuxieme, troisieme) == (None, None)
+    assert len(digests()) == 1
+    # … and the next Monday (week 50), the next one.
+    voyage.move_to(paris(2026, 12, 7, 7, 30))
+    assert synthese() is not None
+    assert [m.subject[-10:] for m in digests()] == ["30/11/2026", "07/12/2026"]
+
+
+def test_weekly_digest_says_0_and_1_in_the_singular(gens, horloge):
+    # Given a quiet week: no escalation at all.
+    voyage = horloge(paris(2026, 11, 30, 7, 30))
+    calme = Message.objects.get(pk=weekly_digest_task())
+    # Then the next week, one escalation fired on Tuesday, still open.
+    voyage.move_to(paris(2026, 12, 1, 10, 0))
+    escalade_declencher(
+        regle=Regle.objects.get(code="score-agent-bas"), sujet="agent:1", depuis=timezone.now(),
+        maintenant=timezone.now(),
+        observation=Observation(valeur={"score": "3.00"}, agent_id=gens["agent"].pk, equipe_id=gens["equipe"].pk),
+    )
+    voyage.move_to(paris(2026, 12, 7, 7, 30))
+    une = Message.objects.get(pk=weekly_digest_task())
+
+    # French: 0 and 1 take the singular, in both bodies.
+    assert "0 escalade déclenchée cette semaine ; 0 encore ouverte." in calme.corps_texte
+    assert "0 escalade déclenchée cette semaine ; 0 encore ouverte." in calme.corps_html
+    assert "1 escalade déclenchée cette semaine ; 1 encore ouverte." in une.corps_texte
