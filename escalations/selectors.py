@@ -10,7 +10,13 @@ from akig_ops import roles
 from escalations.checklists import actions_de
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Evenement, Message, Rapport, Regle, TypeEvenement
 from recovery.models import Impaye, Site
-from recovery.selectors import RETARD_CRITIQUE, echeance_limite, impayes_critiques_par_site, locataires_contentieux
+from recovery.selectors import (
+    CENTIME,
+    RETARD_CRITIQUE,
+    echeance_limite,
+    impayes_critiques_par_site,
+    locataires_contentieux,
+)
 
 
 def escalades_visibles(*, user) -> QuerySet[Escalade]:
@@ -110,13 +116,15 @@ def agents_actifs() -> list[Agent]:
 
 def locataires_campagne(*, site_ids: list[int], min_retard: int = RETARD_CRITIQUE) -> list[dict]:
     """Return the tenants with a debt more than `min_retard` days late on these sites, for the
-    call/SMS campaign: [{site, code, nom, telephone, nb, montant}], largest debt first."""
-    return list(
+    call/SMS campaign: [{site, code, nom, telephone, nb, montant}], largest debt first
+    (montant to the cent: SQLite's sums come back with float digits)."""
+    lignes = (
         Impaye.objects.filter(site_id__in=site_ids, date_echeance__lt=echeance_limite(min_retard=min_retard))
         .values("locataire__site__code", "locataire__code", "locataire__nom", "locataire__telephone")
         .annotate(nb=Count("id"), montant=Sum("montant"))
         .order_by("-montant", "locataire__code")
     )
+    return [{**ligne, "montant": ligne["montant"].quantize(CENTIME)} for ligne in lignes]
 
 
 def sites_sensibles(*, site_ids: list[int]) -> list[Site]:

@@ -1,7 +1,6 @@
 """The escalation pages: the list (filters), the detail with its checklist, and the
 actions people take from it. Every view needs a login and a role; the escalation is always
 fetched through escalades_visibles, so a team lead reaches only their teams' (404 otherwise)."""
-import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from akig_ops import roles
+from akig_ops.lib import csv_export
 from escalations import selectors
 from escalations.checklists import CAUSES_AGENT, action_enregistrer, missions_reassigner
 from escalations.models import EtatEscalade, Rapport, Regle, TypeRegle
@@ -155,23 +155,16 @@ def campagne(request, escalade_id: int):
     _impayes_direction(request, escalade)
     lignes = selectors.locataires_campagne(site_ids=selectors.sites_de(escalade=escalade),
                                            min_retard=escalade.regle.retard_min)
-    reponse = HttpResponse(content_type="text/csv; charset=utf-8")
-    nom = f"campagne-escalade-{escalade.pk}-{timezone.localdate():%Y-%m-%d}.csv"
-    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
-    reponse.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    ecrivain = csv.writer(reponse, delimiter=";")
-    ecrivain.writerow([_("site"), _("code locataire"), _("nom"), _("téléphone"), _("impayés"), _("montant")])
-    for ligne in lignes:
-        ecrivain.writerow([
-            ligne["locataire__site__code"], ligne["locataire__code"], _sans_formule(ligne["locataire__nom"]),
-            _sans_formule(ligne["locataire__telephone"]), ligne["nb"], f"{ligne['montant']:.2f}".replace(".", ","),
-        ])
-    return reponse
-
-
-def _sans_formule(texte: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + texte if texte[:1] in ("=", "+", "-", "@") else texte
+    entetes = [_("Code site"), _("Code locataire"), _("Locataire"), _("Téléphone"), _("Impayés"), _("Reste dû (€)")]
+    rangees = (
+        [ligne["locataire__site__code"], ligne["locataire__code"], ligne["locataire__nom"],
+         ligne["locataire__telephone"], ligne["nb"], ligne["montant"]]
+        for ligne in lignes
+    )
+    return csv_export.csv_reponse(
+        nom_fichier=f"campagne-escalade-{escalade.pk}-{timezone.localdate():%Y-%m-%d}.csv",
+        entetes=entetes, lignes=rangees,
+    )
 
 
 @login_required

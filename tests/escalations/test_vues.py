@@ -1,6 +1,7 @@
 """The escalation pages: login and role on every view, a team lead sees only their teams'
 escalations (404 otherwise, enforced in the query), bad input gets a French 400 and writes
 nothing, and the pages run a bounded number of queries."""
+import csv
 import datetime
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from agents.models import Mission
 from escalations.models import Escalade, Evenement, Rapport, Regle
 from escalations.regles import Observation
 from escalations.services import escalade_declencher
+from recovery.models import Locataire
 from tests.escalations.conftest import impayes_critiques
 from tests.factories import AgentFactory, EquipeFactory, MissionFactory, PerformanceFactory, UserFactory
 
@@ -167,9 +169,18 @@ def test_campaign_csv_lists_the_tenants_names_and_phones(client, monde):
     client.force_login(monde["direction"])
     reponse = client.get(reverse("escalations:campagne", args=[monde["impayes"].pk]))
     assert reponse["Content-Type"] == "text/csv; charset=utf-8"
-    lignes = reponse.content.decode("utf-8-sig").splitlines()
-    assert lignes[0] == "site;code locataire;nom;téléphone;impayés;montant"
-    assert len(lignes) == 1 + 12 and lignes[1].startswith("S02;") and lignes[1].endswith(";1;500,00")
+    contenu = b"".join(reponse.streaming_content).decode("utf-8")
+    assert contenu.startswith("\ufeff")  # the BOM: Excel in France reads UTF-8
+    lignes = contenu[1:].split("\r\n")
+    assert lignes[0] == "Code site;Code locataire;Locataire;Téléphone;Impayés;Reste dû (€)"
+    assert len(lignes) == 1 + 12 + 1 and lignes[-1] == ""
+    assert lignes[1].startswith("S02;") and lignes[1].endswith(";1;500,00")
+    # A name or phone a spreadsheet would run as a formula is neutralised.
+    premier = lignes[1].split(";")[1]
+    Locataire.objects.filter(code=premier).update(nom="=HYPERLINK(\"x\")", telephone="+33 6 12 34 56 78")
+    contenu = b"".join(client.get(reverse("escalations:campagne", args=[monde["impayes"].pk])).streaming_content)
+    ligne = next(l for l in csv.reader(contenu.decode("utf-8-sig").splitlines(), delimiter=";") if l[1] == premier)
+    assert ligne[2:4] == ["'=HYPERLINK(\"x\")", "'+33 6 12 34 56 78"]
     client.force_login(monde["chef"])
     assert client.get(reverse("escalations:campagne", args=[monde["impayes"].pk])).status_code == 404
 
