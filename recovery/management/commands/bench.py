@@ -23,6 +23,7 @@ from django.utils import formats, timezone
 from agents.services import performance_compute
 from akig_ops.lib.bench import Banc
 from akig_ops.lib.csv_import import importer_fichier
+from akig_ops.lib.processus import geler_le_demarrage
 from recovery import demo
 from recovery.management.commands.import_csv import ORDRE
 from recovery.management.commands.seed_demo import confirmer_remplacement, domain_tables_empty
@@ -65,13 +66,16 @@ class Command(BaseCommand):
     def _sections(self, *, filtre: str) -> None:
         """Run every app's bench sections (`<app>/bench.py`, SECTIONS) on the loaded data."""
         banc = Banc(self.stdout.write)
+        modules = []
         for config in apps.get_app_configs():
             try:
-                module = importlib.import_module(f"{config.name}.bench")
+                modules.append(importlib.import_module(f"{config.name}.bench"))
             except ModuleNotFoundError as exc:
                 if exc.name != f"{config.name}.bench":
                     raise
-                continue
+        # The pages are timed as a web worker serves them: start-up objects frozen (wsgi.py).
+        geler_le_demarrage()
+        for module in modules:
             for titre, section in module.SECTIONS:
                 if filtre.lower() in titre.lower():
                     self.stdout.write(f"\n== {titre}")
