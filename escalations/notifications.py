@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from akig_ops import roles
@@ -68,8 +69,14 @@ def _gabarit(escalade: Escalade, motif: str) -> str:
 
 
 def contexte_email(*, escalade: Escalade, motif: str) -> dict:
-    """Return what the templates need: the observed figures, the names, the full URLs."""
+    """Return what the templates need: the observed figures, the names, the full URLs. A
+    reminder gives the latest figures (derniere_valeur, kept by every evaluation) over the
+    window from the condition's start to the reminder, not those of when it fired."""
     valeur = escalade.valeur_declenchement
+    fin = escalade.declenchee_le
+    if motif == MOTIF_RELANCE:
+        valeur = {**valeur, **(escalade.derniere_valeur or {})}
+        fin = escalade.notifiee_le
     contexte = {
         "escalade": escalade,
         "regle": escalade.regle,
@@ -80,14 +87,19 @@ def contexte_email(*, escalade: Escalade, motif: str) -> dict:
         "url_urgent": url_absolue(LIEN_URGENT),
     }
     if escalade.regle.type == TypeRegle.SCORE_AGENT:
+        debut = (
+            datetime.datetime.fromisoformat(valeur["depuis"]) if "depuis" in valeur
+            else escalade.declenchee_le - datetime.timedelta(minutes=escalade.regle.duree_min)
+        )
         contexte.update(
             agent=escalade.agent,
             score=Decimal(valeur.get("score", "0")),
             seuil=Decimal(valeur.get("seuil", "5")),
             duree=duree_texte(escalade.regle.duree_min),
-            fenetre_debut=datetime.datetime.fromisoformat(valeur["depuis"]) if "depuis" in valeur
-            else escalade.declenchee_le - datetime.timedelta(minutes=escalade.regle.duree_min),
-            fenetre_fin=escalade.declenchee_le,
+            fenetre_debut=debut,
+            fenetre_fin=fin,
+            # The end's day only when it is not the start's (a reminder the next morning).
+            format_fin="H:i" if timezone.localdate(fin) == timezone.localdate(debut) else "d/m/Y H:i",
             url_agent=url_absolue(url_agent(escalade.agent_id)),
         )
     else:

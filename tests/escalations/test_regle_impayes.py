@@ -111,12 +111,19 @@ def test_site_rule_raised_acknowledged_then_resolved_automatically(gens, deux_si
     escalades_evaluer()  # 12:59: 239 min unacknowledged < 240: nothing yet
     assert Escalade.objects.get().niveau == 2 and Message.objects.count() == 1
 
+    # Meanwhile 3 more debts of S02 pass 60 days: 15 debts, 7 500,00 €.
+    impayes_critiques(site=s2, nb=3)
     voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=240))
     escalades_evaluer()  # 13:00: raised to PDG, told again
     escalade.refresh_from_db()
     assert escalade.niveau == 3 and escalade.etat == "declenchee"
     relance = Message.objects.order_by("id").last()
     assert relance.sujet == "[Relance] URGENT - Impayés Critiques Détectés - S02"
+    # The reminder tells where things stand now, not at 09:00 (12 debts, 6 000,00 €).
+    assert "15 impayés dépassent 60 jours pour S02 – Marcadet" in relance.corps_texte
+    assert "Montant total: 7\u00a0500,00\u00a0€" in relance.corps_texte
+    premier = Message.objects.order_by("id").first()
+    assert "12 impayés dépassent 60 jours" in premier.corps_texte
 
     escalade_prendre_en_charge(escalade_id=escalade.pk, user=gens["direction"])
     with pytest.raises(Refus):

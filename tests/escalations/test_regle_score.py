@@ -173,6 +173,10 @@ def test_agent_escalation_is_not_raised_at_night(gens, horloge):
     voyage.move_to(paris(2026, 12, 1, 8, 0))
     escalades_evaluer()  # next working morning: raised
     assert Escalade.objects.get().niveau == 2
+    # The first email's window ends when it fired; the reminder's, the next morning, with its day.
+    premier, relance = Message.objects.order_by("id")
+    assert "(30/11/2026 15:55 → 17:55)" in premier.corps_texte
+    assert "(30/11/2026 15:55 → 01/12/2026 08:00)" in relance.corps_texte
 
 
 def test_email_subject_keeps_an_apostrophe_in_the_agent_name(gens, horloge):
