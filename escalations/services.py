@@ -117,7 +117,11 @@ def escalade_declencher(
             )
             notification_creer(escalade=escalade, motif=MOTIF_DECLENCHEMENT)
     except IntegrityError:
-        return None  # escalade_une_ouverte: the other evaluator won this episode
+        # escalade_une_ouverte: the other evaluator won this episode. Any other integrity
+        # error is a real one, not to be taken for that.
+        if Escalade.objects.filter(regle=regle, sujet=sujet).exclude(etat=EtatEscalade.RESOLUE).exists():
+            return None
+        raise
     return escalade
 
 

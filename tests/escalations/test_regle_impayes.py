@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError
 
 from akig_ops.models import Battement
 from akig_ops.services import EVALUATION_ESCALADES
@@ -94,6 +95,22 @@ def test_second_evaluator_loses_the_insert_and_sends_nothing(gens, deux_sites, h
     assert premiere is not None and seconde is None
     assert Escalade.objects.count() == 1 and Message.objects.count() == 1
     assert Evenement.objects.count() == 1
+
+
+def test_another_integrity_error_is_not_taken_for_the_other_evaluator(gens, deux_sites, horloge, monkeypatch):
+    # Given no open escalation, a write that fails on another constraint (here the timeline's
+    # insert, made to fail): the error surfaces and nothing is half-written.
+    horloge(LUNDI_9H)
+    regle = Regle.objects.get(code="impayes-critiques")
+    observation = Observation(valeur={"nb_impayes": 51, "montant_total": "20510.00", "sites": ["S01"], "nb_sites": 1})
+
+    def echoue(*args, **kwargs):
+        raise IntegrityError('new row violates check constraint "autre"')
+
+    monkeypatch.setattr(Evenement.objects, "create", echoue)
+    with pytest.raises(IntegrityError):
+        escalade_declencher(regle=regle, sujet="global", observation=observation, depuis=LUNDI_9H, maintenant=LUNDI_9H)
+    assert Escalade.objects.count() == 0 and Message.objects.count() == 0
 
 
 def test_site_rule_raised_acknowledged_then_resolved_automatically(gens, deux_sites, horloge):
