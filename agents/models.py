@@ -132,8 +132,8 @@ class PerformanceHistorique(models.Model):
         verbose_name = _("performance journalière")
         verbose_name_plural = _("historique de performance")
         indexes = [
-            # The dashboard's reads by day across agents (amount recovered per week, agents
-            # under 5 today): an index-only range scan instead of a pass over every day.
+            # The dashboard's reads by day across agents: the amount recovered per week (an
+            # index-only range scan instead of a pass over every day) and today's agents under 5.
             models.Index(fields=["date_stat", "montant_recouvre"], name="performance_jour_montant"),
         ]
         constraints = [

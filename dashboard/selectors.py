@@ -31,7 +31,7 @@ JOURS_DE_COMPARAISON = 30
 def tableau_de_bord() -> dict:
     """Return the directors' home: {resume (resume_tableau_de_bord), vieillissement (the
     ageing chart of the worst sites), tendance (12 months of the > 60-day count and amount,
-    weekly), recouvre (montant_recouvre per week, 12 weeks)}. Seven queries: one pass over the
+    weekly), recouvre (montant_recouvre per week, 12 weeks)}. Six queries: one pass over the
     debts by site feeds both the headline figures and the ageing chart."""
     agregats = impayes_agreges(min_retard=RETARD_CRITIQUE)
     return {

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from agents.models import Agent, Mission, MissionStatus
+from akig_ops.lib.cache_donnees import donnees_modifiees
 from escalations.models import Escalade, Evenement, TypeEvenement, TypeRegle
 
 # (code, label, what the runbook says) — runbook "Impayés Critiques", 3. Actions correctives.
@@ -70,4 +71,6 @@ def missions_reassigner(*, escalade: Escalade, user, site_ids: list[int], de_age
             ) % {"nb": nb, "agent": vers},
             valeur={"de_agent_id": de_agent_id, "vers_agent_id": vers_agent_id, "missions": nb},
         )
+    if nb:
+        donnees_modifiees()  # the agents' pages count today's missions: not from an old cache
     return nb

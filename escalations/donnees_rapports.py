@@ -26,6 +26,7 @@ from recovery.models import TypeAction
 from recovery.selectors import (
     RETARD_CRITIQUE,
     SEUIL_CONTENTIEUX,
+    impayes_agreges,
     impayes_chiffres_cles,
     impayes_par_site,
 )
@@ -44,7 +45,8 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
     sensitive sites, ageing of every debt still due on those sites."""
     retard = _retard_min(escalade)
     site_ids = [escalade.site_id] if escalade and escalade.site_id else None
-    par_site = impayes_par_site(min_retard=retard, site_ids=site_ids)
+    agregats = impayes_agreges(min_retard=retard)  # one pass: the analysis and the headline figures
+    par_site = impayes_par_site(min_retard=retard, site_ids=site_ids, agregats=agregats)
     ids = {ligne["site_id"] for ligne in par_site}
     tableau, autres = par_site[:SITES_MAX], par_site[SITES_MAX:]
     nb_total = sum(ligne["nb"] for ligne in par_site)
@@ -61,7 +63,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
     ]
     return {
         "retard_min": retard,
-        "chiffres": impayes_chiffres_cles(min_retard=retard),
+        "chiffres": impayes_chiffres_cles(min_retard=retard, agregats=agregats),
         "nb_total": nb_total,
         "montant_total": montant_total,
         "nb_sites": len(par_site),

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from akig_ops.lib.contraintes import contrainte_violee
 from akig_ops.services import EVALUATION_ESCALADES, battement_enregistrer
 from escalations.models import (
     AttenteRegle,
@@ -116,13 +117,17 @@ def escalade_declencher(
                 valeur=valeur,
             )
             notification_creer(escalade=escalade, motif=MOTIF_DECLENCHEMENT)
-    except IntegrityError:
+    except IntegrityError as erreur:
         # escalade_une_ouverte: the other evaluator won this episode. Any other integrity
         # error is a real one, not to be taken for that.
-        if Escalade.objects.filter(regle=regle, sujet=sujet).exclude(etat=EtatEscalade.RESOLUE).exists():
+        if contrainte_violee(
+            erreur, "escalade_une_ouverte",
+            Escalade.objects.filter(regle=regle, sujet=sujet).exclude(etat=EtatEscalade.RESOLUE),
+        ):
             return None
         raise
     return escalade
+
 
 
 def _condition_tient(*, escalade: Escalade, observation: Observation, maintenant) -> None:

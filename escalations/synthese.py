@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from akig_ops import roles
+from akig_ops.lib.contraintes import contrainte_violee
 from escalations.models import EtatEscalade, Escalade, Message, TypeRapport
 from escalations.notifications import url_absolue
 from escalations.outbox import message_creer
@@ -33,9 +34,13 @@ def synthese_hebdo_envoyer() -> Message | None:
         "url_escalades": url_absolue("/escalations/"),
     }
     annee, semaine, _jour = timezone.localdate(maintenant).isocalendar()
+    cle = f"synthese-hebdo:{annee}-S{semaine:02d}"
     try:
         with transaction.atomic():
             return message_creer(gabarit="synthese-hebdo", destinataires=adresses, contexte=contexte,
-                                 rapport_type=TypeRapport.HEBDO, cle=f"synthese-hebdo:{annee}-S{semaine:02d}")
-    except IntegrityError:
-        return None  # message_cle_unique: this week's digest is already in the outbox
+                                 rapport_type=TypeRapport.HEBDO, cle=cle)
+    except IntegrityError as erreur:
+        # message_cle_unique: this week's digest is already in the outbox; anything else is real.
+        if contrainte_violee(erreur, "message_cle_unique", Message.objects.filter(cle=cle)):
+            return None
+        raise

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from recovery.selectors import (
+    impayes_chiffres_cles,
     impayes_par_site,
     locataires_contentieux,
     locataires_endettes,
@@ -94,6 +95,56 @@ def test_impayes_par_site_retard_0_counts_every_debt_past_due(parc):
         ("B", 3, Decimal("20000.01")), ("A", 4, Decimal("4000.00")), ("C", 1, Decimal("800.00"))
     ]
     assert _tranches(lignes[1])[0] == (2, Decimal("700.00"))
+
+
+@pytest.fixture
+def bornes():
+    """One site, one debt at each retard around the cuts, amounts in powers of two (each sum
+    names its debts): −5 j 128 ; 44 j 1 ; 45 j 2 ; 46 j 4 ; 180 j 8 ; 181 j 16 ; 200 j 32 ; 201 j 64."""
+    site = SiteFactory(code="S")
+    for retard, montant in [(-5, 128), (44, 1), (45, 2), (46, 4), (180, 8), (181, 16), (200, 32), (201, 64)]:
+        ImpayeFactory(locataire=LocataireFactory(site=site), retard=retard, montant_du=Decimal(montant))
+    return site
+
+
+@pytest.mark.parametrize("retard, nb, montant", [
+    (0, 7, "127.00"),  # all but the debt not yet due
+    (44, 6, "126.00"),  # 45 j and beyond
+    (45, 5, "124.00"),  # 46 j and beyond: not a bucket limit, cut there all the same
+    (180, 3, "112.00"),  # 181, 200, 201
+    (200, 1, "64.00"),  # beyond the last limit: 201 only
+])
+def test_impayes_par_site_at_each_side_of_the_cut(bornes, retard, nb, montant):
+    [ligne] = impayes_par_site(min_retard=retard)
+    assert (ligne["nb"], ligne["montant"], ligne["retard_max"]) == (nb, Decimal(montant), 201)
+    # The buckets hold every outstanding debt whatever the retard asked: 0–30: −5 j;
+    # 31–60: 44, 45, 46 j; 61–90: none; 91–180: 180 j; > 180: 181, 200, 201 j.
+    assert _tranches(ligne) == [
+        (1, Decimal("128.00")), (3, Decimal("7.00")), (0, Decimal("0.00")),
+        (1, Decimal("8.00")), (3, Decimal("112.00")),
+    ]
+    assert (ligne["nb_total"], ligne["montant_total"]) == (8, Decimal("255.00"))
+
+
+def test_impayes_par_site_none_beyond_the_oldest_debt(bornes):
+    assert impayes_par_site(min_retard=201) == []
+
+
+def test_impayes_par_site_custom_limits_and_a_retard_between_them(bornes):
+    # Limits 45 and 120, over 60 days: 180, 181, 200, 201 j = 4 debts, 120,00.
+    [ligne] = impayes_par_site(min_retard=60, limites=(45, 120))
+    assert (ligne["nb"], ligne["montant"]) == (4, Decimal("120.00"))
+    # 0–45: −5, 44, 45 j = 131,00; 46–120: 46 j = 4,00; > 120: the four beyond 180 j.
+    assert _tranches(ligne) == [(3, Decimal("131.00")), (1, Decimal("4.00")), (4, Decimal("120.00"))]
+
+
+def test_chiffres_cles_for_another_retard(bornes):
+    # What the escalation report reads for a rule over 45 days: 5 debts, 124,00, on 1 site.
+    chiffres = impayes_chiffres_cles(min_retard=45)
+    assert (chiffres["nb_critiques"], chiffres["montant_critiques"], chiffres["nb_sites_critiques"]) == (
+        5, Decimal("124.00"), 1
+    )
+    assert (chiffres["nb_impayes"], chiffres["total_restant_du"]) == (8, Decimal("255.00"))
 
 
 def test_impayes_par_site_filters_keep_the_share_of_all_sites(parc):

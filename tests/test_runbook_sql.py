@@ -325,8 +325,9 @@ def test_runbook_sauvegarde_en_echec_shows_both_heartbeats(time_machine):
 
 def test_failed_emails_runbook_lists_deletes_and_resends_the_right_ones():
     """Failed: m1 (open escalation, 8 attempts), m2 (resolved escalation), m3 (digest, no
-    escalation); m4 sent and m5 waiting are not failed. The list gives m1, m2, m3 oldest
-    first; the deletion takes m2 only; the resending puts m1 and m3 back to waiting, 0 attempts."""
+    escalation), m6 (the resolved escalation's « Résolu » notice); m4 sent and m5 waiting are
+    not failed. The list gives m1, m2, m3, m6 oldest first; the deletion takes m2 only; the
+    resending puts m1, m3 and m6 back to waiting, 0 attempts."""
     from escalations.models import Escalade, Message, Regle
 
     regle = Regle.objects.get(code="impayes-critiques-site")
@@ -344,13 +345,17 @@ def test_failed_emails_runbook_lists_deletes_and_resends_the_right_ones():
         )
     ]
     m1, m2, m3, m4, m5 = messages
+    m6 = Message.objects.create(escalade=resolue, gabarit="escalade-resolue", destinataires=["dir@akig.local"],
+                                sujet="m6", corps_texte="…", etat="echec", tentatives=8,
+                                cree_le=debut + datetime.timedelta(minutes=6))
 
     liste = run_as_ops(runbook_query("escalades_messages"))
     run_as_ops(runbook_write("DELETE FROM escalades_messages"))
     run_as_ops(runbook_write("UPDATE escalades_messages"))
 
     assert [(ligne[0], ligne[1], ligne[4]) for ligne in liste] == [
-        (m1.pk, ouverte.pk, 8), (m2.pk, resolue.pk, 8), (m3.pk, None, 8)
+        (m1.pk, ouverte.pk, 8), (m2.pk, resolue.pk, 8), (m3.pk, None, 8), (m6.pk, resolue.pk, 8)
     ]
     restants = {m.sujet: (m.etat, m.tentatives) for m in Message.objects.all()}
-    assert restants == {"m1": ("en_attente", 0), "m3": ("en_attente", 0), "m4": ("envoye", 8), "m5": ("en_attente", 8)}
+    assert restants == {"m1": ("en_attente", 0), "m3": ("en_attente", 0), "m4": ("envoye", 8),
+                        "m5": ("en_attente", 8), "m6": ("en_attente", 0)}

@@ -1,0 +1,43 @@
+"""fr-FR numbers and money as every page shows them (akig_ops.templatetags.akig.Formats)."""
+from decimal import Decimal
+
+import pytest
+
+from akig_ops.templatetags.akig import Formats, montant
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize("valeur, decimales, texte", [
+    (0, 0, "0"),
+    (5, 0, "5"),
+    (1234567, 0, f"1{NBSP}234{NBSP}567"),
+    (Decimal("82.4"), 1, "82,4"),
+    (Decimal("-1234.5"), 2, f"-1{NBSP}234,50"),
+    (Decimal("-0.004"), 2, "0,00"),  # no "-0,00"
+    (Decimal("-0.00"), 2, "0,00"),
+    (None, 2, ""),
+])
+def test_nombre(valeur, decimales, texte):
+    assert Formats().nombre(valeur, decimales) == texte
+
+
+def test_montant():
+    assert montant(Decimal("1234.5")) == f"1{NBSP}234,50{NBSP}€"
+    assert montant(Decimal("0")) == f"0,00{NBSP}€"
+    assert montant(None) == ""
+
+
+@pytest.mark.parametrize("valeur, texte", [
+    (3, "+3"),
+    (-2, "\u22122"),  # a true minus
+    (0, "0"),
+    (1500, f"+1{NBSP}500"),
+    (Decimal("12000.01"), f"+12{NBSP}000,01{NBSP}€"),
+    (Decimal("-2000.00"), f"\u22122{NBSP}000,00{NBSP}€"),
+    (Decimal("-0.004"), f"0,00{NBSP}€"),  # rounds to zero: no sign
+    (Decimal("0.00"), f"0,00{NBSP}€"),
+    (None, "—"),
+])
+def test_signe(valeur, texte):
+    assert Formats().signe(valeur) == texte
