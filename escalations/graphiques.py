@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 import matplotlib
 import matplotlib.dates
@@ -53,7 +54,8 @@ def barres_anciennete(tranches: list[tuple[str, Decimal, int]], *, retard_min: i
     couleurs = [ROUGE if _au_dela(libelle, retard_min) else GRIS for libelle in libelles]
     barres = axe.bar(libelles, montants, color=couleurs)
     for barre, (_l, montant, nb) in zip(barres, tranches):
-        axe.annotate(f"{_euros(float(montant))}\n{nb} impayés", (barre.get_x() + barre.get_width() / 2, barre.get_height()),
+        compte = ngettext("%(n)s impayé", "%(n)s impayés", nb) % {"n": f"{nb:,}".replace(",", "\u202f")}
+        axe.annotate(f"{_euros(float(montant))}\n{compte}", (barre.get_x() + barre.get_width() / 2, barre.get_height()),
                      ha="center", va="bottom", fontsize=7)
     axe.yaxis.set_major_formatter(lambda v, _p: _euros(v))
     axe.set_ylim(0, max(montants or [1]) * 1.3)
