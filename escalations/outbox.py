@@ -108,7 +108,11 @@ def _piece_jointe(message: Message) -> Rapport | None:
         rapport = rapport_generer(type_rapport=message.rapport_type, escalade=message.escalade)
     except Exception as erreur:  # WeasyPrint, a font, the report's data: any bug of the PDF
         logger.exception("outbox: message %s envoyé sans son rapport PDF", message.pk)
-        if message.escalade_id:
+        # Once per message on the timeline, however many sending attempts follow (SMTP retries).
+        deja = Evenement.objects.filter(
+            escalade_id=message.escalade_id, type=TypeEvenement.ECHEC_RAPPORT, valeur__message_id=message.pk
+        )
+        if message.escalade_id and not deja.exists():
             Evenement.objects.create(
                 escalade_id=message.escalade_id, type=TypeEvenement.ECHEC_RAPPORT,
                 message=_texte_erreur(erreur),

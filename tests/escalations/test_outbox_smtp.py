@@ -138,6 +138,26 @@ def test_a_pdf_that_fails_to_build_does_not_hold_back_the_alert(smtp, douze_sur_
     assert echec.valeur == {"message_id": message.pk, "rapport_type": "impayes"}
 
 
+def test_a_failed_pdf_is_on_the_timeline_once_whatever_the_smtp_retries(smtp, douze_sur_s02, monkeypatch):
+    # Given a PDF builder that fails and an SMTP server down for the first two attempts:
+    def pdf_en_panne(**kwargs):
+        raise RuntimeError("Pango introuvable")
+
+    monkeypatch.setattr("escalations.rapports.rapport_generer", pdf_en_panne)
+    smtp.arreter()
+    escalades_evaluer()
+    assert outbox_vider() == {"reessai": 1}
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
+        assert outbox_vider() == {"reessai": 1}
+    smtp.demarrer()
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61 + 181)):
+        assert outbox_vider() == {"envoye": 1}
+
+    # Then three attempts tried the PDF, and the timeline says once that it failed.
+    assert Message.objects.get().tentatives == 3
+    assert Escalade.objects.get().evenements.filter(type="echec_rapport").count() == 1
+
+
 def test_an_attached_pdf_is_announced_in_both_bodies(smtp, douze_sur_s02):
     escalades_evaluer()
 
