@@ -260,6 +260,10 @@ AKIG_ESCALADES_INTERVALLE_MIN = env_int("AKIG_ESCALADES_INTERVALLE_MIN", 5, mini
 AKIG_AGENT_JOURS = [int(j) for j in env_list("AKIG_AGENT_JOURS", ["1", "2", "3", "4", "5"])]
 if not set(AKIG_AGENT_JOURS) <= set(range(1, 8)):
     raise ImproperlyConfigured("AKIG_AGENT_JOURS must list ISO weekdays between 1 and 7")
+# Public holidays are not working days either (akig_ops/lib/calendrier.py): the `holidays`
+# library's country code ("" for none) and subdivision ("57": Moselle's two extra days).
+AKIG_JOURS_FERIES_PAYS = env_str("AKIG_JOURS_FERIES_PAYS", "FR")
+AKIG_JOURS_FERIES_SUBDIVISION = env_str("AKIG_JOURS_FERIES_SUBDIVISION", "")
 # Outbox: attempts before a message is marked failed, first retry delay (doubled each time),
 # and how long a claimed message may stay "sending" before another worker takes it back.
 AKIG_OUTBOX_TENTATIVES = env_int("AKIG_OUTBOX_TENTATIVES", 8, minimum=1)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agents.models import ScoreInstantane
 from escalations.models import Conge, Regle, TypeRegle
+from akig_ops.lib.calendrier import est_ferie
 from recovery.selectors import impayes_critiques_par_site, impayes_critiques_resume
 
 SUJET_GLOBAL = "global"
@@ -89,9 +90,10 @@ def impayes_critiques_site(*, regle: Regle, maintenant: datetime.datetime, conte
 
 def en_service(maintenant: datetime.datetime) -> datetime.datetime | None:
     """Return the start of today's working hours (aware) if `maintenant` is inside the
-    agents' working hours of a working day, in the business time zone; else None."""
+    agents' working hours of a working day (not a public holiday), in the business time
+    zone; else None."""
     local = timezone.localtime(maintenant)
-    if local.isoweekday() not in settings.AKIG_AGENT_JOURS:
+    if local.isoweekday() not in settings.AKIG_AGENT_JOURS or est_ferie(local.date()):
         return None
     if not settings.AKIG_AGENT_HEURE_DEBUT <= local.time() < settings.AKIG_AGENT_HEURE_FIN:
         return None

@@ -28,6 +28,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from akig_ops.lib.calendrier import jours_feries
+
 # --- The files, as AKIG exports them (import_csv reads these names and columns).
 
 COLONNES = {
@@ -535,27 +537,6 @@ def _creer_agents(
 # --- Calendar
 
 
-def _paques(annee: int) -> datetime.date:
-    """Easter Sunday (anonymous Gregorian algorithm)."""
-    a, b, c = annee % 19, annee // 100, annee % 100
-    d, e = b // 4, b % 4
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    l = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 19 * l) // 433
-    mois = (h + l - 7 * m + 90) // 25
-    return datetime.date(annee, mois, (h + l - 7 * m + 33 * mois + 19) % 32)
-
-
-def _feries(annee: int) -> set[datetime.date]:
-    """French public holidays: nobody is in the field."""
-    paques = _paques(annee)
-    fixes = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
-    mobiles = [paques + datetime.timedelta(days=n) for n in (1, 39, 50)]
-    return {datetime.date(annee, m, j) for m, j in fixes} | set(mobiles)
-
-
 @dataclass(frozen=True, slots=True)
 class Jour:
     """A working day, with what the CSV lines of that day share."""
@@ -570,7 +551,7 @@ class Jour:
 
 def _jours_ouvres(today: datetime.date, profil: Profil, tz, echeances: list[datetime.date]) -> list[Jour]:
     debut = today - datetime.timedelta(days=profil.jours_missions - 1)
-    feries = _feries(debut.year) | _feries(today.year)
+    feries = jours_feries(debut.year) | jours_feries(today.year)
     calendrier = (debut + datetime.timedelta(days=n) for n in range(profil.jours_missions))
     dates = [d for d in calendrier if d.weekday() < 5 and d not in feries]
     avec_positions = set(dates[-profil.jours_positions :])
