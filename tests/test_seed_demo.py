@@ -87,6 +87,13 @@ def test_seed_demo_small_counts(seeded):
     # 30 s sampling over ~10 working days (today's trail depends on the hour).
     assert 50_000 < c["AgentGeolocalisation"] < 120_000
     assert c["PerformanceHistorique"] >= 8 * 15
+    # The summary line says it in French, with the counts of this load.
+    def n(valeur):
+        return f"{valeur:,}".replace(",", "\u00a0")
+
+    echeances = n(c["Impaye"] + c["ImpayeSolde"])  # the file's instalments, paid or not
+    assert f"20 sites, 2 équipes, 8 agents, 600 locataires, {echeances} échéances" in seeded.sortie
+    assert f"{n(c['AgentGeolocalisation'])} positions GPS" in seeded.sortie
 
 
 def test_seed_demo_impayes_over_60_days_raise_the_alert_on_few_sites(seeded):

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import formats, timezone
+from django.utils.translation import ngettext
 
 from akig_ops import roles
 from recovery import demo
@@ -130,6 +131,21 @@ def demo_logins_set() -> None:
         user.groups.add(Group.objects.get(name=group))
 
 
+# What the summary line calls each file's rows, French plural included ({n}: the count).
+LIBELLES = {
+    "sites.csv": lambda n: ngettext("{n} site", "{n} sites", n),
+    "equipes.csv": lambda n: ngettext("{n} équipe", "{n} équipes", n),
+    "agents.csv": lambda n: ngettext("{n} agent", "{n} agents", n),
+    "locataires.csv": lambda n: ngettext("{n} locataire", "{n} locataires", n),
+    # impayes.csv holds every instalment; the import keeps those still due in impayes.
+    "impayes.csv": lambda n: ngettext("{n} échéance", "{n} échéances", n),
+    "missions.csv": lambda n: ngettext("{n} mission", "{n} missions", n),
+    "actions.csv": lambda n: ngettext("{n} action", "{n} actions", n),
+    "positions.csv": lambda n: ngettext("{n} position GPS", "{n} positions GPS", n),
+    "instantanés des sites": lambda n: ngettext("{n} instantané de site", "{n} instantanés de site", n),
+}
+
+
 class Command(BaseCommand):
     help = (
         "Remplit la base avec des données de démonstration réalistes, relatives à aujourd'hui : "
@@ -209,7 +225,9 @@ class Command(BaseCommand):
         return comptes
 
     def _annoncer(self, comptes: dict[str, int], *, secondes: float) -> None:
-        resume = ", ".join(f"{_n(n)} {nom.removesuffix('.csv')}" for nom, n in comptes.items())
+        resume = ", ".join(
+            (LIBELLES[nom](n) if nom in LIBELLES else f"{{n}} {nom}").format(n=_n(n)) for nom, n in comptes.items()
+        )
         self.stdout.write(self.style.SUCCESS(f"Démo chargée en {secondes:.0f} s : {resume}."))
         self.stdout.write(f"Ouvrez {ACCUEIL_URL} (données brutes pour la Direction : {ADMIN_URL})")
         for username, (password, group) in COMPTES_DEMO.items():
