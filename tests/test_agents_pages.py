@@ -220,6 +220,10 @@ def test_detail_shows_why_the_score_the_missions_flags_and_actions(client, monde
                                       "par_type": {"visite": 1, "promesse": 1, "refus": 1, "appel": 1}}
     corps = reponse.content.decode()
     assert "Pourquoi ce score" in corps and "5,63" in corps and "2,63" in corps  # presence 2.625 → 2,63
+    # On site at noon: the visit, the promise, the refusal (the call is not); French plurals.
+    assert ("3 visites pour un objectif de 4,57 à cette heure (temps de mission écoulé : 120&nbsp;min sur "
+            "210&nbsp;min ; objectif du jour : 8 visites)") in corps
+    assert "1 promesse, 0 paiement, 1 refus ; taux" in corps
     assert "arrivé à 09:00, reparti à 09:40 (40 min)" in corps
     assert "pas de GPS pendant le créneau" in corps
     assert "enregistrée à 500 m du site du locataire" in corps

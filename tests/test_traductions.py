@@ -45,6 +45,39 @@ def test_catalogue_header_has_the_french_plural_forms():
     assert '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"' in po
 
 
+def _champ(lignes: list[str], cle: str) -> str | None:
+    """A .po entry's field (`msgid`, `msgstr[0]`…), its continuation lines joined."""
+    for i, ligne in enumerate(lignes):
+        if ligne.startswith(f'{cle} "'):
+            j = i + 1
+            morceaux = [ligne[len(cle) + 2:-1]]
+            while j < len(lignes) and lignes[j].startswith('"'):
+                morceaux.append(lignes[j][1:-1])
+                j += 1
+            return "".join(morceaux)
+    return None
+
+
+def test_every_entry_keeps_the_french_source():
+    # The source strings are French: a plural entry's forms are its own msgid and msgid_plural,
+    # and a singular entry stays empty (it falls back to its msgid). makemessages' fuzzy
+    # matching once filled « %(pa)s paiement » with « %(n)s page »: this catches that.
+    po = (CATALOGUE / "django.po").read_text(encoding="utf-8")
+    assert "#, fuzzy" not in po and "\n#| " not in po
+    pluriels = 0
+    for entree in po.split("\n\n")[1:]:  # after the header
+        lignes = entree.strip().splitlines()
+        msgid, pluriel = _champ(lignes, "msgid"), _champ(lignes, "msgid_plural")
+        if msgid is None:
+            continue
+        if pluriel is None:
+            assert _champ(lignes, "msgstr") == "", msgid
+        else:
+            pluriels += 1
+            assert (_champ(lignes, "msgstr[0]"), _champ(lignes, "msgstr[1]")) == (msgid, pluriel), msgid
+    assert pluriels >= 40
+
+
 @GETTEXT_ABSENT
 def test_committed_mo_is_the_po_compiled(tmp_path):
     subprocess.run(["msgfmt", "--check", "-o", str(tmp_path / "django.mo"), str(CATALOGUE / "django.po")],
