@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import ngettext
+
 from akig_ops.lib import csv_import as ci
 from recovery.models import TypeAction, statut_nettoye
 
@@ -26,7 +28,7 @@ class LotRefuse(Exception):
     """A batch with at least one bad item: nothing of it is stored."""
 
     def __init__(self, erreurs: list[ErreurElement], *, statut: int = 400):
-        super().__init__(f"{len(erreurs)} erreur(s)")
+        super().__init__(ngettext("%(n)s erreur", "%(n)s erreurs", len(erreurs)) % {"n": len(erreurs)})
         self.erreurs = erreurs
         self.statut = statut
 

@@ -115,14 +115,14 @@ def test_import_folder_loads_every_file_with_its_figures(exports):
         datetime.datetime(2026, 11, 20, 9, 0, 30, tzinfo=datetime.UTC),
     ]
     assert Mission.objects.get(reference="M2").status == "non_complete"
-    assert "impayes.csv : importé — 3 créé(s), 0 modifié(s), 0 inchangé(s), 0 rejeté(s)" in out
+    assert "impayes.csv : importé — 3 créés, 0 modifié, 0 inchangé, 0 rejeté" in out
     # AG1's 20/11: one payment at the door (A1), one call (A2, remote):
     # score = 4 × min(1, 1/8) + 6 × 1/1 = 6.50
     perf = PerformanceHistorique.objects.get()
     assert (perf.agent.code, perf.date_stat) == ("AG1", datetime.date(2026, 11, 20))
     assert (perf.visites, perf.promesses, perf.paiements, perf.refus) == (1, 0, 1, 0)
     assert perf.score == Decimal("6.50") and perf.montant_recouvre == Decimal("150.00")
-    assert "performance_historique : 1 ligne(s) recalculée(s) du 20/11/2026 au 20/11/2026" in out
+    assert "performance_historique : 1 ligne recalculée du 20/11/2026 au 20/11/2026" in out
 
 
 def test_import_twice_changes_nothing(exports):
@@ -133,8 +133,8 @@ def test_import_twice_changes_nothing(exports):
 
     assert error is None
     assert snapshot() == before
-    assert "positions.csv : importé — 0 créé(s), 0 modifié(s), 2 inchangé(s), 0 rejeté(s)" in out
-    assert "impayes.csv : importé — 0 créé(s), 0 modifié(s), 3 inchangé(s), 0 rejeté(s)" in out
+    assert "positions.csv : importé — 0 créé, 0 modifié, 2 inchangés, 0 rejeté" in out
+    assert "impayes.csv : importé — 0 créé, 0 modifié, 3 inchangés, 0 rejeté" in out
 
 
 def test_import_changed_rows_update_and_debts_move_between_tables(exports):
@@ -163,8 +163,8 @@ def test_import_changed_rows_update_and_debts_move_between_tables(exports):
     assert list(ImpayeSolde.objects.values_list("reference", flat=True)) == ["I1"]
     assert set(Impaye.objects.values_list("site__code", flat=True)) == {"S2"}
     assert ImpayeSolde.objects.get(reference="I1").site.code == "S2"
-    assert "impayes.csv : importé — 0 créé(s), 3 modifié(s), 0 inchangé(s), 0 rejeté(s)" in out
-    assert "locataires.csv : importé — 0 créé(s), 1 modifié(s), 1 inchangé(s), 0 rejeté(s)" in out
+    assert "impayes.csv : importé — 0 créé, 3 modifiés, 0 inchangé, 0 rejeté" in out
+    assert "locataires.csv : importé — 0 créé, 1 modifié, 1 inchangé, 0 rejeté" in out
 
 
 def test_import_rejects_whole_file_and_lists_every_bad_row(exports):
@@ -184,9 +184,9 @@ def test_import_rejects_whole_file_and_lists_every_bad_row(exports):
 
     out, err, error = run_import(exports)
 
-    assert error is not None and "impayes.csv" in str(error)
+    assert error is not None and str(error).startswith("Fichiers rejetés, rien n'en a été importé : impayes.csv")
     assert snapshot() == before
-    assert "impayes.csv : REJETÉ — 0 créé(s), 0 modifié(s), 0 inchangé(s), 8 rejeté(s)" in out
+    assert "impayes.csv : REJETÉ — 0 créé, 0 modifié, 0 inchangé, 8 rejetés" in out
     lines = err.splitlines()
     assert lines == [
         "impayes.csv, ligne 3, colonne « locataire_code » : code locataire inconnu « L9 »",
@@ -265,7 +265,7 @@ def test_import_missing_column_rejects_file(exports):
     _, err, error = run_import(exports)
 
     assert error is not None
-    assert "sites.csv, ligne 1, colonne « adresse, sensible » : colonne(s) absente(s) de l'en-tête" in err
+    assert "sites.csv, ligne 1, colonne « adresse, sensible » : colonnes absentes de l'en-tête" in err
     assert Site.objects.count() == 0
 
 
@@ -302,7 +302,8 @@ def test_import_skip_invalid_keeps_good_rows_and_writes_rejects(exports, tmp_pat
 
     assert error is None
     assert AgentGeolocalisation.objects.count() == 3
-    assert "positions.csv : importé — 3 créé(s), 0 modifié(s), 0 inchangé(s), 1 rejeté(s)" in out
+    assert "positions.csv : importé — 3 créés, 0 modifié, 0 inchangé, 1 rejeté (4 lignes en" in out
+    assert f"1 erreur écrite dans {rejects}" in out
     with rejects.open(encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows == [
@@ -319,7 +320,7 @@ def test_import_exact_repeat_of_a_row_is_counted_once(exports):
 
     assert error is None
     assert Site.objects.count() == 2
-    assert "sites.csv : importé — 2 créé(s), 0 modifié(s), 0 inchangé(s), 0 rejeté(s)" in out
+    assert "sites.csv : importé — 2 créés, 0 modifié, 0 inchangé, 0 rejeté" in out
 
 
 def test_import_unknown_folder_is_a_clear_error(tmp_path):

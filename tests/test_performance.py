@@ -158,7 +158,7 @@ def test_compute_performance_command_one_date(terrain):
 
     call_command("compute_performance", "--date", "2025-06-03", stdout=out)
 
-    assert out.getvalue() == "2 ligne(s) de performance recalculée(s) du 03/06/2025 au 03/06/2025.\n"
+    assert out.getvalue() == "2 lignes de performance recalculées du 03/06/2025 au 03/06/2025.\n"
     assert PerformanceHistorique.objects.filter(date_stat=JOUR_2).count() == 2
 
 
@@ -172,7 +172,7 @@ def test_compute_performance_command_since_a_date_up_to_today(equipe):
 
     call_command("compute_performance", "--since", hier.isoformat(), stdout=out)
 
-    assert out.getvalue().startswith("2 ligne(s) de performance recalculée(s)")
+    assert out.getvalue().startswith("2 lignes de performance recalculées")
     assert figures(agent, today) == (Decimal("6.50"), 1, 0, 1, 0, Decimal("0.00"))
 
 

@@ -150,7 +150,7 @@ def test_snapshot_command_takes_an_instant(journee):
     out = StringIO()
     call_command("scores_instantanes", "--instant", "2026-03-10T17:02", stdout=out)
 
-    assert out.getvalue().strip() == "1 score(s) instantané(s) enregistré(s) à 10/03/2026 17:00."
+    assert out.getvalue().strip() == "1 score instantané enregistré à 10/03/2026 17:00."
     assert ScoreInstantane.objects.get().score == Decimal("6.43")
 
 
@@ -168,4 +168,4 @@ def test_snapshot_command_back_fills_every_5_minutes(journee):
 
     assert list(ScoreInstantane.objects.order_by("instant").values_list("instant", flat=True)) == [
         a(11, 50), a(11, 55), a(12)]
-    assert out.getvalue().strip() == "3 score(s) instantané(s) enregistré(s) à 10/03/2026 12:00."
+    assert out.getvalue().strip() == "3 scores instantanés enregistrés à 10/03/2026 12:00."

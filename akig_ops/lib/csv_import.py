@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 STAGE = "import_stage"
@@ -599,7 +600,9 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
     manquantes = [c.nom for c in importeur.colonnes if c.nom not in header]
     if manquantes:
         rapport.erreurs.append(
-            Erreur(nom, 1, ", ".join(manquantes), "colonne(s) absente(s) de l'en-tête")
+            Erreur(nom, 1, ", ".join(manquantes), ngettext(
+                "colonne absente de l'en-tête", "colonnes absentes de l'en-tête", len(manquantes)
+            ))
         )
         rapport.fatal = True
         return

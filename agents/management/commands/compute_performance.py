@@ -4,6 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from agents.services import performance_compute
 
@@ -31,4 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"--since {date_from} est postérieure à aujourd'hui ({today}).")
         nb = performance_compute(date_from=date_from, date_to=date_to)
         periode = f"du {date_from:%d/%m/%Y} au {date_to:%d/%m/%Y}"
-        self.stdout.write(self.style.SUCCESS(f"{nb} ligne(s) de performance recalculée(s) {periode}."))
+        texte = ngettext(
+            "%(nb)s ligne de performance recalculée", "%(nb)s lignes de performance recalculées", nb
+        ) % {"nb": nb}
+        self.stdout.write(self.style.SUCCESS(f"{texte} {periode}."))

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from agents.selectors import instant_du_releve
 from agents.services import scores_instantanes_enregistrer
@@ -42,4 +43,5 @@ class Command(BaseCommand):
                 t += PAS
         nb = sum(scores_instantanes_enregistrer(maintenant=t) for t in releves)
         quand = timezone.localtime(instant_du_releve(instant))
-        self.stdout.write(self.style.SUCCESS(f"{nb} score(s) instantané(s) enregistré(s) à {quand:%d/%m/%Y %H:%M}."))
+        texte = ngettext("%(nb)s score instantané enregistré", "%(nb)s scores instantanés enregistrés", nb) % {"nb": nb}
+        self.stdout.write(self.style.SUCCESS(f"{texte} à {quand:%d/%m/%Y %H:%M}."))

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import formats, timezone
+from django.utils.translation import ngettext
 
 from agents.importers import (
     AgentsImporteur,
@@ -92,8 +93,9 @@ class Command(BaseCommand):
             # Missions and actions are what daily performance is made of.
             n = performance_compute(date_from=min(jours), date_to=max(jours))
             self.stdout.write(
-                f"performance_historique : {_n(n)} ligne(s) recalculée(s) "
-                f"du {min(jours):%d/%m/%Y} au {max(jours):%d/%m/%Y}"
+                "performance_historique : "
+                + ngettext("%(n)s ligne recalculée", "%(n)s lignes recalculées", n) % {"n": _n(n)}
+                + f" du {min(jours):%d/%m/%Y} au {max(jours):%d/%m/%Y}"
             )
 
         if any(r.applique for r in rapports):
@@ -103,11 +105,14 @@ class Command(BaseCommand):
         if skip_invalid and erreurs:
             chemin = rejets or dossier / f"rejets-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
             self._ecrire_rejets(chemin, erreurs)
-            self.stdout.write(f"{_n(len(erreurs))} erreur(s) écrite(s) dans {chemin}")
+            ecrites = ngettext("%(n)s erreur écrite", "%(n)s erreurs écrites", len(erreurs)) % {"n": _n(len(erreurs))}
+            self.stdout.write(f"{ecrites} dans {chemin}")
         if refuses:
             noms = [r.fichier for r in rapports if not r.applique]
             raise CommandError(
-                f"Fichier(s) rejeté(s), rien n'en a été importé : {', '.join(noms)}. "
+                ngettext("Fichier rejeté, rien n'en a été importé", "Fichiers rejetés, rien n'en a été importé",
+                         len(noms))
+                + f" : {', '.join(noms)}. "
                 "Corrigez les lignes signalées ou relancez avec --skip-invalid."
             )
 
@@ -115,9 +120,15 @@ class Command(BaseCommand):
         debit = r.lignes / r.secondes if r.secondes else 0
         etat = "importé" if r.applique else "REJETÉ"
         self.stdout.write(
-            f"{r.fichier} : {etat} — {_n(r.crees)} créé(s), {_n(r.modifies)} modifié(s), "
-            f"{_n(r.inchanges)} inchangé(s), {_n(r.rejetes)} rejeté(s) "
-            f"({_n(r.lignes)} lignes en {r.secondes:.1f} s, {_n(int(debit))} lignes/s)"
+            f"{r.fichier} : {etat} — "
+            + ", ".join([
+                ngettext("%(n)s créé", "%(n)s créés", r.crees) % {"n": _n(r.crees)},
+                ngettext("%(n)s modifié", "%(n)s modifiés", r.modifies) % {"n": _n(r.modifies)},
+                ngettext("%(n)s inchangé", "%(n)s inchangés", r.inchanges) % {"n": _n(r.inchanges)},
+                ngettext("%(n)s rejeté", "%(n)s rejetés", r.rejetes) % {"n": _n(r.rejetes)},
+            ])
+            + " (" + ngettext("%(n)s ligne", "%(n)s lignes", r.lignes) % {"n": _n(r.lignes)}
+            + f" en {r.secondes:.1f} s, {_n(int(debit))} lignes/s)"
         )
 
     def _ecrire_rejets(self, chemin: Path, erreurs):
