@@ -36,10 +36,12 @@ def cellule(valeur) -> str:
         return f"{timezone.localtime(valeur):%d/%m/%Y %H:%M}"
     if isinstance(valeur, datetime.date):
         return f"{valeur:%d/%m/%Y}"
-    texte = str(valeur)
-    if texte.startswith(DEBUTS_DE_FORMULE):
-        return "'" + texte
-    return texte
+    return sans_formule(str(valeur))
+
+
+def sans_formule(texte: str) -> str:
+    """`texte`, prefixed with an apostrophe if a spreadsheet would run it as a formula."""
+    return "'" + texte if texte.startswith(DEBUTS_DE_FORMULE) else texte
 
 
 def csv_reponse(*, nom_fichier: str, entetes: list[str], lignes: Iterable[list]) -> StreamingHttpResponse:

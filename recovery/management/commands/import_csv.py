@@ -14,6 +14,7 @@ from agents.importers import (
 )
 from agents.services import performance_compute
 from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.lib.csv_export import sans_formule
 from akig_ops.lib.csv_import import importer_fichier, non_importe
 from recovery.importers import (
     ActionsImporteur,
@@ -33,11 +34,6 @@ ORDRE = [
     ActionsImporteur,
     PositionsImporteur,
 ]
-
-
-def _cellule_sure(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (rejects are opened in Excel)."""
-    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
 
 
 def _n(value) -> str:
@@ -136,4 +132,5 @@ class Command(BaseCommand):
             writer = csv.writer(f)
             writer.writerow(["fichier", "ligne", "colonne", "motif", "contenu (cellules de la ligne)"])
             for e in erreurs:
-                writer.writerow([e.fichier, e.ligne, e.colonne, e.motif, *map(_cellule_sure, e.contenu)])
+                # Rejects are opened in a spreadsheet: no cell may run as a formula.
+                writer.writerow([e.fichier, e.ligne, e.colonne, e.motif, *map(sans_formule, e.contenu)])
