@@ -57,6 +57,8 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
     contentieux = contentieux_des_sites(site_ids=ids)
     anciennete = [
         {"libelle": tranche["tranche"].libelle,
+         # Past the rule's retard: the bucket starts at or beyond it (the first has no start).
+         "au_dela": tranche["tranche"].debut is not None and tranche["tranche"].debut >= retard,
          "nb": sum(ligne["tranches"][i]["nb"] for ligne in par_site),
          "montant": sum((ligne["tranches"][i]["montant"] for ligne in par_site), Decimal("0.00"))}
         for i, tranche in enumerate(par_site[0]["tranches"] if par_site else [])
@@ -80,7 +82,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         "sensibles": [l for l in par_site if l["sensible"]],
         "anciennete": anciennete,
         "graphique_anciennete": graphiques.barres_anciennete(
-            [(t["libelle"], t["montant"], t["nb"]) for t in anciennete], retard_min=retard
+            [(t["libelle"], t["montant"], t["nb"], t["au_dela"]) for t in anciennete]
         ) if anciennete else None,
         "actions": ACTIONS_IMPAYES,
     }

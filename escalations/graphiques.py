@@ -45,29 +45,21 @@ def _euros(valeur: float) -> str:
     return f"{valeur:,.0f} €".replace(",", "\u202f")
 
 
-def barres_anciennete(tranches: list[tuple[str, Decimal, int]], *, retard_min: int) -> str:
+def barres_anciennete(tranches: list[tuple[str, Decimal, int, bool]]) -> str:
     """Ageing of every debt still due on the sites concerned: one bar per bucket (label,
-    amount, count), amounts written on the bars, the buckets past `retard_min` in red."""
+    amount, count, past the rule's retard), amounts written on the bars, those past it in red."""
     figure, axe = _figure(6.6, 2.4, pouces_gauche=0.95)
     libelles = [t[0] for t in tranches]
     montants = [float(t[1]) for t in tranches]
-    couleurs = [ROUGE if _au_dela(libelle, retard_min) else GRIS for libelle in libelles]
+    couleurs = [ROUGE if t[3] else GRIS for t in tranches]
     barres = axe.bar(libelles, montants, color=couleurs)
-    for barre, (_l, montant, nb) in zip(barres, tranches):
+    for barre, (_l, montant, nb, _rouge) in zip(barres, tranches):
         compte = ngettext("%(n)s impayé", "%(n)s impayés", nb) % {"n": f"{nb:,}".replace(",", "\u202f")}
         axe.annotate(f"{_euros(float(montant))}\n{compte}", (barre.get_x() + barre.get_width() / 2, barre.get_height()),
                      ha="center", va="bottom", fontsize=7)
     axe.yaxis.set_major_formatter(lambda v, _p: _euros(v))
     axe.set_ylim(0, max(montants or [1]) * 1.3)
     return _svg(figure)
-
-
-def _au_dela(libelle: str, retard_min: int) -> bool:
-    """'61–90 j' or '> 180 j' is past 60 days; '31–60 j' is not."""
-    chiffres = [int(c) for c in libelle.replace("–", " ").replace(">", " ").split() if c.isdigit()]
-    if libelle.startswith(">"):
-        return chiffres[0] >= retard_min
-    return chiffres[0] > retard_min
 
 
 def courbe_scores(points: list[tuple[datetime.datetime, float | None]], *, seuil: float,

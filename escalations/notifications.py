@@ -43,9 +43,10 @@ def duree_texte(minutes: int) -> str:
     return f"{heures} h {reste:02d}" if reste else f"{heures} h"
 
 
-def destinataires(*, escalade: Escalade, niveau: int) -> list[str]:
+def destinataires(*, escalade: Escalade | None, niveau: int) -> list[str]:
     """Return the sorted e-mail addresses to tell at `niveau`: the agent's team lead; the
-    Direction group; or the Direction and PDG groups. A level with nobody falls to the next."""
+    Direction group; or the Direction and PDG groups (no escalation needed: the weekly digest's
+    readers). A level with nobody falls to the next."""
     User = get_user_model()
     actifs = User.objects.filter(is_active=True).exclude(email="")
     if niveau == Niveau.CHEF_EQUIPE:

@@ -35,6 +35,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from akig_ops.lib.taches import tache_apres_commit
 from escalations.models import Escalade, Evenement, EtatMessage, Message, Rapport, TypeEvenement
 
 logger = logging.getLogger(__name__)
@@ -62,8 +63,8 @@ def message_creer(
         escalade=escalade, gabarit=gabarit, destinataires=destinataires, sujet=sujet,
         corps_texte=texte, corps_html=html, rapport_type=rapport_type, rapport=rapport, cle=cle,
     )
-    # robust: a broker that is down must not fail what caused the email; the sweep sends it.
-    transaction.on_commit(lambda: message_send_task.delay(message.pk), robust=True)
+    # A broker that is down must not fail what caused the email; the sweep sends it.
+    tache_apres_commit(message_send_task, message.pk)
     return message
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from agents.models import ScoreInstantane
+from agents.selectors import heures_de_travail
 from escalations.models import Conge, Regle, TypeRegle
 from akig_ops.lib.calendrier import est_ferie
 from recovery.selectors import impayes_critiques_par_site, impayes_critiques_resume
@@ -92,13 +93,11 @@ def en_service(maintenant: datetime.datetime) -> datetime.datetime | None:
     """Return the start of today's working hours (aware) if `maintenant` is inside the
     agents' working hours of a working day (not a public holiday), in the business time
     zone; else None."""
-    local = timezone.localtime(maintenant)
-    if local.isoweekday() not in settings.AKIG_AGENT_JOURS or est_ferie(local.date()):
+    jour = timezone.localdate(maintenant)
+    if jour.isoweekday() not in settings.AKIG_AGENT_JOURS or est_ferie(jour):
         return None
-    if not settings.AKIG_AGENT_HEURE_DEBUT <= local.time() < settings.AKIG_AGENT_HEURE_FIN:
-        return None
-    debut = datetime.datetime.combine(local.date(), settings.AKIG_AGENT_HEURE_DEBUT)
-    return timezone.make_aware(debut, timezone.get_default_timezone())
+    debut, fin = heures_de_travail(jour)
+    return debut if debut <= maintenant < fin else None
 
 
 def score_agent(*, regle: Regle, maintenant: datetime.datetime, contexte: dict) -> Constat:

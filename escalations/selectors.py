@@ -5,7 +5,8 @@ import datetime
 from django.db.models import Avg, Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
-from agents.models import Agent, Mission, MissionStatus, PerformanceHistorique
+from agents.models import Agent, PerformanceHistorique
+from agents.selectors import agents_missions_non_complete
 from akig_ops import roles
 from escalations.checklists import actions_de
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Evenement, Message, Rapport, Regle, TypeEvenement
@@ -90,11 +91,7 @@ def agents_faibles(*, site_ids: list[int], limite: int = 10) -> list[dict]:
     """Return the agents with non-complete missions on these sites (the runbook's second
     query), weakest 7-day average score first: [{agent, nb, score_moyen (None if no day)}].
     Three queries."""
-    non_complete = (
-        Mission.objects.filter(site_id__in=site_ids, status=MissionStatus.NON_COMPLETE)
-        .values("agent_id").annotate(nb=Count("id")).order_by()
-    )
-    nb_par_agent = {ligne["agent_id"]: ligne["nb"] for ligne in non_complete}
+    nb_par_agent = {ligne["agent_id"]: ligne["nb"] for ligne in agents_missions_non_complete(site_ids=site_ids)}
     depuis = timezone.localdate() - datetime.timedelta(days=7)
     scores = dict(
         PerformanceHistorique.objects.filter(agent_id__in=nb_par_agent, date_stat__gt=depuis)

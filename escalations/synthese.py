@@ -1,15 +1,12 @@
 """The directors' weekly PDF digest, sent through the outbox like every other email."""
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from akig_ops import roles
 from akig_ops.lib.contraintes import contrainte_violee
-from escalations.models import EtatEscalade, Escalade, Message, TypeRapport
-from escalations.notifications import url_absolue
+from escalations.models import EtatEscalade, Escalade, Message, Niveau, TypeRapport
+from escalations.notifications import destinataires, url_absolue
 from escalations.outbox import message_creer
 
 
@@ -17,11 +14,7 @@ def synthese_hebdo_envoyer() -> Message | None:
     """Queue the weekly digest (PDF built by the sending task) for Direction and the PDG,
     once per ISO week however often beat asks; return the outbox row, or None when no
     director has an address or this week's digest is already queued."""
-    adresses = sorted(set(
-        get_user_model().objects.filter(is_active=True)
-        .filter(Q(groups__name=roles.DIRECTION) | Q(groups__name=roles.PDG))
-        .exclude(email="").values_list("email", flat=True)
-    ))
+    adresses = destinataires(escalade=None, niveau=Niveau.PDG)
     if not adresses:
         return None
     maintenant = timezone.now()

@@ -1,7 +1,7 @@
 """Enqueue a Celery task from a page or a service: after the commit, never failing the caller.
 
     from akig_ops.lib.taches import tache_apres_commit
-    tache_apres_commit(escalade_notifier_task, escalade.pk)
+    tache_apres_commit(message_send_task, message.pk)
 
 The task is published once the current transaction commits (at once outside one), so the
 worker sees the rows it is given. When the broker is down, publishing fails within the
