@@ -294,7 +294,8 @@ TRIS_LOCATAIRES = {
 
 
 def locataires_endettes(
-    *, site_id: int | None = None, seuil: Decimal | None = None, tri: str = "-montant"
+    *, site_id: int | None = None, site_ids: Iterable[int] | None = None, seuil: Decimal | None = None,
+    tri: str = "-montant", derniere_action: bool = True,
 ) -> Iterator[dict]:
     """Return, lazily (one query, rows fetched in chunks: an export of 100,000 tenants
     never sits in memory), the tenants who still owe something, on `site_id` if given,
@@ -303,8 +304,13 @@ def locataires_endettes(
 
     {locataire_id, code, nom, telephone, site_id, site_code, site_nom, montant, nb,
      retard_max (days), derniere_action_date, derniere_action_type, derniere_action_agent}
+
+    `site_ids` narrows to several sites; without `derniere_action` the three last-action
+    columns (a correlated subquery each, per row) are not read (nor sortable).
     """
     impayes = Impaye.objects.all() if site_id is None else Impaye.objects.filter(site_id=site_id)
+    if site_ids is not None:
+        impayes = impayes.filter(site_id__in=list(site_ids))
     lignes = impayes.values(
         "locataire_id", "site_id",
         code=F("locataire__code"), nom=F("locataire__nom"), telephone=F("locataire__telephone"),
@@ -312,11 +318,12 @@ def locataires_endettes(
     ).annotate(montant=Sum("montant"), nb=Count("id"), echeance_min=Min("date_echeance"))
     if seuil is not None:
         lignes = lignes.filter(montant__gt=seuil)
-    lignes = lignes.annotate(
-        derniere_action_date=_derniere_action("date_action"),
-        derniere_action_type=_derniere_action("type_action"),
-        derniere_action_agent=_derniere_action("agent__nom"),
-    )
+    if derniere_action:
+        lignes = lignes.annotate(
+            derniere_action_date=_derniere_action("date_action"),
+            derniere_action_type=_derniere_action("type_action"),
+            derniere_action_agent=_derniere_action("agent__nom"),
+        )
     descendant, cle = tri.startswith("-"), tri.lstrip("-")
     colonne = TRIS_LOCATAIRES[cle]
     # retard_max sorts the opposite way of the oldest due date it is computed from.
