@@ -1,19 +1,30 @@
 """The directors' headline figures as business gauges of /metrics (see akig_ops.lib.metriques)."""
+from decimal import Decimal
+
+from django.utils import timezone
+
 from akig_ops.lib.metriques import Jauge, jauges_metier
-from akig_ops.selectors import resume_tableau_de_bord
 
 
 @jauges_metier
 def tableau_de_bord() -> list[Jauge]:
     """Impayés more than 60 days late (count, amount), the series of the runbook's alert
     "Impayés critiques", and the dashboard's count of agents whose daily score is under 5
-    (the alert "Performance agents" reads agents/metriques.py's intraday scores instead)."""
-    resume = resume_tableau_de_bord()
+    (the alert "Performance agents" reads agents/metriques.py's intraday scores instead).
+    Two queries, every minute: the runbook's first one (an index range on the due date), and
+    today's daily scores; not the dashboard's full summary."""
+    from agents.selectors import nb_agents_sous_seuil
+    from recovery.selectors import impayes_critiques_par_site
+
+    par_site = impayes_critiques_par_site()
     return [
-        Jauge.simple("akig_impayes_critiques", "Impayés de plus de 60 jours de retard", resume["nb_critiques"]),
+        Jauge.simple("akig_impayes_critiques", "Impayés de plus de 60 jours de retard", sum(l["nb"] for l in par_site)),
         Jauge.simple(
             "akig_impayes_critiques_montant_euros", "Montant dû sur les impayés de plus de 60 jours (€)",
-            resume["montant_critiques"],
+            sum((l["montant"] for l in par_site), Decimal("0.00")),
         ),
-        Jauge.simple("akig_agents_score_sous_5", "Agents dont le score du jour est sous 5", resume["nb_agents_sous_5"]),
+        Jauge.simple(
+            "akig_agents_score_sous_5", "Agents dont le score du jour est sous 5",
+            nb_agents_sous_seuil(jour=timezone.localdate()),
+        ),
     ]

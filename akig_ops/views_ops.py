@@ -1,7 +1,6 @@
 """Ops endpoints of the runbooks: /api/health, /api/dashboard/resume, /metrics; the 500 page."""
 import hmac
 import ipaddress
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -17,9 +16,6 @@ from akig_ops import roles
 from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.lib.metriques import CollecteurAkig
 from akig_ops.selectors import resume_tableau_de_bord, sante
-
-CENTIME = Decimal("0.01")
-
 
 def _jeton_ops_valide(request) -> bool:
     """True when the request carries `Authorization: Bearer <AKIG_OPS_TOKEN>` (compared in
@@ -55,9 +51,8 @@ def dashboard_resume(request):
             return _refus(statut=401, message=_("Authentification requise : session de la direction ou jeton d'exploitation."))
         if not roles.is_direction(request.user):
             return _refus(statut=403, message=_("Réservé à la direction."))
+    # Amounts as decimal strings with cents ("1234.56"): the selector gives them to the cent.
     resume, hit = en_cache("resume_tableau_de_bord", resume_tableau_de_bord)
-    # Amounts as decimal strings with cents ("1234.56"); SQLite's sums carry more digits.
-    resume = {cle: v.quantize(CENTIME) if isinstance(v, Decimal) else v for cle, v in resume.items()}
     reponse = JsonResponse(resume, encoder=DjangoJSONEncoder)
     reponse["X-Cache"] = "HIT" if hit else "MISS"
     return reponse

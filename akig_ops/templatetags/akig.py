@@ -66,10 +66,12 @@ def est_direction(user) -> bool:
 @register.filter
 def libelle_action(code) -> str:
     """An action's type code ('sms', 'visite') as its French label ('SMS', 'Visite');
-    an unknown code as is."""
+    an unknown code as is; '' for none."""
     from recovery.models import TypeAction
 
-    return str(dict(TypeAction.choices).get(code, code))
+    if not code:
+        return ""
+    return str(TypeAction(code).label) if code in TypeAction.values else code
 
 
 @register.filter
@@ -78,4 +80,4 @@ def libelle_statut(statut) -> str:
     field system's own words (free text, e.g. 'RDV pris') as sent."""
     from recovery.models import StatutAction
 
-    return str(dict(StatutAction.choices).get(statut, statut))
+    return str(StatutAction(statut).label) if statut in StatutAction.values else statut
