@@ -213,13 +213,14 @@ def comptes_actions_par_agent(
     realisees = ~Q(statut_cle__in=statuts_non_realises())
     if agent_ids is not None:
         actions = actions.filter(agent_id__in=list(agent_ids))
-    agregats = comptes_du_score(filtre=realisees)
     if sans_position:
-        agregats["sans_position"] = Count(
+        # Every action is read (the flag counts all); the score's counts keep what happened.
+        agregats = {**comptes_du_score(filtre=realisees), "sans_position": Count(
             "id", filter=Q(type_action__in=RecouvrementAction.TYPES_SUR_PLACE, latitude__isnull=True)
-        )
+        )}
     else:
-        actions = actions.filter(realisees)
+        # Only what happened is read: the counts need no condition of their own.
+        actions, agregats = actions.filter(realisees), comptes_du_score()
     lignes = actions.values("agent_id").order_by().annotate(**agregats)
     return {ligne.pop("agent_id"): ligne for ligne in lignes}
 

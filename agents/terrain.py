@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import ngettext
 
 from akig_ops.lib import csv_import as ci
-from recovery.models import TypeAction, statut_nettoye
+from recovery.importers import ActionsImporteur, incoherences_action
 
 
 @dataclass(frozen=True)
@@ -71,18 +71,8 @@ def positions_verifiees(positions: list[dict]) -> list[tuple[datetime.datetime, 
     return lignes
 
 
-COLONNES_ACTION = [
-    ("reference", ci.texte(max_length=40)),
-    ("locataire_code", ci.texte(max_length=32)),
-    ("impaye_reference", ci.texte(max_length=40, obligatoire=False)),
-    ("type_action", ci.choix(TypeAction.values)),
-    ("statut", statut_nettoye),
-    ("resultat", ci.texte(max_length=300, obligatoire=False)),
-    ("montant_recouvre", ci.montant_optionnel),
-    ("date_action", ci.instant_passe),
-    ("latitude", ci.latitude_optionnelle),
-    ("longitude", ci.longitude_optionnelle),
-]
+# The columns of actions.csv, parsed as import_csv parses them; the agent is the token's.
+COLONNES_ACTION = [(colonne.nom, colonne.parse) for colonne in ActionsImporteur.colonnes if colonne.nom != "agent_code"]
 
 
 def actions_verifiees(
@@ -113,14 +103,8 @@ def actions_verifiees(
         ligne["locataire_id"] = locataires.get(ligne["locataire_code"])
         if ligne["locataire_id"] is None:
             erreurs.append(ErreurElement(index, "locataire_code", f"code locataire inconnu « {ligne['locataire_code']} »"))
-        reference = ligne["impaye_reference"]
-        if reference and reference not in impayes:
-            erreurs.append(ErreurElement(index, "impaye_reference", f"impayé inconnu « {reference} »"))
-        elif reference and ligne["locataire_id"] is not None and impayes[reference] != ligne["locataire_id"]:
-            motif = f"l'impayé « {reference} » n'est pas du locataire « {ligne['locataire_code']} »"
-            erreurs.append(ErreurElement(index, "impaye_reference", motif))
-        if (ligne["latitude"] is None) != (ligne["longitude"] is None):
-            erreurs.append(ErreurElement(index, "longitude", "latitude et longitude vont ensemble : les deux ou aucune"))
+        incoherences = incoherences_action(ligne, locataire_code=ligne["locataire_code"], impayes=impayes)
+        erreurs += [ErreurElement(index, colonne, motif) for colonne, motif in incoherences]
         lignes.append(ligne)
     if erreurs:
         raise LotRefuse(erreurs)

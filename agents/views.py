@@ -154,11 +154,14 @@ def liste(request):
 def detail(request, agent_id: int):
     agent = _agent_visible(request, agent_id)
     maintenant = timezone.now()
-    periode = int(request.GET["periode"]) if request.GET.get("periode") in {str(p) for p in PERIODES} else 30
-    historique = historique_scores(agent_id=agent.id, jours=periode, aujourd_hui=timezone.localdate(maintenant))
-    context = {"agent": agent, "periode": periode, "periodes": PERIODES, "historique": historique,
-               "historique_json": serie_historique(historique), "seuil": SEUIL_SCORE}
-    if request.htmx and request.htmx.target == "historique":
+    cible = request.htmx.target if request.htmx else None
+    context = {"agent": agent, "seuil": SEUIL_SCORE}
+    if cible != "trajet":  # a change of day or window redraws the trail only
+        periode = int(request.GET["periode"]) if request.GET.get("periode") in {str(p) for p in PERIODES} else 30
+        historique = historique_scores(agent_id=agent.id, jours=periode, aujourd_hui=timezone.localdate(maintenant))
+        context.update(periode=periode, periodes=PERIODES, historique=historique,
+                       historique_json=serie_historique(historique))
+    if cible == "historique":
         return render(request, "agents/partials/_historique.html", context)
 
     form = FenetreForm(request.GET)
@@ -170,7 +173,7 @@ def detail(request, agent_id: int):
     journee = journee_agent(agent_id=agent.id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
     context.update(form=form, journee=journee, carte=donnees_carte(journee), rayon=settings.AKIG_RAYON_MISSION_M,
                    courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)))
-    if request.htmx and request.htmx.target == "trajet":
+    if cible == "trajet":
         return render(request, "agents/partials/_trajet.html", context)
 
     context["du_moment"] = scores_du_moment(maintenant=maintenant, agent_ids=[agent.id]).get(agent.id)

@@ -132,6 +132,26 @@ class ImpayesImporteur(Importeur):
         return created + c2 - moved, updated + u2 + moved
 
 
+def incoherences_action(valeurs: dict, *, locataire_code: str, impayes: dict[str, int]) -> list[tuple[str, str]]:
+    """Return [(column, French reason)] of what does not hold together in a parsed action
+    (actions.csv and the field API alike): an unknown debt, a debt of another tenant (when the
+    tenant is known: valeurs' locataire_id), latitude without longitude or the reverse. `impayes` maps
+    debt references to their tenant's id."""
+    erreurs = []
+    reference = valeurs["impaye_reference"]
+    if reference:
+        proprietaire = impayes.get(reference)
+        if proprietaire is None:
+            erreurs.append(("impaye_reference", f"impayé inconnu « {reference} »"))
+        elif valeurs["locataire_id"] is not None and proprietaire != valeurs["locataire_id"]:
+            erreurs.append((
+                "impaye_reference", f"l'impayé « {reference} » n'est pas du locataire « {locataire_code} »"
+            ))
+    if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
+        erreurs.append(("longitude", "latitude et longitude vont ensemble : les deux ou aucune"))
+    return erreurs
+
+
 class ActionsImporteur(Importeur):
     fichier = "actions.csv"
     depend_de = ("agents.csv", "locataires.csv", "impayes.csv")
@@ -164,20 +184,12 @@ class ActionsImporteur(Importeur):
         self.impayes.update(ImpayeSolde.objects.values_list("reference", "locataire_id"))
 
     def convertir(self, valeurs):
-        locataire = valeurs["locataire_code"]
+        locataire = valeurs["locataire_code"]  # popped by resoudre, named by the error
         valeurs["agent_id"] = resoudre(self.agents, valeurs, "agent_code", "code agent")
         valeurs["locataire_id"] = resoudre(self.locataires, valeurs, "locataire_code", "code locataire")
-        reference = valeurs["impaye_reference"]
-        if reference:
-            owner = self.impayes.get(reference)
-            if owner is None:
-                raise ErreurLigne("impaye_reference", f"impayé inconnu « {reference} »")
-            if owner != valeurs["locataire_id"]:
-                raise ErreurLigne(
-                    "impaye_reference", f"l'impayé « {reference} » n'est pas du locataire « {locataire} »"
-                )
-        if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
-            raise ErreurLigne("longitude", "latitude et longitude vont ensemble : les deux ou aucune")
+        incoherences = incoherences_action(valeurs, locataire_code=locataire, impayes=self.impayes)
+        if incoherences:
+            raise ErreurLigne(*incoherences[0])
         valeurs["statut_cle"] = statut_cle(valeurs["statut"])
         self.toucher_jour(valeurs["date_action"])
         return valeurs

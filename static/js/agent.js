@@ -13,8 +13,12 @@
     return element ? JSON.parse(element.textContent) : null;
   }
 
+  // One formatter per time zone: building one per call cost ~60 µs, once per GPS point.
+  var formats = {};
   function heure(ms, fuseau) {
-    return new Date(ms).toLocaleTimeString("fr-FR", { timeZone: fuseau, hour12: false });
+    var format = formats[fuseau] || (formats[fuseau] = new Intl.DateTimeFormat("fr-FR", {
+      timeZone: fuseau, hour12: false, hour: "numeric", minute: "numeric", second: "numeric" }));
+    return format.format(ms);
   }
 
   function ligneSeuil(seuil) {
