@@ -35,6 +35,7 @@ from agents.graphiques import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
 from akig_ops.lib.cache_donnees import en_cache
+from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.templatetags.akig import Formats
 
@@ -146,8 +147,7 @@ def liste(request):
         "sans_mission": _("pas de mission aujourd’hui ou trop tôt pour juger"),
         "direction": roles.is_direction(request.user),
     }
-    template = "agents/partials/_tableau.html" if request.htmx else "agents/liste.html"
-    return render(request, template, context)
+    return page_ou_partiel(request, page="agents/liste.html", partiel="agents/partials/_tableau.html", context=context)
 
 
 @login_required

@@ -10,12 +10,12 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from akig_ops import roles
 from akig_ops.lib import csv_export as exports
 from akig_ops.lib.cache_donnees import en_cache
+from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.templatetags.akig import Formats
 from dashboard.filtres import filtres_lire
 from dashboard.selectors import agents_ajouter, analyse_impayes, lignes_trier, perimetre_lire, tableau_de_bord
@@ -43,15 +43,6 @@ def direction_requise(vue):
         return vue(request, *args, **kwargs)
 
     return enveloppe
-
-
-def _page_ou_partiel(request, *, page: str, partiel: str, context: dict, erreurs) -> object:
-    """Render the whole page, or only its table for an htmx swap (not for a history restore:
-    that needs the page); 400 when a parameter was refused (the page still shows)."""
-    htmx = request.htmx and not request.htmx.history_restore_request
-    reponse = render(request, partiel if htmx else page, context, status=400 if erreurs else 200)
-    patch_vary_headers(reponse, ("HX-Request",))
-    return reponse
 
 
 def _lien(chemin: str, parametres: dict) -> str:
@@ -168,9 +159,9 @@ def impayes(request):
         "dashboard.impayes.table", lambda: _table_impayes(filtres, request.path),
         parties=(request.GET.urlencode(),),
     )
-    return _page_ou_partiel(
+    return page_ou_partiel(
         request, page="dashboard/impayes.html", partiel="dashboard/partials/_table.html",
-        context={"filtres": filtres, "table": table}, erreurs=erreurs,
+        context={"filtres": filtres, "table": table}, status=400 if erreurs else 200,
     )
 
 
@@ -247,8 +238,10 @@ def _table_locataires(request, *, lignes_pour, page: str, context: dict, csv: st
         "page_suivante": url(page=page_obj.next_page_number()) if page_obj.has_next() else "",
         "csv": _lien(csv, {"tri": tri if tri != "-montant" else ""}),
     })
-    return _page_ou_partiel(
-        request, page=page, partiel="dashboard/partials/_locataires.html", context=context, erreurs=erreurs
+    # A refused parameter: the page still shows, with its French message, as a 400.
+    return page_ou_partiel(
+        request, page=page, partiel="dashboard/partials/_locataires.html", context=context,
+        status=400 if erreurs else 200,
     )
 
 

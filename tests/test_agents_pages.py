@@ -164,6 +164,11 @@ def test_liste_sorts_by_score_both_ways_and_serves_its_partial_to_htmx(client, m
     assert [l["agent"].code for l in descendant] == ["AG005", "AG001"]
     assert partiel.status_code == 200 and "<html" not in partiel.content.decode()
     assert 'href="?equipe=&amp;tri=visites&amp;sens=desc"' in partiel.content.decode()
+    assert "HX-Request" in partiel["Vary"]  # no cache serves the table for the page
+    # Back to a pushed URL that htmx no longer has: it asks again, and needs the whole page.
+    restauree = client.get(reverse("agents:liste"), {"tri": "visites"}, HTTP_HX_REQUEST="true",
+                           HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in restauree.content.decode()
 
 
 def test_liste_query_count_does_not_grow_with_agents(client, monde, django_assert_num_queries):
