@@ -75,7 +75,10 @@ def performance_compute(
 ) -> int:
     """(Re)compute performance_historique for each (agent, day) of date_from..date_to with a
     mission already begun or a realised action, delete the range's rows left with neither,
-    and return the number of rows written."""
+    and return the number of rows written. The cached figures start a new generation (the
+    agents under 5, the agents list): whoever recomputes, the task, the command or an import."""
+    from akig_ops.lib.cache_donnees import donnees_modifiees
+
     if date_from > date_to:
         raise ValueError(f"date_from ({date_from}) est postérieure à date_to ({date_to}).")
     if agent_ids is not None:
@@ -129,6 +132,7 @@ def performance_compute(
             unique_fields=["agent", "date_stat"],
             update_fields=CHAMPS_CALCULES,
         )
+    donnees_modifiees()
     return len(performances)
 
 

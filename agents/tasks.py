@@ -5,7 +5,6 @@ from celery import shared_task
 from django.utils import timezone
 
 from agents.services import performance_compute, scores_instantanes_enregistrer
-from akig_ops.lib.cache_donnees import donnees_modifiees
 
 
 @shared_task
@@ -16,9 +15,7 @@ def compute_performance_task() -> int:
     the day's last run, still reach their day.
     """
     today = timezone.localdate()
-    lignes = performance_compute(date_from=today - datetime.timedelta(days=1), date_to=today)
-    donnees_modifiees()  # today's scores feed cached figures (agents under 5)
-    return lignes
+    return performance_compute(date_from=today - datetime.timedelta(days=1), date_to=today)
 
 
 @shared_task

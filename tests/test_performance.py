@@ -10,6 +10,7 @@ from django.utils import timezone
 from agents.models import PerformanceHistorique
 from agents.services import performance_compute
 from agents.tasks import compute_performance_task
+from akig_ops.lib.cache_donnees import cle_du_jour
 from recovery.models import RecouvrementAction
 from tests.factories import (
     ActionFactory,
@@ -155,10 +156,13 @@ def test_performance_compute_rejects_a_reversed_range():
 
 def test_compute_performance_command_one_date(terrain):
     out = StringIO()
+    avant = cle_du_jour("agents:liste")
 
     call_command("compute_performance", "--date", "2025-06-03", stdout=out)
 
     assert out.getvalue() == "2 lignes de performance recalculées du 03/06/2025 au 03/06/2025.\n"
+    # A recompute by hand starts a new generation too: no cached "agents under 5" from before.
+    assert cle_du_jour("agents:liste") != avant
     assert PerformanceHistorique.objects.filter(date_stat=JOUR_2).count() == 2
 
 
