@@ -35,7 +35,9 @@ TRIS = {
     "visites": lambda l: l["visites"],
     "montant": lambda l: l["montant_recouvre"],
     "missions": lambda l: (l["missions_faites"], l["missions_prevues"]),
-    "gps": lambda l: (l["derniere_position"] is None, -(l["derniere_position"] or timezone.now()).timestamp()),
+    # Latest position first; agents without one last, in their list order (a stable sort).
+    "gps": lambda l: (l["derniere_position"] is None,
+                      -l["derniere_position"].timestamp() if l["derniere_position"] else 0),
 }
 
 

@@ -68,3 +68,13 @@ def test_amount_recovered_per_week_folds_days_into_their_monday():
         {"semaine": datetime.date(2026, 11, 16), "montant": Decimal("7.25")},
         {"semaine": datetime.date(2026, 11, 23), "montant": Decimal("15.95")},  # 10,00 + 5,50 + 0,45
     ]
+
+
+def test_sort_by_gps_puts_agents_without_a_position_last_in_their_order():
+    from agents.selectors_pages import tableau_trie
+
+    # Three agents without a position (listed A, B, C) and two with one (09:00, 10:00).
+    lignes = [{"code": code, "derniere_position": instant} for code, instant in [
+        ("A", None), ("B", None), ("P9", a(9)), ("C", None), ("P10", a(10)),
+    ]]
+    assert [l["code"] for l in tableau_trie(lignes, tri="gps")] == ["P10", "P9", "A", "B", "C"]
