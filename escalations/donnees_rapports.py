@@ -18,11 +18,11 @@ from agents.selectors import (
     scores_instantanes,
     trajet,
 )
+from akig_ops.templatetags.akig import Formats
 from escalations import graphiques
 from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
 from escalations.selectors import contentieux_des_sites
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
-from recovery.models import TypeAction
 from recovery.selectors import (
     RETARD_CRITIQUE,
     SEUIL_CONTENTIEUX,
@@ -138,9 +138,6 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
             sites[verdict.mission.site_code] = sites[verdict.mission.site_code][:3] + (True,)
 
     actions = actions_detaillees(agent_id=agent.pk, jour=jour)
-    types = dict(TypeAction.choices)
-    for action in actions:
-        action["type_libelle"] = types.get(action["type_action"], action["type_action"])
     historique = performance_recente(agent_id=agent.pk, jours=7)
     scores = scores_instantanes(agent_id=agent.pk, debut=debut_du_jour(jour),
                                 fin=maintenant + datetime.timedelta(seconds=1))
@@ -153,7 +150,7 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
         ) if scores else None,
         "positions": points,
         "totaux": analyse.totaux,
-        "distance_km": f"{analyse.totaux.distance_m / 1000:.1f}".replace(".", ",") if analyse.totaux else "0",
+        "distance_km": Formats().nombre(analyse.totaux.distance_m / 1000, 1) if analyse.totaux else "0",
         "trous": analyse.trous,
         "arrets": arrets,
         "graphique_trajet": graphiques.trajet(
