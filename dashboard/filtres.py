@@ -105,10 +105,9 @@ def _termes(expression: str) -> tuple[dict[str, str], list[str]]:
 def filtres_lire(get: QueryDict) -> Filtres:
     """Return the Filtres of a query string, with a French message for every bad value."""
     valeurs, erreurs = _termes(get.get("filter", ""))
-    for cle, champ in (("retard", "retard"), ("site", "site"), ("equipe", "equipe"),
-                       ("sensibles", "sensibles"), ("montant", "montant")):
-        if champ in get:
-            valeurs[cle] = get[champ]
+    for cle in CLES:  # the form's fields win over the filter's terms
+        if cle in get:
+            valeurs[cle] = get[cle]
     attributs: dict = {}
 
     if "retard" in valeurs:
@@ -147,7 +146,9 @@ def filtres_lire(get: QueryDict) -> Filtres:
     tri = get.get("tri", "")
     if tri:
         nb_tranches = len(attributs.get("limites", TRANCHES)) + 1
-        if tri.lstrip("-") in TRIS and not (tri.lstrip("-")[0] == "t" and int(tri.lstrip("-")[1:]) >= nb_tranches):
+        colonne = tri.lstrip("-")
+        # A bucket column (t0, t1…) only among the buckets asked for.
+        if colonne in TRIS and not (colonne.startswith("t") and int(colonne[1:]) >= nb_tranches):
             attributs["tri"] = tri
         else:
             erreurs.append(_("Paramètre « tri » : colonne inconnue « %(valeur)s ».") % {"valeur": tri})
