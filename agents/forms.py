@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agents.selectors import debut_du_jour, heures_de_travail, instant_local
+
 # The map's default window on the current day: the last 4 hours (the runbook's query).
 FENETRE_DEFAUT = datetime.timedelta(hours=4)
 
@@ -28,25 +30,19 @@ class FenetreForm(forms.Form):
         return donnees
 
 
-def fenetre(form: FenetreForm, *, maintenant: datetime.datetime, heures: tuple) -> tuple:
+def fenetre(form: FenetreForm, *, maintenant: datetime.datetime) -> tuple:
     """Return (jour, debut, fin) from a bound FenetreForm, each missing or invalid part replaced by
-    its default: today; the last 4 hours today, the working hours on a past day; end of the day
-    for a start alone. `heures` are the working hours of a day: a function jour -> (h0, h1)."""
+    its default: today; the last 4 hours today, the working hours on a past day; from midnight
+    for an end alone, to midnight for a start alone."""
     donnees = form.cleaned_data if form.is_valid() else {}
     maintenant = timezone.localtime(maintenant)
     jour = donnees.get("jour") or maintenant.date()
-    h0, h1 = heures(jour)
+    if donnees.get("debut") or donnees.get("fin"):
+        debut = instant_local(jour, donnees.get("debut") or datetime.time.min)
+        fin = instant_local(jour, donnees["fin"]) if donnees.get("fin") else debut_du_jour(
+            jour + datetime.timedelta(days=1)
+        )
+        return jour, debut, fin
     if jour == maintenant.date():
-        debut, fin = maintenant - FENETRE_DEFAUT, maintenant
-    else:
-        debut, fin = h0, h1
-    tz = timezone.get_default_timezone()
-    if donnees.get("debut"):
-        debut = datetime.datetime.combine(jour, donnees["debut"], tzinfo=tz)
-        if not donnees.get("fin"):
-            fin = datetime.datetime.combine(jour + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz)
-    if donnees.get("fin"):
-        fin = datetime.datetime.combine(jour, donnees["fin"], tzinfo=tz)
-        if not donnees.get("debut"):
-            debut = datetime.datetime.combine(jour, datetime.time(0), tzinfo=tz)
-    return jour, debut, fin
+        return jour, maintenant - FENETRE_DEFAUT, maintenant
+    return (jour, *heures_de_travail(jour))

@@ -19,7 +19,6 @@ from agents.selectors import (
     SEUIL_SCORE,
     agents_visibles,
     equipes_visibles,
-    heures_de_travail,
     scores_du_moment,
     trajet,
 )
@@ -165,7 +164,7 @@ def detail(request, agent_id: int):
         return render(request, "agents/partials/_historique.html", context)
 
     form = FenetreForm(request.GET)
-    jour, debut, fin = fenetre(form, maintenant=maintenant, heures=heures_de_travail)
+    jour, debut, fin = fenetre(form, maintenant=maintenant)
     if not any(request.GET.get(champ) for champ in form.fields):
         # No choice made yet: show the default window in the fields.
         form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
@@ -185,7 +184,7 @@ def trajet_csv(request, agent_id: int):
     """The positions of the page's day and window, as a CSV a French Excel opens in columns
     (same parameters as the page); the instant to the second, in local time."""
     agent = _agent_visible(request, agent_id)
-    jour, debut, fin = fenetre(FenetreForm(request.GET), maintenant=timezone.now(), heures=heures_de_travail)
+    jour, debut, fin = fenetre(FenetreForm(request.GET), maintenant=timezone.now())
     entetes = [gettext("Code agent"), gettext("Date et heure"), gettext("Latitude"), gettext("Longitude"),
                gettext("Précision (m)")]
     # Read here, not while streaming: a slow query is then the middleware's French 503, not a cut file.
