@@ -36,9 +36,7 @@ def tableau_de_bord() -> dict:
     agregats = impayes_agreges(min_retard=RETARD_CRITIQUE)
     return {
         "resume": resume_tableau_de_bord(agregats=agregats),
-        "vieillissement": vieillissement_par_site(
-            par_site=impayes_par_site(min_retard=RETARD_CRITIQUE, agregats=agregats)
-        ),
+        "vieillissement": vieillissement_par_site(agregats=agregats),
         "tendance": tendance_impayes_critiques(),
         "recouvre": montant_recouvre_par_semaine(),
     }

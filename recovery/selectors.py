@@ -250,14 +250,21 @@ def impayes_par_site(
 
 
 def vieillissement_par_site(
-    *, limites: tuple[int, ...] = TRANCHES, nb_sites: int = 15, par_site: list[dict] | None = None
+    *, limites: tuple[int, ...] = TRANCHES, nb_sites: int = 15, agregats: dict[int, dict] | None = None
 ) -> dict:
     """Return the ageing chart's data for the `nb_sites` worst sites (most still due more
     than 60 days late first): {sites: [code], tranches: [{libelle, nb: [per site],
-    montant: [per site]}]}. `par_site`: rows of impayes_par_site(min_retard=60), if at hand."""
-    if par_site is None:
-        par_site = impayes_par_site(min_retard=RETARD_CRITIQUE, limites=limites)
-    pires = par_site[:nb_sites]
+    montant: [per site]}]}. `agregats`: impayes_agreges(min_retard=60, limites), if at hand.
+    Only the sites that can be among the worst (an amount at least the `nb_sites`-th, ties
+    kept for the order by code) are named and shaped, not all of them."""
+    if agregats is None:
+        agregats = impayes_agreges(min_retard=RETARD_CRITIQUE, limites=limites)
+    montants = sorted((ligne["montant"] for ligne in agregats.values() if ligne["nb"]), reverse=True)
+    plancher = montants[nb_sites - 1] if len(montants) >= nb_sites else ZERO
+    candidats = [site_id for site_id, ligne in agregats.items() if ligne["nb"] and ligne["montant"] >= plancher]
+    pires = impayes_par_site(
+        min_retard=RETARD_CRITIQUE, limites=limites, site_ids=candidats, agregats=agregats
+    )[:nb_sites]
     tranches = tranches_depuis(limites)
     return {
         "sites": [ligne["code"] for ligne in pires],

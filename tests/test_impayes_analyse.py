@@ -244,3 +244,12 @@ def test_vieillissement_par_site_worst_sites_first(parc):
     assert [t["libelle"] for t in donnees["tranches"]] == ["0–30 j", "31–60 j", "61–90 j", "91–180 j", "> 180 j"]
     assert (donnees["tranches"][3]["nb"], donnees["tranches"][3]["montant"]) == ([1], [Decimal("10000.01")])
     assert vieillissement_par_site()["sites"] == ["B", "A"]
+
+
+def test_vieillissement_par_site_ties_at_the_cut_go_by_code():
+    # Four sites over 60 days: D 900,00; then Z, M, C at 500,00 each. The 2 worst: D, then the
+    # first of the tied three by code (C), not whichever the aggregate returned first.
+    for code, montant in [("Z", 500), ("D", 900), ("M", 500), ("C", 500)]:
+        ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=code)), retard=61, montant_du=Decimal(montant))
+    assert vieillissement_par_site(nb_sites=2)["sites"] == ["D", "C"]
+    assert vieillissement_par_site(nb_sites=9)["sites"] == ["D", "C", "M", "Z"]
