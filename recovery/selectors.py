@@ -147,7 +147,8 @@ def _tranche_de(jour: datetime.date, limites: tuple[int, ...]) -> Case:
 def impayes_agreges(*, min_retard: int = RETARD_CRITIQUE, limites: tuple[int, ...] = TRANCHES) -> dict[int, dict]:
     """Return every outstanding debt summed by site, in one pass (one query):
 
-    {site_id: {nb, montant, echeance_min, nb_total, montant_total, tranches: [[nb, montant]]}}
+    {site_id: {nb, montant, echeance_min, nb_total, montant_total, tranches_nb: [nb],
+               tranches_montant: [montant]}}
 
     nb / montant: the debts more than `min_retard` days late; echeance_min: the site's oldest
     due date; *_total: all its outstanding debts; tranches: them by ageing bucket of `limites`.
@@ -173,7 +174,8 @@ def impayes_agreges(*, min_retard: int = RETARD_CRITIQUE, limites: tuple[int, ..
         if ligne is None:
             ligne = par_site[site_id] = {
                 "nb": 0, "montant": ZERO, "echeance_min": echeance_min, "nb_total": 0,
-                "montant_total": ZERO, "tranches": [[0, ZERO] for _ in range(nb_tranches)],
+                # Two flat lists, not a pair per bucket: a few allocations per site, not a dozen.
+                "montant_total": ZERO, "tranches_nb": [0] * nb_tranches, "tranches_montant": [ZERO] * nb_tranches,
             }
         elif echeance_min < ligne["echeance_min"]:
             ligne["echeance_min"] = echeance_min
@@ -182,9 +184,8 @@ def impayes_agreges(*, min_retard: int = RETARD_CRITIQUE, limites: tuple[int, ..
             ligne["montant"] += somme
         ligne["nb_total"] += n
         ligne["montant_total"] += somme
-        compte = ligne["tranches"][affichee[tranche]]
-        compte[0] += n
-        compte[1] += somme
+        ligne["tranches_nb"][affichee[tranche]] += n
+        ligne["tranches_montant"][affichee[tranche]] += somme
     return par_site
 
 
@@ -242,7 +243,7 @@ def impayes_par_site(
             "montant_total": _euros(ligne["montant_total"]),
             "tranches": [
                 {"tranche": tranche, "nb": nb, "montant": _euros(montant)}
-                for tranche, (nb, montant) in zip(tranches, ligne["tranches"])
+                for tranche, nb, montant in zip(tranches, ligne["tranches_nb"], ligne["tranches_montant"])
             ],
         })
     resultat.sort(key=lambda ligne: (-ligne["montant"], ligne["code"]))
