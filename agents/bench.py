@@ -13,11 +13,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from agents.models import AgentGeolocalisation, Mission
+from agents.models import Agent, AgentGeolocalisation, Mission
 from agents.selectors import debut_du_jour
 from agents.services import jeton_creer, scores_instantanes_enregistrer
 from akig_ops.lib.bench import Mesure, chronometrer, sql_brut
@@ -39,7 +39,12 @@ SQL_DERNIERES_POSITIONS = (
 
 def _jour_et_agent() -> tuple[datetime.date, int]:
     """The latest day with GPS positions, and its agent with the most missions that day."""
-    dernier = AgentGeolocalisation.objects.order_by("-timestamp").values_list("timestamp", flat=True).first()
+    # Each agent's last position (one backward probe of its index each), not a sort of them all.
+    dernier = Agent.objects.annotate(
+        derniere=Subquery(
+            AgentGeolocalisation.objects.filter(agent=OuterRef("pk")).order_by("-timestamp").values("timestamp")[:1]
+        )
+    ).aggregate(Max("derniere"))["derniere__max"]
     jour = timezone.localdate(dernier)
     agent_id = (
         Mission.objects.filter(date_prevue=jour).values("agent_id").annotate(n=Count("id")).order_by("-n", "agent_id")
