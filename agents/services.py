@@ -21,6 +21,8 @@ from agents.selectors import (
     scores_du_moment,
 )
 from agents.terrain import ErreurElement, LotRefuse, actions_verifiees, positions_verifiees
+from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.services import SCORES_INSTANTANES, battement_enregistrer
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, statut_cle, statuts_non_realises
 
 CHAMPS_CALCULES = ["score", "visites", "promesses", "paiements", "refus", "montant_recouvre"]
@@ -77,8 +79,6 @@ def performance_compute(
     mission already begun or a realised action, delete the range's rows left with neither,
     and return the number of rows written. The cached figures start a new generation (the
     agents under 5, the agents list): whoever recomputes, the task, the command or an import."""
-    from akig_ops.lib.cache_donnees import donnees_modifiees
-
     if date_from > date_to:
         raise ValueError(f"date_from ({date_from}) est postérieure à date_to ({date_to}).")
     if agent_ids is not None:
@@ -140,9 +140,6 @@ def scores_instantanes_enregistrer(*, maintenant: datetime.datetime | None = Non
     """Store one ScoreInstantane per working agent (active, with a mission today) at the
     5-minute instant of `maintenant`, inside working hours only; purge the snapshots older
     than AKIG_SCORES_INSTANTANES_JOURS; record the job's heartbeat. Return the rows written."""
-    from akig_ops.lib.cache_donnees import donnees_modifiees
-    from akig_ops.services import SCORES_INSTANTANES, battement_enregistrer
-
     instant = instant_du_releve(maintenant or timezone.now())
     h0, h1 = heures_de_travail(instant.date())
     lignes = []
@@ -227,8 +224,6 @@ def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
     stored for this agent is a duplicate, one stored for another agent refuses the batch.
     Recompute the days' performance, start a new cached-figures generation.
     Return {recues, creees, doublons}; raise LotRefuse."""
-    from akig_ops.lib.cache_donnees import donnees_modifiees
-
     agent = Agent.objects.only("code").get(pk=agent_id)
     codes = {str(a.get("locataire_code", "")).strip() for a in actions}
     references = {str(a.get("impaye_reference") or "").strip() for a in actions} - {""}

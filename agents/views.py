@@ -36,7 +36,7 @@ from akig_ops import roles
 from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
-from akig_ops.templatetags.akig import Formats
+from akig_ops.lib.formats import Formats
 
 PERIODES = (7, 30, 90)
 DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
@@ -105,7 +105,7 @@ def _rangees(lignes: list[dict], *, url_liste: str) -> list[dict]:
 
 
 def _verifier_role(user) -> None:
-    if not (roles.is_direction(user) or roles.is_chef_equipe(user)):
+    if not roles.is_direction_ou_chef_equipe(user):
         raise PermissionDenied
 
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from akig_ops.lib.bench import chronometrer, sql_brut
 from akig_ops.lib.cache_donnees import donnees_modifiees
-from akig_ops.selectors import resume_tableau_de_bord
+from dashboard.selectors import resume_tableau_de_bord
 from akig_ops.tasks import metriques_metier_task
 
 RESUME = "/api/dashboard/resume"

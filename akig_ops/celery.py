@@ -3,6 +3,10 @@ import os
 
 from celery import Celery
 
+# Connects the Celery signals that count task runs and failures (/metrics), in the web
+# (eager tasks) as in the workers.
+from akig_ops.lib import metriques_celery  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akig_ops.settings")
 
 app = Celery("akig_ops")

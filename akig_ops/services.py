@@ -1,6 +1,7 @@
 """Project-wide writes."""
 from django.utils import timezone
 
+from akig_ops.lib.metriques import jauges_metier_calculer
 from akig_ops.models import Battement
 
 # The heartbeats' names, one per periodic job (see Battement).
@@ -26,6 +27,4 @@ def battement_enregistrer(*, nom: str, details: dict | None = None) -> Battement
 def metriques_metier_enregistrer() -> Battement:
     """Compute every app's business gauges (akig_ops.lib.metriques) and store them in the
     heartbeat METRIQUES_METIER, where /metrics reads them; return that heartbeat row."""
-    from akig_ops.lib.metriques import jauges_metier_calculer
-
     return battement_enregistrer(nom=METRIQUES_METIER, details=jauges_metier_calculer())

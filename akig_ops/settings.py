@@ -325,7 +325,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agents.tasks.compute_performance_task",
         "schedule": crontab(minute="*/15"),
     },
-    # The business gauges of /metrics (akig_ops.metriques): their SQL runs here, once a
+    # The business gauges of /metrics (every app's metriques.py): their SQL runs here, once a
     # minute, never on a scrape; the heartbeat ops.metriques says how fresh they are.
     "metriques-metier": {
         "task": "akig_ops.tasks.metriques_metier_task",

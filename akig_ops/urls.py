@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.api import api as api_terrain
 from akig_ops import views, views_ops
+from dashboard.views import resume_api
 
 admin.site.site_header = _("AKIG Ops — administration")
 admin.site.site_title = _("AKIG Ops")
@@ -19,7 +20,7 @@ urlpatterns = [
     path("agents/", include("agents.urls")),
     path("api/terrain/", api_terrain.urls),
     path("api/health", views_ops.sante_api, name="api-health"),
-    path("api/dashboard/resume", views_ops.dashboard_resume, name="api-dashboard-resume"),
+    path("api/dashboard/resume", resume_api, name="api-dashboard-resume"),
     path("metrics", views_ops.metriques, name="metrics"),
     path("escalations/", include("escalations.urls")),
 ]

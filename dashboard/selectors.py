@@ -7,16 +7,19 @@ from django.utils.translation import gettext as _
 
 from agents.models import Equipe
 from agents.selectors import (
+    SEUIL_SCORE,
     agents_missions_non_complete_par_site,
     montant_recouvre_par_semaine,
+    nb_agents_sous_seuil,
     sites_de_l_equipe,
 )
-from akig_ops.selectors import resume_tableau_de_bord
 from dashboard.filtres import Filtres
 from recovery.models import Site
 from recovery.selectors import (
     RETARD_CRITIQUE,
+    SEUIL_CONTENTIEUX,
     impayes_agreges,
+    impayes_chiffres_cles,
     impayes_par_site,
     impayes_par_site_au,
     tendance_impayes_critiques,
@@ -24,8 +27,29 @@ from recovery.selectors import (
     vieillissement_par_site,
 )
 
+# The runbook's alert "Impayés Critiques": more than 50 debts over 60 days late.
+SEUIL_IMPAYES_CRITIQUES = 50
+
+
 # "Change against 30 days ago" reads the snapshot of that day.
 JOURS_DE_COMPARAISON = 30
+
+
+def resume_tableau_de_bord(*, agregats: dict[int, dict] | None = None) -> dict:
+    """Return the directors' headline figures (the /dashboard cards and /api/dashboard/resume):
+    the debts' figures of recovery.selectors.impayes_chiffres_cles, the runbook's
+    thresholds, the day they are computed for, and nb_agents_sous_5 (today's daily score).
+    `agregats`: recovery.selectors.impayes_agreges(min_retard=60), if the caller has it."""
+    jour = timezone.localdate()
+    return {
+        "jour": jour,
+        "retard_critique": RETARD_CRITIQUE,
+        "seuil_impayes_critiques": SEUIL_IMPAYES_CRITIQUES,
+        "seuil_contentieux": SEUIL_CONTENTIEUX,
+        "seuil_score": SEUIL_SCORE,
+        **impayes_chiffres_cles(agregats=agregats),
+        "nb_agents_sous_5": nb_agents_sous_seuil(jour=jour),
+    }
 
 
 def tableau_de_bord() -> dict:

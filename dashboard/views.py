@@ -6,19 +6,30 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import QueryDict
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from akig_ops import roles
 from akig_ops.lib import csv_export as exports
 from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.lib.htmx import page_ou_partiel
-from akig_ops.templatetags.akig import Formats
+from akig_ops.lib.jeton_ops import jeton_ops_valide, refus_json
+from akig_ops.lib.formats import Formats
 from dashboard.filtres import filtres_lire
-from dashboard.selectors import agents_ajouter, analyse_impayes, lignes_trier, perimetre_lire, tableau_de_bord
+from dashboard.selectors import (
+    agents_ajouter,
+    analyse_impayes,
+    lignes_trier,
+    perimetre_lire,
+    resume_tableau_de_bord,
+    tableau_de_bord,
+)
 from recovery.models import Locataire, Site
 from recovery.selectors import (
     SEUIL_CONTENTIEUX,
@@ -297,3 +308,21 @@ def locataire(request, locataire_id: int):
         "reste_du": sum((dette["reste_du"] for dette in dettes), Decimal("0.00")),
         "actions": locataire_actions(locataire_id=locataire.pk),
     })
+
+
+@require_safe
+@never_cache
+def resume_api(request):
+    """/api/dashboard/resume: the directors' headline figures, cached (header X-Cache).
+
+    For a logged-in director, or a script sending the ops token."""
+    if not jeton_ops_valide(request):
+        if "Authorization" in request.headers or not request.user.is_authenticated:
+            return refus_json(statut=401, message=_("Authentification requise : session de la direction ou jeton d'exploitation."))
+        if not roles.is_direction(request.user):
+            return refus_json(statut=403, message=_("Réservé à la direction."))
+    # Amounts as decimal strings with cents ("1234.56"): the selector gives them to the cent.
+    resume, hit = en_cache("resume_tableau_de_bord", resume_tableau_de_bord)
+    reponse = JsonResponse(resume, encoder=DjangoJSONEncoder)
+    reponse["X-Cache"] = "HIT" if hit else "MISS"
+    return reponse

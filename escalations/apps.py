@@ -2,13 +2,14 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from akig_ops import roles
+
 
 def donner_droits_direction(**kwargs) -> None:
     """post_migrate: Direction reads the escalation tables in the admin, edits the rules'
     thresholds and enters the agents' leave periods."""
+    # Not at the top: apps.py is imported while the app registry loads, before any model.
     from django.contrib.auth.models import Group, Permission
-
-    from akig_ops import roles
 
     groupe = Group.objects.filter(name=roles.DIRECTION).first()
     if groupe is None:

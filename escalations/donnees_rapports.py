@@ -18,7 +18,7 @@ from agents.selectors import (
     scores_instantanes,
     trajet,
 )
-from akig_ops.templatetags.akig import Formats
+from akig_ops.lib.formats import Formats
 from escalations import graphiques
 from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
 from escalations.selectors import contentieux_des_sites

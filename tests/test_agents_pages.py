@@ -275,7 +275,7 @@ def test_detail_actions_table_speaks_french(client, monde):
 def test_action_labels_show_the_demo_statut_words_in_french():
     from django.template import Context, Template
 
-    gabarit = Template("{% load akig %}{{ s|libelle_statut }}/{{ t|libelle_action }}")
+    gabarit = Template("{% load recouvrement %}{{ s|libelle_statut }}/{{ t|libelle_action }}")
 
     assert gabarit.render(Context({"s": "realisee", "t": "sms"})) == "Réalisée/SMS"
     assert gabarit.render(Context({"s": "RDV pris", "t": "inconnu"})) == "RDV pris/inconnu"

@@ -1,9 +1,10 @@
-"""fr-FR numbers and money as every page shows them (akig_ops.templatetags.akig.Formats)."""
+"""fr-FR numbers and money as every page shows them (akig_ops.lib.formats.Formats)."""
 from decimal import Decimal
 
 import pytest
 
-from akig_ops.templatetags.akig import Formats, montant
+from akig_ops.lib.formats import Formats
+from akig_ops.templatetags.akig import montant
 
 NBSP = "\u00a0"
 

@@ -4,6 +4,7 @@ import time
 import pytest
 from django.core.cache import cache
 
+from akig_ops.celery import app as celery_app
 from akig_ops.lib.metriques_celery import compteurs_taches
 from akig_ops.models import Battement
 from akig_ops.services import METRIQUES_METIER
@@ -19,7 +20,7 @@ def compteurs_apres_le_signal(*, succes_attendus: int, delai_s: float = 15.0) ->
     so `result.get()` may return while the worker has not counted the run yet: on a
     loaded machine the web would read one run too few."""
     limite = time.monotonic() + delai_s
-    while ((compteurs := compteurs_taches() or {}).get((TACHE, "succes"), 0) < succes_attendus
+    while ((compteurs := compteurs_taches(app=celery_app) or {}).get((TACHE, "succes"), 0) < succes_attendus
            and time.monotonic() < limite):
         time.sleep(0.05)
     return compteurs

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from akig_ops.selectors import resume_tableau_de_bord
+from dashboard.selectors import resume_tableau_de_bord
 from tests.factories import (
     AgentFactory,
     ImpayeFactory,

@@ -3,7 +3,7 @@
 A gauge that needs SQL is never computed on a scrape: the beat task
 `akig_ops.tasks.metriques_metier_task` calls every registered function once a minute and
 stores the values in the heartbeat row `ops.metriques` (akig_ops.models.Battement), which
-any web process reads with one query when Prometheus scrapes `/metrics`.
+any web process reads with one query when Prometheus scrapes `/metrics` (akig_ops.metriques_prometheus).
 
 To add gauges from an app, write `<app>/metriques.py` (found by autodiscovery, like
 `admin.py`)::
@@ -76,66 +76,3 @@ def jauges_metier_calculer() -> dict:
             logger.exception("jauges metier en echec : %s", nom)
             en_echec.append(nom)
     return {"jauges": jauges, "en_echec": en_echec}
-
-
-class CollecteurAkig:
-    """The series /metrics adds to django-prometheus' requests: services up, heartbeats,
-    the stored business gauges and Celery's task counters. Read at scrape time with one
-    query (the heartbeats) and one cache read; no business SQL."""
-
-    def describe(self):
-        return []  # nothing to check at registration: the names come from the data
-
-    def collect(self):
-        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-
-        from akig_ops.lib import sondes
-        from akig_ops.lib.metriques_celery import compteurs_taches
-
-        etats = {"database": sondes.etat_base(), "cache": sondes.etat_cache(), "broker": sondes.etat_broker()}
-        for service, etat in etats.items():
-            yield GaugeMetricFamily(
-                f"akig_{service}_up", f"1 si le service ({service}) répond", value=int(etat != sondes.INDISPONIBLE)
-            )
-        if etats["database"] == sondes.CONNECTE:
-            yield from self._depuis_battements()
-        compteurs = compteurs_taches()
-        if compteurs is None:
-            return  # unreadable: left out of this scrape (zeros would read as a counter reset)
-        taches = CounterMetricFamily(
-            "akig_celery_taches", "Exécutions de tâches Celery terminées, par tâche et issue", labels=["tache", "etat"]
-        )
-        for (tache, etat), nombre in compteurs.items():
-            taches.add_metric([tache, etat], nombre)
-        yield taches
-
-    @staticmethod
-    def _depuis_battements():
-        from prometheus_client.core import GaugeMetricFamily
-
-        from akig_ops.models import Battement
-        from akig_ops.services import METRIQUES_METIER
-
-        battements = GaugeMetricFamily(
-            "akig_battement_dernier_succes_timestamp_seconds",
-            "Instant (epoch) du dernier succès de chaque tâche périodique",
-            labels=["tache"],
-        )
-        stockees = {}
-        for nom, instant, details in Battement.objects.values_list("nom", "dernier_succes", "details"):
-            battements.add_metric([nom], instant.timestamp())
-            if nom == METRIQUES_METIER:
-                stockees = details
-        yield battements
-        for jauge in stockees.get("jauges", []):
-            famille = GaugeMetricFamily(jauge["nom"], jauge["aide"], labels=jauge["etiquettes"])
-            for etiquettes, valeur in jauge["valeurs"]:
-                famille.add_metric(etiquettes, valeur)
-            yield famille
-        en_echec = GaugeMetricFamily(
-            "akig_jauges_metier_en_echec", "1 pour chaque fonction de jauges en échec au dernier calcul",
-            labels=["fonction"],
-        )
-        for fonction in stockees.get("en_echec", []):
-            en_echec.add_metric([fonction], 1)
-        yield en_echec

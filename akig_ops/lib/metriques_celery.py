@@ -43,11 +43,9 @@ def _lire(cles: list[str]) -> dict:
     return cache.get_many(cles) if client is None else client.get_many(cles)
 
 
-def compteurs_taches() -> dict[tuple[str, str], int] | None:
-    """Return {(task name, "succes" | "echec"): runs} for every task of the project (0 if never
-    run); None when the counters cannot be read (Redis down)."""
-    from akig_ops.celery import app
-
+def compteurs_taches(*, app) -> dict[tuple[str, str], int] | None:
+    """Return {(task name, "succes" | "echec"): runs} for every task of the Celery application
+    `app` (0 if never run); None when the counters cannot be read (Redis down)."""
     # Every app's tasks.py, as a worker imports them at start (Celery's own loader would
     # also re-run Django's model checks on each scrape).
     autodiscover_modules("tasks")

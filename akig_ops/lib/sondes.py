@@ -4,6 +4,9 @@ Each returns a state word of /api/health ("connected", "unavailable", or how the
 service runs without a server: "local", "eager") and never raises.
 """
 from django.conf import settings
+from django_redis import get_redis_connection
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 from django.core.cache import caches
 from django.db import DatabaseError, connection
 
@@ -25,9 +28,6 @@ def etat_cache() -> str:
     """Redis answers PING; "local" for the in-process cache of the embedded configuration."""
     if not type(caches["default"]).__module__.startswith("django_redis"):
         return "local"
-    from django_redis import get_redis_connection
-    from redis.exceptions import RedisError
-
     try:
         # The raw client raises where the cache itself ignores errors; same socket timeouts.
         get_redis_connection("default").ping()
@@ -36,12 +36,9 @@ def etat_cache() -> str:
     return CONNECTE
 
 
-def etat_broker() -> str:
-    """Celery's broker accepts a connection; "eager" when tasks run in-process (no broker)."""
-    from kombu.exceptions import OperationalError
-
-    from akig_ops.celery import app
-
+def etat_broker(*, app) -> str:
+    """The broker of the Celery application `app` accepts a connection; "eager" when tasks
+    run in-process (no broker)."""
     if app.conf.task_always_eager:
         return "eager"
     try:

@@ -3,7 +3,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from agents.selectors import nb_agents_sous_seuil
 from akig_ops.lib.metriques import Jauge, jauges_metier
+from recovery.selectors import impayes_critiques_par_site
 
 
 @jauges_metier
@@ -13,9 +15,6 @@ def tableau_de_bord() -> list[Jauge]:
     (the alert "Performance agents" reads agents/metriques.py's intraday scores instead).
     Two queries, every minute: the runbook's first one (an index range on the due date), and
     today's daily scores; not the dashboard's full summary."""
-    from agents.selectors import nb_agents_sous_seuil
-    from recovery.selectors import impayes_critiques_par_site
-
     par_site = impayes_critiques_par_site()
     return [
         Jauge.simple("akig_impayes_critiques", "Impayés de plus de 60 jours de retard", sum(l["nb"] for l in par_site)),

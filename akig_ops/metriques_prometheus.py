@@ -1,0 +1,62 @@
+"""The series /metrics adds to django-prometheus' own: services up, heartbeats, the stored
+business gauges (akig_ops.lib.metriques) and Celery's task counters."""
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from akig_ops.celery import app
+from akig_ops.lib import sondes
+from akig_ops.lib.metriques_celery import compteurs_taches
+from akig_ops.models import Battement
+from akig_ops.services import METRIQUES_METIER
+
+
+class CollecteurAkig:
+    """The series /metrics adds to django-prometheus' requests: services up, heartbeats,
+    the stored business gauges and Celery's task counters. Read at scrape time with one
+    query (the heartbeats) and one cache read; no business SQL."""
+
+    def describe(self):
+        return []  # nothing to check at registration: the names come from the data
+
+    def collect(self):
+        etats = {"database": sondes.etat_base(), "cache": sondes.etat_cache(), "broker": sondes.etat_broker(app=app)}
+        for service, etat in etats.items():
+            yield GaugeMetricFamily(
+                f"akig_{service}_up", f"1 si le service ({service}) répond", value=int(etat != sondes.INDISPONIBLE)
+            )
+        if etats["database"] == sondes.CONNECTE:
+            yield from self._depuis_battements()
+        compteurs = compteurs_taches(app=app)
+        if compteurs is None:
+            return  # unreadable: left out of this scrape (zeros would read as a counter reset)
+        taches = CounterMetricFamily(
+            "akig_celery_taches", "Exécutions de tâches Celery terminées, par tâche et issue", labels=["tache", "etat"]
+        )
+        for (tache, etat), nombre in compteurs.items():
+            taches.add_metric([tache, etat], nombre)
+        yield taches
+
+    @staticmethod
+    def _depuis_battements():
+        battements = GaugeMetricFamily(
+            "akig_battement_dernier_succes_timestamp_seconds",
+            "Instant (epoch) du dernier succès de chaque tâche périodique",
+            labels=["tache"],
+        )
+        stockees = {}
+        for nom, instant, details in Battement.objects.values_list("nom", "dernier_succes", "details"):
+            battements.add_metric([nom], instant.timestamp())
+            if nom == METRIQUES_METIER:
+                stockees = details
+        yield battements
+        for jauge in stockees.get("jauges", []):
+            famille = GaugeMetricFamily(jauge["nom"], jauge["aide"], labels=jauge["etiquettes"])
+            for etiquettes, valeur in jauge["valeurs"]:
+                famille.add_metric(etiquettes, valeur)
+            yield famille
+        en_echec = GaugeMetricFamily(
+            "akig_jauges_metier_en_echec", "1 pour chaque fonction de jauges en échec au dernier calcul",
+            labels=["fonction"],
+        )
+        for fonction in stockees.get("en_echec", []):
+            en_echec.add_metric([fonction], 1)
+        yield en_echec
