@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 from agents.selectors import agent_du_jeton
 from agents.services import actions_enregistrer, positions_enregistrer
 from agents.terrain import LotRefuse
+from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
 
 
 class DocsEnFrancais(Swagger):
@@ -140,8 +141,8 @@ class Position(Schema):
 
     timestamp: str = Field(title="Horodatage",
                            description="ISO 8601 ; sans décalage, heure de Paris ; jamais dans le futur.")
-    latitude: float = Field(ge=-90, le=90, description="Degrés décimaux (WGS 84).")
-    longitude: float = Field(ge=-180, le=180, description="Degrés décimaux (WGS 84).")
+    latitude: float = Field(ge=LATITUDE_MIN, le=LATITUDE_MAX, description="Degrés décimaux (WGS 84).")
+    longitude: float = Field(ge=LONGITUDE_MIN, le=LONGITUDE_MAX, description="Degrés décimaux (WGS 84).")
     precision_m: float | None = Field(None, ge=0, title="Précision (m)",
                                       description="Rayon de précision annoncé par le téléphone, en mètres.")
 
@@ -165,8 +166,8 @@ class Action(Schema):
     montant_recouvre: Decimal = Field(Decimal("0"), ge=0, title="Montant recouvré",
                                       description="En euros, point décimal (« 40.00 »).")
     date_action: str = Field(title="Date de l'action", description="ISO 8601 ; jamais dans le futur.")
-    latitude: float | None = Field(None, ge=-90, le=90, description="Où l'action a été enregistrée (degrés décimaux).")
-    longitude: float | None = Field(None, ge=-180, le=180, description="Où l'action a été enregistrée (degrés décimaux).")
+    latitude: float | None = Field(None, ge=LATITUDE_MIN, le=LATITUDE_MAX, description="Où l'action a été enregistrée (degrés décimaux).")
+    longitude: float | None = Field(None, ge=LONGITUDE_MIN, le=LONGITUDE_MAX, description="Où l'action a été enregistrée (degrés décimaux).")
     agent_code: str | None = Field(None, title="Code agent",
                                    description="Facultatif ; s'il est donné, celui de l'agent du jeton.")
 

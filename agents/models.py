@@ -10,10 +10,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
 from recovery.models import MONEY
 
-LATITUDE_RANGE = Q(latitude__gte=-90, latitude__lte=90)
-LONGITUDE_RANGE = Q(longitude__gte=-180, longitude__lte=180)
+LATITUDE_RANGE = Q(latitude__gte=LATITUDE_MIN, latitude__lte=LATITUDE_MAX)
+LONGITUDE_RANGE = Q(longitude__gte=LONGITUDE_MIN, longitude__lte=LONGITUDE_MAX)
 
 
 class Equipe(models.Model):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from agents.models import (
     Agent,
     AgentGeolocalisation,
+    Equipe,
     Mission,
     MissionStatus,
     PerformanceHistorique,
@@ -18,6 +19,7 @@ from agents.models import (
 )
 from agents.scoring import ScoreDuMoment, score_instantane
 from agents.trajets import ActionLocalisee, MissionPlanifiee, Point
+from akig_ops import roles
 from recovery.models import RecouvrementAction, TypeAction, statuts_non_realises
 
 
@@ -75,17 +77,21 @@ def actions_du_jour(*, agent_id: int, jour: datetime.date) -> list[dict]:
     )
 
 
+def equipes_visibles_filtre(*, user, chemin: str = "") -> Q:
+    """Return the filter restricting a query to the teams `user` may see: no restriction for
+    Direction, the teams they lead for a team lead, nothing for anyone else. `chemin` leads
+    from the queried model to its team ("equipe__" for an agent or an escalation)."""
+    if roles.is_direction(user):
+        return Q()
+    if roles.is_chef_equipe(user):
+        return Q(**{f"{chemin}chef": user})
+    return Q(pk__in=[])
+
+
 def agents_visibles(*, user):
     """Return the Agent queryset `user` may see: every agent for Direction, the agents
     of the teams they lead for a team lead, none for anyone else."""
-    from akig_ops import roles
-
-    agents = Agent.objects.select_related("equipe")
-    if roles.is_direction(user):
-        return agents
-    if roles.is_chef_equipe(user):
-        return agents.filter(equipe__chef=user)
-    return agents.none()
+    return Agent.objects.select_related("equipe").filter(equipes_visibles_filtre(user=user, chemin="equipe__"))
 
 
 # The runbook's "Performance agents très basse": a score under 5.
@@ -321,15 +327,7 @@ def agent_du_jeton(*, jeton: str) -> Agent | None:
 
 def equipes_visibles(*, user) -> list:
     """Return the teams `user` may see (all for Direction, their own for a team lead), by code."""
-    from agents.models import Equipe
-    from akig_ops import roles
-
-    equipes = Equipe.objects.order_by("code")
-    if roles.is_direction(user):
-        return list(equipes)
-    if roles.is_chef_equipe(user):
-        return list(equipes.filter(chef=user))
-    return []
+    return list(Equipe.objects.filter(equipes_visibles_filtre(user=user)).order_by("code"))
 
 
 def agents_missions_non_complete_par_site(*, site_ids: Iterable[int]) -> dict[int, list[dict]]:

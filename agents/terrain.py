@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import ngettext
 
 from akig_ops.lib import csv_import as ci
+from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
 from recovery.importers import ActionsImporteur, incoherences_action
 
 
@@ -62,8 +63,8 @@ def positions_verifiees(positions: list[dict]) -> list[tuple[datetime.datetime, 
         precision = position.get("precision_m")
         lignes.append((
             _verifier(erreurs, index, "timestamp", ci.instant_passe, position.get("timestamp")),
-            _coordonnee(erreurs, index, "latitude", ci.latitude, position.get("latitude"), -90, 90),
-            _coordonnee(erreurs, index, "longitude", ci.longitude, position.get("longitude"), -180, 180),
+            _coordonnee(erreurs, index, "latitude", ci.latitude, position.get("latitude"), LATITUDE_MIN, LATITUDE_MAX),
+            _coordonnee(erreurs, index, "longitude", ci.longitude, position.get("longitude"), LONGITUDE_MIN, LONGITUDE_MAX),
             None if precision is None else _coordonnee(erreurs, index, "precision_m", ci.precision_m, precision, 0, 100_000),
         ))
     if erreurs:

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from akig_ops.lib.geo import RAYON_TERRE_M, distance_m
+
 UTC = datetime.timezone.utc
-RAYON_TERRE_M = 6_371_000.0
 # A stop: the phone stays within RAYON_ARRET_M of where it stopped for DUREE_ARRET or longer.
 RAYON_ARRET_M = 50.0
 DUREE_ARRET = datetime.timedelta(minutes=5)
@@ -29,14 +30,6 @@ JAMAIS_ALLEE = "jamais_allee"
 HORS_FENETRE = "hors_fenetre"
 PAS_DE_GPS = "pas_de_gps"
 A_VENIR = "a_venir"
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Return the great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * RAYON_TERRE_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 class Point(NamedTuple):

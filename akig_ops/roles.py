@@ -27,12 +27,19 @@ def is_chef_equipe(user) -> bool:
     return CHEF_EQUIPE in _groupes(user)
 
 
+def is_direction_ou_chef_equipe(user) -> bool:
+    """True for anyone with a role on the agents' and escalations' pages: a director or a team lead."""
+    return is_direction(user) or is_chef_equipe(user)
+
+
 def grant_direction_view_permissions(**kwargs) -> None:
     """post_migrate: give the Direction group the view permission of every business model.
 
     Permissions only exist after post_migrate has created them, hence a signal and
     not a data migration.
     """
+    # Not at the top: the apps' apps.py import this module while the app registry loads,
+    # before any model can be imported.
     from django.contrib.auth.models import Group, Permission
 
     group = Group.objects.filter(name=DIRECTION).first()

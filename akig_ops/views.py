@@ -7,10 +7,9 @@ from akig_ops import roles
 
 @login_required
 def accueil(request):
-    direction, chef = roles.is_direction(request.user), roles.is_chef_equipe(request.user)
-    if not (direction or chef):
+    if not roles.is_direction_ou_chef_equipe(request.user):
         # Not PermissionDenied: its page links back here, a loop for a login without a role.
         return render(request, "403.html", {"sans_role": True}, status=403)
-    if direction:
+    if roles.is_direction(request.user):
         return redirect("dashboard:accueil")
     return redirect("agents:liste")

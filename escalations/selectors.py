@@ -6,8 +6,7 @@ from django.db.models import Avg, Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from agents.models import Agent, PerformanceHistorique
-from agents.selectors import agents_missions_non_complete
-from akig_ops import roles
+from agents.selectors import agents_missions_non_complete, equipes_visibles_filtre
 from escalations.checklists import actions_de
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Evenement, Message, Rapport, Regle, TypeEvenement
 from recovery.models import Impaye, Site
@@ -25,11 +24,7 @@ def escalades_visibles(*, user) -> QuerySet[Escalade]:
     """Return the escalations `user` may see: all for Direction; for a team lead only those
     of the teams they lead (agent alerts); none for anyone else. Enforced in the query."""
     escalades = Escalade.objects.select_related("regle", "site", "agent", "prise_en_charge_par")
-    if roles.is_direction(user):
-        return escalades
-    if roles.is_chef_equipe(user):
-        return escalades.filter(equipe__chef=user)
-    return escalades.none()
+    return escalades.filter(equipes_visibles_filtre(user=user, chemin="equipe__"))
 
 
 def escalades_liste(*, user, etat: str = "", regle: str = "") -> list[Escalade]:

@@ -21,7 +21,7 @@ from escalations.services import Refus, escalade_prendre_en_charge, escalade_res
 
 
 def _avec_role(user) -> None:
-    if not (roles.is_direction(user) or roles.is_chef_equipe(user)):
+    if not roles.is_direction_ou_chef_equipe(user):
         raise PermissionDenied
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akig_ops.lib.fields import EcheanceField
+from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -36,10 +37,10 @@ class Site(models.Model):
         verbose_name_plural = _("sites")
         constraints = [
             models.CheckConstraint(
-                condition=Q(latitude__gte=-90, latitude__lte=90), name="site_latitude_range"
+                condition=Q(latitude__gte=LATITUDE_MIN, latitude__lte=LATITUDE_MAX), name="site_latitude_range"
             ),
             models.CheckConstraint(
-                condition=Q(longitude__gte=-180, longitude__lte=180), name="site_longitude_range"
+                condition=Q(longitude__gte=LONGITUDE_MIN, longitude__lte=LONGITUDE_MAX), name="site_longitude_range"
             ),
         ]
 
@@ -234,11 +235,11 @@ class RecouvrementAction(models.Model):
                 condition=Q(type_action__in=TypeAction.values), name="action_type_valide"
             ),
             models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=LATITUDE_MIN, latitude__lte=LATITUDE_MAX),
                 name="action_latitude_range",
             ),
             models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=LONGITUDE_MIN, longitude__lte=LONGITUDE_MAX),
                 name="action_longitude_range",
             ),
         ]

@@ -33,7 +33,10 @@ from django.db.models import Max, Min
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import ngettext
+from psycopg.errors import UniqueViolation
 from tqdm import tqdm
+
+from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
 
 STAGE = "import_stage"
 # Files larger than this show a progress bar (when the output is a terminal).
@@ -186,10 +189,10 @@ def flottant(*, nom: str, mini: float, maxi: float, optionnel: bool = False):
     return parse
 
 
-latitude = flottant(nom="latitude", mini=-90, maxi=90)
-longitude = flottant(nom="longitude", mini=-180, maxi=180)
-latitude_optionnelle = flottant(nom="latitude", mini=-90, maxi=90, optionnel=True)
-longitude_optionnelle = flottant(nom="longitude", mini=-180, maxi=180, optionnel=True)
+latitude = flottant(nom="latitude", mini=LATITUDE_MIN, maxi=LATITUDE_MAX)
+longitude = flottant(nom="longitude", mini=LONGITUDE_MIN, maxi=LONGITUDE_MAX)
+latitude_optionnelle = flottant(nom="latitude", mini=LATITUDE_MIN, maxi=LATITUDE_MAX, optionnel=True)
+longitude_optionnelle = flottant(nom="longitude", mini=LONGITUDE_MIN, maxi=LONGITUDE_MAX, optionnel=True)
 precision_m = flottant(nom="précision", mini=0, maxi=100_000, optionnel=True)
 
 
@@ -563,7 +566,6 @@ def _copie_directe_possible(importeur: Importeur) -> bool:
 
 
 def _importer_en_transaction(importeur, chemin, *, skip_invalid: bool, direct: bool) -> Rapport:
-    from psycopg.errors import UniqueViolation
 
     rapport = Rapport(fichier=importeur.fichier)
     try:
