@@ -6,7 +6,6 @@ templates/emails/<gabarit>-subject.txt | -body.txt | -body.html; the figures and
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
@@ -15,16 +14,11 @@ from django.utils.translation import ngettext
 
 from akig_ops import roles
 from escalations.models import Escalade, Message, Niveau, TypeRapport, TypeRegle
-from escalations.outbox import message_creer
+from escalations.outbox import message_creer, url_absolue
 
 MOTIF_DECLENCHEMENT, MOTIF_RELANCE, MOTIF_RESOLUTION = "declenchement", "relance", "resolution"
 # The runbook's urgent link, exactly.
 LIEN_URGENT = "/dashboard/impayes?filter=retard:60+"
-
-
-def url_absolue(chemin: str) -> str:
-    """Return `chemin` as a full URL on settings.AKIG_BASE_URL."""
-    return f"{settings.AKIG_BASE_URL}{chemin}"
 
 
 def url_agent(agent_id: int) -> str:

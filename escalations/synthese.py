@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from akig_ops.lib.contraintes import contrainte_violee
 from escalations.models import EtatEscalade, Escalade, Message, Niveau, TypeRapport
-from escalations.notifications import destinataires, url_absolue
-from escalations.outbox import message_creer
+from escalations.notifications import destinataires
+from escalations.outbox import message_creer, url_absolue
 
 
 def synthese_hebdo_envoyer() -> Message | None:

@@ -106,7 +106,7 @@ def test_a_pdf_that_fails_to_build_does_not_hold_back_the_alert(smtp, douze_sur_
     def pdf_en_panne(**kwargs):
         raise RuntimeError("Pango introuvable")
 
-    monkeypatch.setattr("escalations.rapports.rapport_generer", pdf_en_panne)
+    monkeypatch.setattr("escalations.outbox.rapport_generer", pdf_en_panne)
     escalades_evaluer()
 
     # When the outbox sends the alert:
@@ -143,7 +143,7 @@ def test_a_failed_pdf_is_on_the_timeline_once_whatever_the_smtp_retries(smtp, do
     def pdf_en_panne(**kwargs):
         raise RuntimeError("Pango introuvable")
 
-    monkeypatch.setattr("escalations.rapports.rapport_generer", pdf_en_panne)
+    monkeypatch.setattr("escalations.outbox.rapport_generer", pdf_en_panne)
     smtp.arreter()
     escalades_evaluer()
     assert outbox_vider() == {"reessai": 1}
