@@ -5,7 +5,7 @@ from decimal import Decimal
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from agents.models import (
@@ -374,3 +374,46 @@ def montant_recouvre_par_semaine(*, semaines: int = 12) -> list[dict]:
         par_semaine[semaine] = par_semaine.get(semaine, Decimal("0.00")) + montant
     # To the cent: SQLite's sums come back with float digits.
     return [{"semaine": semaine, "montant": montant.quantize(Decimal("0.01"))} for semaine, montant in par_semaine.items()]
+
+
+def agents_actifs() -> list[Agent]:
+    """Return the active agents (with their team), by team code then agent code."""
+    return list(Agent.objects.filter(actif=True).select_related("equipe").order_by("equipe__code", "code"))
+
+
+def agent_actif(*, agent_id: int) -> Agent | None:
+    """Return the agent `agent_id` if it exists and is active, else None."""
+    return Agent.objects.filter(pk=agent_id, actif=True).first()
+
+
+def agents_par_id(*, agent_ids: Iterable[int]) -> dict[int, Agent]:
+    """Return {agent id: Agent} for these ids, each with its team and the team's lead (one query)."""
+    return Agent.objects.select_related("equipe__chef").in_bulk(list(agent_ids))
+
+
+def agents_score_moyen(*, agent_ids: Iterable[int], depuis: datetime.date) -> dict[int, float]:
+    """Return {agent id: average daily score of the days after `depuis`} for these agents;
+    an agent without such a day is left out (one query)."""
+    return dict(
+        PerformanceHistorique.objects.filter(agent_id__in=list(agent_ids), date_stat__gt=depuis)
+        .values("agent_id").annotate(moyen=Avg("score")).values_list("agent_id", "moyen")
+    )
+
+
+def scores_instantanes_fenetre(
+    *, depuis: datetime.datetime, jusqu_a: datetime.datetime, agents_exclus: Iterable[int] | QuerySet = (),
+) -> list[tuple[int, int, datetime.datetime, Decimal]]:
+    """Return the active agents' score snapshots taken after `depuis` up to `jusqu_a`, except
+    the agents `agents_exclus` (ids, or a query of ids): [(agent_id, equipe_id, instant,
+    score)] by agent then instant (one query)."""
+    return list(
+        ScoreInstantane.objects.filter(instant__gt=depuis, instant__lte=jusqu_a, agent__actif=True)
+        .exclude(agent_id__in=agents_exclus)
+        .order_by("agent_id", "instant")
+        .values_list("agent_id", "agent__equipe_id", "instant", "score")
+    )
+
+
+def equipe_id_du_code(*, code: str) -> int | None:
+    """Return the id of the team coded `code`, None if there is none."""
+    return Equipe.objects.filter(code=code).values_list("pk", flat=True).first()

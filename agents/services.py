@@ -10,7 +10,15 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from agents.models import Agent, AgentGeolocalisation, JetonTerrain, Mission, PerformanceHistorique, ScoreInstantane
+from agents.models import (
+    Agent,
+    AgentGeolocalisation,
+    JetonTerrain,
+    Mission,
+    MissionStatus,
+    PerformanceHistorique,
+    ScoreInstantane,
+)
 from agents.scoring import score_journalier
 from agents.selectors import (
     comptes_du_score,
@@ -266,3 +274,13 @@ def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
     if objets:
         donnees_modifiees()
     return {"recues": len(lignes), "creees": len(objets), "doublons": len(lignes) - len(objets)}
+
+
+def missions_planifiees_transferer(
+    *, de_agent_id: int, vers_agent_id: int, site_ids: Iterable[int], depuis: datetime.date,
+) -> int:
+    """Give `vers_agent_id` the planned missions of `de_agent_id` on these sites dated `depuis`
+    or later; return how many moved. The caller starts the cache's new generation."""
+    return Mission.objects.filter(
+        agent_id=de_agent_id, site_id__in=list(site_ids), status=MissionStatus.PLANIFIEE, date_prevue__gte=depuis,
+    ).update(agent_id=vers_agent_id)

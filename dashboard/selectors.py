@@ -5,16 +5,15 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agents.models import Equipe
 from agents.selectors import (
     SEUIL_SCORE,
     agents_missions_non_complete_par_site,
+    equipe_id_du_code,
     montant_recouvre_par_semaine,
     nb_agents_sous_seuil,
     sites_de_l_equipe,
 )
 from dashboard.filtres import Filtres
-from recovery.models import Site
 from recovery.selectors import (
     RETARD_CRITIQUE,
     SEUIL_CONTENTIEUX,
@@ -22,6 +21,7 @@ from recovery.selectors import (
     impayes_chiffres_cles,
     impayes_par_site,
     impayes_par_site_au,
+    site_id_du_code,
     tendance_impayes_critiques,
     tranches_depuis,
     vieillissement_par_site,
@@ -71,13 +71,13 @@ def perimetre_lire(*, filtres: Filtres) -> tuple[list[int] | None, list[str]]:
     French message for each code that matches nothing. At most three queries."""
     site_ids, erreurs = None, []
     if filtres.site:
-        site = Site.objects.filter(code=filtres.site).values_list("pk", flat=True).first()
+        site = site_id_du_code(code=filtres.site)
         if site is None:
             erreurs.append(_("Filtre « site » : aucun site n'a le code « %(code)s ».") % {"code": filtres.site})
         else:
             site_ids = [site]
     if filtres.equipe:
-        equipe = Equipe.objects.filter(code=filtres.equipe).values_list("pk", flat=True).first()
+        equipe = equipe_id_du_code(code=filtres.equipe)
         if equipe is None:
             erreurs.append(_("Filtre « equipe » : aucune équipe n'a le code « %(code)s ».") % {"code": filtres.equipe})
         else:

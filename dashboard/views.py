@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, JsonResponse, QueryDict
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,9 +18,9 @@ from django.views.decorators.http import require_safe
 from akig_ops import roles
 from akig_ops.lib import csv_export as exports
 from akig_ops.lib.cache_donnees import en_cache
+from akig_ops.lib.formats import Formats
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.jeton_ops import jeton_ops_valide, refus_json
-from akig_ops.lib.formats import Formats
 from dashboard.filtres import filtres_lire
 from dashboard.selectors import (
     agents_ajouter,
@@ -30,13 +30,14 @@ from dashboard.selectors import (
     resume_tableau_de_bord,
     tableau_de_bord,
 )
-from recovery.models import Locataire, Site
 from recovery.selectors import (
     SEUIL_CONTENTIEUX,
     TRIS_LOCATAIRES,
     locataire_actions,
     locataire_dettes,
+    locataire_lire,
     locataires_endettes,
+    site_lire,
 )
 
 PAR_PAGE = 25
@@ -256,9 +257,15 @@ def _table_locataires(request, *, lignes_pour, page: str, context: dict, csv: st
     )
 
 
+def _ou_404(objet):
+    if objet is None:
+        raise Http404
+    return objet
+
+
 @direction_requise
 def site(request, site_id: int):
-    site = get_object_or_404(Site, pk=site_id)
+    site = _ou_404(site_lire(site_id=site_id))
     return _table_locataires(
         request,
         lignes_pour=lambda tri: list(locataires_endettes(site_id=site.pk, tri=tri)),
@@ -270,7 +277,7 @@ def site(request, site_id: int):
 
 @direction_requise
 def site_csv(request, site_id: int):
-    site = get_object_or_404(Site, pk=site_id)
+    site = _ou_404(site_lire(site_id=site_id))
     tri, _erreurs = _tri_locataires(request)
     return exports.csv_reponse(
         nom_fichier=f"locataires-{site.code}.csv", entetes=ENTETES_CSV_LOCATAIRES,
@@ -300,7 +307,7 @@ def contentieux_csv(request):
 
 @direction_requise
 def locataire(request, locataire_id: int):
-    locataire = get_object_or_404(Locataire.objects.select_related("site"), pk=locataire_id)
+    locataire = _ou_404(locataire_lire(locataire_id=locataire_id))
     dettes = locataire_dettes(locataire_id=locataire.pk)
     return render(request, "dashboard/locataire.html", {
         "locataire": locataire,

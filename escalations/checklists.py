@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from agents.models import Agent, Mission, MissionStatus
+from agents.selectors import agent_actif
+from agents.services import missions_planifiees_transferer
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from escalations.models import Escalade, Evenement, TypeEvenement, TypeRegle
 
@@ -56,14 +57,13 @@ def missions_reassigner(*, escalade: Escalade, user, site_ids: list[int], de_age
     `vers_agent`, and record it; return how many moved. ValidationError names the field."""
     if de_agent_id == vers_agent_id:
         raise ValidationError({"vers_agent": _("Agent repreneur : choisissez un autre agent que celui qui cède ses missions.")})
-    vers = Agent.objects.filter(pk=vers_agent_id, actif=True).first()
+    vers = agent_actif(agent_id=vers_agent_id)
     if vers is None:
         raise ValidationError({"vers_agent": _("Agent repreneur : inconnu ou inactif.")})
     with transaction.atomic():
-        nb = Mission.objects.filter(
-            agent_id=de_agent_id, site_id__in=site_ids, status=MissionStatus.PLANIFIEE,
-            date_prevue__gte=timezone.localdate(),
-        ).update(agent=vers)
+        nb = missions_planifiees_transferer(
+            de_agent_id=de_agent_id, vers_agent_id=vers.pk, site_ids=site_ids, depuis=timezone.localdate(),
+        )
         action_enregistrer(
             escalade=escalade, user=user, action="reassigner_agents",
             commentaire=ngettext(

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents import trajets
-from agents.models import Agent
 from agents.selectors import (
     actions_detaillees,
     agents_missions_non_complete,
+    agents_par_id,
     debut_du_jour,
     missions_du_jour,
     performance_recente,
@@ -53,7 +53,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
     montant_total = sum((ligne["montant"] for ligne in par_site), Decimal("0.00"))
 
     missions = sorted(agents_missions_non_complete(site_ids=ids), key=lambda l: (-l["nb"], l["agent_id"]))
-    agents = Agent.objects.select_related("equipe").in_bulk([l["agent_id"] for l in missions[:AGENTS_MAX]])
+    agents = agents_par_id(agent_ids=[l["agent_id"] for l in missions[:AGENTS_MAX]])
     contentieux = contentieux_des_sites(site_ids=ids)
     anciennete = [
         {"libelle": tranche["tranche"].libelle,
@@ -113,7 +113,7 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
     """The agent report: today's scores and actions, the last 4 hours' trail with its stops
     and the planned sites (issue 6's trail analysis), mission réelle vs planifiée, the 7-day
     history, and the runbook's causes and actions."""
-    agent = Agent.objects.select_related("equipe__chef").get(pk=escalade.agent_id)
+    agent = agents_par_id(agent_ids=[escalade.agent_id])[escalade.agent_id]
     jour = timezone.localdate(maintenant)
     seuil = float(escalade.regle.seuil)
     depuis = escalade.valeur_declenchement.get("depuis")

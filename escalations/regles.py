@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from agents.models import ScoreInstantane
-from agents.selectors import heures_de_travail
+from agents.selectors import heures_de_travail, scores_instantanes_fenetre
 from escalations.models import Conge, Regle, TypeRegle
 from akig_ops.lib.calendrier import est_ferie
 from recovery.selectors import impayes_critiques_par_site, impayes_critiques_resume
@@ -111,14 +110,8 @@ def score_agent(*, regle: Regle, maintenant: datetime.datetime, contexte: dict) 
     en_conge = Conge.objects.filter(debut__lte=jour, fin__gte=jour).values("agent_id")
     # Long enough to find the last clear snapshot before a run that is about to fire.
     fenetre = maintenant - datetime.timedelta(minutes=regle.duree_min) - FRAICHEUR_SCORE
-    instantanes = (
-        ScoreInstantane.objects.filter(
-            instant__gt=max(fenetre, debut_service - FRAICHEUR_SCORE), instant__lte=maintenant,
-            agent__actif=True,
-        )
-        .exclude(agent_id__in=en_conge)
-        .order_by("agent_id", "instant")
-        .values_list("agent_id", "agent__equipe_id", "instant", "score")
+    instantanes = scores_instantanes_fenetre(
+        depuis=max(fenetre, debut_service - FRAICHEUR_SCORE), jusqu_a=maintenant, agents_exclus=en_conge,
     )
     par_agent = defaultdict(list)
     for agent_id, equipe_id, instant, score in instantanes:

@@ -2,22 +2,18 @@
 checklist and messages, and the lists the runbook's actions work on."""
 import datetime
 
-from django.db.models import Avg, Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from agents.models import Agent, PerformanceHistorique
-from agents.selectors import agents_missions_non_complete, equipes_visibles_filtre
+from agents.selectors import (
+    agents_missions_non_complete,
+    agents_par_id,
+    agents_score_moyen,
+    equipes_visibles_filtre,
+)
 from escalations.checklists import actions_de
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Evenement, Message, Rapport, Regle, TypeEvenement
-from recovery.models import Impaye, Site
-from recovery.selectors import (
-    CENTIME,
-    RETARD_CRITIQUE,
-    SEUIL_CONTENTIEUX,
-    echeance_limite,
-    impayes_critiques_par_site,
-    locataires_endettes,
-)
+from recovery.selectors import SEUIL_CONTENTIEUX, impayes_critiques_par_site, locataires_endettes
 
 
 def escalades_visibles(*, user) -> QuerySet[Escalade]:
@@ -89,40 +85,14 @@ def agents_faibles(*, site_ids: list[int], limite: int = 10) -> list[dict]:
     Three queries."""
     nb_par_agent = {ligne["agent_id"]: ligne["nb"] for ligne in agents_missions_non_complete(site_ids=site_ids)}
     depuis = timezone.localdate() - datetime.timedelta(days=7)
-    scores = dict(
-        PerformanceHistorique.objects.filter(agent_id__in=nb_par_agent, date_stat__gt=depuis)
-        .values("agent_id").annotate(moyen=Avg("score")).values_list("agent_id", "moyen")
-    )
-    agents = Agent.objects.select_related("equipe").in_bulk(list(nb_par_agent))
+    scores = agents_score_moyen(agent_ids=nb_par_agent, depuis=depuis)
+    agents = agents_par_id(agent_ids=nb_par_agent)
     lignes = [
         {"agent": agents[agent_id], "nb": nb, "score_moyen": scores.get(agent_id)}
         for agent_id, nb in nb_par_agent.items()
     ]
     lignes.sort(key=lambda l: (l["score_moyen"] is None, l["score_moyen"] or 0, -l["nb"]))
     return lignes[:limite]
-
-
-def agents_actifs() -> list[Agent]:
-    """Return the active agents (the director picks who takes missions over), by team, code."""
-    return list(Agent.objects.filter(actif=True).select_related("equipe").order_by("equipe__code", "code"))
-
-
-def locataires_campagne(*, site_ids: list[int], min_retard: int = RETARD_CRITIQUE) -> list[dict]:
-    """Return the tenants with a debt more than `min_retard` days late on these sites, for the
-    call/SMS campaign: [{site, code, nom, telephone, nb, montant}], largest debt first
-    (montant to the cent: SQLite's sums come back with float digits)."""
-    lignes = (
-        Impaye.objects.filter(site_id__in=site_ids, date_echeance__lt=echeance_limite(min_retard=min_retard))
-        .values("locataire__site__code", "locataire__code", "locataire__nom", "locataire__telephone")
-        .annotate(nb=Count("id"), montant=Sum("montant"))
-        .order_by("-montant", "locataire__code")
-    )
-    return [{**ligne, "montant": ligne["montant"].quantize(CENTIME)} for ligne in lignes]
-
-
-def sites_sensibles(*, site_ids: list[int]) -> list[Site]:
-    """Return the sensitive sites (followed by the PDG) among these."""
-    return list(Site.objects.filter(pk__in=site_ids, sensible=True).order_by("code"))
 
 
 def escalades_ouvertes_par_regle() -> dict[str, int]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from agents.selectors import agents_actifs
 from akig_ops import roles
 from akig_ops.lib import csv_export
 from escalations import selectors
@@ -18,6 +19,7 @@ from escalations.checklists import CAUSES_AGENT, action_enregistrer, missions_re
 from escalations.models import EtatEscalade, Rapport, Regle, TypeRegle
 from escalations.notifications import url_agent
 from escalations.services import Refus, escalade_prendre_en_charge, escalade_resoudre
+from recovery.selectors import locataires_campagne, sites_sensibles
 
 
 def _avec_role(user) -> None:
@@ -65,8 +67,8 @@ def _contexte_detail(request, escalade) -> dict:
         site_ids = selectors.sites_de(escalade=escalade)
         context.update(
             faibles=selectors.agents_faibles(site_ids=site_ids),
-            repreneurs=selectors.agents_actifs(),
-            sensibles=selectors.sites_sensibles(site_ids=site_ids),
+            repreneurs=agents_actifs(),
+            sensibles=sites_sensibles(site_ids=site_ids),
             contentieux=selectors.contentieux_des_sites(site_ids=site_ids)[:50],
             nb_sites=len(site_ids),
         )
@@ -153,7 +155,7 @@ def campagne(request, escalade_id: int):
     """CSV of the tenants to call or text (names and phones), opened in a spreadsheet."""
     escalade = _escalade(request, escalade_id)
     _impayes_direction(request, escalade)
-    lignes = selectors.locataires_campagne(site_ids=selectors.sites_de(escalade=escalade),
+    lignes = locataires_campagne(site_ids=selectors.sites_de(escalade=escalade),
                                            min_retard=escalade.regle.retard_min)
     entetes = [_("Code site"), _("Code locataire"), _("Locataire"), _("Téléphone"), _("Impayés"), _("Reste dû (€)")]
     rangees = (

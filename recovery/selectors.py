@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.utils import timezone
 
-from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, RecouvrementAction, Site
+from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, Locataire, RecouvrementAction, Site
 
 RETARD_CRITIQUE = 60
 
@@ -436,3 +436,36 @@ def locataire_actions(*, locataire_id: int, limite: int = 200) -> list[Recouvrem
         .select_related("agent")
         .order_by("-date_action", "-id")[:limite]
     )
+
+
+def locataires_campagne(*, site_ids: list[int], min_retard: int = RETARD_CRITIQUE) -> list[dict]:
+    """Return the tenants with a debt more than `min_retard` days late on these sites, for the
+    call/SMS campaign: [{site, code, nom, telephone, nb, montant}], largest debt first
+    (montant to the cent: SQLite's sums come back with float digits)."""
+    lignes = (
+        Impaye.objects.filter(site_id__in=site_ids, date_echeance__lt=echeance_limite(min_retard=min_retard))
+        .values("locataire__site__code", "locataire__code", "locataire__nom", "locataire__telephone")
+        .annotate(nb=Count("id"), montant=Sum("montant"))
+        .order_by("-montant", "locataire__code")
+    )
+    return [{**ligne, "montant": ligne["montant"].quantize(CENTIME)} for ligne in lignes]
+
+
+def sites_sensibles(*, site_ids: list[int]) -> list[Site]:
+    """Return the sensitive sites (followed by the PDG) among these, by code."""
+    return list(Site.objects.filter(pk__in=site_ids, sensible=True).order_by("code"))
+
+
+def site_id_du_code(*, code: str) -> int | None:
+    """Return the id of the site coded `code`, None if there is none."""
+    return Site.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+def site_lire(*, site_id: int) -> Site | None:
+    """Return the site `site_id`, None if there is none."""
+    return Site.objects.filter(pk=site_id).first()
+
+
+def locataire_lire(*, locataire_id: int) -> Locataire | None:
+    """Return the tenant `locataire_id` with its site, None if there is none."""
+    return Locataire.objects.select_related("site").filter(pk=locataire_id).first()
