@@ -30,7 +30,7 @@ from agents.selectors_pages import (
     tableau_agents,
     tableau_trie,
 )
-from agents.graphiques import donnees_carte, serie_historique, serie_instants
+from agents.graphiques_json import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
 from akig_ops.lib.cache_donnees import en_cache

@@ -28,11 +28,11 @@ VRAI = {"", "1", "oui", "on", "true"}
 
 @dataclass(frozen=True)
 class Filtres:
-    """What the analysis shows: debts over `retard` days, on one site (code), one team's
+    """What the analysis shows: debts over `retard_min` days (the query string's `retard`), on one site (code), one team's
     sites (code), sensitive sites only, sites owing at least `montant_min` over the retard;
     with ageing buckets cut at `limites`, sorted by `tri`, page `page`."""
 
-    retard: int = RETARD_CRITIQUE
+    retard_min: int = RETARD_CRITIQUE
     site: str = ""
     equipe: str = ""
     sensibles: bool = False
@@ -51,7 +51,7 @@ class Filtres:
         """This view's query string in the form's fields, with `changements` (e.g. tri, page)."""
         filtres = replace(self, **changements)
         qd = QueryDict(mutable=True)
-        qd["retard"] = str(filtres.retard)
+        qd["retard"] = str(filtres.retard_min)
         for nom in ("site", "equipe"):
             if getattr(filtres, nom):
                 qd[nom] = getattr(filtres, nom)
@@ -111,14 +111,14 @@ def filtres_lire(get: QueryDict) -> Filtres:
     attributs: dict = {}
 
     if "retard" in valeurs:
-        retard = _entier(valeurs["retard"])
-        if retard is None or retard > RETARD_MAX:
+        retard_min = _entier(valeurs["retard"])
+        if retard_min is None or retard_min > RETARD_MAX:
             erreurs.append(
                 _("Filtre « retard » : « %(valeur)s » n'est pas un nombre de jours entre 0 et %(max)s "
                   "(par exemple retard:60+).") % {"valeur": valeurs["retard"].strip(), "max": RETARD_MAX}
             )
         else:
-            attributs["retard"] = retard
+            attributs["retard_min"] = retard_min
     for cle in ("site", "equipe"):
         if valeurs.get(cle, "").strip():
             attributs[cle] = valeurs[cle].strip()[:32]

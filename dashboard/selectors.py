@@ -39,7 +39,7 @@ def resume_tableau_de_bord(*, agregats: dict[int, dict] | None = None) -> dict:
     """Return the directors' headline figures (the /dashboard cards and /api/dashboard/resume):
     the debts' figures of recovery.selectors.impayes_chiffres_cles, the runbook's
     thresholds, the day they are computed for, and nb_agents_sous_5 (today's daily score).
-    `agregats`: recovery.selectors.impayes_agreges(min_retard=60), if the caller has it."""
+    `agregats`: recovery.selectors.impayes_agreges(retard_min=60), if the caller has it."""
     jour = timezone.localdate()
     return {
         "jour": jour,
@@ -57,7 +57,7 @@ def tableau_de_bord() -> dict:
     ageing chart of the worst sites), tendance (12 months of the > 60-day count and amount,
     weekly), recouvre (montant_recouvre per week, 12 weeks)}. Six queries: one pass over the
     debts by site feeds both the headline figures and the ageing chart."""
-    agregats = impayes_agreges(min_retard=RETARD_CRITIQUE)
+    agregats = impayes_agreges(retard_min=RETARD_CRITIQUE)
     return {
         "resume": resume_tableau_de_bord(agregats=agregats),
         "vieillissement": vieillissement_par_site(agregats=agregats),
@@ -94,11 +94,11 @@ def analyse_impayes(*, filtres: Filtres, site_ids: list[int] | None) -> dict:
     historique is False). The agents of each site are added by agents_ajouter, for the
     rows shown only. totaux: {nb, montant} of the rows. Three queries at most."""
     lignes = impayes_par_site(
-        min_retard=filtres.retard, limites=filtres.limites, site_ids=site_ids,
+        retard_min=filtres.retard_min, limites=filtres.limites, site_ids=site_ids,
         sensibles=filtres.sensibles, montant_min=filtres.montant_min,
     )
     jour = timezone.localdate() - datetime.timedelta(days=JOURS_DE_COMPARAISON)
-    avant = impayes_par_site_au(jour=jour, min_retard=filtres.retard)
+    avant = impayes_par_site_au(jour=jour, retard_min=filtres.retard_min)
     # No snapshot that day at all (history not yet written): the change is unknown, not "all new".
     historique = bool(avant)
     for ligne in lignes:

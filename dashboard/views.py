@@ -184,7 +184,7 @@ def impayes_csv(request):
     lignes = lignes_trier(agents_ajouter(analyse["lignes"]), tri=filtres.tri)
     entetes = [
         _("Code site"), _("Site"), _("Sensible"),
-        _("Impayés > %(n)s j") % {"n": filtres.retard}, _("Reste dû > %(n)s j (€)") % {"n": filtres.retard},
+        _("Impayés > %(n)s j") % {"n": filtres.retard_min}, _("Reste dû > %(n)s j (€)") % {"n": filtres.retard_min},
         _("Retard max (j)"), _("Part du total (%)"),
         _("Variation 30 j (impayés)"), _("Variation 30 j (€)"),
     ]
@@ -202,7 +202,7 @@ def impayes_csv(request):
             yield rangee
 
     return exports.csv_reponse(
-        nom_fichier=f"impayes-par-site-retard-{filtres.retard}.csv", entetes=entetes, lignes=rangees()
+        nom_fichier=f"impayes-par-site-retard-{filtres.retard_min}.csv", entetes=entetes, lignes=rangees()
     )
 
 

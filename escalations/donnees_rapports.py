@@ -19,7 +19,7 @@ from agents.selectors import (
     trajet,
 )
 from akig_ops.lib.formats import Formats
-from escalations import graphiques
+from escalations import figures_svg
 from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
 from escalations.selectors import contentieux_des_sites
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
@@ -40,13 +40,13 @@ def _retard_min(escalade: Escalade | None) -> int:
 
 
 def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime) -> dict:
-    """The impayés report: headline figures, the by-site analysis (runbook query 1, issue 5's
-    impayes_par_site), agents with non-complete missions there (query 2), the legal list,
+    """The impayés report: headline figures, the by-site analysis (runbook query 1,
+    recovery.selectors.impayes_par_site), agents with non-complete missions there (query 2), the legal list,
     sensitive sites, ageing of every debt still due on those sites."""
     retard = _retard_min(escalade)
     site_ids = [escalade.site_id] if escalade and escalade.site_id else None
-    agregats = impayes_agreges(min_retard=retard)  # one pass: the analysis and the headline figures
-    par_site = impayes_par_site(min_retard=retard, site_ids=site_ids, agregats=agregats)
+    agregats = impayes_agreges(retard_min=retard)  # one pass: the analysis and the headline figures
+    par_site = impayes_par_site(retard_min=retard, site_ids=site_ids, agregats=agregats)
     ids = {ligne["site_id"] for ligne in par_site}
     tableau, autres = par_site[:SITES_MAX], par_site[SITES_MAX:]
     nb_total = sum(ligne["nb"] for ligne in par_site)
@@ -65,7 +65,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
     ]
     return {
         "retard_min": retard,
-        "chiffres": impayes_chiffres_cles(min_retard=retard, agregats=agregats),
+        "chiffres": impayes_chiffres_cles(retard_min=retard, agregats=agregats),
         "nb_total": nb_total,
         "montant_total": montant_total,
         "nb_sites": len(par_site),
@@ -81,14 +81,14 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         "seuil_contentieux": SEUIL_CONTENTIEUX,
         "sensibles": [l for l in par_site if l["sensible"]],
         "anciennete": anciennete,
-        "graphique_anciennete": graphiques.barres_anciennete(
+        "graphique_anciennete": figures_svg.barres_anciennete(
             [(t["libelle"], t["montant"], t["nb"], t["au_dela"]) for t in anciennete]
         ) if anciennete else None,
         "actions": ACTIONS_IMPAYES,
     }
 
 
-# Mission réelle vs planifiée: what issue 6's verdicts say, in the report's words.
+# Mission réelle vs planifiée: what agents.trajets' verdicts say, in the report's words.
 VERDICTS = {
     trajets.VISITEE: _("Sur place de {arrivee} à {depart}"),
     trajets.JAMAIS_ALLEE: _("Jamais allé sur le site"),
@@ -111,7 +111,7 @@ def _libelle_verdict(verdict: trajets.Verdict) -> str:
 
 def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
     """The agent report: today's scores and actions, the last 4 hours' trail with its stops
-    and the planned sites (issue 6's trail analysis), mission réelle vs planifiée, the 7-day
+    and the planned sites (agents.trajets' analysis), mission réelle vs planifiée, the 7-day
     history, and the runbook's causes and actions."""
     agent = agents_par_id(agent_ids=[escalade.agent_id])[escalade.agent_id]
     jour = timezone.localdate(maintenant)
@@ -144,7 +144,7 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
     return {
         "agent": agent,
         "fenetre_debut": datetime.datetime.fromisoformat(depuis) if depuis else None,
-        "graphique_scores": graphiques.courbe_scores(
+        "graphique_scores": figures_svg.courbe_scores(
             [(i, float(s) if s is not None else None) for i, s in scores], seuil=seuil,
             debut_fenetre=datetime.datetime.fromisoformat(depuis) if depuis else None,
         ) if scores else None,
@@ -153,7 +153,7 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
         "distance_km": Formats().nombre(analyse.totaux.distance_m / 1000, 1) if analyse.totaux else "0",
         "trous": analyse.trous,
         "arrets": arrets,
-        "graphique_trajet": graphiques.trajet(
+        "graphique_trajet": figures_svg.trajet(
             points=[(p.longitude, p.latitude) for p in points[::pas]] + [(points[-1].longitude, points[-1].latitude)],
             arrets=[(a["longitude"], a["latitude"], _hhmm(a["debut"])) for a in arrets],
             sites=list(sites.values()),

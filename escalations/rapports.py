@@ -2,7 +2,7 @@
 
 Called by the outbox's sending task (a Celery worker), never in a request: WeasyPrint takes
 ~0.3 s a page. Templates: templates/pdf/<type>.html on pdf/base.html (A4, header, footer
-"page X / Y"); figures: escalations/graphiques.py (matplotlib SVG).
+"page X / Y"); figures: escalations/figures_svg.py (matplotlib SVG).
 """
 import datetime
 import logging

@@ -54,7 +54,7 @@ class Constat:
 def _par_site(*, regle: Regle, contexte: dict) -> list[dict]:
     cle = ("par_site", regle.retard_min)
     if cle not in contexte:
-        contexte[cle] = impayes_critiques_par_site(min_retard=regle.retard_min)
+        contexte[cle] = impayes_critiques_par_site(retard_min=regle.retard_min)
     return contexte[cle]
 
 
@@ -64,7 +64,7 @@ def impayes_critiques(*, regle: Regle, maintenant: datetime.datetime, contexte: 
     nb = sum(ligne["nb"] for ligne in par_site)
     if nb <= regle.seuil:
         return Constat()
-    resume = impayes_critiques_resume(min_retard=regle.retard_min, par_site=par_site)
+    resume = impayes_critiques_resume(retard_min=regle.retard_min, par_site=par_site)
     valeur = {
         "nb_impayes": nb,
         "montant_total": str(resume["total_montant"]),

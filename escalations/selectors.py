@@ -76,7 +76,7 @@ def sites_de(*, escalade: Escalade) -> list[int]:
     critical debts for the overall rule."""
     if escalade.site_id:
         return [escalade.site_id]
-    return [ligne["site_id"] for ligne in impayes_critiques_par_site(min_retard=escalade.regle.retard_min)]
+    return [ligne["site_id"] for ligne in impayes_critiques_par_site(retard_min=escalade.regle.retard_min)]
 
 
 def agents_faibles(*, site_ids: list[int], limite: int = 10) -> list[dict]:

@@ -156,7 +156,7 @@ def campagne(request, escalade_id: int):
     escalade = _escalade(request, escalade_id)
     _impayes_direction(request, escalade)
     lignes = locataires_campagne(site_ids=selectors.sites_de(escalade=escalade),
-                                           min_retard=escalade.regle.retard_min)
+                                           retard_min=escalade.regle.retard_min)
     entetes = [_("Code site"), _("Code locataire"), _("Locataire"), _("Téléphone"), _("Impayés"), _("Reste dû (€)")]
     rangees = (
         [ligne["locataire__site__code"], ligne["locataire__code"], ligne["locataire__nom"],

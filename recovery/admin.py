@@ -40,7 +40,7 @@ class RetardFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in {valeur for valeur, _libelle in self.lookup_choices}:
             return queryset
-        return queryset.filter(date_echeance__lt=echeance_limite(min_retard=int(self.value())))
+        return queryset.filter(date_echeance__lt=echeance_limite(retard_min=int(self.value())))
 
 
 class EcheanceAdmin(admin.ModelAdmin):

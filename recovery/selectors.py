@@ -12,20 +12,20 @@ from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, Locatair
 RETARD_CRITIQUE = 60
 
 
-def echeance_limite(*, min_retard: int) -> datetime.date:
-    """Return the date before which a debt is more than `min_retard` days late today.
+def echeance_limite(*, retard_min: int) -> datetime.date:
+    """Return the date before which a debt is more than `retard_min` days late today.
 
-    retard > min_retard  <=>  date_echeance < today − min_retard: a plain range on the
+    retard > retard_min  <=>  date_echeance < today − retard_min: a plain range on the
     date_echeance indexes, where computing the retard of each row would scan them all.
     """
-    return timezone.localdate() - datetime.timedelta(days=min_retard)
+    return timezone.localdate() - datetime.timedelta(days=retard_min)
 
 
-def impayes_critiques_par_site(*, min_retard: int = RETARD_CRITIQUE) -> list[dict]:
-    """Return [{site_id, nb, montant}] for outstanding debts more than `min_retard` days
+def impayes_critiques_par_site(*, retard_min: int = RETARD_CRITIQUE) -> list[dict]:
+    """Return [{site_id, nb, montant}] for outstanding debts more than `retard_min` days
     late, by site, largest amount still due first (the runbook's "Impayés critiques")."""
     return list(
-        Impaye.objects.filter(date_echeance__lt=echeance_limite(min_retard=min_retard))
+        Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
         .values("site_id")
         .annotate(nb=Count("id"), montant=Sum("montant"))
         .order_by("-montant", "site_id")
@@ -33,12 +33,12 @@ def impayes_critiques_par_site(*, min_retard: int = RETARD_CRITIQUE) -> list[dic
 
 
 def impayes_critiques_resume(
-    *, min_retard: int = RETARD_CRITIQUE, par_site: list[dict] | None = None
+    *, retard_min: int = RETARD_CRITIQUE, par_site: list[dict] | None = None
 ) -> dict:
     """Return {nb_impayes, total_montant, site_ids, sites}: site_ids and site codes ordered
     like impayes_critiques_par_site, whose rows may be passed in to save the aggregate."""
     if par_site is None:
-        par_site = impayes_critiques_par_site(min_retard=min_retard)
+        par_site = impayes_critiques_par_site(retard_min=retard_min)
     site_ids = [ligne["site_id"] for ligne in par_site]
     codes = dict(Site.objects.filter(pk__in=site_ids).values_list("pk", "code"))
     return {
@@ -54,20 +54,20 @@ SEUIL_CONTENTIEUX = Decimal("10000.00")
 
 
 def impayes_chiffres_cles(
-    *, min_retard: int = RETARD_CRITIQUE, seuil_contentieux: Decimal = SEUIL_CONTENTIEUX,
+    *, retard_min: int = RETARD_CRITIQUE, seuil_contentieux: Decimal = SEUIL_CONTENTIEUX,
     agregats: dict[int, dict] | None = None,
 ) -> dict:
     """Return the debts' headline figures: {total_restant_du, nb_impayes, nb_critiques,
     montant_critiques, nb_sites_critiques, nb_locataires_contentieux}.
 
-    `*_critiques` count the debts more than `min_retard` days late (the runbook's first
+    `*_critiques` count the debts more than `retard_min` days late (the runbook's first
     query); `nb_locataires_contentieux` the tenants whose total still due is strictly
     above `seuil_contentieux`, summed in SQL on numeric. Two queries: the debts by site
-    (impayes_agreges; none when its result for `min_retard` is passed as `agregats`) and
+    (impayes_agreges; none when its result for `retard_min` is passed as `agregats`) and
     the tenants' totals.
     """
     if agregats is None:
-        agregats = impayes_agreges(min_retard=min_retard)
+        agregats = impayes_agreges(retard_min=retard_min)
     lignes = agregats.values()
     totaux = {
         "nb_impayes": sum(ligne["nb_total"] for ligne in lignes),
@@ -144,21 +144,21 @@ def _tranche_de(jour: datetime.date, limites: tuple[int, ...]) -> Case:
     )
 
 
-def impayes_agreges(*, min_retard: int = RETARD_CRITIQUE, limites: tuple[int, ...] = TRANCHES) -> dict[int, dict]:
+def impayes_agreges(*, retard_min: int = RETARD_CRITIQUE, limites: tuple[int, ...] = TRANCHES) -> dict[int, dict]:
     """Return every outstanding debt summed by site, in one pass (one query):
 
     {site_id: {nb, montant, echeance_min, nb_total, montant_total, tranches_nb: [nb],
                tranches_montant: [montant]}}
 
-    nb / montant: the debts more than `min_retard` days late; echeance_min: the site's oldest
+    nb / montant: the debts more than `retard_min` days late; echeance_min: the site's oldest
     due date; *_total: all its outstanding debts; tranches: them by ageing bucket of `limites`.
     The query returns a few rows per site (site, bucket, over the retard or not), summed here.
     """
     jour = timezone.localdate()
     # One grouping key besides the site: the bucket. The retard is made one more cut of the
     # buckets, so "over the retard" is "beyond that cut" (a third key doubled the query's time).
-    coupes = tuple(sorted({*limites, min_retard}))
-    au_dela = coupes.index(min_retard)
+    coupes = tuple(sorted({*limites, retard_min}))
+    au_dela = coupes.index(retard_min)
     # The displayed bucket of each query bucket (cut at coupes): how many limites lie below its top.
     affichee = [sum(1 for limite in limites if haut is None or limite < haut) for haut in (*coupes, None)]
     groupes = (
@@ -191,32 +191,32 @@ def impayes_agreges(*, min_retard: int = RETARD_CRITIQUE, limites: tuple[int, ..
 
 def impayes_par_site(
     *,
-    min_retard: int = RETARD_CRITIQUE,
+    retard_min: int = RETARD_CRITIQUE,
     limites: tuple[int, ...] = TRANCHES,
     site_ids: Iterable[int] | None = None,
     sensibles: bool = False,
     montant_min: Decimal | None = None,
     agregats: dict[int, dict] | None = None,
 ) -> list[dict]:
-    """Return the analysis by site of the debts more than `min_retard` days late, largest
+    """Return the analysis by site of the debts more than `retard_min` days late, largest
     amount first (the runbook's first query, with its site and ageing):
 
     [{site_id, code, nom, sensible, nb, montant, retard_max, part, nb_total, montant_total,
       tranches: [{tranche (Tranche), nb, montant}]}]
 
-    nb / montant: debts over `min_retard` (what the runbook counts and sums); retard_max:
+    nb / montant: debts over `retard_min` (what the runbook counts and sums); retard_max:
     the site's oldest retard in days; part: the site's share (%) of the amount over
-    `min_retard` of every site; tranches: every outstanding debt of the site by ageing
-    bucket. Only sites with at least one debt over `min_retard` are listed; `site_ids`,
+    `retard_min` of every site; tranches: every outstanding debt of the site by ageing
+    bucket. Only sites with at least one debt over `retard_min` are listed; `site_ids`,
     `sensibles` and `montant_min` (on montant) narrow them.
 
-    Two queries: impayes_agreges (none when its result for the same `min_retard` and
+    Two queries: impayes_agreges (none when its result for the same `retard_min` and
     `limites` is passed as `agregats`), then the listed sites' names.
     """
     jour = timezone.localdate()
     tranches = tranches_depuis(limites)
     if agregats is None:
-        agregats = impayes_agreges(min_retard=min_retard, limites=limites)
+        agregats = impayes_agreges(retard_min=retard_min, limites=limites)
     critiques = {site_id: ligne for site_id, ligne in agregats.items() if ligne["nb"]}
     total = sum((ligne["montant"] for ligne in critiques.values()), Decimal("0.00"))
     if site_ids is not None:
@@ -255,16 +255,16 @@ def vieillissement_par_site(
 ) -> dict:
     """Return the ageing chart's data for the `nb_sites` worst sites (most still due more
     than 60 days late first): {sites: [code], tranches: [{libelle, nb: [per site],
-    montant: [per site]}]}. `agregats`: impayes_agreges(min_retard=60, limites), if at hand.
+    montant: [per site]}]}. `agregats`: impayes_agreges(retard_min=60, limites), if at hand.
     Only the sites that can be among the worst (an amount at least the `nb_sites`-th, ties
     kept for the order by code) are named and shaped, not all of them."""
     if agregats is None:
-        agregats = impayes_agreges(min_retard=RETARD_CRITIQUE, limites=limites)
+        agregats = impayes_agreges(retard_min=RETARD_CRITIQUE, limites=limites)
     montants = sorted((ligne["montant"] for ligne in agregats.values() if ligne["nb"]), reverse=True)
     plancher = montants[nb_sites - 1] if len(montants) >= nb_sites else ZERO
     candidats = [site_id for site_id, ligne in agregats.items() if ligne["nb"] and ligne["montant"] >= plancher]
     pires = impayes_par_site(
-        min_retard=RETARD_CRITIQUE, limites=limites, site_ids=candidats, agregats=agregats
+        retard_min=RETARD_CRITIQUE, limites=limites, site_ids=candidats, agregats=agregats
     )[:nb_sites]
     tranches = tranches_depuis(limites)
     return {
@@ -357,12 +357,12 @@ def locataires_contentieux(*, seuil: Decimal = SEUIL_CONTENTIEUX) -> list[dict]:
 # --- History: the daily snapshots per site (recovery.services.instantanes_sites_ecrire).
 
 
-def _colonnes_au_dela(min_retard: int) -> list[tuple[str, str]] | None:
-    """The snapshot's (nb, montant) columns of the buckets beyond `min_retard` days, or None
-    when `min_retard` is not one of the snapshot's limits (TRANCHES): history cannot tell."""
-    if min_retard not in TRANCHES:
+def _colonnes_au_dela(retard_min: int) -> list[tuple[str, str]] | None:
+    """The snapshot's (nb, montant) columns of the buckets beyond `retard_min` days, or None
+    when `retard_min` is not one of the snapshot's limits (TRANCHES): history cannot tell."""
+    if retard_min not in TRANCHES:
         return None
-    return list(InstantaneSite.COLONNES[TRANCHES.index(min_retard) + 1 :])
+    return list(InstantaneSite.COLONNES[TRANCHES.index(retard_min) + 1 :])
 
 
 def _somme_colonnes(colonnes: list[tuple[str, str]]) -> dict:
@@ -373,11 +373,11 @@ def _somme_colonnes(colonnes: list[tuple[str, str]]) -> dict:
     return {"nb": Sum(nb), "montant": Sum(montant, output_field=DecimalField(**MONEY))}
 
 
-def impayes_par_site_au(*, jour: datetime.date, min_retard: int = RETARD_CRITIQUE) -> dict[int, dict] | None:
-    """Return {site_id: {nb, montant}} of the debts more than `min_retard` days late as they
+def impayes_par_site_au(*, jour: datetime.date, retard_min: int = RETARD_CRITIQUE) -> dict[int, dict] | None:
+    """Return {site_id: {nb, montant}} of the debts more than `retard_min` days late as they
     stood on `jour` (its snapshots: sites owing nothing then are absent), or None when the
-    snapshots cannot tell (`min_retard` not a limit of TRANCHES)."""
-    colonnes = _colonnes_au_dela(min_retard)
+    snapshots cannot tell (`retard_min` not a limit of TRANCHES)."""
+    colonnes = _colonnes_au_dela(retard_min)
     if colonnes is None:
         return None
     lignes = InstantaneSite.objects.filter(jour=jour).values("site_id").annotate(**_somme_colonnes(colonnes))
@@ -385,13 +385,13 @@ def impayes_par_site_au(*, jour: datetime.date, min_retard: int = RETARD_CRITIQU
 
 
 def tendance_impayes_critiques(
-    *, mois: int = 12, pas_jours: int = 30, min_retard: int = RETARD_CRITIQUE
+    *, mois: int = 12, pas_jours: int = 30, retard_min: int = RETARD_CRITIQUE
 ) -> list[dict]:
-    """Return the trend of the debts more than `min_retard` days late over the last `mois`
+    """Return the trend of the debts more than `retard_min` days late over the last `mois`
     months, one point every `pas_jours` days (13 points by default: a month apart, each
     comparable with its "vs 30 days ago") ending today, oldest first: [{jour, nb, montant}],
     read from the snapshots (days without any snapshot are absent). One query."""
-    colonnes = _colonnes_au_dela(min_retard) or _colonnes_au_dela(RETARD_CRITIQUE)
+    colonnes = _colonnes_au_dela(retard_min) or _colonnes_au_dela(RETARD_CRITIQUE)
     aujourdhui = timezone.localdate()
     depuis = aujourdhui - datetime.timedelta(days=round(mois * 365.25 / 12))
     jours = []
@@ -438,12 +438,12 @@ def locataire_actions(*, locataire_id: int, limite: int = 200) -> list[Recouvrem
     )
 
 
-def locataires_campagne(*, site_ids: list[int], min_retard: int = RETARD_CRITIQUE) -> list[dict]:
-    """Return the tenants with a debt more than `min_retard` days late on these sites, for the
+def locataires_campagne(*, site_ids: list[int], retard_min: int = RETARD_CRITIQUE) -> list[dict]:
+    """Return the tenants with a debt more than `retard_min` days late on these sites, for the
     call/SMS campaign: [{site, code, nom, telephone, nb, montant}], largest debt first
     (montant to the cent: SQLite's sums come back with float digits)."""
     lignes = (
-        Impaye.objects.filter(site_id__in=site_ids, date_echeance__lt=echeance_limite(min_retard=min_retard))
+        Impaye.objects.filter(site_id__in=site_ids, date_echeance__lt=echeance_limite(retard_min=retard_min))
         .values("locataire__site__code", "locataire__code", "locataire__nom", "locataire__telephone")
         .annotate(nb=Count("id"), montant=Sum("montant"))
         .order_by("-montant", "locataire__code")

@@ -75,7 +75,7 @@ def test_root_sends_directors_to_the_dashboard_and_keeps_team_leads(client):
     client.force_login(UserFactory(groups=["Direction"]))
     assert client.get("/")["Location"] == reverse("dashboard:accueil")
     client.force_login(UserFactory(groups=["Chef d'équipe"]))
-    response = client.get("/", follow=True)  # team leads land on their agents (issue 6)
+    response = client.get("/", follow=True)  # team leads land on their agents
     assert response.redirect_chain == [(reverse("agents:liste"), 302)]
     assert "Mes équipes" in response.content.decode()
 
@@ -118,7 +118,7 @@ def test_impayes_runbook_link_as_written(direction, parc):
     response = direction.get(RUNBOOK)
 
     assert response.status_code == 200
-    assert response.context["filtres"].retard == 60
+    assert response.context["filtres"].retard_min == 60
     lignes = list(response.context["page"])
     assert [(l["code"], l["nb"], l["montant"]) for l in lignes] == [
         ("B", 2, Decimal("14000.01")), ("A", 2, Decimal("3000.00"))]

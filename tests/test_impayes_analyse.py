@@ -26,7 +26,7 @@ def _tranches(ligne):
 
 
 def test_impayes_par_site_every_column_by_hand(parc):
-    lignes = impayes_par_site(min_retard=60)
+    lignes = impayes_par_site(retard_min=60)
 
     # Over 60 days: A = 61 j 1 000,00 + 200 j 2 000,00 = 2 debts, 3 000,00 (60 j is not > 60);
     # B = 95 j 10 000,01 + 181 j 4 000,00 = 2 debts, 14 000,01; C has none, so is not listed.
@@ -55,16 +55,16 @@ def test_impayes_par_site_every_column_by_hand(parc):
 def test_impayes_par_site_boundary_60_61_days():
     site = SiteFactory()
     ImpayeFactory(locataire=LocataireFactory(site=site), retard=60, montant_du=Decimal("100.00"))
-    assert impayes_par_site(min_retard=60) == []
+    assert impayes_par_site(retard_min=60) == []
 
     ImpayeFactory(locataire=LocataireFactory(site=site), retard=61, montant_du=Decimal("250.00"))
-    [ligne] = impayes_par_site(min_retard=60)
+    [ligne] = impayes_par_site(retard_min=60)
     assert (ligne["nb"], ligne["montant"]) == (1, Decimal("250.00"))
 
 
 def test_impayes_par_site_retard_90(parc):
     # Over 90 days: A = 200 j 2 000,00; B = 95 j + 181 j = 14 000,01. Total 16 000,01.
-    lignes = impayes_par_site(min_retard=90)
+    lignes = impayes_par_site(retard_min=90)
     assert [(ligne["code"], ligne["nb"], ligne["montant"]) for ligne in lignes] == [
         ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))
     ]
@@ -74,7 +74,7 @@ def test_impayes_par_site_retard_90(parc):
 def test_impayes_par_site_retard_between_two_limits(parc):
     # Over 45 days (not a bucket limit: the query cuts there too). A = 60 j 700 + 61 j 1 000
     # + 200 j 2 000 = 3 debts, 3 700,00; B = 95 j + 181 j = 14 000,01 (31 j is not over 45).
-    lignes = impayes_par_site(min_retard=45)
+    lignes = impayes_par_site(retard_min=45)
     assert [(ligne["code"], ligne["nb"], ligne["montant"], ligne["retard_max"]) for ligne in lignes] == [
         ("B", 2, Decimal("14000.01"), 181), ("A", 3, Decimal("3700.00"), 200)
     ]
@@ -90,7 +90,7 @@ def test_impayes_par_site_retard_between_two_limits(parc):
 def test_impayes_par_site_retard_0_counts_every_debt_past_due(parc):
     # Over 0 days: every debt but A's not yet due (−5 j). A: 4 debts, 4 000,00; B: 3 debts,
     # 20 000,01; C: 30 j 800,00. The 0–30 bucket still holds the debt not yet due.
-    lignes = impayes_par_site(min_retard=0)
+    lignes = impayes_par_site(retard_min=0)
     assert [(ligne["code"], ligne["nb"], ligne["montant"]) for ligne in lignes] == [
         ("B", 3, Decimal("20000.01")), ("A", 4, Decimal("4000.00")), ("C", 1, Decimal("800.00"))
     ]
@@ -115,7 +115,7 @@ def bornes():
     (200, 1, "64.00"),  # beyond the last limit: 201 only
 ])
 def test_impayes_par_site_at_each_side_of_the_cut(bornes, retard, nb, montant):
-    [ligne] = impayes_par_site(min_retard=retard)
+    [ligne] = impayes_par_site(retard_min=retard)
     assert (ligne["nb"], ligne["montant"], ligne["retard_max"]) == (nb, Decimal(montant), 201)
     # The buckets hold every outstanding debt whatever the retard asked: 0–30: −5 j;
     # 31–60: 44, 45, 46 j; 61–90: none; 91–180: 180 j; > 180: 181, 200, 201 j.
@@ -127,12 +127,12 @@ def test_impayes_par_site_at_each_side_of_the_cut(bornes, retard, nb, montant):
 
 
 def test_impayes_par_site_none_beyond_the_oldest_debt(bornes):
-    assert impayes_par_site(min_retard=201) == []
+    assert impayes_par_site(retard_min=201) == []
 
 
 def test_impayes_par_site_custom_limits_and_a_retard_between_them(bornes):
     # Limits 45 and 120, over 60 days: 180, 181, 200, 201 j = 4 debts, 120,00.
-    [ligne] = impayes_par_site(min_retard=60, limites=(45, 120))
+    [ligne] = impayes_par_site(retard_min=60, limites=(45, 120))
     assert (ligne["nb"], ligne["montant"]) == (4, Decimal("120.00"))
     # 0–45: −5, 44, 45 j = 131,00; 46–120: 46 j = 4,00; > 120: the four beyond 180 j.
     assert _tranches(ligne) == [(3, Decimal("131.00")), (1, Decimal("4.00")), (4, Decimal("120.00"))]
@@ -140,7 +140,7 @@ def test_impayes_par_site_custom_limits_and_a_retard_between_them(bornes):
 
 def test_chiffres_cles_for_another_retard(bornes):
     # What the escalation report reads for a rule over 45 days: 5 debts, 124,00, on 1 site.
-    chiffres = impayes_chiffres_cles(min_retard=45)
+    chiffres = impayes_chiffres_cles(retard_min=45)
     assert (chiffres["nb_critiques"], chiffres["montant_critiques"], chiffres["nb_sites_critiques"]) == (
         5, Decimal("124.00"), 1
     )
@@ -149,17 +149,17 @@ def test_chiffres_cles_for_another_retard(bornes):
 
 def test_impayes_par_site_filters_keep_the_share_of_all_sites(parc):
     # Sensitive sites only: A, whose share stays 3 000 / 17 000,01 of every site.
-    [a] = impayes_par_site(min_retard=60, sensibles=True)
+    [a] = impayes_par_site(retard_min=60, sensibles=True)
     assert (a["code"], a["part"]) == ("A", Decimal("17.6"))
     # A minimum amount over 60 days of 5 000,00: only B (14 000,01).
-    assert [ligne["code"] for ligne in impayes_par_site(min_retard=60, montant_min=Decimal("5000"))] == ["B"]
+    assert [ligne["code"] for ligne in impayes_par_site(retard_min=60, montant_min=Decimal("5000"))] == ["B"]
     # Given sites: only those.
-    assert [ligne["code"] for ligne in impayes_par_site(min_retard=60, site_ids=[parc["A"].pk])] == ["A"]
+    assert [ligne["code"] for ligne in impayes_par_site(retard_min=60, site_ids=[parc["A"].pk])] == ["A"]
 
 
 def test_impayes_par_site_custom_limits(parc):
     # Limits 45 and 120: A = 0–45: 10 j + −5 j = 700; 46–120: 60 j + 61 j = 1 700; > 120: 2 000.
-    a = next(ligne for ligne in impayes_par_site(min_retard=60, limites=(45, 120)) if ligne["code"] == "A")
+    a = next(ligne for ligne in impayes_par_site(retard_min=60, limites=(45, 120)) if ligne["code"] == "A")
     assert _tranches(a) == [(2, Decimal("700.00")), (2, Decimal("1700.00")), (1, Decimal("2000.00"))]
     assert [t.libelle for t in tranches_depuis((45, 120))] == ["0–45 j", "46–120 j", "> 120 j"]
 
@@ -169,7 +169,7 @@ def test_impayes_par_site_two_queries_whatever_the_sites_and_filters(parc):
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=61 + i)
     for filtres in ({}, {"sensibles": True}, {"montant_min": Decimal("1")}, {"site_ids": [parc["A"].pk]}):
         with CaptureQueriesContext(connection) as requetes:
-            impayes_par_site(min_retard=60, **filtres)
+            impayes_par_site(retard_min=60, **filtres)
         assert len(requetes) == 2, filtres  # the debts by site and bucket, the sites
 
 
@@ -183,7 +183,7 @@ def test_impayes_par_site_equals_the_runbook_first_query(parc):
     with connection.cursor() as cursor:
         cursor.execute(runbook)
         attendu = cursor.fetchall()
-    assert [(ligne["site_id"], ligne["nb"], ligne["montant"]) for ligne in impayes_par_site(min_retard=60)] == attendu
+    assert [(ligne["site_id"], ligne["nb"], ligne["montant"]) for ligne in impayes_par_site(retard_min=60)] == attendu
 
 
 def test_locataires_contentieux_strictly_above_10000(parc):

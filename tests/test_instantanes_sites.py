@@ -92,11 +92,11 @@ def test_instantanes_sites_ecrire_is_idempotent(site):
 def test_impayes_par_site_au_reads_the_buckets_beyond_the_retard(site):
     instantanes_sites_ecrire(du=J(2026, 4, 9), au=J(2026, 4, 9))
     # 09/04: d1 35 days (400,00), d2 94 days (800,00).
-    assert impayes_par_site_au(jour=J(2026, 4, 9), min_retard=60) == {site.pk: {"nb": 1, "montant": Decimal("800.00")}}
-    assert impayes_par_site_au(jour=J(2026, 4, 9), min_retard=30) == {site.pk: {"nb": 2, "montant": Decimal("1200.00")}}
-    assert impayes_par_site_au(jour=J(2026, 4, 9), min_retard=180) == {site.pk: {"nb": 0, "montant": Decimal("0.00")}}
+    assert impayes_par_site_au(jour=J(2026, 4, 9), retard_min=60) == {site.pk: {"nb": 1, "montant": Decimal("800.00")}}
+    assert impayes_par_site_au(jour=J(2026, 4, 9), retard_min=30) == {site.pk: {"nb": 2, "montant": Decimal("1200.00")}}
+    assert impayes_par_site_au(jour=J(2026, 4, 9), retard_min=180) == {site.pk: {"nb": 0, "montant": Decimal("0.00")}}
     # 45 days is not a limit of the snapshots: history cannot tell.
-    assert impayes_par_site_au(jour=J(2026, 4, 9), min_retard=45) is None
+    assert impayes_par_site_au(jour=J(2026, 4, 9), retard_min=45) is None
 
 
 def test_tendance_impayes_critiques_weekly_points_from_snapshots(site):
