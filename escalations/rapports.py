@@ -45,7 +45,7 @@ def _configuration_polices():
     """One fontconfig set-up per worker process (WeasyPrint builds one per document otherwise)."""
     global _polices
     if _polices is None:
-        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.text.fonts import FontConfiguration  # heavy import: workers only
 
         _polices = FontConfiguration()
     return _polices

@@ -1,5 +1,6 @@
 """The direction of the imports: the contracts of .importlinter hold, and break on a planted
 back-import (docs/architecture.md draws the layers)."""
+import ast
 import configparser
 import shutil
 import subprocess
@@ -64,3 +65,32 @@ def test_a_planted_back_import_breaks_the_contracts(copie, fichier, import_plant
     assert resultat.returncode == 1
     assert message in resultat.stdout
     assert f"{fichier[:-3].replace('/', '.')} -> " in resultat.stdout
+
+
+# Imports inside functions left in the cross-app jobs' modules, which move to the donnees app.
+EN_DEMENAGEMENT = {"recovery/importers.py", "akig_ops/lib/bench.py", "dashboard/bench.py"}
+
+
+def imports_dans_les_fonctions() -> list[str]:
+    """Every import inside a function of the project without a comment saying why, on its line
+    or the line above: "path:line"."""
+    trouves = []
+    for paquet in paquets_du_contrat():
+        for fichier in sorted((RACINE / paquet).rglob("*.py")):
+            chemin = fichier.relative_to(RACINE).as_posix()
+            if "migrations" in fichier.parts or chemin in EN_DEMENAGEMENT:
+                continue
+            lignes = fichier.read_text().splitlines()
+            for fonction in ast.walk(ast.parse("\n".join(lignes))):
+                if not isinstance(fonction, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for noeud in ast.walk(fonction):
+                    if isinstance(noeud, (ast.Import, ast.ImportFrom)):
+                        autour = lignes[noeud.lineno - 2:noeud.lineno]
+                        if not any("#" in ligne for ligne in autour):
+                            trouves.append(f"{chemin}:{noeud.lineno}")
+    return trouves
+
+
+def test_an_import_inside_a_function_says_why():
+    assert imports_dans_les_fonctions() == []
