@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils.translation import ngettext
 
+from agents.importers import ActionsImporteur, incoherences_action
 from akig_ops.lib import csv_import as ci
-from recovery.importers import ActionsImporteur, incoherences_action
 
 
 @dataclass(frozen=True)

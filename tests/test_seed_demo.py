@@ -19,8 +19,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from agents.models import AgentGeolocalisation, Agent, Equipe, Mission, PerformanceHistorique
-from recovery import demo
-from recovery.management.commands.seed_demo import domain_tables_empty
+from donnees import demo
+from donnees.management.commands.seed_demo import domain_tables_empty
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
 from tests.factories import SiteFactory
 

@@ -5,28 +5,27 @@ file into empty tables (rows/s), the daily performance computation, a second
 import of the same files (everything unchanged: the idempotence path), and the
 database size. Like seed_demo it REPLACES all business data.
 
-Then every app's `bench.py` sections (akig_ops/lib/bench.py) time pages, tasks and the
+Then every app's `bench.py` sections (donnees/registre.py, akig_ops/lib/bench.py) time pages, tasks and the
 raw SQL they rest on, on the data just loaded. `--sans-import` skips generation and
 import and runs the sections on the data already in the database (e.g. after
 `seed_demo --profile large`); `--section` runs only the sections whose title contains it.
 """
-import importlib
 import time
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import formats, timezone
 
 from agents.services import performance_compute
+from akig_ops import roles
 from akig_ops.lib.bench import Banc
 from akig_ops.lib.csv_import import importer_fichier
 from akig_ops.lib.processus import geler_le_demarrage
-from recovery import demo
-from recovery.management.commands.import_csv import ORDRE
-from recovery.management.commands.seed_demo import confirmer_remplacement, domain_tables_empty
+from donnees import demo
+from donnees.management.commands.seed_demo import confirmer_remplacement, domain_tables_empty
+from donnees.registre import importeurs, sections_bench
 
 
 def _n(value) -> str:
@@ -65,22 +64,15 @@ class Command(BaseCommand):
 
     def _sections(self, *, filtre: str) -> None:
         """Run every app's bench sections (`<app>/bench.py`, SECTIONS) on the loaded data."""
-        banc = Banc(self.stdout.write)
-        modules = []
-        for config in apps.get_app_configs():
-            try:
-                modules.append(importlib.import_module(f"{config.name}.bench"))
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.bench":
-                    raise
+        banc = Banc(self.stdout.write, groupe_direction=roles.DIRECTION)
+        sections = sections_bench()
         # The pages are timed as a web worker serves them: start-up objects frozen (wsgi.py).
         geler_le_demarrage()
-        for module in modules:
-            for titre, section in module.SECTIONS:
-                if filtre.lower() in titre.lower():
-                    self.stdout.write(f"\n== {titre}")
-                    with banc.hotes():
-                        section(banc)
+        for titre, section in sections:
+            if filtre.lower() in titre.lower():
+                self.stdout.write(f"\n== {titre}")
+                with banc.hotes():
+                    section(banc)
 
     def _import(self, *, profile: str, seed: int, out: Path, remplacer: bool) -> None:
         confirmer_remplacement(remplacer)
@@ -107,7 +99,7 @@ class Command(BaseCommand):
         total_import = sum(r.secondes for _, r in premier)
         self.stdout.write("")
         self.stdout.write(f"Génération des CSV        : {generation:8.1f} s")
-        self.stdout.write(f"1er import (8 fichiers)   : {total_import:8.1f} s")
+        self.stdout.write(f"1er import ({len(premier)} fichiers)   : {total_import:8.1f} s")
         self.stdout.write(f"Performance ({_n(lignes)} lignes) : {performance:8.1f} s")
         self.stdout.write(
             f"seed_demo équivalent      : {generation + total_import + performance:8.1f} s"
@@ -119,7 +111,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{titre}")
         self.stdout.write(f"{'fichier':<16}{'lignes':>12}{'créées':>12}{'inchangées':>12}{'s':>8}{'lignes/s':>12}")
         resultats = []
-        for cls in ORDRE:
+        for cls in importeurs():
             importeur = cls()
             r = importer_fichier(importeur, dossier / cls.fichier, skip_invalid=False)
             if not r.applique:

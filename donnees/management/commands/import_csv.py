@@ -6,34 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
-from agents.importers import (
-    AgentsImporteur,
-    EquipesImporteur,
-    MissionsImporteur,
-    PositionsImporteur,
-)
 from agents.services import performance_compute
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.lib.csv_export import sans_formule
 from akig_ops.lib.csv_import import importer_fichier, non_importe
-from recovery.importers import (
-    ActionsImporteur,
-    ImpayesImporteur,
-    LocatairesImporteur,
-    SitesImporteur,
-)
-
-# Each file's codes must exist before the files that refer to them.
-ORDRE = [
-    SitesImporteur,
-    EquipesImporteur,
-    AgentsImporteur,
-    LocatairesImporteur,
-    ImpayesImporteur,
-    MissionsImporteur,
-    ActionsImporteur,
-    PositionsImporteur,
-]
+from donnees.registre import importeurs
 
 
 def _n(value) -> str:
@@ -63,9 +40,10 @@ class Command(BaseCommand):
     def handle(self, *args, dossier: Path, skip_invalid: bool, rejets: Path | None, **options):
         if not dossier.is_dir():
             raise CommandError(f"Le dossier « {dossier} » n'existe pas.")
-        presents = [cls for cls in ORDRE if (dossier / cls.fichier).is_file()]
+        ordre = importeurs()  # each file's codes exist before the files that refer to them
+        presents = [cls for cls in ordre if (dossier / cls.fichier).is_file()]
         if not presents:
-            noms = ", ".join(cls.fichier for cls in ORDRE)
+            noms = ", ".join(cls.fichier for cls in ordre)
             raise CommandError(f"Aucun fichier reconnu dans « {dossier} » (attendus : {noms}).")
 
         rapports, jours, refuses = [], [], set()

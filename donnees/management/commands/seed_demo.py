@@ -1,6 +1,6 @@
 """manage.py seed_demo --profile small|large [--seed N] [--out DIR]
 
-Writes the demo as AKIG's CSV exports (recovery/demo.py), loads them with
+Writes the demo as AKIG's CSV exports (donnees/demo/), loads them with
 import_csv (which also computes the agents' daily performance) and sets the
 demo logins.
 """
@@ -20,7 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
 from akig_ops import roles
-from recovery import demo
+from donnees import demo
 from recovery.services import instantanes_sites_mettre_a_jour
 
 ACCUEIL_URL = "http://127.0.0.1:8000/"
