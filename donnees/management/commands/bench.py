@@ -92,7 +92,7 @@ class Command(BaseCommand):
         premier = self._importer(dossier, "1er import (tables vides)")
         t = time.monotonic()
         jours = [d for importeur, _ in premier if importeur.jours for d in importeur.jours]
-        lignes = performance_compute(date_from=min(jours), date_to=max(jours))
+        lignes = performance_compute(du=min(jours), au=max(jours))
         performance = time.monotonic() - t
         second = self._importer(dossier, "2e import (identique : tout inchangé)")
 

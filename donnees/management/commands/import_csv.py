@@ -65,7 +65,7 @@ class Command(BaseCommand):
                 jours.extend(importeur.jours)
         if jours:
             # Missions and actions are what daily performance is made of.
-            n = performance_compute(date_from=min(jours), date_to=max(jours))
+            n = performance_compute(du=min(jours), au=max(jours))
             self.stdout.write(
                 "performance_historique : "
                 + ngettext("%(n)s ligne recalculée", "%(n)s lignes recalculées", n) % {"n": _n(n)}
