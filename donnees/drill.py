@@ -202,7 +202,7 @@ def exercice_executer(
             with grappe.connecter() as conn:
                 conn.execute("CREATE DATABASE akig")
             _manage("migrate", "--noinput", url_base=grappe.url())
-            _manage("seed_demo", "--profile", "small", url_base=grappe.url())
+            _manage("seed_demo", "--profil", "small", url_base=grappe.url())
             etape("migrate et démo small", t)
 
         t = time.monotonic()

@@ -1,4 +1,4 @@
-"""manage.py bench --profile small|large — the project's benchmark (make bench).
+"""manage.py bench --profil small|large — the project's benchmark (make bench).
 
 Measures, on the configured database: demo generation, the first import of each
 file into empty tables (rows/s), the daily performance computation, a second
@@ -21,6 +21,7 @@ from django.utils import formats, timezone
 from agents.services import performance_compute
 from akig_ops import roles
 from akig_ops.lib.bench import Banc
+from akig_ops.lib.commandes import option_renommee
 from akig_ops.lib.csv_import import importer_fichier
 from akig_ops.lib.processus import geler_le_demarrage
 from donnees import demo
@@ -46,9 +47,12 @@ class Command(BaseCommand):
     help = "Mesure génération, import (lignes/s par fichier), performance et réimport. Remplace les données."
 
     def add_arguments(self, parser):
-        parser.add_argument("--profile", choices=sorted(demo.PROFILS), default="small")
-        parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument("--out", type=Path, default=Path("bench-data"), help="Dossier des CSV générés.")
+        parser.add_argument("--profil", choices=sorted(demo.PROFILS), default="small")
+        parser.add_argument("--graine", type=int, default=42)
+        parser.add_argument("--dossier", type=Path, default=Path("bench-data"), help="Dossier des CSV générés.")
+        option_renommee(parser, "--profile", "--profil", choices=sorted(demo.PROFILS))
+        option_renommee(parser, "--seed", "--graine", type=int)
+        option_renommee(parser, "--out", "--dossier", type=Path)
         parser.add_argument("--remplacer", action="store_true", help="Obligatoire hors DEBUG (voir seed_demo).")
         parser.add_argument(
             "--sans-import", action="store_true",
@@ -56,10 +60,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--section", default="", help="Seulement les sections dont le titre contient ce texte.")
 
-    def handle(self, *args, profile: str, seed: int, out: Path, remplacer: bool, sans_import: bool,
+    def handle(self, *args, profil: str, graine: int, dossier: Path, remplacer: bool, sans_import: bool,
                section: str, **options):
         if not sans_import:
-            self._import(profile=profile, seed=seed, out=out, remplacer=remplacer)
+            self._import(profil=profil, graine=graine, racine=dossier, remplacer=remplacer)
         self._sections(filtre=section)
 
     def _sections(self, *, filtre: str) -> None:
@@ -74,16 +78,16 @@ class Command(BaseCommand):
                 with banc.hotes():
                     section(banc)
 
-    def _import(self, *, profile: str, seed: int, out: Path, remplacer: bool) -> None:
+    def _import(self, *, profil: str, graine: int, racine: Path, remplacer: bool) -> None:
         confirmer_remplacement(remplacer)
-        dossier = out / profile
+        dossier = racine / profil
         dossier.mkdir(parents=True, exist_ok=True)
         maintenant = timezone.localtime()
-        self.stdout.write(f"Base : {connection.vendor} — profil {profile}")
+        self.stdout.write(f"Base : {connection.vendor} — profil {profil}")
 
         started = time.monotonic()
         demo.write_demo_csv(
-            dossier=dossier, profil=demo.PROFILS[profile], seed=seed, maintenant=maintenant,
+            dossier=dossier, profil=demo.PROFILS[profil], seed=graine, maintenant=maintenant,
             heure_debut=settings.AKIG_AGENT_HEURE_DEBUT, heure_fin=settings.AKIG_AGENT_HEURE_FIN,
         )
         generation = time.monotonic() - started
