@@ -274,7 +274,7 @@ AKIG_OUTBOX_BAIL_S = env_int("AKIG_OUTBOX_BAIL_S", 600, minimum=30)
 # An SMTP server that hangs must not hold a worker (seconds).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 
-# --- Agents (issue 6): intraday score, trails, field API
+# --- Agents: intraday score, trails, field API
 # Statuts of an action meaning "it did not happen": such an action is left out of the
 # score. Compared without accents, case or extra spaces (docs/score.md).
 AKIG_STATUTS_NON_REALISES = env_list(
