@@ -27,7 +27,7 @@ migrate: install
 
 ## demo: install, migrate, load the small demo data, serve on http://127.0.0.1:8000
 demo: migrate
-	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --profile small
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --profil small
 	@# The runbook's alerts on the demo's debts: /escalations/ has something to act on. The
 	@# emails (PDF attached) go to the console backend: kept out of the terminal here.
 	$(DEMO_ENV) $(BIN)/python manage.py check_escalations > /dev/null
@@ -45,7 +45,7 @@ test: install
 PROFILE ?= small
 BENCH_ARGS ?=
 bench: migrate
-	$(BIN)/python manage.py bench --profile $(PROFILE) --remplacer $(BENCH_ARGS)
+	$(BIN)/python manage.py bench --profil $(PROFILE) --remplacer $(BENCH_ARGS)
 
 ## drill: the restore drill on a throwaway PostgreSQL cluster (initdb on a spare port, as the
 ## postgres user; never the machine's server): demo, pgBackRest base backup, writes, loss,

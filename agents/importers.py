@@ -1,4 +1,4 @@
-"""CSV importers of the field system's exports: teams, agents, missions, GPS positions."""
+"""CSV importers of the field system's exports: teams, agents, missions, recovery actions, GPS positions."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -6,7 +6,7 @@ from akig_ops import roles
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 from recovery.importers import codes, resoudre
-from recovery.models import Site
+from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
 
 from .models import AgentGeolocalisation, Agent, Equipe, Mission, MissionStatus
 
@@ -114,6 +114,67 @@ class MissionsImporteur(Importeur):
         return valeurs
 
 
+def incoherences_action(valeurs: dict, *, locataire_code: str, impayes: dict[str, int]) -> list[tuple[str, str]]:
+    """Return [(column, French reason)] of what does not hold together in a parsed action
+    (actions.csv and the field API alike): an unknown debt, a debt of another tenant (when the
+    tenant is known: valeurs' locataire_id), latitude without longitude or the reverse. `impayes` maps
+    debt references to their tenant's id."""
+    erreurs = []
+    reference = valeurs["impaye_reference"]
+    if reference:
+        proprietaire = impayes.get(reference)
+        if proprietaire is None:
+            erreurs.append(("impaye_reference", f"impayé inconnu « {reference} »"))
+        elif valeurs["locataire_id"] is not None and proprietaire != valeurs["locataire_id"]:
+            erreurs.append((
+                "impaye_reference", f"l'impayé « {reference} » n'est pas du locataire « {locataire_code} »"
+            ))
+    if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
+        erreurs.append(("longitude", "latitude et longitude vont ensemble : les deux ou aucune"))
+    return erreurs
+
+
+class ActionsImporteur(Importeur):
+    fichier = "actions.csv"
+    depend_de = ("agents.csv", "locataires.csv", "impayes.csv")
+    champ_jour = "date_action"
+    modele = RecouvrementAction
+    cle = ("reference",)
+    libelle_cle = "reference"
+    colonnes = [
+        Colonne("reference", ci.texte(max_length=40)),
+        Colonne("agent_code", ci.texte(max_length=32)),
+        Colonne("locataire_code", ci.texte(max_length=32)),
+        Colonne("impaye_reference", ci.texte(max_length=40, obligatoire=False)),
+        Colonne("type_action", ci.choix(TypeAction.values)),
+        # The field system's own word, whatever it is (docs/score.md): never a reason to refuse.
+        Colonne("statut", statut_nettoye),
+        Colonne("resultat", ci.texte(max_length=300, obligatoire=False)),
+        Colonne("montant_recouvre", ci.montant_optionnel),
+        Colonne("date_action", ci.instant_passe),
+        Colonne("latitude", ci.latitude_optionnelle),
+        Colonne("longitude", ci.longitude_optionnelle),
+    ]
+
+    def preparer(self, chemin):
+        self.agents = codes(Agent)
+        self.locataires = codes(Locataire)
+        # reference -> tenant id, over outstanding and settled debts alike.
+        self.impayes = dict(Impaye.objects.values_list("reference", "locataire_id"))
+        self.impayes.update(ImpayeSolde.objects.values_list("reference", "locataire_id"))
+
+    def convertir(self, valeurs):
+        locataire = valeurs["locataire_code"]  # popped by resoudre, named by the error
+        valeurs["agent_id"] = resoudre(self.agents, valeurs, "agent_code", "code agent")
+        valeurs["locataire_id"] = resoudre(self.locataires, valeurs, "locataire_code", "code locataire")
+        incoherences = incoherences_action(valeurs, locataire_code=locataire, impayes=self.impayes)
+        if incoherences:
+            raise ErreurLigne(*incoherences[0])
+        valeurs["statut_cle"] = statut_cle(valeurs["statut"])
+        self.toucher_jour(valeurs["date_action"])
+        return valeurs
+
+
 class PositionsImporteur(Importeur):
     """GPS positions; the natural key is (agent, timestamp)."""
 
@@ -136,3 +197,7 @@ class PositionsImporteur(Importeur):
     def convertir(self, valeurs):
         valeurs["agent_id"] = resoudre(self.agents, valeurs, "agent_code", "code agent")
         return valeurs
+
+
+# The files of this app, for the cross-app import (each after the files it depends on).
+IMPORTEURS = [EquipesImporteur, AgentsImporteur, MissionsImporteur, ActionsImporteur, PositionsImporteur]

@@ -78,22 +78,22 @@ def _performance(
 
 def performance_compute(
     *,
-    date_from: datetime.date,
-    date_to: datetime.date,
+    du: datetime.date,
+    au: datetime.date,
     agent_ids: Iterable[int] | None = None,
     maintenant: datetime.datetime | None = None,
 ) -> int:
-    """(Re)compute performance_historique for each (agent, day) of date_from..date_to with a
+    """(Re)compute performance_historique for each (agent, day) of du..au with a
     mission already begun or a realised action, delete the range's rows left with neither,
     and return the number of rows written. The cached figures start a new generation (the
     agents under 5, the agents list): whoever recomputes, the task, the command or an import."""
-    if date_from > date_to:
-        raise ValueError(f"date_from ({date_from}) est postérieure à date_to ({date_to}).")
+    if du > au:
+        raise ValueError(f"du ({du}) est postérieure à au ({au}).")
     if agent_ids is not None:
         agent_ids = list(agent_ids)
 
     chiffres = (
-        _actions_realisees(date_from=date_from, date_to=date_to, agent_ids=agent_ids)
+        _actions_realisees(date_from=du, date_to=au, agent_ids=agent_ids)
         .values("agent_id", "jour")
         .annotate(**comptes_du_score())
     )
@@ -101,7 +101,7 @@ def performance_compute(
     # score yet, not a zero (a zero would look like, and alert as, a bad day).
     maintenant = timezone.localtime(maintenant)
     missions = (
-        Mission.objects.filter(date_prevue__range=(date_from, date_to))
+        Mission.objects.filter(date_prevue__range=(du, au))
         .exclude(date_prevue__gt=maintenant.date())
         .exclude(date_prevue=maintenant.date(), heure_debut__gt=maintenant.time())
     )
@@ -120,10 +120,10 @@ def performance_compute(
         for (agent_id, jour), figures in lignes.items()
     ]
 
-    perimes = PerformanceHistorique.objects.filter(date_stat__range=(date_from, date_to)).filter(
+    perimes = PerformanceHistorique.objects.filter(date_stat__range=(du, au)).filter(
         ~Exists(missions.filter(agent=OuterRef("agent"), date_prevue=OuterRef("date_stat"))),
         ~Exists(
-            _actions_realisees(date_from=date_from, date_to=date_to, agent_ids=agent_ids).filter(
+            _actions_realisees(date_from=du, date_to=au, agent_ids=agent_ids).filter(
                 agent=OuterRef("agent"), jour=OuterRef("date_stat")
             )
         ),
@@ -270,7 +270,7 @@ def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
         RecouvrementAction.objects.bulk_create(objets, ignore_conflicts=True)
         if objets:
             jours = [timezone.localdate(o.date_action) for o in objets]
-            performance_compute(date_from=min(jours), date_to=max(jours), agent_ids=[agent_id])
+            performance_compute(du=min(jours), au=max(jours), agent_ids=[agent_id])
     if objets:
         donnees_modifiees()
     return {"recues": len(lignes), "creees": len(objets), "doublons": len(lignes) - len(objets)}

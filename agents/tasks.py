@@ -15,7 +15,7 @@ def compute_performance_task() -> int:
     the day's last run, still reach their day.
     """
     today = timezone.localdate()
-    return performance_compute(date_from=today - datetime.timedelta(days=1), date_to=today)
+    return performance_compute(du=today - datetime.timedelta(days=1), au=today)
 
 
 @shared_task

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.utils.translation import ngettext
 
+from agents.importers import ActionsImporteur, incoherences_action
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
-from recovery.importers import ActionsImporteur, incoherences_action
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "agents.apps.AgentsConfig",
     "dashboard.apps.DashboardConfig",
     "escalations.apps.EscalationsConfig",
+    # The jobs that span the apps above (demo, import, bench, drill): last, it imports them.
+    "donnees.apps.DonneesConfig",
 ]
 
 MIDDLEWARE = [

@@ -68,7 +68,7 @@ def _gzip(donnees: bytes) -> int:
 
 def _brotli(donnees: bytes) -> int | None:
     try:
-        import brotli
+        import brotli  # optional: without it the bench reports no Brotli size
     except ImportError:
         return None
     return len(brotli.compress(donnees))

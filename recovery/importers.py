@@ -1,4 +1,4 @@
-"""CSV importers of the accounting exports: sites, tenants, debts, field actions.
+"""CSV importers of the accounting exports: sites, tenants, debts.
 
 The engine (akig_ops/lib/csv_import.py) does the reading, staging and merging;
 each class here says which columns a file has and how codes become ids.
@@ -9,7 +9,7 @@ from django.utils import timezone
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 
-from .models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
+from .models import Impaye, ImpayeSolde, Locataire, Site
 
 
 def codes(model, field: str = "code") -> dict[str, int]:
@@ -132,64 +132,5 @@ class ImpayesImporteur(Importeur):
         return created + c2 - moved, updated + u2 + moved
 
 
-def incoherences_action(valeurs: dict, *, locataire_code: str, impayes: dict[str, int]) -> list[tuple[str, str]]:
-    """Return [(column, French reason)] of what does not hold together in a parsed action
-    (actions.csv and the field API alike): an unknown debt, a debt of another tenant (when the
-    tenant is known: valeurs' locataire_id), latitude without longitude or the reverse. `impayes` maps
-    debt references to their tenant's id."""
-    erreurs = []
-    reference = valeurs["impaye_reference"]
-    if reference:
-        proprietaire = impayes.get(reference)
-        if proprietaire is None:
-            erreurs.append(("impaye_reference", f"impayé inconnu « {reference} »"))
-        elif valeurs["locataire_id"] is not None and proprietaire != valeurs["locataire_id"]:
-            erreurs.append((
-                "impaye_reference", f"l'impayé « {reference} » n'est pas du locataire « {locataire_code} »"
-            ))
-    if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
-        erreurs.append(("longitude", "latitude et longitude vont ensemble : les deux ou aucune"))
-    return erreurs
-
-
-class ActionsImporteur(Importeur):
-    fichier = "actions.csv"
-    depend_de = ("agents.csv", "locataires.csv", "impayes.csv")
-    champ_jour = "date_action"
-    modele = RecouvrementAction
-    cle = ("reference",)
-    libelle_cle = "reference"
-    colonnes = [
-        Colonne("reference", ci.texte(max_length=40)),
-        Colonne("agent_code", ci.texte(max_length=32)),
-        Colonne("locataire_code", ci.texte(max_length=32)),
-        Colonne("impaye_reference", ci.texte(max_length=40, obligatoire=False)),
-        Colonne("type_action", ci.choix(TypeAction.values)),
-        # The field system's own word, whatever it is (docs/score.md): never a reason to refuse.
-        Colonne("statut", statut_nettoye),
-        Colonne("resultat", ci.texte(max_length=300, obligatoire=False)),
-        Colonne("montant_recouvre", ci.montant_optionnel),
-        Colonne("date_action", ci.instant_passe),
-        Colonne("latitude", ci.latitude_optionnelle),
-        Colonne("longitude", ci.longitude_optionnelle),
-    ]
-
-    def preparer(self, chemin):
-        from agents.models import Agent
-
-        self.agents = codes(Agent)
-        self.locataires = codes(Locataire)
-        # reference -> tenant id, over outstanding and settled debts alike.
-        self.impayes = dict(Impaye.objects.values_list("reference", "locataire_id"))
-        self.impayes.update(ImpayeSolde.objects.values_list("reference", "locataire_id"))
-
-    def convertir(self, valeurs):
-        locataire = valeurs["locataire_code"]  # popped by resoudre, named by the error
-        valeurs["agent_id"] = resoudre(self.agents, valeurs, "agent_code", "code agent")
-        valeurs["locataire_id"] = resoudre(self.locataires, valeurs, "locataire_code", "code locataire")
-        incoherences = incoherences_action(valeurs, locataire_code=locataire, impayes=self.impayes)
-        if incoherences:
-            raise ErreurLigne(*incoherences[0])
-        valeurs["statut_cle"] = statut_cle(valeurs["statut"])
-        self.toucher_jour(valeurs["date_action"])
-        return valeurs
+# The files of this app, for the cross-app import (each after the files it depends on).
+IMPORTEURS = [SitesImporteur, LocatairesImporteur, ImpayesImporteur]

@@ -198,7 +198,9 @@ class RecouvrementAction(models.Model):
     )
 
     reference = models.CharField(_("référence"), max_length=40)
-    # Indexed with date_action (action_agent_date).
+    # Indexed with date_action (action_agent_date). Written as a string on purpose: agents
+    # builds on recovery (a mission goes to a Site), so this app cannot import it; the action
+    # stays here because recovery's analyses (recouvré per site, tenant history) read its table.
     agent = models.ForeignKey(
         "agents.Agent", on_delete=models.PROTECT, related_name="actions", db_index=False
     )

@@ -1,4 +1,4 @@
-"""The restore drill (akig_ops/drill.py): its health poll, its archiving settings, and one
+"""The restore drill (donnees/drill.py): its health poll, its archiving settings, and one
 short real run on a throwaway cluster (initdb, pgBackRest) when the machine has them."""
 import json
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from akig_ops.drill import exercice_executer, sante_attendre, sante_lire
+from donnees.drill import exercice_executer, sante_attendre, sante_lire
 from akig_ops.grappe import archivage_compose, duree_secondes
 
 

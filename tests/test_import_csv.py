@@ -269,7 +269,7 @@ def test_import_missing_column_rejects_file(exports):
     assert Site.objects.count() == 0
 
 
-@pytest.mark.parametrize("skip", [[], ["--skip-invalid"]])
+@pytest.mark.parametrize("skip", [[], ["--ignorer-invalides"]])
 def test_import_file_not_in_utf8_is_rejected_even_with_skip_invalid(exports, skip):
     write(exports, "locataires.csv", [*FILES["locataires.csv"], "L3,Hélène Noël,,S1,C-1"], encoding="latin-1")
 
@@ -290,7 +290,14 @@ def test_import_rejected_teams_file_creates_no_login(exports):
     assert not get_user_model().objects.filter(username="chef.nord@akig.local").exists()
 
 
-def test_import_skip_invalid_keeps_good_rows_and_writes_rejects(exports, tmp_path_factory):
+@pytest.mark.parametrize("option, avertissement", [
+    ("--ignorer-invalides", ""),
+    # The option's former English name still works for a release, and says so.
+    ("--skip-invalid", "Attention : l'option --skip-invalid est obsolète et sera retirée ; "
+                       "utilisez --ignorer-invalides.\n"),
+])
+def test_import_skip_invalid_keeps_good_rows_and_writes_rejects(exports, tmp_path_factory, capsys, option,
+                                                               avertissement):
     write(exports, "positions.csv", [
         *FILES["positions.csv"],
         "AG9,2026-11-20T09:01:00,48.85,2.35,5",
@@ -298,9 +305,10 @@ def test_import_skip_invalid_keeps_good_rows_and_writes_rejects(exports, tmp_pat
     ])
     rejects = tmp_path_factory.mktemp("out") / "rejets.csv"
 
-    out, _, error = run_import(exports, "--skip-invalid", "--rejets", str(rejects))
+    out, _, error = run_import(exports, option, "--rejets", str(rejects))
 
     assert error is None
+    assert capsys.readouterr().err == avertissement
     assert AgentGeolocalisation.objects.count() == 3
     assert "positions.csv : importé — 3 créés, 0 modifié, 0 inchangé, 1 rejeté (4 lignes en" in out
     assert f"1 erreur écrite dans {rejects}" in out
@@ -391,7 +399,7 @@ def test_import_moving_an_action_to_another_day_recomputes_both_days(exports):
 def test_import_skip_invalid_leaves_no_login_for_a_rejected_team(exports):
     write(exports, "equipes.csv", [*FILES["equipes.csv"], "EQ2,,intrus@akig.local"])
 
-    _, err, error = run_import(exports, "--skip-invalid", "--rejets", str(exports / "r.csv"))
+    _, err, error = run_import(exports, "--ignorer-invalides", "--rejets", str(exports / "r.csv"))
 
     assert error is None
     assert "equipes.csv, ligne 3, colonne « nom » : valeur obligatoire manquante" in err

@@ -85,7 +85,7 @@ def terrain(equipe):
 def test_performance_compute_writes_one_row_per_agent_day_with_hand_figures(terrain):
     a, b, c = terrain
 
-    written = performance_compute(date_from=JOUR_1, date_to=JOUR_2)
+    written = performance_compute(du=JOUR_1, au=JOUR_2)
 
     assert written == 4
     assert figures(a, JOUR_1) == (Decimal("8.50"), 8, 2, 1, 1, Decimal("120.50"))
@@ -98,7 +98,7 @@ def test_performance_compute_writes_one_row_per_agent_day_with_hand_figures(terr
 def test_performance_compute_counts_an_action_by_its_paris_day(terrain):
     a, _, _ = terrain
 
-    performance_compute(date_from=JOUR_1, date_to=JOUR_1)
+    performance_compute(du=JOUR_1, au=JOUR_1)
 
     # The 00:30 Paris payment of JOUR_2 is on JOUR_1 in UTC: it must not leak into JOUR_1.
     assert figures(a, JOUR_1)[3:6] == (1, 1, Decimal("120.50"))
@@ -107,11 +107,11 @@ def test_performance_compute_counts_an_action_by_its_paris_day(terrain):
 
 def test_performance_compute_again_follows_deleted_actions(terrain):
     a, b, _ = terrain
-    performance_compute(date_from=JOUR_1, date_to=JOUR_2)
+    performance_compute(du=JOUR_1, au=JOUR_2)
     RecouvrementAction.objects.filter(agent=a, date_action=paris(JOUR_2, 0, 30)).delete()
     RecouvrementAction.objects.filter(agent=b).delete()
 
-    written = performance_compute(date_from=JOUR_1, date_to=JOUR_2)
+    written = performance_compute(du=JOUR_1, au=JOUR_2)
 
     assert written == 3
     # Only the visite is left: 4 × 1/8 = 0.50, nothing collected.
@@ -129,7 +129,7 @@ def test_performance_compute_leaves_rows_outside_the_range_and_agents(terrain):
     apres = PerformanceFactory(agent=b, date_stat=lendemain, score=Decimal("9.75"))
     autre_agent = PerformanceFactory(agent=b, date_stat=JOUR_1, score=Decimal("6.00"))
 
-    written = performance_compute(date_from=JOUR_1, date_to=JOUR_2, agent_ids=[a.id])
+    written = performance_compute(du=JOUR_1, au=JOUR_2, agent_ids=[a.id])
 
     assert written == 2
     assert figures(a, JOUR_1)[0] == Decimal("8.50")
@@ -146,12 +146,12 @@ def test_performance_compute_runs_a_bounded_number_of_queries(terrain, django_as
 
     # Actions aggregate, missions, delete, upsert, and the savepoint around the writes.
     with django_assert_max_num_queries(6):
-        assert performance_compute(date_from=JOUR_1, date_to=JOUR_2) == 4
+        assert performance_compute(du=JOUR_1, au=JOUR_2) == 4
 
 
 def test_performance_compute_rejects_a_reversed_range():
     with pytest.raises(ValueError):
-        performance_compute(date_from=JOUR_2, date_to=JOUR_1)
+        performance_compute(du=JOUR_2, au=JOUR_1)
 
 
 def test_compute_performance_command_one_date(terrain):
@@ -174,7 +174,7 @@ def test_compute_performance_command_since_a_date_up_to_today(equipe):
     ActionFactory(agent=agent, type_action="paiement", date_action=timezone.now())
     out = StringIO()
 
-    call_command("compute_performance", "--since", hier.isoformat(), stdout=out)
+    call_command("compute_performance", "--depuis", hier.isoformat(), stdout=out)
 
     assert out.getvalue().startswith("2 lignes de performance recalculées")
     assert figures(agent, today) == (Decimal("6.50"), 1, 0, 1, 0, Decimal("0.00"))
@@ -183,11 +183,31 @@ def test_compute_performance_command_since_a_date_up_to_today(equipe):
 def test_compute_performance_command_refuses_bad_arguments():
     demain = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     with pytest.raises(CommandError, match="postérieure"):
-        call_command("compute_performance", "--since", demain)
+        call_command("compute_performance", "--depuis", demain)
     with pytest.raises(CommandError, match="date invalide"):
         call_command("compute_performance", "--date", "03/06/2025")
     with pytest.raises(CommandError):
+        call_command("compute_performance", "--date", "2025-06-03", "--depuis", "2025-06-01")
+    with pytest.raises(CommandError):
         call_command("compute_performance", "--date", "2025-06-03", "--since", "2025-06-01")
+
+
+def test_compute_performance_command_accepts_since_as_deprecated_depuis(equipe, capsys):
+    # Given an agent who was paid yesterday
+    hier = timezone.localdate() - datetime.timedelta(days=1)
+    agent = AgentFactory(equipe=equipe)
+    ActionFactory(agent=agent, type_action="paiement", date_action=timezone.now() - datetime.timedelta(days=1))
+    out = StringIO()
+
+    # When the command is called with the option's former English name
+    call_command("compute_performance", "--since", hier.isoformat(), stdout=out)
+
+    # Then it recomputes as --depuis does, and says the old name is deprecated, in French
+    assert out.getvalue().startswith("1 ligne de performance recalculée")
+    assert figures(agent, hier)[0] == Decimal("6.50")
+    assert capsys.readouterr().err == (
+        "Attention : l'option --since est obsolète et sera retirée ; utilisez --depuis.\n"
+    )
 
 
 def test_compute_performance_task_recomputes_yesterday_and_today(equipe):
@@ -216,9 +236,9 @@ def test_performance_compute_gives_no_score_before_the_first_mission_starts(equi
     MissionFactory(agent=agent, date_prevue=today + datetime.timedelta(days=1))
     demain = today + datetime.timedelta(days=1)
 
-    assert performance_compute(date_from=today, date_to=demain, maintenant=huit_heures) == 0
+    assert performance_compute(du=today, au=demain, maintenant=huit_heures) == 0
     assert not PerformanceHistorique.objects.exists()
 
     # At 09:00 it has begun: the day gets its (zero) row.
     neuf_heures = huit_heures + datetime.timedelta(hours=1)
-    assert performance_compute(date_from=today, date_to=demain, maintenant=neuf_heures) == 1
+    assert performance_compute(du=today, au=demain, maintenant=neuf_heures) == 1

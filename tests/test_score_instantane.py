@@ -104,7 +104,7 @@ def test_score_one_refusal_does_not_sink_the_results_part():
 def test_nightly_row_equals_the_runbook_query(journee):
     # The day's row: visites 7 (the 6 above + 18:30), promesses 1, paiements 1, refus 1
     # → 4 × 7/8 + 6 × 2/3 = 3.50 + 4.00 = 7.50.
-    performance_compute(date_from=JOUR, date_to=JOUR, maintenant=a(23))
+    performance_compute(du=JOUR, au=JOUR, maintenant=a(23))
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -19,8 +19,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from agents.models import AgentGeolocalisation, Agent, Equipe, Mission, PerformanceHistorique
-from recovery import demo
-from recovery.management.commands.seed_demo import domain_tables_empty
+from donnees import demo
+from donnees.management.commands.seed_demo import domain_tables_empty
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
 from tests.factories import SiteFactory
 
@@ -46,7 +46,7 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), hashers, mock.patch("django.utils.timezone.now", return_value=maintenant):
         for _ in range(2):
             sortie = StringIO()
-            call_command("seed_demo", "--profile", "small", "--out", str(out), "--remplacer", stdout=sortie)
+            call_command("seed_demo", "--profil", "small", "--dossier", str(out), "--remplacer", stdout=sortie)
             sorties.append(sortie.getvalue())
             comptes.append(_compter())
     yield SimpleNamespace(out=out, sortie=sorties[-1], comptes=comptes, maintenant=maintenant)
@@ -220,7 +220,7 @@ def test_seed_demo_outside_debug_refuses_to_replace_data_without_confirmation():
     before = Site.objects.count()
 
     with pytest.raises(CommandError, match="ajoutez --remplacer pour confirmer"):
-        call_command("seed_demo", "--profile", "small", stdout=StringIO())
+        call_command("seed_demo", "--profil", "small", stdout=StringIO())
 
     assert Site.objects.count() == before
     assert Site.objects.filter(code="PROD-1").exists()

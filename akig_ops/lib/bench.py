@@ -1,7 +1,7 @@
 """Timing helpers for `manage.py bench` (make bench).
 
 Each app may have a `bench.py` module with `SECTIONS = [(title, function)]`; the bench
-command runs every section on the loaded data, after the import benchmark. A section
+command (donnees) runs every section on the loaded data, after the import benchmark. A section
 receives a `Banc` and measures pages, tasks or queries beside the raw SQL they rest on,
 in the same run, so the two figures are comparable.
 """
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
@@ -63,8 +64,10 @@ def sql_brut(sql: str, params: list | tuple | None = None) -> Callable[[], list]
 class Banc:
     """What a bench section gets: a way to print a result line and logged-in clients."""
 
-    def __init__(self, ecrire: Callable[[str], None]):
+    def __init__(self, ecrire: Callable[[str], None], *, groupe_direction: str):
+        # The directors' group name comes from the caller: this module knows no app's roles.
         self.ecrire = ecrire
+        self.groupe_direction = groupe_direction
 
     def resultat(self, nom: str, mesure: Mesure, *, cible_ms: float | None = None) -> None:
         """Print one line: p50 / p95 / max, and the target with OK / RATÉ when there is one."""
@@ -84,12 +87,8 @@ class Banc:
 
     def client_direction(self) -> Client:
         """A test client logged in as a director (the login `bench-direction`, created if needed)."""
-        from django.contrib.auth.models import Group
-
-        from akig_ops import roles
-
         user, _ = get_user_model().objects.get_or_create(username="bench-direction")
-        user.groups.add(Group.objects.get(name=roles.DIRECTION))
+        user.groups.add(Group.objects.get(name=self.groupe_direction))
         return self.client(username=user.username)
 
     @staticmethod

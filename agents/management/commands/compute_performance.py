@@ -1,4 +1,4 @@
-"""manage.py compute_performance [--date AAAA-MM-JJ | --since AAAA-MM-JJ]"""
+"""manage.py compute_performance [--date AAAA-MM-JJ | --depuis AAAA-MM-JJ]"""
 import argparse
 import datetime
 
@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from agents.services import performance_compute
+from akig_ops.lib.commandes import option_renommee
 
 
 def _date(valeur: str) -> datetime.date:
@@ -22,16 +23,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         periode = parser.add_mutually_exclusive_group()
         periode.add_argument("--date", type=_date, help="Un seul jour, AAAA-MM-JJ.")
-        periode.add_argument("--since", type=_date, help="Du jour AAAA-MM-JJ à aujourd'hui.")
+        periode.add_argument("--depuis", type=_date, help="Du jour AAAA-MM-JJ à aujourd'hui.")
+        option_renommee(periode, "--since", "--depuis", type=_date)
 
-    def handle(self, *args, date=None, since=None, **options):
+    def handle(self, *args, date=None, depuis=None, **options):
         today = timezone.localdate()
-        date_from = date or since or today
-        date_to = date or today
-        if date_from > date_to:
-            raise CommandError(f"--since {date_from} est postérieure à aujourd'hui ({today}).")
-        nb = performance_compute(date_from=date_from, date_to=date_to)
-        periode = f"du {date_from:%d/%m/%Y} au {date_to:%d/%m/%Y}"
+        du = date or depuis or today
+        au = date or today
+        if du > au:
+            raise CommandError(f"--depuis {du} est postérieure à aujourd'hui ({today}).")
+        nb = performance_compute(du=du, au=au)
+        periode = f"du {du:%d/%m/%Y} au {au:%d/%m/%Y}"
         texte = ngettext(
             "%(nb)s ligne de performance recalculée", "%(nb)s lignes de performance recalculées", nb
         ) % {"nb": nb}

@@ -1,6 +1,6 @@
-"""manage.py seed_demo --profile small|large [--seed N] [--out DIR]
+"""manage.py seed_demo --profil small|large [--graine N] [--dossier DIR]
 
-Writes the demo as AKIG's CSV exports (recovery/demo.py), loads them with
+Writes the demo as AKIG's CSV exports (donnees/demo/), loads them with
 import_csv (which also computes the agents' daily performance) and sets the
 demo logins.
 """
@@ -20,7 +20,8 @@ from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
 from akig_ops import roles
-from recovery import demo
+from akig_ops.lib.commandes import option_renommee
+from donnees import demo
 from recovery.services import instantanes_sites_mettre_a_jour
 
 ACCUEIL_URL = "http://127.0.0.1:8000/"
@@ -157,13 +158,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--profile",
+            "--profil",
             choices=sorted(demo.PROFILS),
             default="small",
             help="small : 20 sites, 600 locataires, 8 agents (quelques secondes) ; "
             "large : 500 sites, 100 000 locataires, 200 agents, 20 M positions GPS (plusieurs minutes).",
         )
-        parser.add_argument("--seed", type=int, default=42, help="Graine du tirage (défaut : 42).")
+        parser.add_argument("--graine", type=int, default=42, help="Graine du tirage (défaut : 42).")
         parser.add_argument(
             "--remplacer",
             action="store_true",
@@ -176,12 +177,15 @@ class Command(BaseCommand):
             f"{JOURS_D_HISTORIQUE} jours d'instantanés par site (pour une base chargée avant eux).",
         )
         parser.add_argument(
-            "--out",
+            "--dossier",
             type=Path,
             help="Dossier où écrire et conserver les CSV (par défaut : un dossier temporaire supprimé ensuite).",
         )
+        option_renommee(parser, "--profile", "--profil", choices=sorted(demo.PROFILS))
+        option_renommee(parser, "--seed", "--graine", type=int)
+        option_renommee(parser, "--out", "--dossier", type=Path)
 
-    def handle(self, *args, profile: str, seed: int, out: Path | None, remplacer: bool, historique: bool,
+    def handle(self, *args, profil: str, graine: int, dossier: Path | None, remplacer: bool, historique: bool,
                **options):
         confirmer_remplacement(remplacer)
         debut = time.monotonic()
@@ -189,22 +193,22 @@ class Command(BaseCommand):
             lignes = historique_demo_ecrire()
             self.stdout.write(f"Historique : {_n(lignes)} instantanés en {time.monotonic() - debut:.1f} s.")
             return
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            comptes = self._charger(out, profile=profile, seed=seed)
+        if dossier is not None:
+            dossier.mkdir(parents=True, exist_ok=True)
+            comptes = self._charger(dossier, profil=profil, graine=graine)
         else:
-            with tempfile.TemporaryDirectory(prefix="akig-demo-") as dossier:
-                comptes = self._charger(Path(dossier), profile=profile, seed=seed)
+            with tempfile.TemporaryDirectory(prefix="akig-demo-") as temporaire:
+                comptes = self._charger(Path(temporaire), profil=profil, graine=graine)
         demo_logins_set()
         self._annoncer(comptes, secondes=time.monotonic() - debut)
 
-    def _charger(self, dossier: Path, *, profile: str, seed: int) -> dict[str, int]:
+    def _charger(self, dossier: Path, *, profil: str, graine: int) -> dict[str, int]:
         maintenant = timezone.localtime()
         t = time.monotonic()
         comptes = demo.write_demo_csv(
             dossier=dossier,
-            profil=demo.PROFILS[profile],
-            seed=seed,
+            profil=demo.PROFILS[profil],
+            seed=graine,
             maintenant=maintenant,
             heure_debut=settings.AKIG_AGENT_HEURE_DEBUT,
             heure_fin=settings.AKIG_AGENT_HEURE_FIN,

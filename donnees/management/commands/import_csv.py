@@ -6,34 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
-from agents.importers import (
-    AgentsImporteur,
-    EquipesImporteur,
-    MissionsImporteur,
-    PositionsImporteur,
-)
 from agents.services import performance_compute
 from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.lib.commandes import option_renommee
 from akig_ops.lib.csv_export import sans_formule
 from akig_ops.lib.csv_import import importer_fichier, non_importe
-from recovery.importers import (
-    ActionsImporteur,
-    ImpayesImporteur,
-    LocatairesImporteur,
-    SitesImporteur,
-)
-
-# Each file's codes must exist before the files that refer to them.
-ORDRE = [
-    SitesImporteur,
-    EquipesImporteur,
-    AgentsImporteur,
-    LocatairesImporteur,
-    ImpayesImporteur,
-    MissionsImporteur,
-    ActionsImporteur,
-    PositionsImporteur,
-]
+from donnees.registre import importeurs
 
 
 def _n(value) -> str:
@@ -44,28 +22,30 @@ class Command(BaseCommand):
     help = (
         "Importe les exports CSV d'AKIG présents dans DIR (sites, equipes, agents, locataires, "
         "impayes, missions, actions, positions). Un fichier avec une ligne invalide est rejeté "
-        "en entier, sauf avec --skip-invalid."
+        "en entier, sauf avec --ignorer-invalides."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("dossier", type=Path, help="Dossier contenant les fichiers CSV.")
         parser.add_argument(
-            "--skip-invalid",
+            "--ignorer-invalides",
             action="store_true",
             help="Importer les lignes valides et écrire les lignes rejetées dans un CSV.",
         )
+        option_renommee(parser, "--skip-invalid", "--ignorer-invalides", drapeau=True)
         parser.add_argument(
             "--rejets",
             type=Path,
             help="Fichier CSV des rejets (par défaut DIR/rejets-AAAAMMJJ-HHMMSS.csv).",
         )
 
-    def handle(self, *args, dossier: Path, skip_invalid: bool, rejets: Path | None, **options):
+    def handle(self, *args, dossier: Path, ignorer_invalides: bool, rejets: Path | None, **options):
         if not dossier.is_dir():
             raise CommandError(f"Le dossier « {dossier} » n'existe pas.")
-        presents = [cls for cls in ORDRE if (dossier / cls.fichier).is_file()]
+        ordre = importeurs()  # each file's codes exist before the files that refer to them
+        presents = [cls for cls in ordre if (dossier / cls.fichier).is_file()]
         if not presents:
-            noms = ", ".join(cls.fichier for cls in ORDRE)
+            noms = ", ".join(cls.fichier for cls in ordre)
             raise CommandError(f"Aucun fichier reconnu dans « {dossier} » (attendus : {noms}).")
 
         rapports, jours, refuses = [], [], set()
@@ -76,7 +56,7 @@ class Command(BaseCommand):
                 # Its codes may point at rows the rejected file would have changed.
                 rapport = non_importe(cls.fichier, f"non importé : dépend de {', '.join(amont)}, rejeté")
             else:
-                rapport = importer_fichier(importeur, dossier / cls.fichier, skip_invalid=skip_invalid)
+                rapport = importer_fichier(importeur, dossier / cls.fichier, skip_invalid=ignorer_invalides)
             if not rapport.applique:
                 refuses.add(cls.fichier)
             rapports.append(rapport)
@@ -87,7 +67,7 @@ class Command(BaseCommand):
                 jours.extend(importeur.jours)
         if jours:
             # Missions and actions are what daily performance is made of.
-            n = performance_compute(date_from=min(jours), date_to=max(jours))
+            n = performance_compute(du=min(jours), au=max(jours))
             self.stdout.write(
                 "performance_historique : "
                 + ngettext("%(n)s ligne recalculée", "%(n)s lignes recalculées", n) % {"n": _n(n)}
@@ -98,7 +78,7 @@ class Command(BaseCommand):
             donnees_modifiees()
 
         erreurs = [e for r in rapports for e in r.erreurs]
-        if skip_invalid and erreurs:
+        if ignorer_invalides and erreurs:
             chemin = rejets or dossier / f"rejets-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
             self._ecrire_rejets(chemin, erreurs)
             ecrites = ngettext("%(n)s erreur écrite", "%(n)s erreurs écrites", len(erreurs)) % {"n": _n(len(erreurs))}
@@ -109,7 +89,7 @@ class Command(BaseCommand):
                 ngettext("Fichier rejeté, rien n'en a été importé", "Fichiers rejetés, rien n'en a été importé",
                          len(noms))
                 + f" : {', '.join(noms)}. "
-                "Corrigez les lignes signalées ou relancez avec --skip-invalid."
+                "Corrigez les lignes signalées ou relancez avec --ignorer-invalides."
             )
 
     def _resume(self, r):

@@ -39,7 +39,7 @@ from akig_ops.grappe import Grappe, archivage_compose, port_libre
 from akig_ops.sauvegarde import comptes_lire, restauration_executer
 from recovery.models import statut_cle
 
-# Targets of issue 9 for the small profile; the runbook promises RPO < 5 min, RTO < 15 min.
+# The drill's targets for the small profile (docs/operations.md); the runbook promises RPO < 5 min, RTO < 15 min.
 CIBLE_RPO_S = 60
 CIBLE_RTO_S = 300
 
@@ -202,7 +202,7 @@ def exercice_executer(
             with grappe.connecter() as conn:
                 conn.execute("CREATE DATABASE akig")
             _manage("migrate", "--noinput", url_base=grappe.url())
-            _manage("seed_demo", "--profile", "small", url_base=grappe.url())
+            _manage("seed_demo", "--profil", "small", url_base=grappe.url())
             etape("migrate et démo small", t)
 
         t = time.monotonic()

@@ -1,32 +1,32 @@
-"""manage.py bench --profile small|large — the project's benchmark (make bench).
+"""manage.py bench --profil small|large — the project's benchmark (make bench).
 
 Measures, on the configured database: demo generation, the first import of each
 file into empty tables (rows/s), the daily performance computation, a second
 import of the same files (everything unchanged: the idempotence path), and the
 database size. Like seed_demo it REPLACES all business data.
 
-Then every app's `bench.py` sections (akig_ops/lib/bench.py) time pages, tasks and the
+Then every app's `bench.py` sections (donnees/registre.py, akig_ops/lib/bench.py) time pages, tasks and the
 raw SQL they rest on, on the data just loaded. `--sans-import` skips generation and
 import and runs the sections on the data already in the database (e.g. after
 `seed_demo --profile large`); `--section` runs only the sections whose title contains it.
 """
-import importlib
 import time
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import formats, timezone
 
 from agents.services import performance_compute
+from akig_ops import roles
 from akig_ops.lib.bench import Banc
+from akig_ops.lib.commandes import option_renommee
 from akig_ops.lib.csv_import import importer_fichier
 from akig_ops.lib.processus import geler_le_demarrage
-from recovery import demo
-from recovery.management.commands.import_csv import ORDRE
-from recovery.management.commands.seed_demo import confirmer_remplacement, domain_tables_empty
+from donnees import demo
+from donnees.management.commands.seed_demo import confirmer_remplacement, domain_tables_empty
+from donnees.registre import importeurs, sections_bench
 
 
 def _n(value) -> str:
@@ -47,9 +47,12 @@ class Command(BaseCommand):
     help = "Mesure génération, import (lignes/s par fichier), performance et réimport. Remplace les données."
 
     def add_arguments(self, parser):
-        parser.add_argument("--profile", choices=sorted(demo.PROFILS), default="small")
-        parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument("--out", type=Path, default=Path("bench-data"), help="Dossier des CSV générés.")
+        parser.add_argument("--profil", choices=sorted(demo.PROFILS), default="small")
+        parser.add_argument("--graine", type=int, default=42)
+        parser.add_argument("--dossier", type=Path, default=Path("bench-data"), help="Dossier des CSV générés.")
+        option_renommee(parser, "--profile", "--profil", choices=sorted(demo.PROFILS))
+        option_renommee(parser, "--seed", "--graine", type=int)
+        option_renommee(parser, "--out", "--dossier", type=Path)
         parser.add_argument("--remplacer", action="store_true", help="Obligatoire hors DEBUG (voir seed_demo).")
         parser.add_argument(
             "--sans-import", action="store_true",
@@ -57,41 +60,34 @@ class Command(BaseCommand):
         )
         parser.add_argument("--section", default="", help="Seulement les sections dont le titre contient ce texte.")
 
-    def handle(self, *args, profile: str, seed: int, out: Path, remplacer: bool, sans_import: bool,
+    def handle(self, *args, profil: str, graine: int, dossier: Path, remplacer: bool, sans_import: bool,
                section: str, **options):
         if not sans_import:
-            self._import(profile=profile, seed=seed, out=out, remplacer=remplacer)
+            self._import(profil=profil, graine=graine, racine=dossier, remplacer=remplacer)
         self._sections(filtre=section)
 
     def _sections(self, *, filtre: str) -> None:
         """Run every app's bench sections (`<app>/bench.py`, SECTIONS) on the loaded data."""
-        banc = Banc(self.stdout.write)
-        modules = []
-        for config in apps.get_app_configs():
-            try:
-                modules.append(importlib.import_module(f"{config.name}.bench"))
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.bench":
-                    raise
+        banc = Banc(self.stdout.write, groupe_direction=roles.DIRECTION)
+        sections = sections_bench()
         # The pages are timed as a web worker serves them: start-up objects frozen (wsgi.py).
         geler_le_demarrage()
-        for module in modules:
-            for titre, section in module.SECTIONS:
-                if filtre.lower() in titre.lower():
-                    self.stdout.write(f"\n== {titre}")
-                    with banc.hotes():
-                        section(banc)
+        for titre, section in sections:
+            if filtre.lower() in titre.lower():
+                self.stdout.write(f"\n== {titre}")
+                with banc.hotes():
+                    section(banc)
 
-    def _import(self, *, profile: str, seed: int, out: Path, remplacer: bool) -> None:
+    def _import(self, *, profil: str, graine: int, racine: Path, remplacer: bool) -> None:
         confirmer_remplacement(remplacer)
-        dossier = out / profile
+        dossier = racine / profil
         dossier.mkdir(parents=True, exist_ok=True)
         maintenant = timezone.localtime()
-        self.stdout.write(f"Base : {connection.vendor} — profil {profile}")
+        self.stdout.write(f"Base : {connection.vendor} — profil {profil}")
 
         started = time.monotonic()
         demo.write_demo_csv(
-            dossier=dossier, profil=demo.PROFILS[profile], seed=seed, maintenant=maintenant,
+            dossier=dossier, profil=demo.PROFILS[profil], seed=graine, maintenant=maintenant,
             heure_debut=settings.AKIG_AGENT_HEURE_DEBUT, heure_fin=settings.AKIG_AGENT_HEURE_FIN,
         )
         generation = time.monotonic() - started
@@ -100,14 +96,14 @@ class Command(BaseCommand):
         premier = self._importer(dossier, "1er import (tables vides)")
         t = time.monotonic()
         jours = [d for importeur, _ in premier if importeur.jours for d in importeur.jours]
-        lignes = performance_compute(date_from=min(jours), date_to=max(jours))
+        lignes = performance_compute(du=min(jours), au=max(jours))
         performance = time.monotonic() - t
         second = self._importer(dossier, "2e import (identique : tout inchangé)")
 
         total_import = sum(r.secondes for _, r in premier)
         self.stdout.write("")
         self.stdout.write(f"Génération des CSV        : {generation:8.1f} s")
-        self.stdout.write(f"1er import (8 fichiers)   : {total_import:8.1f} s")
+        self.stdout.write(f"1er import ({len(premier)} fichiers)   : {total_import:8.1f} s")
         self.stdout.write(f"Performance ({_n(lignes)} lignes) : {performance:8.1f} s")
         self.stdout.write(
             f"seed_demo équivalent      : {generation + total_import + performance:8.1f} s"
@@ -119,7 +115,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{titre}")
         self.stdout.write(f"{'fichier':<16}{'lignes':>12}{'créées':>12}{'inchangées':>12}{'s':>8}{'lignes/s':>12}")
         resultats = []
-        for cls in ORDRE:
+        for cls in importeurs():
             importeur = cls()
             r = importer_fichier(importeur, dossier / cls.fichier, skip_invalid=False)
             if not r.applique:

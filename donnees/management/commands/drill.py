@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from akig_ops.drill import CIBLE_RPO_S, CIBLE_RTO_S, exercice_executer
+from donnees.drill import CIBLE_RPO_S, CIBLE_RTO_S, exercice_executer
 
 
 class Command(BaseCommand):
