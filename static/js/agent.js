@@ -109,7 +109,12 @@
 
   function enlever() {
     if (lecture) { clearInterval(lecture); lecture = null; }
-    if (carteLeaflet) { carteLeaflet.remove(); carteLeaflet = null; }
+    if (carteLeaflet) {
+      var m = carteLeaflet;
+      carteLeaflet = null;
+      m.stop();  // no pan or zoom animation left to finish on a removed map
+      m.remove();
+    }
   }
 
   function dessinerCarte(div, d) {
@@ -150,6 +155,7 @@
     var tous = d.points.map(function (p) { return [p[1], p[2]]; })
       .concat(d.sites.map(function (s) { return [s.lat, s.lon]; }));
     function cadrer() {
+      if (carteLeaflet !== m) return;  // removed meanwhile (a swap)
       if (tous.length) m.fitBounds(tous, { padding: [30, 30], maxZoom: 17 });
       else m.setView([48.857, 2.35], 11);
     }
@@ -157,6 +163,7 @@
     // A phone turned or a window resized: fit the day again to the new size.
     var recadrage = null;
     m.on("resize", function () { clearTimeout(recadrage); recadrage = setTimeout(cadrer, 250); });
+    m.on("unload", function () { clearTimeout(recadrage); });
 
     var ici = null;
     if (d.points.length) {
