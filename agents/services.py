@@ -39,12 +39,12 @@ TAILLE_LOT = 1000
 
 
 def _actions_realisees(
-    *, date_from: datetime.date, date_to: datetime.date, agent_ids: list[int] | None
+    *, du: datetime.date, au: datetime.date, agent_ids: list[int] | None
 ) -> QuerySet[RecouvrementAction]:
-    """Return the actions that happened (statut not in AKIG_STATUTS_NON_REALISES) of the local days date_from..date_to, annotated with `jour`."""
+    """Return the actions that happened (statut not in AKIG_STATUTS_NON_REALISES) of the local days du..au, annotated with `jour`."""
     actions = RecouvrementAction.objects.filter(
-        date_action__gte=debut_du_jour(date_from),
-        date_action__lt=debut_du_jour(date_to + datetime.timedelta(days=1)),
+        date_action__gte=debut_du_jour(du),
+        date_action__lt=debut_du_jour(au + datetime.timedelta(days=1)),
     ).exclude(statut_cle__in=statuts_non_realises())
     if agent_ids is not None:
         actions = actions.filter(agent_id__in=agent_ids)
@@ -93,7 +93,7 @@ def performance_compute(
         agent_ids = list(agent_ids)
 
     chiffres = (
-        _actions_realisees(date_from=du, date_to=au, agent_ids=agent_ids)
+        _actions_realisees(du=du, au=au, agent_ids=agent_ids)
         .values("agent_id", "jour")
         .annotate(**comptes_du_score())
     )
@@ -123,7 +123,7 @@ def performance_compute(
     perimes = PerformanceHistorique.objects.filter(date_stat__range=(du, au)).filter(
         ~Exists(missions.filter(agent=OuterRef("agent"), date_prevue=OuterRef("date_stat"))),
         ~Exists(
-            _actions_realisees(date_from=du, date_to=au, agent_ids=agent_ids).filter(
+            _actions_realisees(du=du, au=au, agent_ids=agent_ids).filter(
                 agent=OuterRef("agent"), jour=OuterRef("date_stat")
             )
         ),
