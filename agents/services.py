@@ -13,12 +13,14 @@ from django.utils import timezone
 from agents.models import (
     Agent,
     AgentGeolocalisation,
+    Canal,
     JetonTerrain,
     Mission,
     MissionStatus,
     PerformanceHistorique,
     ScoreInstantane,
 )
+from agents.metriques import POSITIONS_ENREGISTREES
 from agents.scoring import score_journalier
 from agents.selectors import (
     comptes_du_score,
@@ -28,7 +30,7 @@ from agents.selectors import (
     instant_du_releve,
     scores_du_moment,
 )
-from agents.terrain import ErreurElement, LotRefuse, actions_verifiees, positions_verifiees
+from agents.terrain import ErreurElement, LotRefuse, PositionVerifiee, actions_verifiees, positions_verifiees
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.services import SCORES_INSTANTANES, battement_enregistrer
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, statut_cle, statuts_non_realises
@@ -193,38 +195,49 @@ def jeton_creer(*, agent_id: int) -> str:
     return jeton
 
 
-def positions_enregistrer(*, agent_id: int, positions: list[dict]) -> dict:
-    """Check and store the agent's positions, all or none; one already stored (same agent and
-    timestamp) is a duplicate. Return {recues, creees, doublons}; raise LotRefuse."""
+def positions_enregistrer(*, agent_id: int, positions: list[dict], canal: str = Canal.API) -> dict:
+    """Check and store the agent's positions, all or none, as arrived through `canal`; one
+    already stored (same agent and timestamp) is a duplicate. Return {recues, creees,
+    doublons}; raise LotRefuse."""
     lignes = positions_verifiees(positions)
     creees = 0
     if lignes:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(*_insertion_positions(agent_id, lignes))
+            cursor.execute(*_insertion_positions(agent_id, canal, lignes))
             creees = cursor.rowcount
+        POSITIONS_ENREGISTREES.ajouter(canal, creees)
     return {"recues": len(lignes), "creees": creees, "doublons": len(lignes) - creees}
 
 
-def _insertion_positions(agent_id: int, lignes: list[tuple]) -> tuple[str, list]:
+# The columns a position's INSERT writes after agent_id and canal, in PositionVerifiee's order,
+# with their PostgreSQL array types.
+COLONNES_POSITION = [
+    ("timestamp", "timestamptz"), ("latitude", "float8"), ("longitude", "float8"), ("precision_m", "float8"),
+    ("batterie_pct", "int2"), ("en_charge", "bool"), ("en_mouvement", "bool"), ("vitesse_kmh", "float8"),
+]
+
+
+def _insertion_positions(agent_id: int, canal: str, lignes: list[PositionVerifiee]) -> tuple[str, list]:
     """One INSERT of the positions that skips an (agent, timestamp) already stored or repeated.
 
-    PostgreSQL takes four arrays (5 parameters whatever the batch size: nothing to parse
-    per row); elsewhere a multi-row VALUES list.
+    PostgreSQL takes one array per column (a fixed number of parameters whatever the batch
+    size: nothing to parse per row); elsewhere a multi-row VALUES list.
     """
     suite = " ON CONFLICT (agent_id, timestamp) DO NOTHING"
-    colonnes = "INSERT INTO agent_geolocalisation (agent_id, timestamp, latitude, longitude, precision_m) "
+    noms = ", ".join(nom for nom, _ in COLONNES_POSITION)
+    colonnes = f"INSERT INTO agent_geolocalisation (agent_id, canal, {noms}) "
     if connection.vendor == "postgresql":
-        instants, latitudes, longitudes, precisions = (list(c) for c in zip(*lignes))
+        tableaux = ", ".join(f"%s::{type_}[]" for _, type_ in COLONNES_POSITION)
         return (
-            colonnes + "SELECT %s, u.t, u.la, u.lo, u.p FROM unnest(%s::timestamptz[], %s::float8[], "
-            "%s::float8[], %s::float8[]) AS u(t, la, lo, p)" + suite,
-            [agent_id, instants, latitudes, longitudes, precisions],
+            colonnes + f"SELECT %s, %s, u.* FROM unnest({tableaux}) AS u" + suite,
+            [agent_id, canal, *(list(c) for c in zip(*lignes))],
         )
     champ = AgentGeolocalisation._meta.get_field("timestamp")
     valeurs = []
-    for instant, latitude, longitude, precision in lignes:
-        valeurs += [agent_id, champ.get_db_prep_value(instant, connection), latitude, longitude, precision]
-    return colonnes + "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(lignes)) + suite, valeurs
+    for ligne in lignes:
+        valeurs += [agent_id, canal, champ.get_db_prep_value(ligne.instant, connection), *ligne[1:]]
+    marques = "(" + ", ".join(["%s"] * (len(COLONNES_POSITION) + 2)) + ")"
+    return colonnes + "VALUES " + ", ".join([marques] * len(lignes)) + suite, valeurs
 
 
 def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
