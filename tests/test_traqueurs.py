@@ -68,6 +68,10 @@ def poster_traccar9(client, jeton, locations):
                        content_type="application/json", HTTP_USER_AGENT="TraccarClient/9.1 (Android)")
 
 
+def compte(reponse):
+    return {cle: reponse.json()[cle] for cle in ("recues", "creees", "doublons")}
+
+
 def basic(utilisateur, mot_de_passe):
     return "Basic " + base64.b64encode(f"{utilisateur}:{mot_de_passe}".encode()).decode()
 
@@ -87,7 +91,8 @@ def location_owntracks(*, tst=TST, batt=3, bs=1, vel=0, lat=48.8566):
 def test_traccar_client_9_json_stores_the_position_battery_and_motion(client, agent, jeton):
     reponse = poster_traccar9(client, jeton, traccar9(jeton))
 
-    assert (reponse.status_code, reponse.json()) == (200, {"recues": 1, "creees": 1, "doublons": 0})
+    assert (reponse.status_code, compte(reponse)) == (200, {"recues": 1, "creees": 1, "doublons": 0})
+    assert reponse.json()["elements"] == [{"index": 0, "cle": INSTANT.isoformat(), "etat": "enregistre"}]
     # speed 1.25 m/s = 4.5 km/h; battery level 0.03 = 3 %.
     assert colonnes(agent) == [(INSTANT, 48.85661, 2.35222, 8.3, "traccar", 3, False, False, 4.5)]
 
@@ -103,7 +108,7 @@ def test_traccar_client_9_batch_of_locations_and_unknown_readings(client, agent,
 
     reponse = poster_traccar9(client, jeton, locations)
 
-    assert reponse.json() == {"recues": 3, "creees": 3, "doublons": 0}
+    assert compte(reponse) == {"recues": 3, "creees": 3, "doublons": 0}
     assert [ligne[4:] for ligne in colonnes(agent)] == [("traccar", None, True, True, None)] * 3
     assert [ligne[1] for ligne in colonnes(agent)] == [48.85, 48.851, 48.852]
 
