@@ -77,6 +77,9 @@ ACCES = {
     "dashboard:locataire": Ligne(DIRECTION),
     "dashboard:contentieux": Ligne(DIRECTION),
     "dashboard:contentieux_csv": Ligne(DIRECTION),
+    # Roll and cure rates: a team lead sees their own teams' sites (the figures, not the route, differ).
+    "dashboard:roulement": Ligne(ROLE),
+    "dashboard:roulement_csv": Ligne(ROLE),
     # Agents' pages: a team lead sees their own teams' agents only.
     "agents:liste": Ligne(ROLE),
     "agents:detail": Ligne(EQUIPE_NORD),
