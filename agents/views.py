@@ -19,7 +19,7 @@ from agents.selectors import (
     SEUIL_SCORE,
     agents_visibles,
     equipes_visibles,
-    scores_du_moment,
+    score_du_jour,
     trajet,
 )
 from agents.selectors_pages import (
@@ -175,7 +175,8 @@ def detail(request, agent_id: int):
     if cible == "trajet":
         return render(request, "agents/partials/_trajet.html", context)
 
-    context["du_moment"] = scores_du_moment(maintenant=maintenant, agent_ids=[agent.id]).get(agent.id)
+    context["du_moment"] = score_du_jour(agent_id=agent.id, jour=jour, maintenant=maintenant)
+    context.update(jour_score=jour, jour_passe=jour < timezone.localdate(maintenant))
     return render(request, "agents/detail.html", context)
 
 
