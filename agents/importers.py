@@ -8,7 +8,7 @@ from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 from recovery.importers import codes, resoudre
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
 
-from .models import AgentGeolocalisation, Agent, Equipe, Mission, MissionStatus
+from .models import AgentGeolocalisation, Agent, Equipe, Mission, StatutMission
 
 
 def chef_email(raw: str) -> str:
@@ -98,7 +98,7 @@ class MissionsImporteur(Importeur):
         Colonne("date_prevue", ci.date_iso),
         Colonne("heure_debut", ci.heure),
         Colonne("heure_fin", ci.heure),
-        Colonne("status", ci.choix(MissionStatus.values)),
+        Colonne("status", ci.choix(StatutMission.values)),
     ]
 
     def preparer(self, chemin):

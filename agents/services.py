@@ -15,7 +15,7 @@ from agents.models import (
     AgentGeolocalisation,
     JetonTerrain,
     Mission,
-    MissionStatus,
+    StatutMission,
     PerformanceHistorique,
     ScoreInstantane,
 )
@@ -299,5 +299,5 @@ def missions_planifiees_transferer(
     """Give `vers_agent_id` the planned missions of `de_agent_id` on these sites dated `depuis`
     or later; return how many moved. The caller starts the cache's new generation."""
     return Mission.objects.filter(
-        agent_id=de_agent_id, site_id__in=list(site_ids), status=MissionStatus.PLANIFIEE, date_prevue__gte=depuis,
+        agent_id=de_agent_id, site_id__in=list(site_ids), status=StatutMission.PLANIFIEE, date_prevue__gte=depuis,
     ).update(agent_id=vers_agent_id)
