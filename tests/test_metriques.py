@@ -15,7 +15,7 @@ from akig_ops.models import Battement
 from akig_ops.services import EVALUATION_ESCALADES, METRIQUES_METIER, battement_enregistrer
 from akig_ops.tasks import metriques_metier_task
 from tests.factories import (
-    AgentFactory, ImpayeFactory, PerformanceFactory, ScoreInstantaneFactory, UserFactory, agent_au_travail,
+    AgentFactory, ImpayeFactory, ScoreInstantaneFactory, UserFactory, agent_au_travail,
 )
 
 pytestmark = pytest.mark.django_db
