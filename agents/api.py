@@ -18,9 +18,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
+from agents.api_traqueurs import router as traqueurs
 from agents.selectors import agent_du_jeton
 from agents.services import actions_enregistrer, positions_enregistrer
-from agents.terrain import LotRefuse
+from agents.terrain import CorpsTropGros, LotRefuse, taille_verifier
 from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
 
 
@@ -43,22 +44,13 @@ api = NinjaAPI(
 )
 
 
-class CorpsTropGros(Exception):
-    pass
-
-
 class JetonAgent(HttpBearer):
     """Bearer token of one agent; refuses an oversized body before anything is read."""
 
     openapi_description = "Jeton d'un agent (`python manage.py jeton_agent CODE`), en `Authorization: Bearer <jeton>`."
 
     def __call__(self, request: HttpRequest):
-        try:
-            taille = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            taille = 0
-        if taille > settings.AKIG_API_TERRAIN_TAILLE_MAX:
-            raise CorpsTropGros
+        taille_verifier(request)
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str):
@@ -178,12 +170,22 @@ class LotActions(Schema):
     actions: list[Action] = Field(description="Les actions du lot.")
 
 
+class Element(Schema):
+    """Ce que la base a fait d'un élément du lot."""
+
+    index: int = Field(description="Rang de l'élément dans le lot (à partir de 0).")
+    cle: str = Field(title="Clé", description="Sa référence (action) ou son horodatage (position).")
+    etat: str = Field(title="État", description="« enregistre » : enregistré par cet envoi ; « deja_enregistre » : "
+                      "la base l'avait déjà (lot renvoyé, ou deux fois dans le lot) : à ne pas renvoyer.")
+
+
 class Compte(Schema):
-    """Ce que le lot a donné."""
+    """Ce que le lot a donné, d'après ce que la base a enregistré."""
 
     recues: int = Field(title="Reçues", description="Éléments reçus dans le lot.")
     creees: int = Field(title="Créées", description="Éléments enregistrés par cet envoi.")
     doublons: int = Field(description="Éléments déjà enregistrés (lot renvoyé) : ignorés.")
+    elements: list[Element] = Field(title="Éléments", description="Un état par élément, dans l'ordre du lot.")
 
 
 class Erreur(Schema):
@@ -201,13 +203,14 @@ class Refus(Schema):
     erreurs: list[Erreur] = Field([], description="Pour un lot refusé : une ligne par élément en cause.")
 
 
-REPONSES = {200: Compte, 400: Refus, 401: Refus, 403: Refus, 413: Refus}
+REPONSES = {200: Compte, 400: Refus, 401: Refus, 403: Refus, 409: Refus, 413: Refus}
 # The responses' descriptions (ninja writes HTTP's English reason phrases otherwise).
 DESCRIPTIONS_REPONSES = {"responses": {
     200: {"description": "Lot enregistré (ou déjà enregistré : doublons)."},
     400: {"description": "Lot refusé : JSON mal formé ou éléments invalides, rien n'est enregistré."},
     401: {"description": "Jeton absent, inconnu ou révoqué."},
     403: {"description": "Un élément concerne un autre agent que celui du jeton : rien n'est enregistré."},
+    409: {"description": "Une référence est déjà enregistrée pour un autre agent : rien n'est enregistré."},
     413: {"description": "Corps de requête trop gros : envoyez des lots plus petits."},
 }}
 
@@ -228,3 +231,7 @@ def positions(request, lot: LotPositions):
 def actions(request, lot: LotActions):
     """Store the token's agent's actions; an action already stored (same reference) is a duplicate."""
     return actions_enregistrer(agent_id=request.auth.id, actions=[a.model_dump() for a in lot.actions])
+
+
+# Traccar Client and OwnTracks (agents/api_traqueurs.py): the same API, its handlers and limits.
+api.add_router("", traqueurs)

@@ -4,11 +4,13 @@ from django.contrib.auth.models import Group
 
 from akig_ops import roles
 from akig_ops.lib import csv_import as ci
+from akig_ops.lib import valeurs
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 from recovery.importers import codes, resoudre
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
 
-from .models import AgentGeolocalisation, Agent, Equipe, Mission, StatutMission
+from .metriques import POSITIONS_ENREGISTREES
+from .models import AgentGeolocalisation, Agent, Canal, Equipe, Mission, StatutMission
 
 
 def chef_email(raw: str) -> str:
@@ -148,8 +150,8 @@ class ActionsImporteur(Importeur):
         Colonne("impaye_reference", ci.texte(max_length=40, obligatoire=False)),
         Colonne("type_action", ci.choix(TypeAction.values)),
         # The field system's own word, whatever it is (docs/score.md): never a reason to refuse.
-        Colonne("statut", statut_nettoye),
-        Colonne("resultat", ci.texte(max_length=300, obligatoire=False)),
+        Colonne("statut", lambda raw: statut_nettoye(valeurs.texte(raw, une_ligne=False))),
+        Colonne("resultat", ci.texte(max_length=300, obligatoire=False, une_ligne=False)),
         Colonne("montant_recouvre", ci.montant_optionnel),
         Colonne("date_action", ci.instant_passe),
         Colonne("latitude", ci.latitude_optionnelle),
@@ -197,6 +199,14 @@ class PositionsImporteur(Importeur):
     def convertir(self, valeurs):
         valeurs["agent_id"] = resoudre(self.agents, valeurs, "agent_code", "code agent")
         return valeurs
+
+    def champs(self):
+        # The file's columns only: a position a phone sent keeps its channel and battery,
+        # and a new row gets the table's default channel, « import ».
+        return ["agent_id", "timestamp", "latitude", "longitude", "precision_m"]
+
+    def applique(self, rapport):
+        POSITIONS_ENREGISTREES.ajouter(Canal.IMPORT, rapport.crees)
 
 
 # The files of this app, for the cross-app import (each after the files it depends on).

@@ -4,6 +4,8 @@ With nothing set, the project runs on a bare machine: SQLite, a local-memory
 cache and Celery tasks run eagerly. Production sets DATABASE_URL (PostgreSQL)
 and REDIS_URL.
 """
+import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -12,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from akig_ops.lib.env import (
     env_bool,
+    env_date,
     env_int,
     env_list,
     env_redis_url,
@@ -76,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An unreachable database: 503 + Retry-After in French, one log line a minute.
+    "akig_ops.middleware.BaseInjoignableMiddleware",
     "akig_ops.middleware.DelaiRequetesWebMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -296,6 +301,16 @@ AKIG_VITESSE_MAX_KMH = env_int("AKIG_VITESSE_MAX_KMH", 130, minimum=1)
 AKIG_CARTE_TUILES_URL = env_str("AKIG_CARTE_TUILES_URL", "")
 # Largest request body the field API accepts (bytes); beyond it, 413.
 AKIG_API_TERRAIN_TAILLE_MAX = env_int("AKIG_API_TERRAIN_TAILLE_MAX", 1_000_000, minimum=1_000)
+# The bounds every value is checked against at the edge (akig_ops/lib/valeurs.py, docs/data-model.md):
+# no instant before AKIG_INSTANT_MIN nor later than now + AKIG_AVANCE_MAX_HEURES (phones' clocks
+# drift), no planned day later than today + AKIG_HORIZON_JOURS, no amount above AKIG_MONTANT_MAX €
+# (one action, one debt; the single-amount columns hold 9 999 999 999,99).
+AKIG_INSTANT_MIN = env_date("AKIG_INSTANT_MIN", "2000-01-01")
+AKIG_AVANCE_MAX = datetime.timedelta(hours=env_int("AKIG_AVANCE_MAX_HEURES", 24, minimum=0))
+AKIG_HORIZON_JOURS = env_int("AKIG_HORIZON_JOURS", 731, minimum=1)
+AKIG_MONTANT_MAX = Decimal(env_int("AKIG_MONTANT_MAX", 1_000_000, minimum=1))
+if AKIG_MONTANT_MAX >= Decimal("1e10"):
+    raise ImproperlyConfigured("AKIG_MONTANT_MAX must be below 10 000 000 000 (the columns' width)")
 
 CELERY_BEAT_SCHEDULE = {
     # The runbook's daily dump, at 02:00 business time (CELERY_TIMEZONE = TIME_ZONE),
@@ -358,7 +373,9 @@ AKIG_METRIQUES_RESEAUX = env_reseaux("AKIG_METRIQUES_RESEAUX", [])
 PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
 # Reported by /api/health: the deployed release (e.g. the git commit).
 AKIG_VERSION = env_str("AKIG_VERSION", "")
-# A failing Redis or broker is logged at most once per this many seconds, not per request.
+# Seconds a client is told to wait (Retry-After) when the database cannot be reached (503).
+AKIG_RETRY_AFTER_S = env_int("AKIG_RETRY_AFTER_S", 30, minimum=1)
+# A failing Redis, broker or database is logged at most once per this many seconds, not per request.
 AKIG_LOG_INTERVALLE_PANNE_S = env_int("AKIG_LOG_INTERVALLE_PANNE_S", 60, minimum=1)
 
 LOGGING = {
@@ -385,6 +402,7 @@ LOGGING = {
     "loggers": {
         "akig_ops.cache": {"filters": ["une_fois_par_intervalle"], "level": "WARNING"},
         "akig_ops.broker": {"filters": ["une_fois_par_intervalle"], "level": "WARNING"},
+        "akig_ops.base": {"filters": ["une_fois_par_intervalle"], "level": "WARNING"},
         # The request log (akig_ops.middleware) replaces the dev server's own access lines.
         "django.server": {"level": "WARNING"},
     },
