@@ -84,6 +84,7 @@ ACCES = {
     "agents:liste": Ligne(ROLE),
     "agents:detail": Ligne(EQUIPE_NORD),
     "agents:trajet_csv": Ligne(EQUIPE_NORD),
+    "agents:telephone": Ligne(EQUIPE_NORD),
     # Field API (django-ninja). Its description and docs page: any login (no business data).
     "terrain:positions": Ligne(API_TERRAIN, methode="POST", corps={}),
     "terrain:actions": Ligne(API_TERRAIN, methode="POST", corps={}),

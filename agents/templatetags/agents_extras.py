@@ -1,6 +1,9 @@
 """Display helpers of the agent pages: durations and distances the French way."""
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext
+
+from agents.models import Canal
 
 register = template.Library()
 
@@ -24,3 +27,10 @@ def distance(metres) -> str:
     if metres < 1000:
         return f"{round(metres)} m"
     return f"{number_format(metres / 1000, decimal_pos=1, use_l10n=True)} km"
+
+
+@register.filter
+def canal(valeur) -> str:
+    """A position's channel in words (« Traccar Client »); the rows stored before channels were
+    recorded have none."""
+    return Canal(valeur).label if valeur in Canal.values else gettext("canal non enregistré")
