@@ -152,6 +152,7 @@ class TypeAction(models.TextChoices):
     REFUS = "refus", _("Refus")
     ABSENT = "absent", _("Absent")
 
+
 class StatutAction(models.TextChoices):
     """The words the demo data uses; the field system writes its own (statut is free text)."""
 
