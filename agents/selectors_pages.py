@@ -26,6 +26,10 @@ from agents.selectors import (
     scores_instantanes,
     trajet,
 )
+from recovery.selectors import taux_promesses_tenues
+
+# The window of the promises' kept rate shown beside the score.
+JOURS_TAUX_PROMESSES = 30
 
 # The score trend compares now with the snapshot of one hour ago.
 RECUL_TENDANCE = datetime.timedelta(hours=1)
@@ -46,7 +50,8 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
     {agent, score (intraday, None: not judged or not working), tendance (score − the one an hour
     ago), visites, promesses, paiements, refus, montant_recouvre, missions_faites, missions_prevues,
     derniere_position, age_position (timedelta), silence (no position for AKIG_SILENCE_MAX_MIN in working hours),
-    sans_position (today's on-site actions without a position)}."""
+    sans_position (today's on-site actions without a position), promesses_tenues (the agent's
+    kept-promise Taux over JOURS_TAUX_PROMESSES days, None when no promise was judged)}."""
     maintenant = timezone.localtime(maintenant)
     jour = maintenant.date()
     agents = agents_visibles(user=user)
@@ -76,6 +81,7 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
         .order_by()
         .annotate(prevues=Count("id"), faites=Count("id", filter=Q(status=MissionStatus.COMPLETE)))
     }
+    tenues = taux_promesses_tenues(aujourd_hui=jour, jours=JOURS_TAUX_PROMESSES, par="agent", agent_ids=ids)
     h0, h1 = heures_de_travail(jour)
     en_service = h0 <= maintenant <= h1
     silence_max = datetime.timedelta(minutes=settings.AKIG_SILENCE_MAX_MIN)
@@ -102,6 +108,7 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
             "age_position": maintenant - agent.derniere_position if agent.derniere_position else None,
             "silence": en_service and bool(prevu) and maintenant - depuis > silence_max,
             "sans_position": chiffres.get("sans_position", 0),
+            "promesses_tenues": tenues.get(agent.id),
         })
     return lignes
 

@@ -11,6 +11,7 @@ from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -37,6 +38,7 @@ from recovery.selectors import (
     locataire_dettes,
     locataire_lire,
     locataires_endettes,
+    promesses_jugees,
     site_lire,
 )
 
@@ -314,6 +316,7 @@ def locataire(request, locataire_id: int):
         "dettes": dettes,
         "reste_du": sum((dette["reste_du"] for dette in dettes), Decimal("0.00")),
         "actions": locataire_actions(locataire_id=locataire.pk),
+        "promesses": promesses_jugees(aujourd_hui=timezone.localdate(), locataire_id=locataire.pk),
     })
 
 
