@@ -185,12 +185,22 @@ class LotActions(Schema):
     actions: list[Action] = Field(description="Les actions du lot.")
 
 
+class Element(Schema):
+    """Ce que la base a fait d'un élément du lot."""
+
+    index: int = Field(description="Rang de l'élément dans le lot (à partir de 0).")
+    cle: str = Field(title="Clé", description="Sa référence (action) ou son horodatage (position).")
+    etat: str = Field(title="État", description="« enregistre » : enregistré par cet envoi ; « deja_enregistre » : "
+                      "la base l'avait déjà (lot renvoyé, ou deux fois dans le lot) : à ne pas renvoyer.")
+
+
 class Compte(Schema):
-    """Ce que le lot a donné."""
+    """Ce que le lot a donné, d'après ce que la base a enregistré."""
 
     recues: int = Field(title="Reçues", description="Éléments reçus dans le lot.")
     creees: int = Field(title="Créées", description="Éléments enregistrés par cet envoi.")
     doublons: int = Field(description="Éléments déjà enregistrés (lot renvoyé) : ignorés.")
+    elements: list[Element] = Field(title="Éléments", description="Un état par élément, dans l'ordre du lot.")
 
 
 class Erreur(Schema):
@@ -208,13 +218,14 @@ class Refus(Schema):
     erreurs: list[Erreur] = Field([], description="Pour un lot refusé : une ligne par élément en cause.")
 
 
-REPONSES = {200: Compte, 400: Refus, 401: Refus, 403: Refus, 413: Refus}
+REPONSES = {200: Compte, 400: Refus, 401: Refus, 403: Refus, 409: Refus, 413: Refus}
 # The responses' descriptions (ninja writes HTTP's English reason phrases otherwise).
 DESCRIPTIONS_REPONSES = {"responses": {
     200: {"description": "Lot enregistré (ou déjà enregistré : doublons)."},
     400: {"description": "Lot refusé : JSON mal formé ou éléments invalides, rien n'est enregistré."},
     401: {"description": "Jeton absent, inconnu ou révoqué."},
     403: {"description": "Un élément concerne un autre agent que celui du jeton : rien n'est enregistré."},
+    409: {"description": "Une référence est déjà enregistrée pour un autre agent : rien n'est enregistré."},
     413: {"description": "Corps de requête trop gros : envoyez des lots plus petits."},
 }}
 

@@ -5,11 +5,12 @@ from django.utils import timezone
 
 from akig_ops import roles
 from akig_ops.lib import csv_import as ci
+from akig_ops.lib import valeurs
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 from recovery.importers import codes, resoudre
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
 
-from .models import AgentGeolocalisation, Agent, Equipe, Mission, MissionStatus
+from .models import AgentGeolocalisation, Agent, Equipe, Mission, StatutMission
 
 
 def chef_email(raw: str) -> str:
@@ -99,7 +100,7 @@ class MissionsImporteur(Importeur):
         Colonne("date_prevue", ci.date_iso),
         Colonne("heure_debut", ci.heure),
         Colonne("heure_fin", ci.heure),
-        Colonne("status", ci.choix(MissionStatus.values)),
+        Colonne("status", ci.choix(StatutMission.values)),
     ]
 
     def preparer(self, chemin):
@@ -164,8 +165,8 @@ class ActionsImporteur(Importeur):
         Colonne("impaye_reference", ci.texte(max_length=40, obligatoire=False)),
         Colonne("type_action", ci.choix(TypeAction.values)),
         # The field system's own word, whatever it is (docs/score.md): never a reason to refuse.
-        Colonne("statut", statut_nettoye),
-        Colonne("resultat", ci.texte(max_length=300, obligatoire=False)),
+        Colonne("statut", lambda raw: statut_nettoye(valeurs.texte(raw, une_ligne=False))),
+        Colonne("resultat", ci.texte(max_length=300, obligatoire=False, une_ligne=False)),
         Colonne("montant_recouvre", ci.montant_optionnel),
         Colonne("date_action", ci.instant_passe),
         Colonne("latitude", ci.latitude_optionnelle),

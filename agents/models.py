@@ -59,7 +59,7 @@ class Agent(models.Model):
         return f"{self.code} – {self.nom}"
 
 
-class MissionStatus(models.TextChoices):
+class StatutMission(models.TextChoices):
     PLANIFIEE = "planifiee", _("Planifiée")
     EN_COURS = "en_cours", _("En cours")
     COMPLETE = "complete", _("Terminée")
@@ -69,7 +69,7 @@ class MissionStatus(models.TextChoices):
 class Mission(models.Model):
     """A planned field visit of an agent to a site, on a day, within a time window."""
 
-    Status = MissionStatus
+    Statut = StatutMission
 
     reference = models.CharField(_("référence"), max_length=40)
     # Indexed with date_prevue (mission_agent_date).
@@ -80,7 +80,7 @@ class Mission(models.Model):
     date_prevue = models.DateField(_("date prévue"))
     heure_debut = models.TimeField(_("heure de début"))
     heure_fin = models.TimeField(_("heure de fin"))
-    status = models.CharField(_("statut"), max_length=16, choices=MissionStatus.choices)
+    status = models.CharField(_("statut"), max_length=16, choices=StatutMission.choices)
 
     class Meta:
         db_table = "missions"
@@ -101,7 +101,7 @@ class Mission(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="mission_reference_unique"),
             models.CheckConstraint(
-                condition=Q(status__in=MissionStatus.values), name="mission_status_valide"
+                condition=Q(status__in=StatutMission.values), name="mission_status_valide"
             ),
             models.CheckConstraint(
                 condition=Q(heure_fin__gt=F("heure_debut")), name="mission_fin_apres_debut"

@@ -13,7 +13,7 @@ from agents.models import (
     AgentGeolocalisation,
     Equipe,
     Mission,
-    MissionStatus,
+    StatutMission,
     PerformanceHistorique,
     ScoreInstantane,
 )
@@ -36,7 +36,7 @@ def debut_du_jour(jour: datetime.date) -> datetime.datetime:
 def agents_missions_non_complete(*, site_ids: Iterable[int]) -> list[dict]:
     """Return [{agent_id, nb}]: each agent's count of non-complete missions on these sites."""
     return list(
-        Mission.objects.filter(site_id__in=list(site_ids), status=MissionStatus.NON_COMPLETE)
+        Mission.objects.filter(site_id__in=list(site_ids), status=StatutMission.NON_COMPLETE)
         .values("agent_id")
         .annotate(nb=Count("id"))
         .order_by("agent_id")
@@ -335,7 +335,7 @@ def agents_missions_non_complete_par_site(*, site_ids: Iterable[int]) -> dict[in
     code, nom, nb}]}, each agent's count of non-complete missions on that site, most first.
     One query (the partial index mission_non_complete_site)."""
     lignes = (
-        Mission.objects.filter(site_id__in=list(site_ids), status=MissionStatus.NON_COMPLETE)
+        Mission.objects.filter(site_id__in=list(site_ids), status=StatutMission.NON_COMPLETE)
         .values("site_id", "agent_id", code=F("agent__code"), nom=F("agent__nom"))
         .annotate(nb=Count("id"))
         .order_by("site_id", "-nb", "agent__code")

@@ -12,7 +12,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agents import trajets
-from agents.models import AgentGeolocalisation, Mission, MissionStatus, PerformanceHistorique, ScoreInstantane
+from agents.models import AgentGeolocalisation, Mission, StatutMission, PerformanceHistorique, ScoreInstantane
 from agents.selectors import (
     actions_detaillees,
     actions_localisees,
@@ -79,7 +79,7 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
         for ligne in Mission.objects.filter(agent_id__in=ids, date_prevue=jour)
         .values("agent_id")
         .order_by()
-        .annotate(prevues=Count("id"), faites=Count("id", filter=Q(status=MissionStatus.COMPLETE)))
+        .annotate(prevues=Count("id"), faites=Count("id", filter=Q(status=StatutMission.COMPLETE)))
     }
     tenues = taux_promesses_tenues(aujourd_hui=jour, jours=JOURS_TAUX_PROMESSES, par="agent", agent_ids=ids)
     h0, h1 = heures_de_travail(jour)

@@ -15,7 +15,7 @@ from agents.models import (
     AgentGeolocalisation,
     JetonTerrain,
     Mission,
-    MissionStatus,
+    StatutMission,
     PerformanceHistorique,
     ScoreInstantane,
 )
@@ -30,6 +30,7 @@ from agents.selectors import (
 )
 from agents.terrain import ErreurElement, LotRefuse, actions_verifiees, positions_verifiees
 from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.lib.insertion import inserer_nouvelles, lues
 from akig_ops.services import SCORES_INSTANTANES, battement_enregistrer
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, statut_cle, statuts_non_realises
 
@@ -193,45 +194,75 @@ def jeton_creer(*, agent_id: int) -> str:
     return jeton
 
 
+# What the field API answers per item (etat): stored by this request, or already stored
+# (resent, or twice in the batch). A refused item refuses the batch: LotRefuse names it.
+ENREGISTRE = "enregistre"
+DEJA_ENREGISTRE = "deja_enregistre"
+
+
+def _resultat(cles: list, stockees: set) -> dict:
+    """{recues, creees, doublons, elements: [{index, cle, etat}]} for a batch whose items have
+    the keys `cles` (in order) and of which the database stored the keys `stockees`: an item is
+    stored when its key is and it is the key's first item in the batch."""
+    elements, vues = [], set()
+    for index, cle in enumerate(cles):
+        etat = ENREGISTRE if cle in stockees and cle not in vues else DEJA_ENREGISTRE
+        vues.add(cle)
+        elements.append({"index": index, "cle": str(cle), "etat": etat})
+    creees = sum(e["etat"] == ENREGISTRE for e in elements)
+    return {"recues": len(cles), "creees": creees, "doublons": len(cles) - creees, "elements": elements}
+
+
 def positions_enregistrer(*, agent_id: int, positions: list[dict]) -> dict:
     """Check and store the agent's positions, all or none; one already stored (same agent and
-    timestamp) is a duplicate. Return {recues, creees, doublons}; raise LotRefuse."""
+    timestamp, or earlier in the batch) is a duplicate. Return what the database stored:
+    {recues, creees, doublons, elements: [{index, cle (the timestamp), etat}]}, etat
+    ENREGISTRE or DEJA_ENREGISTRE; raise LotRefuse (400) naming each bad field."""
     lignes = positions_verifiees(positions)
-    creees = 0
+    cles = [instant for instant, *_ in lignes]
+    stockees: set = set()
     if lignes:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(*_insertion_positions(agent_id, lignes))
-            creees = cursor.rowcount
-    return {"recues": len(lignes), "creees": creees, "doublons": len(lignes) - creees}
+        with transaction.atomic():
+            stockees = set(_positions_inserer(agent_id, lignes))
+    resultat = _resultat(cles, stockees)
+    for element, (instant, *_) in zip(resultat["elements"], lignes):
+        element["cle"] = instant.isoformat()
+    return resultat
 
 
-def _insertion_positions(agent_id: int, lignes: list[tuple]) -> tuple[str, list]:
-    """One INSERT of the positions that skips an (agent, timestamp) already stored or repeated.
-
-    PostgreSQL takes four arrays (5 parameters whatever the batch size: nothing to parse
-    per row); elsewhere a multi-row VALUES list.
-    """
-    suite = " ON CONFLICT (agent_id, timestamp) DO NOTHING"
-    colonnes = "INSERT INTO agent_geolocalisation (agent_id, timestamp, latitude, longitude, precision_m) "
-    if connection.vendor == "postgresql":
-        instants, latitudes, longitudes, precisions = (list(c) for c in zip(*lignes))
-        return (
-            colonnes + "SELECT %s, u.t, u.la, u.lo, u.p FROM unnest(%s::timestamptz[], %s::float8[], "
-            "%s::float8[], %s::float8[]) AS u(t, la, lo, p)" + suite,
+def _positions_inserer(agent_id: int, lignes: list[tuple]) -> list:
+    """INSERT the positions, skipping an (agent, timestamp) already stored or repeated; return
+    the timestamps stored (aware datetimes). PostgreSQL takes four arrays (5 parameters
+    whatever the batch size: nothing to parse per row); elsewhere lib.insertion's VALUES lists."""
+    if connection.vendor != "postgresql":
+        return inserer_nouvelles(
+            modele=AgentGeolocalisation,
+            lignes=[
+                {"agent_id": agent_id, "timestamp": t, "latitude": la, "longitude": lo, "precision_m": p}
+                for t, la, lo, p in lignes
+            ],
+            conflit=["agent", "timestamp"],
+            retour="timestamp",
+        )
+    instants, latitudes, longitudes, precisions = (list(c) for c in zip(*lignes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO agent_geolocalisation (agent_id, timestamp, latitude, longitude, precision_m) "
+            "SELECT %s, u.t, u.la, u.lo, u.p FROM unnest(%s::timestamptz[], %s::float8[], "
+            "%s::float8[], %s::float8[]) AS u(t, la, lo, p) "
+            "ON CONFLICT (agent_id, timestamp) DO NOTHING RETURNING timestamp",
             [agent_id, instants, latitudes, longitudes, precisions],
         )
-    champ = AgentGeolocalisation._meta.get_field("timestamp")
-    valeurs = []
-    for instant, latitude, longitude, precision in lignes:
-        valeurs += [agent_id, champ.get_db_prep_value(instant, connection), latitude, longitude, precision]
-    return colonnes + "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(lignes)) + suite, valeurs
+        return lues(modele=AgentGeolocalisation, champ="timestamp", valeurs=[r[0] for r in cursor.fetchall()])
 
 
 def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
-    """Check and store the agent's actions, all or none; an action whose reference is already
-    stored for this agent is a duplicate, one stored for another agent refuses the batch.
-    Recompute the days' performance, start a new cached-figures generation.
-    Return {recues, creees, doublons}; raise LotRefuse."""
+    """Check and store the agent's actions, all or none, and recompute the days' performance.
+    An action whose reference the database already holds for this agent (or earlier in the
+    batch) is a duplicate; one it holds for another agent refuses the batch with a 409 naming
+    the reference (decided by the INSERT itself, so two phones racing cannot both win).
+    Return what the database stored: {recues, creees, doublons, elements: [{index, cle (the
+    reference), etat}]}; raise LotRefuse."""
     agent = Agent.objects.only("code").get(pk=agent_id)
     codes = {str(a.get("locataire_code", "")).strip() for a in actions}
     references = {str(a.get("impaye_reference") or "").strip() for a in actions} - {""}
@@ -243,37 +274,47 @@ def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
         locataires=dict(Locataire.objects.filter(code__in=codes).values_list("code", "id")),
         impayes=impayes,
     )
-    deja = dict(
-        RecouvrementAction.objects.filter(reference__in=[ligne["reference"] for ligne in lignes])
-        .values_list("reference", "agent_id")
+    premieres: dict[str, dict] = {}
+    for ligne in lignes:
+        premieres.setdefault(ligne["reference"], ligne)  # twice in the batch: the first
+    with transaction.atomic():
+        # Sorted: two batches sharing references lock them in the same order (no deadlock).
+        stockees = set(inserer_nouvelles(
+            modele=RecouvrementAction,
+            lignes=[_action(agent_id, premieres[reference]) for reference in sorted(premieres)],
+            conflit=["reference"],
+            retour="reference",
+        ))
+        _refuser_references_d_autrui(agent_id, lignes, set(premieres) - stockees)
+        if stockees:
+            jours = [timezone.localdate(premieres[r]["date_action"]) for r in stockees]
+            performance_compute(du=min(jours), au=max(jours), agent_ids=[agent_id])
+    if stockees:
+        donnees_modifiees()
+    return _resultat([ligne["reference"] for ligne in lignes], stockees)
+
+
+def _action(agent_id: int, ligne: dict) -> dict:
+    """The columns of one checked action, as RecouvrementAction stores them."""
+    colonnes = {k: v for k, v in ligne.items() if k != "locataire_code"}
+    return {**colonnes, "agent_id": agent_id, "statut_cle": statut_cle(ligne["statut"])}
+
+
+def _refuser_references_d_autrui(agent_id: int, lignes: list[dict], deja: set[str]) -> None:
+    """Raise LotRefuse (409) naming the items whose reference, not stored by this request, the
+    database holds for another agent (read after the INSERT waited for any concurrent one)."""
+    if not deja:
+        return
+    proprietaires = dict(
+        RecouvrementAction.objects.filter(reference__in=deja).values_list("reference", "agent_id")
     )
     autres = [
         ErreurElement(index, "reference", f"référence « {ligne['reference']} » déjà enregistrée pour un autre agent")
         for index, ligne in enumerate(lignes)
-        if deja.get(ligne["reference"], agent_id) != agent_id
+        if ligne["reference"] in deja and proprietaires.get(ligne["reference"]) != agent_id
     ]
     if autres:
-        raise LotRefuse(autres)
-    nouvelles = {}
-    for ligne in lignes:
-        if ligne["reference"] not in deja:
-            nouvelles.setdefault(ligne["reference"], ligne)  # twice in the batch: once
-    objets = [
-        RecouvrementAction(
-            agent_id=agent_id,
-            statut_cle=statut_cle(ligne["statut"]),
-            **{k: v for k, v in ligne.items() if k != "locataire_code"},
-        )
-        for ligne in nouvelles.values()
-    ]
-    with transaction.atomic():
-        RecouvrementAction.objects.bulk_create(objets, ignore_conflicts=True)
-        if objets:
-            jours = [timezone.localdate(o.date_action) for o in objets]
-            performance_compute(du=min(jours), au=max(jours), agent_ids=[agent_id])
-    if objets:
-        donnees_modifiees()
-    return {"recues": len(lignes), "creees": len(objets), "doublons": len(lignes) - len(objets)}
+        raise LotRefuse(autres, statut=409)
 
 
 def missions_planifiees_transferer(
@@ -282,5 +323,5 @@ def missions_planifiees_transferer(
     """Give `vers_agent_id` the planned missions of `de_agent_id` on these sites dated `depuis`
     or later; return how many moved. The caller starts the cache's new generation."""
     return Mission.objects.filter(
-        agent_id=de_agent_id, site_id__in=list(site_ids), status=MissionStatus.PLANIFIEE, date_prevue__gte=depuis,
+        agent_id=de_agent_id, site_id__in=list(site_ids), status=StatutMission.PLANIFIEE, date_prevue__gte=depuis,
     ).update(agent_id=vers_agent_id)

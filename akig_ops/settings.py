@@ -4,6 +4,8 @@ With nothing set, the project runs on a bare machine: SQLite, a local-memory
 cache and Celery tasks run eagerly. Production sets DATABASE_URL (PostgreSQL)
 and REDIS_URL.
 """
+import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -12,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from akig_ops.lib.env import (
     env_bool,
+    env_date,
     env_int,
     env_list,
     env_redis_url,
@@ -298,6 +301,16 @@ AKIG_VITESSE_MAX_KMH = env_int("AKIG_VITESSE_MAX_KMH", 130, minimum=1)
 AKIG_CARTE_TUILES_URL = env_str("AKIG_CARTE_TUILES_URL", "")
 # Largest request body the field API accepts (bytes); beyond it, 413.
 AKIG_API_TERRAIN_TAILLE_MAX = env_int("AKIG_API_TERRAIN_TAILLE_MAX", 1_000_000, minimum=1_000)
+# The bounds every value is checked against at the edge (akig_ops/lib/valeurs.py, docs/data-model.md):
+# no instant before AKIG_INSTANT_MIN nor later than now + AKIG_AVANCE_MAX_HEURES (phones' clocks
+# drift), no planned day later than today + AKIG_HORIZON_JOURS, no amount above AKIG_MONTANT_MAX €
+# (one action, one debt; the single-amount columns hold 9 999 999 999,99).
+AKIG_INSTANT_MIN = env_date("AKIG_INSTANT_MIN", "2000-01-01")
+AKIG_AVANCE_MAX = datetime.timedelta(hours=env_int("AKIG_AVANCE_MAX_HEURES", 24, minimum=0))
+AKIG_HORIZON_JOURS = env_int("AKIG_HORIZON_JOURS", 731, minimum=1)
+AKIG_MONTANT_MAX = Decimal(env_int("AKIG_MONTANT_MAX", 1_000_000, minimum=1))
+if AKIG_MONTANT_MAX >= Decimal("1e10"):
+    raise ImproperlyConfigured("AKIG_MONTANT_MAX must be below 10 000 000 000 (the columns' width)")
 
 CELERY_BEAT_SCHEDULE = {
     # The runbook's daily dump, at 02:00 business time (CELERY_TIMEZONE = TIME_ZONE),

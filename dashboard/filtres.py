@@ -10,7 +10,7 @@ still shows, with a 400 status.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 
 from django.http import QueryDict
@@ -27,10 +27,10 @@ VRAI = {"", "1", "oui", "on", "true"}
 
 
 @dataclass(frozen=True)
-class Filtres:
-    """What the analysis shows: debts over `retard_min` days (the query string's `retard`), on one site (code), one team's
-    sites (code), sensitive sites only, sites owing at least `montant_min` over the retard;
-    with ageing buckets cut at `limites`, sorted by `tri`, page `page`."""
+class Criteres:
+    """What the analysis computes, the key of its cache: debts over `retard_min` days (the
+    query string's `retard`), on one site (code), one team's sites (code), sensitive sites
+    only, sites owing at least `montant_min` over the retard; ageing buckets cut at `limites`."""
 
     retard_min: int = RETARD_CRITIQUE
     site: str = ""
@@ -38,14 +38,21 @@ class Filtres:
     sensibles: bool = False
     montant_min: Decimal | None = None
     limites: tuple[int, ...] = TRANCHES
+
+
+@dataclass(frozen=True)
+class Filtres(Criteres):
+    """The analysis page's query string: its Criteres, sorted by `tri`, page `page`, and the
+    French messages of the values refused."""
+
     tri: str = "-montant"
     page: int = 1
     erreurs: tuple[str, ...] = field(default=(), compare=False)
 
     @property
-    def cle_cache(self) -> str:
-        """What the cached analysis depends on (not the sort nor the page), URL-encoded."""
-        return self.query_string(tri="-montant", page=1)
+    def criteres(self) -> Criteres:
+        """What the analysis depends on (not the sort nor the page)."""
+        return Criteres(**{nom.name: getattr(self, nom.name) for nom in fields(Criteres)})
 
     def query_string(self, **changements) -> str:
         """This view's query string in the form's fields, with `changements` (e.g. tri, page)."""

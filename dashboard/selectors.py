@@ -2,6 +2,7 @@
 import datetime
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,8 @@ from agents.selectors import (
     nb_agents_sous_seuil,
     sites_de_l_equipe,
 )
-from dashboard.filtres import Filtres
+from akig_ops.lib.cache_donnees import en_cache_selon_arguments
+from dashboard.filtres import Criteres
 from recovery.selectors import (
     RETARD_CRITIQUE,
     SEUIL_CONTENTIEUX,
@@ -66,39 +68,44 @@ def tableau_de_bord() -> dict:
     }
 
 
-def perimetre_lire(*, filtres: Filtres) -> tuple[list[int] | None, list[str]]:
-    """Return the site ids the filters' site and team codes select (None: every site) and a
+def _perimetre(*, site: str, equipe: str) -> tuple[list[int] | None, list[str]]:
+    """Return the site ids that the site and team codes select (None: every site) and a
     French message for each code that matches nothing. At most three queries."""
     site_ids, erreurs = None, []
-    if filtres.site:
-        site = site_id_du_code(code=filtres.site)
-        if site is None:
-            erreurs.append(_("Filtre « site » : aucun site n'a le code « %(code)s ».") % {"code": filtres.site})
+    if site:
+        site_id = site_id_du_code(code=site)
+        if site_id is None:
+            erreurs.append(_("Filtre « site » : aucun site n'a le code « %(code)s ».") % {"code": site})
         else:
-            site_ids = [site]
-    if filtres.equipe:
-        equipe = equipe_id_du_code(code=filtres.equipe)
-        if equipe is None:
-            erreurs.append(_("Filtre « equipe » : aucune équipe n'a le code « %(code)s ».") % {"code": filtres.equipe})
+            site_ids = [site_id]
+    if equipe:
+        equipe_id = equipe_id_du_code(code=equipe)
+        if equipe_id is None:
+            erreurs.append(_("Filtre « equipe » : aucune équipe n'a le code « %(code)s ».") % {"code": equipe})
         else:
-            sites_equipe = sites_de_l_equipe(equipe_id=equipe)
+            sites_equipe = sites_de_l_equipe(equipe_id=equipe_id)
             site_ids = sites_equipe if site_ids is None else [s for s in site_ids if s in sites_equipe]
     return site_ids, erreurs
 
 
-def analyse_impayes(*, filtres: Filtres, site_ids: list[int] | None) -> dict:
-    """Return the analysis by site for `filtres` on `site_ids` (None: every site):
-    {lignes, tranches, historique, totaux}. lignes: impayes_par_site's rows, each with
-    variation_nb / variation_montant (against the snapshot of 30 days ago; None when the
-    snapshots cannot tell: none that day, or a retard that is not one of their limits; then
-    historique is False). The agents of each site are added by agents_ajouter, for the
-    rows shown only. totaux: {nb, montant} of the rows. Three queries at most."""
+@en_cache_selon_arguments("dashboard.analyse_impayes")
+def analyse_impayes(*, criteres: Criteres) -> dict:
+    """Return the analysis by site for `criteres` (cached on them for today and this data
+    generation): {lignes, tranches, historique, jour_de_comparaison, totaux, erreurs}.
+    lignes: recovery.selectors.impayes_par_site's rows (the query behind the figures) on
+    the sites of the criteres' site and team codes, each with variation_nb /
+    variation_montant (against the snapshot of 30 days ago; None when the snapshots cannot
+    tell: none that day, or a retard that is not one of their limits; then historique is
+    False). The agents of each site are added by agents_ajouter, for the rows shown only.
+    totaux: {nb, montant} of the rows; erreurs: a French message for each site or team
+    code that matches nothing. Three queries, and up to three for the codes."""
+    site_ids, erreurs = _perimetre(site=criteres.site, equipe=criteres.equipe)
     lignes = impayes_par_site(
-        retard_min=filtres.retard_min, limites=filtres.limites, site_ids=site_ids,
-        sensibles=filtres.sensibles, montant_min=filtres.montant_min,
+        retard_min=criteres.retard_min, limites=criteres.limites, site_ids=site_ids,
+        sensibles=criteres.sensibles, montant_min=criteres.montant_min,
     )
     jour = timezone.localdate() - datetime.timedelta(days=JOURS_DE_COMPARAISON)
-    avant = impayes_par_site_au(jour=jour, retard_min=filtres.retard_min)
+    avant = impayes_par_site_au(jour=jour, retard_min=criteres.retard_min)
     # No snapshot that day at all (history not yet written): the change is unknown, not "all new".
     historique = bool(avant)
     for ligne in lignes:
@@ -110,13 +117,14 @@ def analyse_impayes(*, filtres: Filtres, site_ids: list[int] | None) -> dict:
             ligne["variation_montant"] = ligne["montant"] - passe["montant"]
     return {
         "lignes": lignes,
-        "tranches": tranches_depuis(filtres.limites),
+        "tranches": tranches_depuis(criteres.limites),
         "historique": historique,
         "jour_de_comparaison": jour,
         "totaux": {
             "nb": sum(ligne["nb"] for ligne in lignes),
             "montant": sum((ligne["montant"] for ligne in lignes), Decimal("0.00")),
         },
+        "erreurs": erreurs,
     }
 
 
@@ -126,6 +134,19 @@ def agents_ajouter(lignes: list[dict]) -> list[dict]:
     for these rows' sites only (a page of 25, not every site)."""
     agents = agents_missions_non_complete_par_site(site_ids=[ligne["site_id"] for ligne in lignes])
     return [{**ligne, "agents": agents.get(ligne["site_id"], [])} for ligne in lignes]
+
+
+def lignes_paginer(lignes: list[dict], *, tri: str, numero: int, par_page: int) -> Page:
+    """Return page `numero` of the analysis rows sorted by `tri`, each with its agents
+    (agents_ajouter): read for the page's sites only, or for every site when the sort is
+    on the agents. One query."""
+    par_agents = tri.lstrip("-") == "agents"
+    if par_agents:
+        lignes = agents_ajouter(lignes)
+    page = Paginator(lignes_trier(lignes, tri=tri), par_page).get_page(numero)
+    if not par_agents:
+        page.object_list = agents_ajouter(list(page.object_list))
+    return page
 
 
 def _cle_de_tri(colonne: str):

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +25,8 @@ from dashboard.filtres import filtres_lire
 from dashboard.selectors import (
     agents_ajouter,
     analyse_impayes,
+    lignes_paginer,
     lignes_trier,
-    perimetre_lire,
     resume_tableau_de_bord,
     tableau_de_bord,
 )
@@ -88,16 +87,6 @@ def accueil(request):
     return render(request, "dashboard/accueil.html", donnees)
 
 
-def _analyse(filtres):
-    site_ids, erreurs = perimetre_lire(filtres=filtres)
-    return {**analyse_impayes(filtres=filtres, site_ids=site_ids), "erreurs_perimetre": erreurs}
-
-
-def _analyse_en_cache(filtres) -> dict:
-    analyse, _cache = en_cache("dashboard.impayes", lambda: _analyse(filtres), parties=(filtres.cle_cache,))
-    return analyse
-
-
 def _rangees_impayes(lignes: list[dict]) -> list[dict]:
     """The analysis rows as the template prints them, each cell formatted once here (fr-FR):
     a page of 25 rows has some 400 cells, which template filters made the page's main cost."""
@@ -126,63 +115,53 @@ def _rangees_impayes(lignes: list[dict]) -> list[dict]:
     ]
 
 
-def _table_impayes(filtres, chemin: str) -> tuple[str, list[str]]:
-    """The analysis table for `filtres` (rendered HTML) and the messages of refused filters."""
-    analyse = _analyse_en_cache(filtres)
-    erreurs = [*filtres.erreurs, *analyse["erreurs_perimetre"]]
-    lignes = analyse["lignes"]
-    # The agents are read for the page's sites only, unless the sort needs them all.
-    par_agents = filtres.tri.lstrip("-") == "agents"
-    if par_agents:
-        lignes = agents_ajouter(lignes)
-    page = Paginator(lignes_trier(lignes, tri=filtres.tri), PAR_PAGE).get_page(filtres.page)
-    if not par_agents:
-        page.object_list = agents_ajouter(list(page.object_list))
-
-    def url(**changements):
-        return f"{chemin}?{filtres.query_string(**changements)}"
-
-    colonnes = [
+def _colonnes_impayes(tranches) -> list[tuple[str, str, bool]]:
+    return [
         ("code", _("Site"), False), ("sensible", _("Sensible"), False),
         ("nb", _("Impayés"), True), ("montant", _("Reste dû"), True),
         ("retard_max", _("Retard max"), True), ("part", _("Part"), True),
         ("variation_nb", _("Δ 30 j"), True), ("variation_montant", _("Δ 30 j (€)"), True),
-        *[(f"t{i}", tranche.libelle, True) for i, tranche in enumerate(analyse["tranches"])],
+        *[(f"t{i}", tranche.libelle, True) for i, tranche in enumerate(tranches)],
         ("agents", _("Agents (missions non terminées)"), True),
     ]
-    html = render_to_string("dashboard/partials/_impayes.html", {
+
+
+@direction_requise
+def impayes(request):
+    """/dashboard/impayes?filter=retard:60+: the query string read once (filtres_lire), the
+    analysis of its criteres (dashboard.selectors.analyse_impayes, whose figures come from
+    recovery.selectors.impayes_par_site), the page of rows shown; the whole page, or for
+    htmx the table it swaps."""
+    filtres = filtres_lire(request.GET)
+    analyse = analyse_impayes(criteres=filtres.criteres)
+    page = lignes_paginer(analyse["lignes"], tri=filtres.tri, numero=filtres.page, par_page=PAR_PAGE)
+    erreurs = [*filtres.erreurs, *analyse["erreurs"]]
+
+    def url(**changements):
+        return f"{request.path}?{filtres.query_string(**changements)}"
+
+    context = {
         "filtres": filtres,
         "analyse": analyse,
         "page": page,
         "rangees": _rangees_impayes(page.object_list),
         "erreurs": erreurs,
-        "entetes": _entetes(colonnes, tri=filtres.tri, url=lambda tri: url(tri=tri, page=1),
-                            principales={"code", "nb", "montant", "retard_max"}),
+        "entetes": _entetes(_colonnes_impayes(analyse["tranches"]), tri=filtres.tri,
+                            url=lambda tri: url(tri=tri, page=1), principales={"code", "nb", "montant", "retard_max"}),
         "page_precedente": url(page=page.previous_page_number()) if page.has_previous() else "",
         "page_suivante": url(page=page.next_page_number()) if page.has_next() else "",
         "csv": f"{reverse('dashboard:impayes_csv')}?{filtres.query_string(page=1)}",
-    })
-    return html, erreurs
-
-
-@direction_requise
-def impayes(request):
-    filtres = filtres_lire(request.GET)
-    # The rendered table is cached too: a few hundred formatted amounts cost more than the query.
-    (table, erreurs), _cache = en_cache(
-        "dashboard.impayes.table", lambda: _table_impayes(filtres, request.path),
-        parties=(request.GET.urlencode(),),
-    )
+    }
     return page_ou_partiel(
-        request, page="dashboard/impayes.html", partiel="dashboard/partials/_table.html",
-        context={"filtres": filtres, "table": table}, status=400 if erreurs else 200,
+        request, page="dashboard/impayes.html", partiel="dashboard/partials/_impayes.html",
+        context=context, status=400 if erreurs else 200,
     )
 
 
 @direction_requise
 def impayes_csv(request):
     filtres = filtres_lire(request.GET)
-    analyse = _analyse_en_cache(filtres)
+    analyse = analyse_impayes(criteres=filtres.criteres)
     lignes = lignes_trier(agents_ajouter(analyse["lignes"]), tri=filtres.tri)
     entetes = [
         _("Code site"), _("Site"), _("Sensible"),

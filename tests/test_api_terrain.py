@@ -55,8 +55,12 @@ def test_positions_stored_then_resent_batch_stores_nothing_twice(client, agent, 
     # The same 3 again plus 2 new ones (k = 3, 4).
     seconde = envoyer(client, "positions", {"positions": positions(5)}, jeton)
 
-    assert (premiere.status_code, premiere.json()) == (200, {"recues": 3, "creees": 3, "doublons": 0})
-    assert (seconde.status_code, seconde.json()) == (200, {"recues": 5, "creees": 2, "doublons": 3})
+    lot = positions(5)
+    assert (premiere.status_code, premiere.json()) == (200, {"recues": 3, "creees": 3, "doublons": 0, "elements": [
+        {"index": k, "cle": lot[k]["timestamp"], "etat": "enregistre"} for k in range(3)]})
+    assert (seconde.status_code, seconde.json()) == (200, {"recues": 5, "creees": 2, "doublons": 3, "elements": [
+        {"index": k, "cle": lot[k]["timestamp"], "etat": "deja_enregistre" if k < 3 else "enregistre"}
+        for k in range(5)]})
     assert AgentGeolocalisation.objects.filter(agent=agent).count() == 5
     premier = AgentGeolocalisation.objects.filter(agent=agent).order_by("timestamp").first()
     assert (premier.latitude, premier.longitude, premier.precision_m) == (48.85, 2.35, 6.5)
@@ -161,8 +165,10 @@ def test_actions_stored_with_free_statut_and_the_day_rescored(client, agent, jet
     reponse = envoyer(client, "actions", lot, jeton)
     encore = envoyer(client, "actions", lot, jeton)
 
-    assert (reponse.status_code, reponse.json()) == (200, {"recues": 2, "creees": 2, "doublons": 0})
-    assert encore.json() == {"recues": 2, "creees": 0, "doublons": 2}
+    assert (reponse.status_code, reponse.json()) == (200, {"recues": 2, "creees": 2, "doublons": 0, "elements": [
+        {"index": 0, "cle": "A1", "etat": "enregistre"}, {"index": 1, "cle": "A2", "etat": "enregistre"}]})
+    assert encore.json() == {"recues": 2, "creees": 0, "doublons": 2, "elements": [
+        {"index": 0, "cle": "A1", "etat": "deja_enregistre"}, {"index": 1, "cle": "A2", "etat": "deja_enregistre"}]}
     a1 = RecouvrementAction.objects.get(reference="A1")
     assert (a1.agent_id, a1.statut, a1.statut_cle, a1.montant_recouvre) == (
         agent.id, "payé en partie", "paye en partie", Decimal("150.00"))
@@ -226,13 +232,13 @@ def test_actions_for_another_agent_are_refused(client, agent, jeton, dossier):
     assert not RecouvrementAction.objects.exists()
 
 
-def test_actions_reference_of_another_agent_is_refused(client, agent, jeton, dossier):
+def test_actions_reference_of_another_agent_is_a_409_naming_it(client, agent, jeton, dossier):
     autre = AgentFactory(code="AG2")
     envoyer(client, "actions", {"actions": [action("A1")]}, jeton_creer(agent_id=autre.id))
 
     reponse = envoyer(client, "actions", {"actions": [action("A1"), action("A2")]}, jeton)
 
-    assert reponse.status_code == 400
+    assert reponse.status_code == 409
     assert reponse.json()["erreurs"] == [
         {"index": 0, "champ": "reference", "motif": "référence « A1 » déjà enregistrée pour un autre agent"},
     ]
@@ -279,6 +285,7 @@ def test_openapi_description_is_in_french(admin_client):
         "400": "Lot refusé : JSON mal formé ou éléments invalides, rien n'est enregistré.",
         "401": "Jeton absent, inconnu ou révoqué.",
         "403": "Un élément concerne un autre agent que celui du jeton : rien n'est enregistré.",
+        "409": "Une référence est déjà enregistrée pour un autre agent : rien n'est enregistré.",
         "413": "Corps de requête trop gros : envoyez des lots plus petits.",
     }
     assert positions["responses"]["413"]["description"] == actions["responses"]["413"]["description"]
@@ -308,3 +315,60 @@ def test_docs_page_is_french_and_served_from_our_static_files(admin_client, sett
     assert re.findall(r'(?:src|href)="(?:https?:)?//', page) == []
     # Swagger UI's validator badge would be fetched from validator.swagger.io.
     assert '"validatorUrl": null' in page
+
+
+# --- Values out of bounds or unstorable: a French 400 naming the field, nothing stored.
+
+
+@pytest.mark.parametrize("champ, valeur, motif", [
+    ("date_action", "0001-01-01T00:00:00", "date-heure « 0001-01-01T00:00:00 » hors des bornes (du 01/01/2000 au "),
+    ("date_action", "1999-12-31T23:59:59+00:00", "date-heure « 1999-12-31T23:59:59+00:00 » hors des bornes (du 01/01/2000 au "),
+    ("date_action", "9999-12-31T23:59:59", "horodatage dans le futur « 9999-12-31T23:59:59 »"),
+    ("montant_recouvre", "9999999999.99", "montant « 9999999999.99 » au-dessus du plafond (1\u202f000\u202f000,00\u00a0€)"),
+    ("montant_recouvre", "1000000.01", "montant « 1000000.01 » au-dessus du plafond (1\u202f000\u202f000,00\u00a0€)"),
+    ("reference", "A\x00", "caractère NUL (octet 0) interdit"),
+    ("reference", "A\nB", "retour à la ligne interdit (une seule ligne)"),
+    ("reference", "A\x1b[31m", "caractère de contrôle U+001B interdit"),
+    ("statut", "fait\x00", "caractère NUL (octet 0) interdit"),
+    ("resultat", "payé\x00", "caractère NUL (octet 0) interdit"),
+    ("resultat", "payé\ud800", "caractère invalide (demi-paire de substitution UTF-16)"),
+    ("statut", "\udfff", "caractère invalide (demi-paire de substitution UTF-16)"),
+])
+def test_actions_value_out_of_bounds_is_a_french_400_naming_the_field(client, agent, jeton, dossier, champ, valeur, motif):
+    # json.dumps writes a lone surrogate as the \\udXXX escape a phone would send.
+    mauvaise = {**action("A1"), champ: valeur}
+    reponse = envoyer(client, "actions", {"actions": [action("A0"), mauvaise]}, jeton)
+
+    assert reponse.status_code == 400
+    [erreur] = reponse.json()["erreurs"]
+    assert (erreur["index"], erreur["champ"]) == (1, champ)
+    assert erreur["motif"].startswith(motif)
+    assert not RecouvrementAction.objects.exists() and not PerformanceHistorique.objects.exists()
+
+
+def test_actions_at_the_bounds_are_stored(client, agent, jeton, dossier):
+    debut = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC).isoformat()
+    lot = {"actions": [action("A1", montant_recouvre="1000000.00"), action("A2", date_action=debut)]}
+
+    reponse = envoyer(client, "actions", lot, jeton)
+
+    assert (reponse.status_code, reponse.json()["creees"]) == (200, 2)
+    jour = PerformanceHistorique.objects.get(agent=agent, date_stat=HIER)
+    assert jour.montant_recouvre == Decimal("1000000.00")
+
+
+@pytest.mark.parametrize("horodatage, motif", [
+    ("0001-01-01T00:00:00", "date-heure « 0001-01-01T00:00:00 » hors des bornes"),
+    ("9999-12-31T23:59:59", "horodatage dans le futur"),
+    ("2026-01-01T10:00:00\x00", "date-heure invalide"),
+])
+def test_positions_out_of_bounds_are_a_french_400(client, agent, jeton, horodatage, motif):
+    lot = positions(2)
+    lot[1]["timestamp"] = horodatage
+
+    reponse = envoyer(client, "positions", {"positions": lot}, jeton)
+
+    assert reponse.status_code == 400
+    [erreur] = reponse.json()["erreurs"]
+    assert (erreur["index"], erreur["champ"]) == (1, "timestamp") and erreur["motif"].startswith(motif)
+    assert not AgentGeolocalisation.objects.exists()

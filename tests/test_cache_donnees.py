@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from akig_ops.lib.cache_donnees import donnees_modifiees, en_cache
+from akig_ops.lib.cache_donnees import donnees_modifiees, en_cache, en_cache_selon_arguments
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +46,31 @@ def test_en_cache_parameters_are_part_of_the_key():
     en_cache("impayes", lambda: "60", parties=(60,))
 
     assert en_cache("impayes", lambda: "90", parties=(90,)) == ("90", False)
+
+
+def test_en_cache_selon_arguments_keys_on_every_argument_even_with_spaces():
+    calculs = []
+
+    @en_cache_selon_arguments("somme")
+    def somme(*, a: int, libelle: str) -> str:
+        calculs.append((a, libelle))
+        return f"{libelle} {a + 1}"
+
+    assert somme(a=1, libelle="deux mots") == "deux mots 2"
+    assert somme(libelle="deux mots", a=1) == "deux mots 2"  # same arguments, any order: a hit
+    assert somme(a=2, libelle="deux mots") == "deux mots 3"
+    assert somme(a=1, libelle="deux  mots") == "deux  mots 2"
+    assert calculs == [(1, "deux mots"), (2, "deux mots"), (1, "deux  mots")]
+    assert somme.sans_cache(a=1, libelle="x") == "x 2" and len(calculs) == 4
+
+
+def test_en_cache_selon_arguments_recomputed_after_donnees_modifiees():
+    valeurs = iter([1, 2])
+
+    @en_cache_selon_arguments("suivante")
+    def suivante(*, n: int) -> int:
+        return next(valeurs)
+
+    assert (suivante(n=0), suivante(n=0)) == (1, 1)
+    donnees_modifiees()
+    assert suivante(n=0) == 2

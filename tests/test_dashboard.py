@@ -200,6 +200,27 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
     assert "Page 2 sur 2" in page2.content.decode()
 
 
+def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(direction, parc, django_assert_num_queries):
+    # First request: session, user, groups; the by-site aggregate and site names, the
+    # snapshot of 30 days ago, the agents of the page's sites.
+    with django_assert_num_queries(7):
+        direction.get(RUNBOOK)
+    # Another sort or page of the same criteres: the analysis comes from the cache, only
+    # the agents of the rows shown are read.
+    with django_assert_num_queries(4):
+        response = direction.get(f"{RUNBOOK}&tri=code")
+    assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
+        ("A", 2, Decimal("3000.00")), ("B", 2, Decimal("14000.01"))]
+    with django_assert_num_queries(4):
+        csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
+    assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
+    # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
+    with django_assert_num_queries(7):
+        response = direction.get("/dashboard/impayes?filter=retard:90%2B")
+    assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
+        ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))]
+
+
 def test_impayes_htmx_swaps_only_the_table(direction, parc):
     response = direction.get(f"{RUNBOOK}&tri=code", HTTP_HX_REQUEST="true")
 

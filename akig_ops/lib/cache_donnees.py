@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial, wraps
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -48,6 +50,24 @@ def en_cache(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: i
     valeur = calcul()
     cache.set(cle, valeur, duree)
     return valeur, False
+
+
+def en_cache_selon_arguments(nom: str, *, duree: int = 300):
+    """Decorate a selector of keyword-only arguments: its value is cached like `en_cache`'s,
+    keyed on `nom` and the arguments (their `str`, URL-encoded: a cache key has no spaces).
+    The undecorated function stays at `.sans_cache`."""
+
+    def decorateur(selecteur: Callable[..., T]) -> Callable[..., T]:
+        @wraps(selecteur)
+        def en_cache_de(**arguments) -> T:
+            cle = urlencode(sorted((nom_argument, str(valeur)) for nom_argument, valeur in arguments.items()))
+            valeur, _hit = en_cache(nom, partial(selecteur, **arguments), parties=(cle,), duree=duree)
+            return valeur
+
+        en_cache_de.sans_cache = selecteur
+        return en_cache_de
+
+    return decorateur
 
 
 def donnees_modifiees() -> None:

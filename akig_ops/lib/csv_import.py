@@ -36,7 +36,9 @@ from django.utils.translation import ngettext
 from psycopg.errors import UniqueViolation
 from tqdm import tqdm
 
+from akig_ops.lib import valeurs
 from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
+from akig_ops.lib.valeurs import ValeurInvalide
 
 STAGE = "import_stage"
 # Files larger than this show a progress bar (when the output is a terminal).
@@ -48,10 +50,6 @@ LONGUEUR_MAX_CELLULE = 10_000
 # The csv module's own limit (128 KiB) would stop the whole file with a bare csv.Error
 # before the cell could be named; above this one, the line is reported unreadable.
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
-
-
-class ValeurInvalide(ValueError):
-    """A parser's refusal; its message is the French reason shown to the user."""
 
 
 @dataclass(frozen=True)
@@ -93,14 +91,13 @@ class FichierRejete(Exception):
 # --- Parsers: str -> value, or ValeurInvalide with the reason in French.
 
 
-def texte(*, max_length: int, obligatoire: bool = True) -> Callable[[str], str]:
+def texte(*, max_length: int, obligatoire: bool = True, une_ligne: bool = True) -> Callable[[str], str]:
+    """Text checked by valeurs.texte (a code or a name: one line; free text: `une_ligne=False`)."""
     def parse(raw: str) -> str:
         value = raw.strip()
         if obligatoire and not value:
             raise ValeurInvalide("valeur obligatoire manquante")
-        if len(value) > max_length:
-            raise ValeurInvalide(f"trop long ({len(value)} caractères, {max_length} au plus)")
-        return value
+        return valeurs.texte(value, max_length=max_length, une_ligne=une_ligne)
 
     return parse
 
@@ -148,7 +145,7 @@ def _nombre(raw: str) -> str:
 
 
 def montant(raw: str) -> Decimal:
-    """A non-negative amount with at most 2 decimals and 10 integer digits."""
+    """A non-negative amount with at most 2 decimals, within valeurs.montant's ceiling."""
     try:
         value = Decimal(raw)
     except InvalidOperation:
@@ -156,15 +153,7 @@ def montant(raw: str) -> Decimal:
             value = Decimal(_nombre(raw))
         except InvalidOperation:
             raise ValeurInvalide(f"montant non numérique « {raw} »") from None
-    if not value.is_finite():
-        raise ValeurInvalide(f"montant non numérique « {raw} »")
-    if value < 0:
-        raise ValeurInvalide(f"montant négatif « {raw} »")
-    if value.as_tuple().exponent < -2:
-        raise ValeurInvalide(f"montant « {raw} » : plus de 2 décimales")
-    if value >= Decimal("1e10"):
-        raise ValeurInvalide(f"montant « {raw} » trop grand")
-    return value.quantize(Decimal("0.01"))
+    return valeurs.montant(value, texte_brut=raw)
 
 
 def montant_optionnel(raw: str) -> Decimal:
@@ -202,10 +191,12 @@ precision_m = flottant(nom="précision", mini=0, maxi=100_000, optionnel=True)
 
 
 def date_iso(raw: str) -> datetime.date:
+    """A day written YYYY-MM-DD, within valeurs.jour's bounds."""
     try:
-        return datetime.datetime.strptime(raw.strip(), "%Y-%m-%d").date()
+        value = datetime.datetime.strptime(valeurs.code(raw.strip(), max_length=40), "%Y-%m-%d").date()
     except ValueError:
         raise ValeurInvalide(f"date invalide « {raw} » (attendu AAAA-MM-JJ)") from None
+    return valeurs.jour(value, texte_brut=raw)
 
 
 def date_iso_ou_vide(raw: str) -> datetime.date | None:
@@ -216,9 +207,10 @@ def date_iso_ou_vide(raw: str) -> datetime.date | None:
 def periode(raw: str) -> datetime.date:
     """A month written YYYY-MM, as its first day."""
     try:
-        return datetime.datetime.strptime(raw.strip(), "%Y-%m").date()
+        value = datetime.datetime.strptime(raw.strip(), "%Y-%m").date()
     except ValueError:
         raise ValeurInvalide(f"période invalide « {raw} » (attendu AAAA-MM)") from None
+    return valeurs.jour(value, texte_brut=raw)
 
 
 def heure(raw: str) -> datetime.time:
@@ -232,16 +224,24 @@ def heure(raw: str) -> datetime.time:
 
 
 def instant_passe(raw: str) -> datetime.datetime:
-    """An ISO 8601 date-time, not in the future; a naive one is in TIME_ZONE."""
+    """An ISO 8601 date-time within valeurs.instant's bounds and not in the future; a naive
+    one is in TIME_ZONE."""
     try:
-        value = datetime.datetime.fromisoformat(raw.strip())
+        value = datetime.datetime.fromisoformat(valeurs.code(raw.strip(), max_length=40))
     except ValueError:
         raise ValeurInvalide(f"date-heure invalide « {raw} » (attendu ISO 8601)") from None
     if value.utcoffset() is None:
-        value = timezone.make_aware(value)
-    if value.timestamp() > time.time():
+        try:
+            value = timezone.make_aware(value)
+        except (OverflowError, ValueError):  # 0001-01-01 00:00 in Paris is before year 1 in UTC
+            raise ValeurInvalide(f"date-heure « {raw} » hors des bornes") from None
+    try:
+        futur = value.timestamp() > time.time()
+    except (OverflowError, ValueError):  # before year 1 in UTC: valeurs.instant says why
+        futur = False
+    if futur:
         raise ValeurInvalide(f"horodatage dans le futur « {raw} »")
-    return value
+    return valeurs.instant(value, texte_brut=raw)
 
 
 # --- Importers

@@ -75,6 +75,15 @@ def env_time(name: str, default: str) -> datetime.time:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a time HH:MM") from None
 
 
+def env_date(name: str, default: str) -> datetime.date:
+    """A calendar day written YYYY-MM-DD."""
+    raw = os.environ.get(name, default)
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a date YYYY-MM-DD") from None
+
+
 def env_timezone(name: str, default: str) -> str:
     """An IANA time-zone name that this machine knows."""
     raw = os.environ.get(name, default)
