@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -140,7 +140,7 @@ def promesses_jugees(
             | Q(promesse_date__isnull=True, date_action__lt=_debut(echeance_au + datetime.timedelta(days=1)))
         )
     lignes = list(
-        promesses.order_by("-promesse_date", "-date_action", "-id").values(
+        promesses.order_by(F("promesse_date").desc(nulls_last=True), "-date_action", "-id").values(
             "id", "reference", "locataire_id", "locataire__code", "locataire__site_id", "locataire__site__code",
             "agent_id", "agent__code", "agent__nom", "date_action", "promesse_montant", "promesse_date",
         )
