@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agents', '0006_performance_jour_montant'),
-        ('recovery', '0005_merge_0004_instantanes_sites_0004_statut_texte_libre'),
+        ('recovery', '0006_changements_paiement'),
     ]
 
     operations = [
