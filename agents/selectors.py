@@ -149,6 +149,20 @@ def trajet(*, agent_id: int, debut: datetime.datetime, fin: datetime.datetime) -
     return [Point(*ligne) for ligne in lignes]
 
 
+def dernier_jour_avec_positions(*, agent_id: int, maintenant: datetime.datetime) -> datetime.date | None:
+    """Return the local day of the agent's latest GPS position at or before `maintenant`, or None
+    when the agent has none: the agent page opens on that day.
+
+    One probe of the (agent_id, timestamp) unique index, backwards from `maintenant`."""
+    dernier = (
+        AgentGeolocalisation.objects.filter(agent_id=agent_id, timestamp__lte=maintenant)
+        .order_by("-timestamp")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    return timezone.localdate(dernier) if dernier else None
+
+
 def missions_du_jour(*, agent_id: int, jour: datetime.date) -> list[MissionPlanifiee]:
     """Return the agent's missions planned on `jour`, by start time, with their site's
     position and their window as aware datetimes."""

@@ -92,6 +92,9 @@ def test_escalation_detail_agent_shows_checklist_and_causes_in_bounded_queries(c
     for texte in ("Agent contacté", "GPS vérifié", "Saisie validée", "Coaching planifié", "Réseau/GPS", "Motivation"):
         assert texte in corps
     assert "3,50" in corps
+    # The agent page's link opens on the trigger's day (its window: tests/escalations/test_liens.py).
+    jour = timezone.localdate(monde["nord"].declenchee_le)
+    assert f'href="/agents/{monde["agent"].pk}/?jour={jour.isoformat()}&amp;debut=' in corps
 
 
 def test_impayes_detail_is_for_directors_only(client, monde):
