@@ -21,7 +21,7 @@ from agents.selectors import (
     agents_visibles,
     dernier_jour_avec_positions,
     equipes_visibles,
-    scores_du_moment,
+    score_du_jour,
     trajet,
 )
 from agents.selectors_pages import (
@@ -213,7 +213,8 @@ def detail(request, agent_id: int):
     if cible == "trajet":
         return render(request, "agents/partials/_trajet.html", context)
 
-    context["du_moment"] = scores_du_moment(maintenant=maintenant, agent_ids=[agent.id]).get(agent.id)
+    context["du_moment"] = score_du_jour(agent_id=agent.id, jour=jour, maintenant=maintenant)
+    context.update(jour_score=jour, jour_passe=jour < timezone.localdate(maintenant))
     tenues = taux_promesses_tenues(aujourd_hui=timezone.localdate(maintenant), jours=JOURS_TAUX_PROMESSES,
                                    par="agent", agent_ids=[agent.id]).get(agent.id)
     context.update(promesses_tenues=_taux_tenues(tenues, Formats()), jours_promesses=JOURS_TAUX_PROMESSES)
