@@ -29,6 +29,10 @@ from agents.selectors import (
     scores_instantanes,
     trajet,
 )
+from recovery.selectors import taux_promesses_tenues
+
+# The window of the promises' kept rate shown beside the score.
+JOURS_TAUX_PROMESSES = 30
 
 # The score trend compares now with the snapshot of one hour ago.
 RECUL_TENDANCE = datetime.timedelta(hours=1)
@@ -49,8 +53,9 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
     {agent, score (intraday, None: not judged or not working), tendance (score − the one an hour
     ago), visites, promesses, paiements, refus, montant_recouvre, missions_faites, missions_prevues,
     derniere_position, age_position (timedelta), silence (no position for AKIG_SILENCE_MAX_MIN in working hours),
-    explication (why a silent phone went silent: trajets.Explication or None), sans_position (today's
-    on-site actions without a position)}."""
+    sans_position (today's on-site actions without a position), promesses_tenues (the agent's
+    kept-promise Taux over JOURS_TAUX_PROMESSES days, None when no promise was judged), explication
+    (why a silent phone went silent: trajets.Explication or None)}."""
     maintenant = timezone.localtime(maintenant)
     jour = maintenant.date()
     agents = agents_visibles(user=user)
@@ -80,6 +85,7 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
         .order_by()
         .annotate(prevues=Count("id"), faites=Count("id", filter=Q(status=StatutMission.COMPLETE)))
     }
+    tenues = taux_promesses_tenues(aujourd_hui=jour, jours=JOURS_TAUX_PROMESSES, par="agent", agent_ids=ids)
     h0, h1 = heures_de_travail(jour)
     lignes = []
     for agent in agents:
@@ -104,6 +110,7 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
             "silence": silencieux(derniere=agent.derniere_position, h0=h0, h1=h1, maintenant=maintenant,
                                   missions=bool(prevu)),
             "sans_position": chiffres.get("sans_position", 0),
+            "promesses_tenues": tenues.get(agent.id),
         })
     # Why the silent phones went silent: what they said with today's positions.
     silencieux_ids = [ligne["agent"].id for ligne in lignes if ligne["silence"]]

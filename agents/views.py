@@ -28,6 +28,7 @@ from agents.selectors import (
     trajet,
 )
 from agents.selectors_pages import (
+    JOURS_TAUX_PROMESSES,
     TRIS,
     courbe_du_jour,
     historique_scores,
@@ -46,6 +47,7 @@ from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
+from recovery.selectors import taux_promesses_tenues
 
 PERIODES = (7, 30, 90)
 DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
@@ -117,6 +119,7 @@ def _rangees(lignes: list[dict], *, url_liste: str, maintenant) -> list[dict]:
             "nom": agent.nom,
             "sous_titre": f"{agent.code} · {agent.equipe.nom}",
             "alerte": score is not None and score < SEUIL_SCORE,
+            "tenues": _taux_tenues(l["promesses_tenues"], f),
             "score": f.nombre(score, 2),
             "tendance": fleche,
             "actions": f"{l['promesses']} / {l['paiements']} / {l['refus']}",
@@ -130,6 +133,16 @@ def _rangees(lignes: list[dict], *, url_liste: str, maintenant) -> list[dict]:
             ) % {"n": sans_position} if sans_position else "",
         })
     return rangees
+
+
+def _taux_tenues(taux, f: Formats) -> str:
+    """« 75 % tenues (3/4) » (promises kept / judged), or "" when none was judged over the window."""
+    if taux is None or taux.taux is None:
+        return ""
+    return gettext("%(taux)s tenues (%(tenues)s/%(jugees)s)") % {
+        "taux": f"{f.nombre(taux.taux, 0)}\u00a0%",
+        "tenues": taux.tenues, "jugees": taux.jugees,
+    }
 
 
 def _verifier_role(user) -> None:
@@ -192,6 +205,7 @@ def liste(request):
         "descendant": descendant,
         "seuil": SEUIL_SCORE,
         "depuis_une_heure": _("depuis une heure"),
+        "titre_tenues": gettext("Promesses tenues, échues sur %(n)s jours") % {"n": JOURS_TAUX_PROMESSES},
         "sans_mission": _("pas de mission aujourd’hui ou trop tôt pour juger"),
         "direction": roles.is_direction(request.user),
     }
@@ -227,6 +241,9 @@ def detail(request, agent_id: int):
 
     context["du_moment"] = score_du_jour(agent_id=agent.id, jour=jour, maintenant=maintenant)
     context.update(jour_score=jour, jour_passe=jour < timezone.localdate(maintenant))
+    tenues = taux_promesses_tenues(aujourd_hui=timezone.localdate(maintenant), jours=JOURS_TAUX_PROMESSES,
+                                   par="agent", agent_ids=[agent.id]).get(agent.id)
+    context.update(promesses_tenues=_taux_tenues(tenues, Formats()), jours_promesses=JOURS_TAUX_PROMESSES)
     context["telephone"] = telephone = telephone_agent(agent_id=agent.id, jour=jour, maintenant=maintenant)
     context["explication"] = texte_explication(telephone["explication"], maintenant=maintenant)
     return render(request, "agents/detail.html", context)

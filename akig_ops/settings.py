@@ -283,6 +283,8 @@ AKIG_STATUTS_NON_REALISES = env_list(
 )
 # Days the 5-minute intraday score snapshots are kept.
 AKIG_SCORES_INSTANTANES_JOURS = env_int("AKIG_SCORES_INSTANTANES_JOURS", 35, minimum=1)
+# Days of grace after the date promised before a promise to pay is rompue (docs/relances.md).
+AKIG_PROMESSE_TOLERANCE_JOURS = env_int("AKIG_PROMESSE_TOLERANCE_JOURS", 3, minimum=0)
 # Metres from a mission's site within which the GPS trail counts as "on site".
 AKIG_RAYON_MISSION_M = env_int("AKIG_RAYON_MISSION_M", 100, minimum=1)
 # Metres between an action's position and its tenant's site beyond which it is flagged.
