@@ -150,6 +150,10 @@ ADMIN_MODELES = {
     "escalations/escalade": (LECTURE, False, False),
     "escalations/attenteregle": (LECTURE, False, False),
     "escalations/message": (LECTURE, False, False),
+    # django-axes: the superuser unlocks a login by deleting its attempts.
+    "axes/accessattempt": (AUCUN, False, True),
+    "axes/accesslog": (AUCUN, False, True),
+    "axes/accessfailurelog": (AUCUN, False, True),
 }
 for _modele, (_direction, _ajout, _suppression) in ADMIN_MODELES.items():
     _prefixe = "admin:" + _modele.replace("/", "_")

@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -115,6 +116,11 @@ def _monde() -> dict:
     Conge.objects.create(agent=agent, debut=timezone.localdate(), fin=timezone.localdate())
     AttenteRegle.objects.create(regle=escalade.regle, sujet="agent:0", depuis=maintenant, vu_le=maintenant)
     assert Message.objects.exists()
+    acces = {"username": "x@akig.local", "ip_address": "10.0.0.1", "user_agent": "", "http_accept": "",
+             "path_info": "/connexion/"}
+    AccessAttempt.objects.create(**acces, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**acces)
+    AccessFailureLog.objects.create(**acces)
     return {
         "utilisateurs": utilisateurs,
         "jeton": jeton_creer(agent_id=agent.pk),
