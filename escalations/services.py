@@ -36,6 +36,7 @@ from escalations.notifications import (
     MOTIF_RESOLUTION,
     notification_creer,
 )
+from escalations.checklists import texte_libre_verifier
 from escalations.regles import EVALUATEURS, Constat, Observation, en_service
 
 OUVERTES = [EtatEscalade.DECLENCHEE, EtatEscalade.PRISE_EN_CHARGE]
@@ -248,6 +249,7 @@ def escalade_resoudre(*, escalade_id: int, user, note: str) -> Escalade:
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Note de résolution : obligatoire, dites ce qui a été fait.")})
+    texte_libre_verifier(champ="note", libelle=_("Note de résolution"), valeur=note)
     escalade = Escalade.objects.select_related("regle").get(pk=escalade_id)
     if not _resoudre(escalade=escalade, auteur=user, note=note, maintenant=timezone.now()):
         raise Refus(_("Cette escalade est déjà résolue."))

@@ -264,3 +264,22 @@ def test_impayes_detail_queries_do_not_grow_with_the_data(client, monde, django_
     with django_assert_num_queries(13):
         reponse = client.get(url)
     assert len(reponse.context["faibles"]) == 6
+
+
+@pytest.mark.parametrize("vue, champs, motif", [
+    ("resoudre", {"note": "Réglé\x00"}, "Note de résolution : caractère NUL (octet 0) interdit."),
+    ("resoudre", {"note": "Réglé \x1b[2J"}, "Note de résolution : caractère de contrôle U+001B interdit."),
+    ("action", {"action": "agent_contacte", "commentaire": "Joint\x00"}, "Commentaire : caractère NUL (octet 0) interdit."),
+])
+def test_nul_or_control_character_in_a_note_or_comment_is_a_french_400_and_nothing_written(client, monde, vue, champs, motif):
+    client.force_login(monde["chef"])
+
+    reponse = client.post(reverse(f"escalations:{vue}", args=[monde["nord"].pk]), champs)
+
+    assert reponse.status_code == 400
+    assert motif in reponse.content.decode()
+    assert Escalade.objects.get(pk=monde["nord"].pk).etat == "declenchee"
+    assert not Evenement.objects.filter(type="action").exists()
+    # Line breaks are text: kept.
+    client.post(reverse("escalations:resoudre", args=[monde["nord"].pk]), {"note": "Réglé.\r\nAgent remplacé."})
+    assert Escalade.objects.get(pk=monde["nord"].pk).note_resolution == "Réglé.\r\nAgent remplacé."
