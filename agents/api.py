@@ -18,9 +18,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
+from agents.api_traqueurs import router as traqueurs
 from agents.selectors import agent_du_jeton
 from agents.services import actions_enregistrer, positions_enregistrer
-from agents.terrain import LotRefuse
+from agents.terrain import CorpsTropGros, LotRefuse, taille_verifier
 from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
 
 
@@ -43,22 +44,13 @@ api = NinjaAPI(
 )
 
 
-class CorpsTropGros(Exception):
-    pass
-
-
 class JetonAgent(HttpBearer):
     """Bearer token of one agent; refuses an oversized body before anything is read."""
 
     openapi_description = "Jeton d'un agent (`python manage.py jeton_agent CODE`), en `Authorization: Bearer <jeton>`."
 
     def __call__(self, request: HttpRequest):
-        try:
-            taille = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            taille = 0
-        if taille > settings.AKIG_API_TERRAIN_TAILLE_MAX:
-            raise CorpsTropGros
+        taille_verifier(request)
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str):
@@ -239,3 +231,7 @@ def positions(request, lot: LotPositions):
 def actions(request, lot: LotActions):
     """Store the token's agent's actions; an action already stored (same reference) is a duplicate."""
     return actions_enregistrer(agent_id=request.auth.id, actions=[a.model_dump() for a in lot.actions])
+
+
+# Traccar Client and OwnTracks (agents/api_traqueurs.py): the same API, its handlers and limits.
+api.add_router("", traqueurs)

@@ -9,7 +9,8 @@ from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 from recovery.importers import codes, resoudre
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
 
-from .models import AgentGeolocalisation, Agent, Equipe, Mission, StatutMission
+from .metriques import POSITIONS_ENREGISTREES
+from .models import AgentGeolocalisation, Agent, Canal, Equipe, Mission, StatutMission
 
 
 def chef_email(raw: str) -> str:
@@ -198,6 +199,14 @@ class PositionsImporteur(Importeur):
     def convertir(self, valeurs):
         valeurs["agent_id"] = resoudre(self.agents, valeurs, "agent_code", "code agent")
         return valeurs
+
+    def champs(self):
+        # The file's columns only: a position a phone sent keeps its channel and battery,
+        # and a new row gets the table's default channel, « import ».
+        return ["agent_id", "timestamp", "latitude", "longitude", "precision_m"]
+
+    def applique(self, rapport):
+        POSITIONS_ENREGISTREES.ajouter(Canal.IMPORT, rapport.crees)
 
 
 # The files of this app, for the cross-app import (each after the files it depends on).

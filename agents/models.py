@@ -149,8 +149,18 @@ class PerformanceHistorique(models.Model):
         return f"{self.agent_id} {self.date_stat}: {self.score}"
 
 
+class Canal(models.TextChoices):
+    """Which way a position reached the database."""
+
+    API = "api", _("API terrain")
+    TRACCAR = "traccar", _("Traccar Client")
+    OWNTRACKS = "owntracks", _("OwnTracks")
+    IMPORT = "import", _("import CSV")
+
+
 class AgentGeolocalisation(models.Model):
-    """A GPS position sent by an agent's phone."""
+    """A GPS position sent by an agent's phone, with what the phone said of itself when it
+    said it (battery, charging, moving, speed: NULL when the channel does not tell)."""
 
     # Indexed by the unique (agent, timestamp) constraint.
     agent = models.ForeignKey(
@@ -160,6 +170,14 @@ class AgentGeolocalisation(models.Model):
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
     precision_m = models.FloatField(_("précision (m)"), null=True, blank=True)
+    # The import writes only its CSV's columns (PositionsImporteur.champs): its rows get the
+    # database default. NULL: stored before the channel was recorded.
+    canal = models.CharField(_("canal"), max_length=10, choices=Canal.choices, null=True, blank=True,
+                             db_default=Canal.IMPORT)
+    batterie_pct = models.PositiveSmallIntegerField(_("batterie (%)"), null=True, blank=True)
+    en_charge = models.BooleanField(_("en charge"), null=True, blank=True)
+    en_mouvement = models.BooleanField(_("en mouvement"), null=True, blank=True)
+    vitesse_kmh = models.FloatField(_("vitesse (km/h)"), null=True, blank=True)
 
     class Meta:
         db_table = "agent_geolocalisation"
@@ -175,6 +193,12 @@ class AgentGeolocalisation(models.Model):
             models.CheckConstraint(
                 condition=Q(precision_m__isnull=True) | Q(precision_m__gte=0),
                 name="position_precision_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(batterie_pct__isnull=True) | Q(batterie_pct__lte=100), name="position_batterie_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(vitesse_kmh__isnull=True) | Q(vitesse_kmh__gte=0), name="position_vitesse_positive"
             ),
         ]
 

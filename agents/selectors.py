@@ -353,6 +353,21 @@ def sites_de_l_equipe(*, equipe_id: int) -> list[int]:
     )
 
 
+def sites_des_equipes(*, equipe_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Return {equipe_id: [site_id]}: for each team, the sites where its agents have missions
+    (as sites_de_l_equipe), in one query; a team without any mission is absent."""
+    lignes = (
+        Mission.objects.filter(agent__equipe_id__in=list(equipe_ids))
+        .values_list("agent__equipe_id", "site_id")
+        .distinct()
+        .order_by("agent__equipe_id", "site_id")
+    )
+    par_equipe: dict[int, list[int]] = {}
+    for equipe_id, site_id in lignes:
+        par_equipe.setdefault(equipe_id, []).append(site_id)
+    return par_equipe
+
+
 def montant_recouvre_par_semaine(*, semaines: int = 12) -> list[dict]:
     """Return what the field agents recovered (montant_recouvre of their daily figures)
     week by week over the last `semaines` weeks, this week included, oldest first:

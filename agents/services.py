@@ -13,12 +13,14 @@ from django.utils import timezone
 from agents.models import (
     Agent,
     AgentGeolocalisation,
+    Canal,
     JetonTerrain,
     Mission,
     StatutMission,
     PerformanceHistorique,
     ScoreInstantane,
 )
+from agents.metriques import POSITIONS_ENREGISTREES
 from agents.scoring import score_journalier
 from agents.selectors import (
     comptes_du_score,
@@ -28,7 +30,7 @@ from agents.selectors import (
     instant_du_releve,
     scores_du_moment,
 )
-from agents.terrain import ErreurElement, LotRefuse, actions_verifiees, positions_verifiees
+from agents.terrain import ErreurElement, LotRefuse, PositionVerifiee, actions_verifiees, positions_verifiees
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.lib.insertion import inserer_nouvelles, lues
 from akig_ops.services import SCORES_INSTANTANES, battement_enregistrer
@@ -40,12 +42,12 @@ TAILLE_LOT = 1000
 
 
 def _actions_realisees(
-    *, date_from: datetime.date, date_to: datetime.date, agent_ids: list[int] | None
+    *, du: datetime.date, au: datetime.date, agent_ids: list[int] | None
 ) -> QuerySet[RecouvrementAction]:
-    """Return the actions that happened (statut not in AKIG_STATUTS_NON_REALISES) of the local days date_from..date_to, annotated with `jour`."""
+    """Return the actions that happened (statut not in AKIG_STATUTS_NON_REALISES) of the local days du..au, annotated with `jour`."""
     actions = RecouvrementAction.objects.filter(
-        date_action__gte=debut_du_jour(date_from),
-        date_action__lt=debut_du_jour(date_to + datetime.timedelta(days=1)),
+        date_action__gte=debut_du_jour(du),
+        date_action__lt=debut_du_jour(au + datetime.timedelta(days=1)),
     ).exclude(statut_cle__in=statuts_non_realises())
     if agent_ids is not None:
         actions = actions.filter(agent_id__in=agent_ids)
@@ -94,7 +96,7 @@ def performance_compute(
         agent_ids = list(agent_ids)
 
     chiffres = (
-        _actions_realisees(date_from=du, date_to=au, agent_ids=agent_ids)
+        _actions_realisees(du=du, au=au, agent_ids=agent_ids)
         .values("agent_id", "jour")
         .annotate(**comptes_du_score())
     )
@@ -124,7 +126,7 @@ def performance_compute(
     perimes = PerformanceHistorique.objects.filter(date_stat__range=(du, au)).filter(
         ~Exists(missions.filter(agent=OuterRef("agent"), date_prevue=OuterRef("date_stat"))),
         ~Exists(
-            _actions_realisees(date_from=du, date_to=au, agent_ids=agent_ids).filter(
+            _actions_realisees(du=du, au=au, agent_ids=agent_ids).filter(
                 agent=OuterRef("agent"), jour=OuterRef("date_stat")
             )
         ),
@@ -213,45 +215,57 @@ def _resultat(cles: list, stockees: set) -> dict:
     return {"recues": len(cles), "creees": creees, "doublons": len(cles) - creees, "elements": elements}
 
 
-def positions_enregistrer(*, agent_id: int, positions: list[dict]) -> dict:
-    """Check and store the agent's positions, all or none; one already stored (same agent and
-    timestamp, or earlier in the batch) is a duplicate. Return what the database stored:
-    {recues, creees, doublons, elements: [{index, cle (the timestamp), etat}]}, etat
-    ENREGISTRE or DEJA_ENREGISTRE; raise LotRefuse (400) naming each bad field."""
+def positions_enregistrer(*, agent_id: int, positions: list[dict], canal: str = Canal.API) -> dict:
+    """Check and store the agent's positions, all or none, as arrived through `canal` (counted
+    by /metrics); one already stored (same agent and timestamp, or earlier in the batch) is a
+    duplicate. Return what the database stored: {recues, creees, doublons, elements: [{index,
+    cle (the timestamp), etat}]}, etat ENREGISTRE or DEJA_ENREGISTRE; raise LotRefuse (400)
+    naming each bad field."""
     lignes = positions_verifiees(positions)
-    cles = [instant for instant, *_ in lignes]
+    cles = [ligne.instant for ligne in lignes]
     stockees: set = set()
     if lignes:
         with transaction.atomic():
-            stockees = set(_positions_inserer(agent_id, lignes))
+            stockees = set(_positions_inserer(agent_id, canal, lignes))
+        POSITIONS_ENREGISTREES.ajouter(canal, len(stockees))
     resultat = _resultat(cles, stockees)
-    for element, (instant, *_) in zip(resultat["elements"], lignes):
-        element["cle"] = instant.isoformat()
+    for element, ligne in zip(resultat["elements"], lignes):
+        element["cle"] = ligne.instant.isoformat()
     return resultat
 
 
-def _positions_inserer(agent_id: int, lignes: list[tuple]) -> list:
+# The columns a position's INSERT writes after agent_id and canal, in PositionVerifiee's order,
+# with their PostgreSQL array types.
+COLONNES_POSITION = [
+    ("timestamp", "timestamptz"), ("latitude", "float8"), ("longitude", "float8"), ("precision_m", "float8"),
+    ("batterie_pct", "int2"), ("en_charge", "bool"), ("en_mouvement", "bool"), ("vitesse_kmh", "float8"),
+]
+
+
+def _positions_inserer(agent_id: int, canal: str, lignes: list[PositionVerifiee]) -> list:
     """INSERT the positions, skipping an (agent, timestamp) already stored or repeated; return
-    the timestamps stored (aware datetimes). PostgreSQL takes four arrays (5 parameters
-    whatever the batch size: nothing to parse per row); elsewhere lib.insertion's VALUES lists."""
+    the timestamps stored (aware datetimes). PostgreSQL takes one array per column (a fixed
+    number of parameters whatever the batch size: nothing to parse per row); elsewhere
+    lib.insertion's VALUES lists."""
     if connection.vendor != "postgresql":
         return inserer_nouvelles(
             modele=AgentGeolocalisation,
             lignes=[
-                {"agent_id": agent_id, "timestamp": t, "latitude": la, "longitude": lo, "precision_m": p}
-                for t, la, lo, p in lignes
+                {"agent_id": agent_id, "canal": canal,
+                 **{nom: valeur for (nom, _), valeur in zip(COLONNES_POSITION, ligne)}}
+                for ligne in lignes
             ],
             conflit=["agent", "timestamp"],
             retour="timestamp",
         )
-    instants, latitudes, longitudes, precisions = (list(c) for c in zip(*lignes))
+    noms = ", ".join(nom for nom, _ in COLONNES_POSITION)
+    tableaux = ", ".join(f"%s::{type_}[]" for _, type_ in COLONNES_POSITION)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO agent_geolocalisation (agent_id, timestamp, latitude, longitude, precision_m) "
-            "SELECT %s, u.t, u.la, u.lo, u.p FROM unnest(%s::timestamptz[], %s::float8[], "
-            "%s::float8[], %s::float8[]) AS u(t, la, lo, p) "
+            f"INSERT INTO agent_geolocalisation (agent_id, canal, {noms}) "
+            f"SELECT %s, %s, u.* FROM unnest({tableaux}) AS u "
             "ON CONFLICT (agent_id, timestamp) DO NOTHING RETURNING timestamp",
-            [agent_id, instants, latitudes, longitudes, precisions],
+            [agent_id, canal, *(list(colonne) for colonne in zip(*lignes))],
         )
         return lues(modele=AgentGeolocalisation, champ="timestamp", valeurs=[r[0] for r in cursor.fetchall()])
 

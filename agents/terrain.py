@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.utils.translation import ngettext
 
 from agents.importers import ActionsImporteur, incoherences_action
@@ -34,6 +35,21 @@ class LotRefuse(Exception):
         self.statut = statut
 
 
+class CorpsTropGros(Exception):
+    """A request body above AKIG_API_TERRAIN_TAILLE_MAX (413)."""
+
+
+def taille_verifier(request) -> None:
+    """Raise CorpsTropGros when the request announces a body above AKIG_API_TERRAIN_TAILLE_MAX,
+    before anything is read."""
+    try:
+        taille = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        taille = 0
+    if taille > settings.AKIG_API_TERRAIN_TAILLE_MAX:
+        raise CorpsTropGros
+
+
 def _brut(valeur: Any) -> str:
     """A JSON value as the text the import's parsers read (None is an empty cell)."""
     return "" if valeur is None else str(valeur)
@@ -54,18 +70,46 @@ def _coordonnee(erreurs: list, index: int, champ: str, parse, valeur: Any, mini:
     return _verifier(erreurs, index, champ, parse, valeur)
 
 
-def positions_verifiees(positions: list[dict]) -> list[tuple[datetime.datetime, float, float, float | None]]:
-    """Return the positions as (timestamp, latitude, longitude, precision_m), checked as
-    import_csv checks positions.csv; raise LotRefuse listing every bad field."""
+class PositionVerifiee(NamedTuple):
+    """A checked position and what the phone said of itself (None: not told)."""
+
+    instant: datetime.datetime
+    latitude: float
+    longitude: float
+    precision_m: float | None
+    batterie_pct: int | None = None
+    en_charge: bool | None = None
+    en_mouvement: bool | None = None
+    vitesse_kmh: float | None = None
+
+
+batterie = ci.flottant(nom="batterie", mini=0, maxi=100, optionnel=True)
+# Faster than any road vehicle is a broken reading, not a speed.
+vitesse = ci.flottant(nom="vitesse", mini=0, maxi=1_000, optionnel=True)
+
+
+def _facultatif(erreurs: list, index: int, champ: str, parse, valeur: Any):
+    return None if valeur is None else _verifier(erreurs, index, champ, parse, valeur)
+
+
+def positions_verifiees(positions: list[dict]) -> list[PositionVerifiee]:
+    """Return the positions (timestamp, latitude, longitude, precision_m and, when told,
+    batterie_pct, en_charge, en_mouvement, vitesse_kmh), checked as import_csv checks
+    positions.csv; raise LotRefuse listing every bad field."""
     erreurs: list[ErreurElement] = []
     lignes = []
     for index, position in enumerate(positions):
         precision = position.get("precision_m")
-        lignes.append((
+        niveau = _facultatif(erreurs, index, "batterie_pct", batterie, position.get("batterie_pct"))
+        lignes.append(PositionVerifiee(
             _verifier(erreurs, index, "timestamp", ci.instant_passe, position.get("timestamp")),
             _coordonnee(erreurs, index, "latitude", ci.latitude, position.get("latitude"), LATITUDE_MIN, LATITUDE_MAX),
             _coordonnee(erreurs, index, "longitude", ci.longitude, position.get("longitude"), LONGITUDE_MIN, LONGITUDE_MAX),
             None if precision is None else _coordonnee(erreurs, index, "precision_m", ci.precision_m, precision, 0, 100_000),
+            None if niveau is None else round(niveau),
+            _facultatif(erreurs, index, "en_charge", ci.booleen, position.get("en_charge")),
+            _facultatif(erreurs, index, "en_mouvement", ci.booleen, position.get("en_mouvement")),
+            _facultatif(erreurs, index, "vitesse_kmh", vitesse, position.get("vitesse_kmh")),
         ))
     if erreurs:
         raise LotRefuse(erreurs)

@@ -4,6 +4,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from akig_ops.celery import app
 from akig_ops.lib import sondes
+from akig_ops.lib.compteurs import compteurs_lire
 from akig_ops.lib.metriques_celery import compteurs_taches
 from akig_ops.models import Battement
 from akig_ops.services import METRIQUES_METIER
@@ -25,6 +26,7 @@ class CollecteurAkig:
             )
         if etats["database"] == sondes.CONNECTE:
             yield from self._depuis_battements()
+        yield from self._compteurs_metier()
         compteurs = compteurs_taches(app=app)
         if compteurs is None:
             return  # unreadable: left out of this scrape (zeros would read as a counter reset)
@@ -34,6 +36,15 @@ class CollecteurAkig:
         for (tache, etat), nombre in compteurs.items():
             taches.add_metric([tache, etat], nombre)
         yield taches
+
+    @staticmethod
+    def _compteurs_metier():
+        """The apps' counters (akig_ops.lib.compteurs); none while the cache cannot be read."""
+        for compteur, valeurs in compteurs_lire() or []:
+            famille = CounterMetricFamily(compteur.nom, compteur.aide, labels=[compteur.etiquette])
+            for valeur, nombre in valeurs.items():
+                famille.add_metric([valeur], nombre)
+            yield famille
 
     @staticmethod
     def _depuis_battements():

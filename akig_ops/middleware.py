@@ -1,4 +1,5 @@
-"""Middleware of every web request: its id and log line, and the web-only statement timeout."""
+"""Middleware of every web request: its id and log line, the web-only statement timeout, and
+the 503 of a database that cannot be reached."""
 import contextvars
 import logging
 import re
@@ -7,17 +8,20 @@ import uuid
 
 import psycopg.errors
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 
 from akig_ops.lib import valeurs
 from akig_ops.lib.journal import id_requete_courante
 
 logger = logging.getLogger("akig_ops.requetes")
+# Throttled (settings.LOGGING): one line per minute and per process while the database is away.
+logger_base = logging.getLogger("akig_ops.base")
 # An id given by the proxy in front (nginx's $request_id) is kept when it looks like one.
 ID_RECU_VALIDE = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
@@ -119,6 +123,60 @@ class DelaiRequetesWebMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"erreur": message, "id_requete": request.id_requete}, status=503)
         return render(request, "erreurs/delai.html", {"message": message}, status=503)
+
+
+# PostgreSQL's SQLSTATEs of a server that is gone or going: class 08 (connection exception),
+# admin_shutdown, crash_shutdown, cannot_connect_now (starting up or shutting down).
+ETATS_SERVEUR_ABSENT = ("08", "57P01", "57P02", "57P03")
+
+
+def base_injoignable(exception: BaseException) -> bool:
+    """True when `exception` says the database cannot be reached (refused, closed, shut
+    down), not that a query failed: a deadlock, a constraint or a timeout stay errors."""
+    if isinstance(exception, InterfaceError):  # a connection already closed
+        return True
+    if not isinstance(exception, OperationalError):
+        return False
+    cause = exception.__cause__
+    if not isinstance(cause, psycopg.Error):
+        return False
+    # A connection failure or a lost server carries no SQLSTATE; a server-side error has one.
+    return cause.sqlstate is None or cause.sqlstate.startswith(ETATS_SERVEUR_ABSENT)
+
+
+def reponse_base_injoignable(request, exception: BaseException) -> HttpResponse:
+    """503 with Retry-After, in French (JSON under /api/), logged once a minute per process
+    without a traceback; the page renders without the request's context processors (they
+    would query the database)."""
+    id_requete = getattr(request, "id_requete", "")
+    logger_base.error("base de donnees injoignable",
+                      extra={"chemin": request.path, "erreur": type(exception.__cause__ or exception).__name__})
+    message = _("La base de données est momentanément indisponible. Réessayez dans quelques instants.")
+    if request.path.startswith("/api/"):
+        reponse = JsonResponse({"erreur": message, "id_requete": id_requete}, status=503)
+    else:
+        gabarit = loader.get_template("erreurs/base_indisponible.html")
+        reponse = HttpResponse(gabarit.render({"message": message, "id_requete": id_requete}), status=503)
+    reponse["Retry-After"] = str(settings.AKIG_RETRY_AFTER_S)
+    # Already logged above (throttled): django.request would write one line per request.
+    reponse._has_been_logged = True
+    return reponse
+
+
+class BaseInjoignableMiddleware:
+    """A view that meets an unreachable database answers 503 (reponse_base_injoignable);
+    the handler500 does the same for a failure outside the view (akig_ops.views_ops)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if base_injoignable(exception):
+            return reponse_base_injoignable(request, exception)
+        return None
 
 
 class ParametresRequeteMiddleware:

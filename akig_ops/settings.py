@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An unreachable database: 503 + Retry-After in French, one log line a minute.
+    "akig_ops.middleware.BaseInjoignableMiddleware",
     "akig_ops.middleware.DelaiRequetesWebMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -373,7 +375,9 @@ AKIG_METRIQUES_RESEAUX = env_reseaux("AKIG_METRIQUES_RESEAUX", [])
 PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
 # Reported by /api/health: the deployed release (e.g. the git commit).
 AKIG_VERSION = env_str("AKIG_VERSION", "")
-# A failing Redis or broker is logged at most once per this many seconds, not per request.
+# Seconds a client is told to wait (Retry-After) when the database cannot be reached (503).
+AKIG_RETRY_AFTER_S = env_int("AKIG_RETRY_AFTER_S", 30, minimum=1)
+# A failing Redis, broker or database is logged at most once per this many seconds, not per request.
 AKIG_LOG_INTERVALLE_PANNE_S = env_int("AKIG_LOG_INTERVALLE_PANNE_S", 60, minimum=1)
 
 LOGGING = {
@@ -400,6 +404,7 @@ LOGGING = {
     "loggers": {
         "akig_ops.cache": {"filters": ["une_fois_par_intervalle"], "level": "WARNING"},
         "akig_ops.broker": {"filters": ["une_fois_par_intervalle"], "level": "WARNING"},
+        "akig_ops.base": {"filters": ["une_fois_par_intervalle"], "level": "WARNING"},
         # The request log (akig_ops.middleware) replaces the dev server's own access lines.
         "django.server": {"level": "WARNING"},
     },

@@ -1,5 +1,6 @@
 """Ops endpoints of the runbooks: /api/health, /metrics; the 500 page."""
 import ipaddress
+import sys
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
@@ -12,6 +13,7 @@ from prometheus_client import multiprocess
 
 from akig_ops.lib.jeton_ops import jeton_ops_valide, refus_json
 from akig_ops.metriques_prometheus import CollecteurAkig
+from akig_ops.middleware import base_injoignable, reponse_base_injoignable
 from akig_ops.selectors import sante
 
 
@@ -55,6 +57,10 @@ def metriques(request):
 
 def erreur_serveur(request):
     """The 500 page, with the request id to quote; rendered without the request's context
-    processors, which could query a database that is the cause of the error."""
+    processors, which could query a database that is the cause of the error. An unreachable
+    database met outside a view (a middleware loading the session) gets its 503 instead."""
+    exception = sys.exc_info()[1]
+    if exception is not None and base_injoignable(exception):
+        return reponse_base_injoignable(request, exception)
     gabarit = loader.get_template("500.html")
     return HttpResponseServerError(gabarit.render({"id_requete": getattr(request, "id_requete", "")}))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import views, views_roulement
 
 app_name = "dashboard"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("locataires/<int:locataire_id>/", views.locataire, name="locataire"),
     path("contentieux/", views.contentieux, name="contentieux"),
     path("contentieux.csv", views.contentieux_csv, name="contentieux_csv"),
+    path("roulement", views_roulement.roulement, name="roulement"),
+    path("roulement.csv", views_roulement.roulement_csv, name="roulement_csv"),
 ]

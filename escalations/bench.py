@@ -2,7 +2,7 @@
 
 Everything runs inside a transaction that is rolled back: the bench database keeps no
 escalation, no snapshot and sends no email (on_commit never fires). The large seed has no
-intraday score snapshots (issue 6's task writes them): the section adds one every 5 minutes
+intraday score snapshots (the scores_instantanes task writes them): the section adds one every 5 minutes
 for the last 2 h 15 of a working morning for every active agent, a third of them under 5,
 inside the same rolled-back transaction.
 """

@@ -9,7 +9,7 @@ from django.utils import timezone
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 
-from .models import Impaye, ImpayeSolde, Locataire, Site
+from .models import ChangementPaiement, Impaye, ImpayeSolde, Locataire, Site
 
 
 def codes(model, field: str = "code") -> dict[str, int]:
@@ -108,6 +108,7 @@ class ImpayesImporteur(Importeur):
         return valeurs
 
     def fusionner(self):
+        self.changements_paiement_enregistrer()
         champs = self.champs()
         solde = "s.montant_paye = s.montant_du"
         reste = "s.montant_paye < s.montant_du"
@@ -130,6 +131,20 @@ class ImpayesImporteur(Importeur):
                 )
                 moved += cursor.rowcount
         return created + c2 - moved, updated + u2 + moved
+
+    def changements_paiement_enregistrer(self) -> None:
+        """Before the merge, record each instalment whose montant_paye the file changes (in
+        impayes or impayes_soldes), dated today: one INSERT … SELECT per table, a join on
+        the reference; new instalments and unchanged amounts write nothing."""
+        historique = ChangementPaiement._meta.db_table
+        with connection.cursor() as cursor:
+            for table in (Impaye._meta.db_table, ImpayeSolde._meta.db_table):
+                cursor.execute(
+                    f"INSERT INTO {historique} (reference, jour, montant_paye_avant, montant_paye) "
+                    f"SELECT s.reference, %s, t.montant_paye, s.montant_paye FROM {ci.STAGE} s "
+                    f"JOIN {table} t ON t.reference = s.reference WHERE t.montant_paye <> s.montant_paye",
+                    [timezone.localdate()],
+                )
 
 
 # The files of this app, for the cross-app import (each after the files it depends on).

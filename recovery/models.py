@@ -155,6 +155,7 @@ class TypeAction(models.TextChoices):
     REFUS = "refus", _("Refus")
     ABSENT = "absent", _("Absent")
 
+
 class StatutAction(models.TextChoices):
     """The words the demo data uses; the field system writes its own (statut is free text)."""
 
@@ -301,3 +302,33 @@ class InstantaneSite(models.Model):
 
     def __str__(self):
         return f"{self.site_id} {self.jour}"
+
+
+class ChangementPaiement(models.Model):
+    """One change of an instalment's `montant_paye` seen by an import (recovery.importers),
+    dated the day of that import: the history the roll and cure rates read
+    (recovery.roulement). A change is recorded only when the amount differs from the stored
+    one; an instalment keeps its reference whether it sits in `impayes` or `impayes_soldes`.
+
+    montant_paye at the end of a day D = `montant_paye_avant` of the first change after D,
+    or the current montant_paye when there is none.
+    """
+
+    reference = models.CharField(_("référence impayé"), max_length=40)
+    jour = models.DateField(_("jour de l'import"))
+    montant_paye_avant = models.DecimalField(_("montant payé avant"), **MONEY)
+    montant_paye = models.DecimalField(_("montant payé après"), **MONEY)
+
+    class Meta:
+        db_table = "impayes_paiements"
+        ordering = ["jour", "id"]
+        verbose_name = _("changement de montant payé")
+        verbose_name_plural = _("changements de montant payé")
+        indexes = [
+            # recovery.roulement: the first change of each reference after a month-end
+            # (WHERE reference = X AND jour > D ORDER BY jour, id LIMIT 1).
+            models.Index(fields=["reference", "jour"], name="paiement_reference_jour"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.jour}: {self.montant_paye_avant} → {self.montant_paye}"

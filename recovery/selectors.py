@@ -466,6 +466,11 @@ def site_lire(*, site_id: int) -> Site | None:
     return Site.objects.filter(pk=site_id).first()
 
 
+def sites_lire(*, site_ids: Iterable[int]) -> dict[int, Site]:
+    """Return {site_id: Site} of these sites (one query)."""
+    return Site.objects.in_bulk(list(site_ids))
+
+
 def locataire_lire(*, locataire_id: int) -> Locataire | None:
     """Return the tenant `locataire_id` with its site, None if there is none."""
     return Locataire.objects.select_related("site").filter(pk=locataire_id).first()

@@ -77,6 +77,9 @@ ACCES = {
     "dashboard:locataire": Ligne(DIRECTION),
     "dashboard:contentieux": Ligne(DIRECTION),
     "dashboard:contentieux_csv": Ligne(DIRECTION),
+    # Roll and cure rates: a team lead sees their own teams' sites (the figures, not the route, differ).
+    "dashboard:roulement": Ligne(ROLE),
+    "dashboard:roulement_csv": Ligne(ROLE),
     # Agents' pages: a team lead sees their own teams' agents only.
     "agents:liste": Ligne(ROLE),
     "agents:detail": Ligne(EQUIPE_NORD),
@@ -84,6 +87,10 @@ ACCES = {
     # Field API (django-ninja). Its description and docs page: any login (no business data).
     "terrain:positions": Ligne(API_TERRAIN, methode="POST", corps={}),
     "terrain:actions": Ligne(API_TERRAIN, methode="POST", corps={}),
+    # The trackers: the phone's secret is in the request itself (OsmAnd's device id, OwnTracks'
+    # Basic password), never a session nor a bearer token: 401 for all without it.
+    "terrain:osmand": Ligne(_roles(anonyme=401, sans_role=401, chef=401, direction=401)),
+    "terrain:owntracks": Ligne(_roles(anonyme=401, sans_role=401, chef=401, direction=401), methode="POST", corps={}),
     "terrain:openapi-json": Ligne(_roles(anonyme=CONNEXION, sans_role=200, chef=200, direction=200)),
     "terrain:openapi-view": Ligne(_roles(anonyme=CONNEXION, sans_role=200, chef=200, direction=200)),
     "terrain:api-root": Ligne(_roles(anonyme=404, sans_role=404, chef=404, direction=404)),

@@ -56,6 +56,10 @@ def test_the_imports_point_down():
     ("akig_ops/retour.py", "from agents.selectors import agents_visibles", "akig_ops is not allowed to import agents"),
     # The two sibling apps stay independent.
     ("dashboard/retour.py", "from escalations import selectors", "dashboard is not allowed to import escalations"),
+    # An app reading another's models instead of its selectors and services.
+    ("dashboard/retour.py", "from agents.models import Agent", "dashboard is not allowed to import agents.models"),
+    # A domain app importing the cross-app jobs above it.
+    ("agents/retour.py", "from donnees import registre", "agents is not allowed to import donnees"),
     # lib importing the project.
     ("akig_ops/lib/retour.py", "from akig_ops.celery import app", "akig_ops.lib is not allowed to import akig_ops.celery"),
 ])

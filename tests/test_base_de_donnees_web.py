@@ -1,11 +1,15 @@
 """The database side of the runbooks: statement_timeout on web queries only, a French page
 when one is cancelled, and /api/health answering 503 at once when the database is gone."""
+import logging
 import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 
+from akig_ops.lib.journal import UneFoisParIntervalle
+from akig_ops.middleware import base_injoignable as erreur_de_base_injoignable
+from tests.factories import UserFactory
 from tests.redis_prive import port_libre
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,3 +111,93 @@ def test_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+# --- The database unreachable: a French 503 with Retry-After, one log line, then recovery.
+
+@pytest.fixture
+def coupure(settings):
+    """`coupure.couper()` points the default connection at a port where nothing listens,
+    `coupure.retablir()` back at the test database; the throttled log starts afresh."""
+    for filtre in logging.getLogger("akig_ops.base").filters:
+        if isinstance(filtre, UneFoisParIntervalle):
+            filtre._derniers.clear()
+    reglages = connection.settings_dict
+    avant = dict(reglages)
+
+    class Coupure:
+        def couper(self):
+            connection.close()
+            reglages["PORT"] = port_libre()
+
+        def retablir(self):
+            connection.close()
+            reglages.update(avant)
+
+    coupure = Coupure()
+    yield coupure
+    coupure.retablir()
+
+
+def _lignes(caplog, niveau=logging.WARNING):
+    return [r for r in caplog.records if r.levelno >= niveau]
+
+
+@pytest.mark.postgresql
+def test_database_unreachable_pages_answer_503_in_french_with_one_log_line_then_recover(client, coupure, caplog):
+    client.force_login(UserFactory(groups=["Direction"]))
+    assert client.get("/dashboard/").status_code == 200
+    coupure.couper()
+    caplog.clear()
+
+    reponses = [client.get("/dashboard/", HTTP_X_REQUEST_ID=f"req-coupure-{n:04d}") for n in range(5)]
+
+    assert [r.status_code for r in reponses] == [503] * 5
+    assert all(r["Retry-After"] == "30" for r in reponses)
+    contenu = reponses[0].content.decode()
+    assert "Service momentanément indisponible" in contenu
+    assert "La base de données est momentanément indisponible." in contenu
+    assert "req-coupure-0000" in contenu
+    # One line for five requests, without a traceback; django.request writes none.
+    (ligne,) = _lignes(caplog)
+    assert (ligne.name, ligne.getMessage(), ligne.exc_info) == ("akig_ops.base", "base de donnees injoignable", None)
+    assert ligne.chemin == "/dashboard/"
+
+    coupure.retablir()
+    assert client.get("/dashboard/").status_code == 200  # no restart needed
+
+
+@pytest.mark.postgresql
+def test_database_unreachable_api_answers_json_503(client, coupure):
+    client.force_login(UserFactory(groups=["Direction"]))
+    coupure.couper()
+
+    reponse = client.get("/api/dashboard/resume")
+
+    assert reponse.status_code == 503 and reponse["Retry-After"] == "30"
+    assert reponse.json()["erreur"] == (
+        "La base de données est momentanément indisponible. Réessayez dans quelques instants.")
+
+
+@pytest.mark.postgresql
+def test_database_unreachable_during_the_login_form_is_a_503(client, coupure):
+    coupure.couper()
+
+    reponse = client.post("/connexion/", {"username": "dir@akig.local", "password": "x"})
+
+    assert reponse.status_code == 503
+
+
+@pytest.mark.postgresql
+def test_query_errors_are_not_taken_for_an_unreachable_database():
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError) as contrainte, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE t (x int primary key); "
+                           "INSERT INTO t VALUES (1), (1)")
+    assert not erreur_de_base_injoignable(contrainte.value)
+    with pytest.raises(OperationalError) as annulee, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = '10ms'; SELECT pg_sleep(1)")
+    assert not erreur_de_base_injoignable(annulee.value)

@@ -314,6 +314,9 @@ class Importeur:
     def apres(self) -> None:
         """Work that depends on the merged rows (run inside the file's transaction)."""
 
+    def applique(self, rapport: Rapport) -> None:
+        """Called once the file is committed, with its report (counters, notices)."""
+
 
 class ErreurLigne(Exception):
     def __init__(self, colonne: str, motif: str):
@@ -558,6 +561,8 @@ def importer_fichier(importeur: Importeur, chemin: Path, *, skip_invalid: bool) 
     if not rapport.applique:
         rapport.crees = rapport.modifies = rapport.inchanges = 0
         rapport.rejetes = rapport.lignes
+    else:
+        importeur.applique(rapport)
     return rapport
 
 

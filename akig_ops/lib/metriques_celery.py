@@ -6,9 +6,10 @@ evicted counter restarts at 0, which Prometheus' rate() reads as a counter reset
 cannot be read gives no counters at all (never zeros, which would be a reset too).
 """
 from celery.signals import task_failure, task_success
-from django.core.cache import cache
-from django_redis.exceptions import ConnectionInterrupted
 from django.utils.module_loading import autodiscover_modules
+from django_redis.exceptions import ConnectionInterrupted
+
+from akig_ops.lib.compteurs import incrementer, lire_cache
 
 SUCCES, ECHEC = "succes", "echec"
 
@@ -18,12 +19,7 @@ def _cle(tache: str, etat: str) -> str:
 
 
 def _compter(tache: str, etat: str) -> None:
-    cle = _cle(tache, etat)
-    cache.add(cle, 0, timeout=None)
-    try:
-        cache.incr(cle)
-    except ValueError:  # evicted between add and incr: this run is not counted
-        pass
+    incrementer(_cle(tache, etat))
 
 
 @task_success.connect
@@ -34,13 +30,6 @@ def _tache_reussie(sender=None, **kwargs):
 @task_failure.connect
 def _tache_echouee(sender=None, **kwargs):
     _compter(sender.name, ECHEC)
-
-
-def _lire(cles: list[str]) -> dict:
-    """Return the cache's values of `cles`; raise ConnectionInterrupted when Redis cannot be
-    read (the cache's own get_many, with IGNORE_EXCEPTIONS, would answer {})."""
-    client = getattr(cache, "client", None)  # django-redis' client, without the error handling
-    return cache.get_many(cles) if client is None else client.get_many(cles)
 
 
 def compteurs_taches(*, app) -> dict[tuple[str, str], int] | None:
@@ -56,7 +45,7 @@ def compteurs_taches(*, app) -> dict[tuple[str, str], int] | None:
         for etat in (SUCCES, ECHEC)
     }
     try:
-        valeurs = _lire(list(cles))
+        valeurs = lire_cache(list(cles))
     except ConnectionInterrupted:
         return None
     return {cle: int(valeurs.get(brute, 0)) for brute, cle in cles.items()}

@@ -17,3 +17,9 @@ def montant(value) -> str:
 def est_direction(user) -> bool:
     """True for a director (the dashboard's audience)."""
     return user.is_authenticated and roles.is_direction(user)
+
+
+@register.filter
+def est_direction_ou_chef(user) -> bool:
+    """True for a director or a team lead (the roll-rate page's audience)."""
+    return user.is_authenticated and roles.is_direction_ou_chef_equipe(user)

@@ -1,0 +1,28 @@
+/* /dashboard/roulement: the 31–60 → 61–90 roll rate over 12 months (Plotly basic bundle,
+   served locally, loaded deferred). Data from the page's json_script; the table beside it
+   says the same without JavaScript. Estimated months are drawn hollow. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var cible = document.getElementById("graphique-roulement");
+    if (!cible || typeof Plotly === "undefined") { return; }
+    var d = JSON.parse(document.getElementById("donnees-roulement").textContent);
+    var x = d.map(function (p) { return p.libelle; });
+    var y = d.map(function (p) { return p.taux === null ? null : Number(p.taux); });
+    var texte = d.map(function (p) { return p.estime ? "estimé" : "exact"; });
+    Plotly.newPlot(cible, [{
+      type: "scatter", mode: "lines+markers", x: x, y: y, text: texte, connectgaps: false,
+      line: { color: "#d9622b", width: 2 },
+      marker: { size: 9, color: d.map(function (p) { return p.estime ? "#fff" : "#d9622b"; }),
+                line: { color: "#d9622b", width: 2 } },
+      hovertemplate: "%{x} : %{y:,.1f} % (%{text})<extra></extra>",
+    }], {
+      separators: ",\u202f", height: 320, margin: { l: 50, r: 20, t: 10, b: 70 },
+      font: { family: "system-ui, 'Segoe UI', Roboto, sans-serif", size: 12 },
+      showlegend: false, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+      xaxis: { type: "category", tickangle: -45 },
+      yaxis: { ticksuffix: " %", rangemode: "tozero" },
+    }, { responsive: true, displaylogo: false, locale: "fr",
+         modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] });
+  });
+})();
