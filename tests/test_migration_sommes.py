@@ -11,8 +11,8 @@ from tests.factories import AgentFactory
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
-AVANT = [("agents", "0006_performance_jour_montant"), ("recovery", "0005_merge_0004_instantanes_sites_0004_statut_texte_libre")]
-APRES = [("agents", "0007_sommes_larges"), ("recovery", "0006_sommes_larges")]
+AVANT = [("agents", "0007_positions_telephone"), ("recovery", "0006_changements_paiement")]
+APRES = [("agents", "0008_sommes_larges"), ("recovery", "0007_sommes_larges")]
 
 
 def _largeurs() -> dict:

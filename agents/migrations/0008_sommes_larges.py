@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0006_performance_jour_montant'),
+        ('agents', '0007_positions_telephone'),
     ]
 
     operations = [

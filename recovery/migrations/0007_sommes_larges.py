@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recovery', '0005_merge_0004_instantanes_sites_0004_statut_texte_libre'),
+        ('recovery', '0006_changements_paiement'),
     ]
 
     operations = [
