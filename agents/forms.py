@@ -8,9 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from agents.selectors import debut_du_jour, heures_de_travail, instant_local
 from akig_ops.lib import valeurs
 
-# The map's default window on the current day: the last 4 hours (the runbook's query).
-FENETRE_DEFAUT = datetime.timedelta(hours=4)
-
 
 class FenetreForm(forms.Form):
     jour = forms.DateField(label=_("Jour"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -44,19 +41,16 @@ class FenetreForm(forms.Form):
         return donnees
 
 
-def fenetre(form: FenetreForm, *, maintenant: datetime.datetime) -> tuple:
+def fenetre(form: FenetreForm, *, maintenant: datetime.datetime, jour_defaut: datetime.date | None = None) -> tuple:
     """Return (jour, debut, fin) from a bound FenetreForm, each missing or invalid part replaced by
-    its default: today; the last 4 hours today, the working hours on a past day; from midnight
-    for an end alone, to midnight for a start alone."""
+    its default: `jour_defaut` (the agent's latest day with positions), else today; the day's
+    working hours; from midnight for an end alone, to midnight for a start alone."""
     donnees = form.cleaned_data if form.is_valid() else {}
-    maintenant = timezone.localtime(maintenant)
-    jour = donnees.get("jour") or maintenant.date()
+    jour = donnees.get("jour") or jour_defaut or timezone.localdate(maintenant)
     if donnees.get("debut") or donnees.get("fin"):
         debut = instant_local(jour, donnees.get("debut") or datetime.time.min)
         fin = instant_local(jour, donnees["fin"]) if donnees.get("fin") else debut_du_jour(
             jour + datetime.timedelta(days=1)
         )
         return jour, debut, fin
-    if jour == maintenant.date():
-        return jour, maintenant - FENETRE_DEFAUT, maintenant
     return (jour, *heures_de_travail(jour))

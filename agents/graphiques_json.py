@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from agents.selectors_pages import Journee
-from agents.templatetags.agents_extras import duree
+from agents.templatetags.agents_extras import duree, verdict_carte
 
 
 def _ms(instant) -> int:
@@ -34,15 +34,18 @@ def _trous(journee: Journee) -> list[dict]:
 
 
 def donnees_carte(journee: Journee) -> dict:
-    """Return {points: [[ms, lat, lon]], sites, actions, arrets, trous, legende, tuiles, fuseau}
-    for the map and replay."""
+    """Return {points: [[ms, lat, lon]], sites, actions, arrets, trous, legende, tuiles, attribution,
+    fuseau} for the Leaflet map and replay. Sites are numbered in visiting order (the missions' start
+    times), each with its label and its verdict's class; stops carry their minutes and times."""
     return {
         "points": [[_ms(p.instant), round(p.latitude, 6), round(p.longitude, 6)] for p in journee.points],
         "sites": [
-            {"lat": v.mission.latitude, "lon": v.mission.longitude,
-             "texte": f"{v.mission.site_code} — {v.mission.site_nom}<br>{_heure(v.mission.debut)}–{_heure(v.mission.fin)}",
-             "atteinte": v.atteinte}
-            for v in journee.verdicts
+            {"n": n, "lat": v.mission.latitude, "lon": v.mission.longitude,
+             "nom": f"{v.mission.site_code} {v.mission.site_nom}",
+             "texte": f"{n}. {v.mission.site_code} — {v.mission.site_nom} · "
+                      f"{_heure(v.mission.debut)}–{_heure(v.mission.fin)}",
+             "verdict": verdict_carte(v.raison)}
+            for n, v in enumerate(journee.verdicts, start=1)
         ],
         "actions": [
             {"lat": a["latitude"], "lon": a["longitude"],
@@ -51,19 +54,21 @@ def donnees_carte(journee: Journee) -> dict:
         ],
         "arrets": [
             {"lat": s.latitude, "lon": s.longitude, "minutes": int(s.duree.total_seconds() // 60),
+             "heures": f"{_heure(s.debut)}–{_heure(s.fin)}",
              "texte": gettext("Arrêt %(de)s–%(a_)s (%(d)s)")
              % {"de": _heure(s.debut), "a_": _heure(s.fin), "d": duree(s.duree)}}
             for s in journee.analyse.arrets
         ],
         "trous": _trous(journee),
-        # The traces' names in the map's legend.
+        # The layers' names (the legend under the map is the template's, in words).
         "legende": {
-            "trajet": gettext("trajet"), "positions": gettext("positions"), "sites": gettext("sites prévus"),
-            "actions": gettext("actions"), "arrets": gettext("arrêts"), "trous": gettext("trous sans position"),
+            "trajet": gettext("trajet"), "sites": gettext("sites prévus"), "actions": gettext("actions"),
+            "arrets": gettext("arrêts"), "trous": gettext("trous sans position"), "ici": gettext("position rejouée"),
         },
         "debut": _ms(journee.debut),
         "fin": _ms(journee.fin),
         "tuiles": settings.AKIG_CARTE_TUILES_URL,
+        "attribution": settings.AKIG_CARTE_TUILES_ATTRIBUTION,
         "fuseau": settings.TIME_ZONE,
     }
 

@@ -17,7 +17,7 @@ from agents.models import (
     PerformanceHistorique,
     ScoreInstantane,
 )
-from agents.scoring import ScoreDuMoment, score_instantane
+from agents.scoring import ScoreDuMoment, score_cloture, score_instantane
 from agents.trajets import ActionLocalisee, MissionPlanifiee, Point
 from akig_ops import roles
 from recovery.models import RecouvrementAction, TypeAction, statuts_non_realises
@@ -98,12 +98,27 @@ def agents_visibles(*, user):
 SEUIL_SCORE = 5
 
 
-def nb_agents_sous_seuil(*, jour: datetime.date, seuil: int = SEUIL_SCORE) -> int:
-    """Return how many active agents have a daily score (performance_historique) under
-    `seuil` on `jour`; an agent without a row that day (no mission begun) is not counted."""
-    return PerformanceHistorique.objects.filter(
-        date_stat=jour, score__lt=seuil, agent__actif=True
-    ).count()
+def nb_agents_sous_seuil(*, maintenant: datetime.datetime, seuil) -> int:
+    """Return how many working agents (active, with a mission today) have a score of the
+    moment under `seuil`: the figure `/agents/` flags row by row (scores_du_moment); an agent
+    not judged yet (too early) is not counted."""
+    return sum(
+        1 for du_moment in scores_du_moment(maintenant=maintenant).values()
+        if du_moment.score is not None and du_moment.score < seuil
+    )
+
+
+def score_du_jour(*, agent_id: int, jour: datetime.date, maintenant: datetime.datetime) -> ScoreDuMoment | None:
+    """Return the agent's score of `jour` with its inputs, as the agent page explains it: today,
+    the score of the moment (None: not working today); a past day, the closed day's score
+    from its performance_historique row (None: no row that day). Equal to the row's score."""
+    if jour >= timezone.localdate(maintenant):
+        return scores_du_moment(maintenant=maintenant, agent_ids=[agent_id]).get(agent_id)
+    ligne = (
+        PerformanceHistorique.objects.filter(agent_id=agent_id, date_stat=jour)
+        .values("visites", "promesses", "paiements", "refus").first()
+    )
+    return score_cloture(**ligne) if ligne else None
 
 
 def derniers_scores_instantanes(*, depuis: datetime.datetime) -> dict[str, object]:
@@ -147,6 +162,20 @@ def trajet(*, agent_id: int, debut: datetime.datetime, fin: datetime.datetime) -
         .values_list("timestamp", "latitude", "longitude", "precision_m")
     )
     return [Point(*ligne) for ligne in lignes]
+
+
+def dernier_jour_avec_positions(*, agent_id: int, maintenant: datetime.datetime) -> datetime.date | None:
+    """Return the local day of the agent's latest GPS position at or before `maintenant`, or None
+    when the agent has none: the agent page opens on that day.
+
+    One probe of the (agent_id, timestamp) unique index, backwards from `maintenant`."""
+    dernier = (
+        AgentGeolocalisation.objects.filter(agent_id=agent_id, timestamp__lte=maintenant)
+        .order_by("-timestamp")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    return timezone.localdate(dernier) if dernier else None
 
 
 def missions_du_jour(*, agent_id: int, jour: datetime.date) -> list[MissionPlanifiee]:

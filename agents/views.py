@@ -3,6 +3,7 @@
 Each view requires a login and a role; an agent outside the user's teams is a 404, enforced in
 the queryset (agents_visibles), on the page, its partials and its export.
 """
+import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -18,8 +19,9 @@ from agents.forms import FenetreForm, fenetre
 from agents.selectors import (
     SEUIL_SCORE,
     agents_visibles,
+    dernier_jour_avec_positions,
     equipes_visibles,
-    scores_du_moment,
+    score_du_jour,
     trajet,
 )
 from agents.selectors_pages import (
@@ -115,6 +117,27 @@ def _agent_visible(request, agent_id: int):
     return get_object_or_404(agents_visibles(user=request.user), pk=agent_id)
 
 
+def _fenetre_de_la_page(form: FenetreForm, *, agent_id: int, maintenant) -> tuple:
+    """The page's (jour, debut, fin): without a day asked for, the agent's latest day with positions
+    (one index probe), so the page never opens on an empty today."""
+    jour_defaut = None if form.data.get("jour") else dernier_jour_avec_positions(agent_id=agent_id, maintenant=maintenant)
+    return fenetre(form, maintenant=maintenant, jour_defaut=jour_defaut)
+
+
+def _navigation(*, jour, debut, fin, aujourd_hui) -> dict:
+    """The query strings of the day before and after (same window; none after today) and of the
+    chosen day's whole day."""
+    fin = timezone.localtime(fin)
+    # A window to midnight ends at 23:59 in the form (24:00 is no time of the day).
+    heures = {"debut": f"{timezone.localtime(debut):%H:%M}", "fin": "23:59" if fin.date() > jour else f"{fin:%H:%M}"}
+    veille, lendemain = jour - datetime.timedelta(days=1), jour + datetime.timedelta(days=1)
+    return {
+        "veille": "?" + urlencode({"jour": veille.isoformat(), **heures}, safe=":"),
+        "lendemain": "?" + urlencode({"jour": lendemain.isoformat(), **heures}, safe=":") if lendemain <= aujourd_hui else "",
+        "journee": "?" + urlencode({"jour": jour.isoformat(), "debut": "00:00", "fin": "23:59"}, safe=":"),
+    }
+
+
 @login_required
 def liste(request):
     _verifier_role(request.user)
@@ -164,18 +187,20 @@ def detail(request, agent_id: int):
         return render(request, "agents/partials/_historique.html", context)
 
     form = FenetreForm(request.GET)
-    jour, debut, fin = fenetre(form, maintenant=maintenant)
+    jour, debut, fin = _fenetre_de_la_page(form, agent_id=agent.id, maintenant=maintenant)
     if not any(request.GET.get(champ) for champ in form.fields):
         # No choice made yet: show the default window in the fields.
         form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
                                     "fin": timezone.localtime(fin).time()})
     journee = journee_agent(agent_id=agent.id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
     context.update(form=form, journee=journee, carte=donnees_carte(journee), rayon=settings.AKIG_RAYON_MISSION_M,
-                   courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)))
+                   courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)),
+                   navigation=_navigation(jour=jour, debut=debut, fin=fin, aujourd_hui=timezone.localdate(maintenant)))
     if cible == "trajet":
         return render(request, "agents/partials/_trajet.html", context)
 
-    context["du_moment"] = scores_du_moment(maintenant=maintenant, agent_ids=[agent.id]).get(agent.id)
+    context["du_moment"] = score_du_jour(agent_id=agent.id, jour=jour, maintenant=maintenant)
+    context.update(jour_score=jour, jour_passe=jour < timezone.localdate(maintenant))
     # A refused day or hour: the default window, the field's French error, and a 400.
     return render(request, "agents/detail.html", context, status=400 if form.errors else 200)
 
@@ -188,7 +213,7 @@ def trajet_csv(request, agent_id: int):
     form = FenetreForm(request.GET)
     if form.is_bound and not form.is_valid():
         return render(request, "erreurs/parametre.html", {"message": form.message_erreurs()}, status=400)
-    jour, debut, fin = fenetre(form, maintenant=timezone.now())
+    jour, debut, fin = _fenetre_de_la_page(form, agent_id=agent.id, maintenant=timezone.now())
     entetes = [gettext("Code agent"), gettext("Date et heure"), gettext("Latitude"), gettext("Longitude"),
                gettext("Précision (m)")]
     # Read here, not while streaming: a slow query is then the middleware's French 503, not a cut file.

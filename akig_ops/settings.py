@@ -233,11 +233,6 @@ USE_THOUSAND_SEPARATOR = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# static/ without static/vendor/plotly/build/ (the Plotly bundle's build recipe, not an asset).
-STATICFILES_FINDERS = [
-    "akig_ops.lib.statiques.FichiersStatiquesFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -301,6 +296,8 @@ AKIG_VITESSE_MAX_KMH = env_int("AKIG_VITESSE_MAX_KMH", 130, minimum=1)
 # Map tiles (an XYZ URL such as https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty:
 # the trail draws on a blank background and no position leaves the intranet.
 AKIG_CARTE_TUILES_URL = env_str("AKIG_CARTE_TUILES_URL", "")
+# Shown in the map's corner when tiles are drawn: the tile provider's licence asks for it.
+AKIG_CARTE_TUILES_ATTRIBUTION = env_str("AKIG_CARTE_TUILES_ATTRIBUTION", "© les contributeurs d’OpenStreetMap")
 # Largest request body the field API accepts (bytes); beyond it, 413.
 AKIG_API_TERRAIN_TAILLE_MAX = env_int("AKIG_API_TERRAIN_TAILLE_MAX", 1_000_000, minimum=1_000)
 # The bounds every value is checked against at the edge (akig_ops/lib/valeurs.py, docs/data-model.md):

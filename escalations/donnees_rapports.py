@@ -20,6 +20,7 @@ from agents.selectors import (
 )
 from akig_ops.lib.formats import Formats
 from escalations import figures_svg
+from escalations.liens import url_agent
 from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
 from escalations.selectors import contentieux_des_sites
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
@@ -165,6 +166,8 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
         "historique": historique,
         "causes": CAUSES_AGENT,
         "actions": ACTIONS_AGENT,
+        # The page of the agent on the trail's window (the last 4 hours).
+        "url_agent": url_agent(agent.pk, debut=maintenant - datetime.timedelta(hours=4), fin=maintenant),
     }
 
 

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from akig_ops import roles
+from escalations.liens import url_agent
 from escalations.models import Escalade, Message, Niveau, TypeRapport, TypeRegle
 from escalations.outbox import message_creer, url_absolue
 
@@ -21,12 +22,15 @@ MOTIF_DECLENCHEMENT, MOTIF_RELANCE, MOTIF_RESOLUTION = "declenchement", "relance
 LIEN_URGENT = "/dashboard/impayes?filter=retard:60+"
 
 
-def url_agent(agent_id: int) -> str:
-    """The agent's page (agents:detail, the contract's /agents/<id>/)."""
-    try:
-        return reverse("agents:detail", args=[agent_id])
-    except NoReverseMatch:  # the agents pages are not installed in this build
-        return f"/agents/{agent_id}/"
+def fenetre_declenchement(escalade: Escalade) -> tuple[datetime.datetime, datetime.datetime]:
+    """Return (debut, fin) of a low-score escalation's trigger: from the first low snapshot (or
+    the rule's duration before) to the trigger."""
+    valeur = escalade.valeur_declenchement
+    debut = (
+        datetime.datetime.fromisoformat(valeur["depuis"]) if "depuis" in valeur
+        else escalade.declenchee_le - datetime.timedelta(minutes=escalade.regle.duree_min)
+    )
+    return debut, escalade.declenchee_le
 
 
 def duree_texte(minutes: int) -> str:
@@ -95,7 +99,7 @@ def contexte_email(*, escalade: Escalade, motif: str) -> dict:
             fenetre_fin=fin,
             # The end's day only when it is not the start's (a reminder the next morning).
             format_fin="H:i" if timezone.localdate(fin) == timezone.localdate(debut) else "d/m/Y H:i",
-            url_agent=url_absolue(url_agent(escalade.agent_id)),
+            url_agent=url_absolue(url_agent(escalade.agent_id, debut=debut, fin=fin)),
         )
     else:
         sites = [escalade.site.code] if escalade.site_id else valeur.get("sites", [])

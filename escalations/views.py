@@ -17,7 +17,8 @@ from akig_ops.lib import csv_export
 from escalations import selectors
 from escalations.checklists import CAUSES_AGENT, action_enregistrer, missions_reassigner
 from escalations.models import EtatEscalade, Rapport, Regle, TypeRegle
-from escalations.notifications import url_agent
+from escalations.liens import url_agent
+from escalations.notifications import fenetre_declenchement
 from escalations.services import Refus, escalade_prendre_en_charge, escalade_resoudre
 from recovery.selectors import locataires_campagne, sites_sensibles
 
@@ -62,7 +63,8 @@ def liste(request):
 def _contexte_detail(request, escalade) -> dict:
     context = {"escalade": escalade, "checklist": selectors.checklist(escalade=escalade)}
     if escalade.regle.type == TypeRegle.SCORE_AGENT:
-        context.update(causes=CAUSES_AGENT, url_agent=url_agent(escalade.agent_id))
+        debut, fin = fenetre_declenchement(escalade)
+        context.update(causes=CAUSES_AGENT, url_agent=url_agent(escalade.agent_id, debut=debut, fin=fin))
     elif roles.is_direction(request.user):
         site_ids = selectors.sites_de(escalade=escalade)
         context.update(

@@ -159,4 +159,7 @@ for _modele, (_direction, _ajout, _suppression) in ADMIN_MODELES.items():
     _vers_modification = f"→/admin/{_modele}/{{objet}}/change/"
     ACCES[f"admin/{_modele}/<path:object_id>/"] = Ligne(
         {**_ADMIN_PERSONNEL, "direction": _vers_modification, "pdg": _vers_modification, "admin": _vers_modification})
+# A rule's « Aperçu » (GET: the saved rule replayed): directors may change the rules.
+ACCES["admin:escalations_regle_apercu"] = Ligne(
+    {**_ADMIN_PERSONNEL, "direction": 200, "pdg": 200, "admin": 200})
 ACCES["admin:auth_user_password_change"] = Ligne({**_ADMIN_PERSONNEL, "direction": 403, "pdg": 403, "admin": 200})

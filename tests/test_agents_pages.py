@@ -232,7 +232,10 @@ def test_detail_shows_why_the_score_the_missions_flags_and_actions(client, monde
     assert "arrivé à 09:00, reparti à 09:40 (40 min)" in corps
     assert "pas de GPS pendant le créneau" in corps
     assert "enregistrée à 500 m du site du locataire" in corps
-    assert "vendor/plotly/plotly-agent-4.1.1.min.js" in corps
+    # The map's code and the charts' are named for agent.js to fetch when about to be seen, not loaded.
+    assert 'data-leaflet-js="/static/vendor/leaflet/leaflet.js"' in corps
+    assert 'data-plotly="/static/vendor/plotly/plotly-basic-4.1.1.min.js"' in corps
+    assert "<script src=\"/static/vendor/" not in corps
     # The runbook's table under the history chart: yesterday's row, French decimals.
     assert "09/03/2026" in corps and "4,25" in corps
 
@@ -281,15 +284,67 @@ def test_action_labels_show_the_demo_statut_words_in_french():
     assert gabarit.render(Context({"s": "RDV pris", "t": "inconnu"})) == "RDV pris/inconnu"
 
 
-def test_detail_default_window_is_the_last_4_hours(client, monde):
+def test_detail_default_is_today_s_whole_working_day_when_the_agent_has_positions_today(client, monde):
     client.force_login(monde["chef_nord"])
 
     reponse = client.get(reverse("agents:detail", args=[monde["lucas"].id]))
 
     journee = reponse.context["journee"]
-    assert (journee.debut, journee.fin) == (a(8), a(12))
-    assert reponse.context["form"].initial == {"jour": JOUR, "debut": datetime.time(8), "fin": datetime.time(12)}
+    assert (journee.jour, journee.debut, journee.fin) == (JOUR, a(8), a(18))
+    assert reponse.context["form"].initial == {"jour": JOUR, "debut": datetime.time(8), "fin": datetime.time(18)}
     assert len(journee.points) == 9  # 09:00 to 09:40 every 5 minutes
+
+
+JEUDI = JOUR + datetime.timedelta(days=2)
+
+
+@pytest.mark.parametrize("ouverture, jour_attendu", [
+    (a(4, 48, jour=JEUDI) - datetime.timedelta(seconds=1), JOUR),  # just before Thursday's position
+    (a(4, 48, jour=JEUDI), JEUDI),  # at its instant
+    (a(4, 48, jour=JEUDI) + datetime.timedelta(seconds=1), JEUDI),
+    (a(4, 48, jour=JEUDI + datetime.timedelta(days=2)), JEUDI),  # Saturday, nothing since Thursday
+])
+def test_detail_opens_on_the_latest_day_with_positions_not_on_an_empty_today(client, monde, ouverture, jour_attendu):
+    # Given the positions of Tuesday 10 March (09:00–09:40) and one on Thursday 12 March at 04:48.
+    PositionFactory(agent=monde["lucas"], timestamp=a(4, 48, jour=JEUDI), latitude=48.85, longitude=2.35)
+    client.force_login(monde["chef_nord"])
+
+    # When the page opens without a day asked for.
+    with time_machine.travel(ouverture, tick=False):
+        reponse = client.get(reverse("agents:detail", args=[monde["lucas"].id]))
+
+    # Then it shows the latest day with a position up to now, its whole working day.
+    journee = reponse.context["journee"]
+    assert (journee.jour, journee.debut, journee.fin) == (jour_attendu, a(8, jour=jour_attendu), a(18, jour=jour_attendu))
+    assert len(journee.points) == (9 if jour_attendu == JOUR else 0)  # 04:48 is before the working day
+
+
+def test_detail_without_any_position_opens_on_today(client, monde):
+    client.force_login(monde["chef_sud"])
+
+    journee = client.get(reverse("agents:detail", args=[monde["emma"].id])).context["journee"]
+
+    assert (journee.jour, journee.debut, journee.fin) == (JOUR, a(8), a(18))
+
+
+def test_detail_day_arrows_and_whole_day_keep_the_chosen_day_and_window(client, monde):
+    client.force_login(monde["chef_nord"])
+    url = reverse("agents:detail", args=[monde["lucas"].id])
+
+    partiel = client.get(url, {"jour": "2026-03-09", "debut": "10:00", "fin": "11:30"},
+                         HTTP_HX_REQUEST="true", HTTP_HX_TARGET="trajet")
+
+    # The arrows keep the window; « Journée entière » stays on the 9th; the form is in the swapped part.
+    assert partiel.context["navigation"] == {
+        "veille": "?jour=2026-03-08&debut=10:00&fin=11:30",
+        "lendemain": "?jour=2026-03-10&debut=10:00&fin=11:30",
+        "journee": "?jour=2026-03-09&debut=00:00&fin=23:59",
+    }
+    corps = partiel.content.decode()
+    assert 'id="journee-entiere"' in corps and 'id="id_jour"' in corps and 'value="2026-03-09"' in corps
+    # Today has no next day; a window to midnight goes on as 23:59.
+    aujourd_hui = client.get(url, {"jour": "2026-03-10", "debut": "20:00"}).context["navigation"]
+    assert aujourd_hui["lendemain"] == "" and aujourd_hui["veille"] == "?jour=2026-03-09&debut=20:00&fin=23:59"
 
 
 def test_detail_window_error_is_french_and_falls_back_to_the_default(client, monde):
@@ -300,7 +355,7 @@ def test_detail_window_error_is_french_and_falls_back_to_the_default(client, mon
     # The page still shows (default window), with a 400: the parameters were refused.
     assert reponse.status_code == 400
     assert "L&#x27;heure de fin doit suivre l&#x27;heure de début." in reponse.content.decode()
-    assert (reponse.context["journee"].debut, reponse.context["journee"].fin) == (a(8), a(12))
+    assert (reponse.context["journee"].debut, reponse.context["journee"].fin) == (a(8), a(18))
 
 
 def test_detail_trail_partial_for_htmx_and_query_count(client, monde, django_assert_max_num_queries):
@@ -351,3 +406,20 @@ def test_trail_export_neutralises_a_formula_and_keeps_seconds_signs_and_missing_
         "'=AG9;10/03/2026 14:00:30;47,218371;-1,553621;",
         "'=AG9;10/03/2026 14:02:00;47,2184;-1,5536;12,5",
     ]
+
+
+def test_detail_map_numbers_the_planned_sites_in_visiting_order_coloured_by_verdict(client, monde):
+    # Given S2 reached at 10:45, inside its 10:30–11:30 window (S1's 09:00–10:00 was reached at 09:00).
+    PositionFactory(agent=monde["lucas"], timestamp=a(10, 45), latitude=48.89, longitude=2.35)
+    client.force_login(monde["chef_nord"])
+
+    carte = client.get(reverse("agents:detail", args=[monde["lucas"].id]),
+                       {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"}).context["carte"]
+
+    # Then the four missions by start time, numbered, labelled, each with its verdict's class.
+    assert [(s["n"], s["nom"], s["verdict"]) for s in carte["sites"]] == [
+        (1, "S1 Les Vergers", "atteint"), (2, "S2 Marcadet", "atteint"),
+        (3, "S1 Les Vergers", "a-venir"), (4, "S2 Marcadet", "a-venir")]
+    assert carte["sites"][0]["texte"] == "1. S1 — Les Vergers · 09:00–10:00"
+    # The 09:00–09:40 stop at S1 carries its times (the map's label).
+    assert [(s["heures"], s["minutes"]) for s in carte["arrets"]] == [("09:00–09:40", 40)]

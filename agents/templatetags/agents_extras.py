@@ -24,3 +24,15 @@ def distance(metres) -> str:
     if metres < 1000:
         return f"{round(metres)} m"
     return f"{number_format(metres / 1000, decimal_pos=1, use_l10n=True)} km"
+
+
+# A verdict's colour class on the map, in its legend and in the missions' table: reached, late
+# (outside its window), never, no GPS, still to come.
+VERDICT_CARTE = {"visitee": "atteint", "hors_fenetre": "en-retard", "jamais_allee": "jamais",
+                 "pas_de_gps": "sans-gps", "a_venir": "a-venir"}
+
+
+@register.filter
+def verdict_carte(raison: str) -> str:
+    """A mission verdict's raison as its map class ('visitee' → 'atteint')."""
+    return VERDICT_CARTE.get(raison, "a-venir")

@@ -31,37 +31,58 @@ def _trajet(agent, debut: datetime.datetime, minutes: int):
 
 @pytest.fixture
 def equipe_du_chef():
+    """Lucas David's last days: nothing today nor in the 2 days before; 3 days ago a mission
+    09:00–10:00 at S1 reached by a trail 09:00–10:59 (120 positions); 4 days ago a mission 14:00–15:00
+    at S2 (4.4 km north) never reached, the trail 14:00–14:59 staying at S1 (60 positions)."""
     cache.clear()  # the list's rows are cached per login: no rows of an earlier test
     chef = UserFactory(username="chef@akig.local", groups=["Chef d'équipe"])
     agent = AgentFactory(code="AG001", nom="Lucas David", equipe=EquipeFactory(nom="Équipe Nord", chef=chef))
     AgentFactory(code="AG002", nom="Awa Diallo", equipe=agent.equipe)
-    site = SiteFactory(code="S1", nom="Les Vergers", latitude=48.85, longitude=2.35)
-    maintenant = timezone.localtime()
-    hier = maintenant.date() - datetime.timedelta(days=1)
+    s1 = SiteFactory(code="S1", nom="Les Vergers", latitude=48.85, longitude=2.35)
+    s2 = SiteFactory(code="S2", nom="Marcadet", latitude=48.89, longitude=2.35)
+    aujourd_hui = timezone.localdate()
+    j3, j4 = aujourd_hui - datetime.timedelta(days=3), aujourd_hui - datetime.timedelta(days=4)
     tz = timezone.get_default_timezone()
-    # Yesterday: a mission 09:00–10:00 at S1 and a trail 09:00–10:59 (120 positions).
-    MissionFactory(agent=agent, site=site, date_prevue=hier, heure_debut=datetime.time(9), heure_fin=datetime.time(10))
-    _trajet(agent, datetime.datetime.combine(hier, datetime.time(9), tzinfo=tz), 120)
-    ActionFactory(agent=agent, locataire=LocataireFactory(site=site), type_action="visite", statut="fait",
-                  date_action=datetime.datetime.combine(hier, datetime.time(9, 30), tzinfo=tz),
+    MissionFactory(agent=agent, site=s1, date_prevue=j3, heure_debut=datetime.time(9), heure_fin=datetime.time(10))
+    _trajet(agent, datetime.datetime.combine(j3, datetime.time(9), tzinfo=tz), 120)
+    ActionFactory(agent=agent, locataire=LocataireFactory(site=s1), type_action="visite", statut="fait",
+                  date_action=datetime.datetime.combine(j3, datetime.time(9, 30), tzinfo=tz),
                   latitude=48.85, longitude=2.35)
+    MissionFactory(agent=agent, site=s2, date_prevue=j4, heure_debut=datetime.time(14), heure_fin=datetime.time(15))
+    for k in range(60):
+        PositionFactory(agent=agent, timestamp=datetime.datetime.combine(j4, datetime.time(14, k), tzinfo=tz),
+                        latitude=48.85, longitude=2.35)
     for jours, score in [(1, "6.50"), (2, "4.00"), (12, "7.25")]:
-        PerformanceFactory(agent=agent, date_stat=maintenant.date() - datetime.timedelta(days=jours), score=Decimal(score))
-    # Today: the last 3 hours (180 positions, inside the default 4-hour window).
-    _trajet(agent, (maintenant - datetime.timedelta(hours=3)).replace(second=0, microsecond=0), 180)
-    return agent, hier
+        PerformanceFactory(agent=agent, date_stat=aujourd_hui - datetime.timedelta(days=jours), score=Decimal(score))
+    return agent, j3, j4
 
 
-def _carte_prete(onglet, nb_points: int):
-    onglet.page.wait_for_function(
+def _carte_prete(onglet, nb_points: int, nb_sites: int = 1):
+    """Wait for the Leaflet map of `nb_points` positions, then check it is whole: one map, its
+    trail, its numbered sites, its scale bar and the legend in words."""
+    page = onglet.page
+    # The swapped part has arrived (the map's data), then the map is drawn once scrolled to.
+    page.wait_for_function(
+        "n => { const d = document.getElementById('donnees-carte');"
+        " return d && JSON.parse(d.textContent).points.length === n; }", arg=nb_points, timeout=20_000)
+    page.locator("#carte").scroll_into_view_if_needed()
+    page.wait_for_function(
         "n => { const d = document.getElementById('carte');"
-        " return d && d.dataset.pret === '1' && d.data && d.data[1].lat.length === n; }",
+        " return d && d.dataset.pret === '1' && d.dataset.points === String(n); }",
         arg=nb_points, timeout=20_000,
     )
+    assert page.locator(".leaflet-container").count() == 1
+    assert page.locator("#carte .leaflet-marker-pane .site-carte").count() == nb_sites
+    assert page.locator("#carte .leaflet-tooltip.etiquette-site").count() == nb_sites, "every site is labelled"
+    assert page.locator("#carte .leaflet-control-scale").count() == 1
+    if nb_points > 1:
+        assert page.locator("#carte .leaflet-overlay-pane path").count() >= 1, "the trail is drawn"
+    assert page.locator("#legende-carte li").count() == 9
+    assert page.locator("#legende-carte").is_visible()
 
 
 def test_team_lead_opens_an_agent_changes_day_and_window_and_plays_the_replay(onglet, equipe_du_chef):
-    agent, hier = equipe_du_chef
+    agent, j3, j4 = equipe_du_chef
     bloquees = onglet.bloquer_l_exterieur()
     page = onglet.page
 
@@ -70,24 +91,37 @@ def test_team_lead_opens_an_agent_changes_day_and_window_and_plays_the_replay(on
     assert page.locator("table.agents tbody tr").count() == 2
     onglet.capturer("agents-liste")
 
+    # The page opens on the latest day with positions (3 days ago), its whole working day.
     page.click("text=Lucas David")
-    _carte_prete(onglet, 180)
-    assert page.locator(".maplibregl-canvas").count() == 1
-    # The custom bundle (static/vendor/plotly/build/): the dashboard's Plotly version, two traces.
-    assert page.evaluate("[Plotly.version, Object.keys(Plotly.PlotSchema.get().traces).sort()]") == [
-        "4.1.1", ["scatter", "scattermap"]]
-    onglet.capturer("agent-aujourdhui")
+    _carte_prete(onglet, 120)
+    assert page.locator("#id_jour").input_value() == j3.isoformat()
+    assert page.locator("#carte .site-atteint").inner_text() == "1"
+    assert "1. S1 Les Vergers" in page.locator("#carte .etiquette-site").inner_text()
+    assert page.evaluate("typeof window.Plotly") == "undefined", "the charts' code waits until they are seen"
+    onglet.capturer("agent-jour-par-defaut")
 
-    # Yesterday, 09:00–10:00: 60 positions; the mission was reached.
-    page.fill("#id_jour", hier.isoformat())
-    page.fill("#id_debut", "09:00")
-    page.fill("#id_fin", "10:00")
-    page.click("#afficher")
+    # 1. The day before: S2 never reached.
+    page.click("#veille")
     _carte_prete(onglet, 60)
-    assert f"jour={hier.isoformat()}" in page.url, "the window is a shareable link"
+    assert f"jour={j4.isoformat()}" in page.url, "the day is a shareable link"
+    assert page.locator("#carte .site-jamais").inner_text() == "1"
+    assert page.locator("#carte .etiquette-arret").inner_text() == "14:00–14:59", "the stop shows its times"
+    # 2. A window of that day: 14:00–14:30.
+    page.fill("#id_debut", "14:00")
+    page.fill("#id_fin", "14:30")
+    page.click("#afficher")
+    _carte_prete(onglet, 30)
+    # 3. « Journée entière » keeps the chosen day.
+    page.click("#journee-entiere")
+    _carte_prete(onglet, 60)
+    assert f"jour={j4.isoformat()}&debut=00:00&fin=23:59" in page.url
+    # 4. The next day, whole.
+    page.click("#lendemain")
+    _carte_prete(onglet, 120)
     assert "arrivé à 09:00" in page.locator("table.verdicts").inner_text()
-    assert page.locator("#horloge").inner_text() == "09:00:00"
+    assert page.locator("#horloge").inner_text() == "00:00:00" or page.locator("#horloge").inner_text() == "09:00:00"
 
+    # The replay.
     page.click("#avance")
     assert page.locator("#horloge").inner_text() == "09:01:00"
     page.select_option("#vitesse", "60")
@@ -98,11 +132,14 @@ def test_team_lead_opens_an_agent_changes_day_and_window_and_plays_the_replay(on
     page.wait_for_timeout(600)
     assert page.locator("#horloge").inner_text() == arret, "paused"
     assert arret >= "09:05:00"
-    onglet.capturer("agent-hier-rejoue")
+    _carte_prete(onglet, 120)  # the map kept its layers and legend through it all
+    assert page.locator("#carte .ici-carte").count() == 1
+    onglet.capturer("agent-rejoue")
 
     # 7 days: the rows of yesterday and the day before; 12 days ago is out.
     page.click("text=7 jours")
     page.wait_for_selector("#historique a.actif:has-text('7 jours')")
+    page.locator("#historique").scroll_into_view_if_needed()
     page.wait_for_selector("#graphique-historique .main-svg")
     assert page.locator("#historique tbody tr").count() == 2
 
@@ -116,10 +153,11 @@ def test_map_still_draws_when_the_tile_server_is_unreachable(onglet, equipe_du_c
 
     onglet.connecter("chef@akig.local")
     onglet.page.click("text=Lucas David")
-    _carte_prete(onglet, 180)
+    _carte_prete(onglet, 120)
     onglet.page.wait_for_timeout(1000)
 
     assert any(url.startswith("https://tuiles.invalid/") for url in bloquees), "tiles were asked for"
+    assert "OpenStreetMap" in onglet.page.locator("#carte .leaflet-control-attribution").inner_text()
     # Chromium itself reports each blocked tile ("Failed to load resource"); nothing else may fail.
     autres = [e for e in onglet.erreurs_console if not e.startswith("Failed to load resource: net::ERR_FAILED")]
     assert autres == []
@@ -129,35 +167,27 @@ def test_map_still_draws_when_the_tile_server_is_unreachable(onglet, equipe_du_c
 
 
 def test_map_draws_a_gap_as_a_dashed_segment_with_its_hover_text(onglet, equipe_du_chef):
-    agent, hier = equipe_du_chef
+    agent, j3, _j4 = equipe_du_chef
     tz = timezone.get_default_timezone()
-    # Given yesterday's walk (09:00–10:59) then nothing until 11:34, 3 km north and 400 m east of S1.
+    # Given the walk of 3 days ago (09:00–10:59) then nothing until 11:34, 3 km north and 400 m east of S1.
     for k in range(10):
-        PositionFactory(agent=agent, timestamp=datetime.datetime.combine(hier, datetime.time(11, 34 + k), tzinfo=tz),
+        PositionFactory(agent=agent, timestamp=datetime.datetime.combine(j3, datetime.time(11, 34 + k), tzinfo=tz),
                         latitude=48.85 + (3000 + k * 20) / 111_195, longitude=2.3555)
     bloquees = onglet.bloquer_l_exterieur()
     page = onglet.page
     onglet.connecter("chef@akig.local")
 
-    onglet.aller(f"/agents/{agent.id}/?jour={hier.isoformat()}&debut=09:00&fin=12:00")
+    onglet.aller(f"/agents/{agent.id}/?jour={j3.isoformat()}&debut=09:00&fin=12:00")
     _carte_prete(onglet, 130)
 
-    # Then the gap is its own legend entry, and the trail's line stops at 10:59 and starts again at 11:34.
-    trace = page.evaluate("(() => { const t = document.getElementById('carte').data[2];"
-                          " return {nom: t.name, textes: [...new Set(t.text.filter(x => x))]}; })()")
-    assert trace == {"nom": "trous sans position", "textes": ["Aucune position de 10:59 à 11:34 (35 min)"]}
-    assert page.evaluate("document.getElementById('carte').data[0].lat.filter(x => x === null).length") == 1
-    assert "trous sans position" in page.locator("#carte .legend").text_content()
-    # Hovering the middle of the segment shows when and how long.
-    page.locator("#carte").scroll_into_view_if_needed()
-    x, y = page.evaluate(
-        "(() => { const m = document.getElementById('carte')._fullLayout.map._subplot.map;"
-        " const r = m.getContainer().getBoundingClientRect();"
-        f" const p = m.project([2.35275, {48.85 + (119 * 20 + 3000) / 2 / 111_195}]);"
-        " return [r.left + p.x, r.top + p.y]; })()")
-    page.mouse.move(x, y)
-    page.wait_for_selector("#carte .hoverlayer .hovertext", timeout=5_000)
-    assert page.locator("#carte .hoverlayer").text_content() == "Aucune position de 10:59 à 11:34 (35 min)"
+    # Then the gap is one dashed line, the trail two stretches (10:59 and 11:34 not joined).
+    assert page.locator("#carte path.trou-carte").count() == 1
+    assert page.locator("#carte path.trou-carte").get_attribute("stroke-dasharray") == "6 6"
+    # Hovering it shows when and how long.
+    boite = page.locator("#carte path.trou-carte").bounding_box()
+    page.mouse.move(boite["x"] + boite["width"] / 2, boite["y"] + boite["height"] / 2)
+    page.wait_for_selector("#carte .leaflet-tooltip:has-text('Aucune position')", timeout=5_000)
+    assert "Aucune position de 10:59 à 11:34 (35 min)" in page.locator("#carte .leaflet-tooltip-pane").inner_text()
     onglet.capturer("agent-trou")
 
     assert bloquees == [], "no request leaves the intranet"

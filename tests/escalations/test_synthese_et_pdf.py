@@ -102,6 +102,8 @@ def test_agent_pdf_shows_history_actions_trail_and_checklist(gens, horloge, tmp_
     assert "3,2 km parcourus, 1 arrêt" in texte
     assert "09:00 → 09:30 30 min S-A" in texte  # the stop, at the planned site
     assert "4,20" in texte and "6,10" in texte  # the 7-day history
+    # The agent page's link opens on the trail's window: the 4 hours up to the report.
+    assert f"/agents/{agent.pk}/?jour=2026-11-30&debut=07:00&fin=11:00" in "".join(texte.split())
     for texte_attendu in ("Réseau/GPS", "Motivation", "Agent contacté", "Coaching planifié"):
         assert texte_attendu in texte
 

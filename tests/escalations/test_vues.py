@@ -92,6 +92,9 @@ def test_escalation_detail_agent_shows_checklist_and_causes_in_bounded_queries(c
     for texte in ("Agent contacté", "GPS vérifié", "Saisie validée", "Coaching planifié", "Réseau/GPS", "Motivation"):
         assert texte in corps
     assert "3,50" in corps
+    # The agent page's link opens on the trigger's day (its window: tests/escalations/test_liens.py).
+    jour = timezone.localdate(monde["nord"].declenchee_le)
+    assert f'href="/agents/{monde["agent"].pk}/?jour={jour.isoformat()}&amp;debut=' in corps
 
 
 def test_impayes_detail_is_for_directors_only(client, monde):
@@ -264,6 +267,25 @@ def test_impayes_detail_queries_do_not_grow_with_the_data(client, monde, django_
     with django_assert_num_queries(13):
         reponse = client.get(url)
     assert len(reponse.context["faibles"]) == 6
+
+
+def test_escalation_follows_its_agent_to_the_new_team(client, monde):
+    # Given Lucas David's escalation fired while he was in team Nord, then he moved to Sud.
+    agent = monde["agent"]
+    agent.equipe = monde["agent_sud"].equipe
+    agent.save()
+    url = reverse("escalations:detail", args=[monde["nord"].pk])
+
+    # The lead of Nord no longer sees it; the lead of Sud does, beside Sud's own; Direction too.
+    client.force_login(monde["chef"])
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("escalations:liste"), {"etat": "tout"}).context["escalades"] == []
+    client.force_login(monde["autre_chef"])
+    assert client.get(url).status_code == 200
+    liste = client.get(reverse("escalations:liste"), {"etat": "tout"}).context["escalades"]
+    assert {e.pk for e in liste} == {monde["nord"].pk, monde["sud"].pk}
+    client.force_login(monde["direction"])
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("vue, champs, motif", [
