@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from akig_ops.lib.contraintes import contrainte_violee
 from akig_ops.services import EVALUATION_ESCALADES, battement_enregistrer
+from escalations.checklists import texte_libre_verifier
 from escalations.models import (
     AttenteRegle,
     Conge,
@@ -36,7 +37,6 @@ from escalations.notifications import (
     MOTIF_RESOLUTION,
     notification_creer,
 )
-from escalations.checklists import texte_libre_verifier
 from escalations.regles import EVALUATEURS, Constat, Observation, decider, en_service, resolution_due
 
 OUVERTES = [EtatEscalade.DECLENCHEE, EtatEscalade.PRISE_EN_CHARGE]
