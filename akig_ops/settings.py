@@ -285,12 +285,17 @@ AKIG_STATUTS_NON_REALISES = env_list(
 )
 # Days the 5-minute intraday score snapshots are kept.
 AKIG_SCORES_INSTANTANES_JOURS = env_int("AKIG_SCORES_INSTANTANES_JOURS", 35, minimum=1)
+# Days of grace after the date promised before a promise to pay is rompue (docs/relances.md).
+AKIG_PROMESSE_TOLERANCE_JOURS = env_int("AKIG_PROMESSE_TOLERANCE_JOURS", 3, minimum=0)
 # Metres from a mission's site within which the GPS trail counts as "on site".
 AKIG_RAYON_MISSION_M = env_int("AKIG_RAYON_MISSION_M", 100, minimum=1)
 # Metres between an action's position and its tenant's site beyond which it is flagged.
 AKIG_DISTANCE_ACTION_MAX_M = env_int("AKIG_DISTANCE_ACTION_MAX_M", 300, minimum=1)
 # Minutes without a position, in working hours, after which the phone is flagged as silent.
 AKIG_SILENCE_MAX_MIN = env_int("AKIG_SILENCE_MAX_MIN", 30, minimum=1)
+# A silent phone whose last position said this battery level (%) or less, not charging, is
+# explained by its battery (« batterie à 3 % à 14:02, puis silence »).
+AKIG_BATTERIE_FAIBLE_PCT = env_int("AKIG_BATTERIE_FAIBLE_PCT", 15, minimum=0)
 # Speed between two positions beyond which the jump is flagged as impossible (km/h).
 AKIG_VITESSE_MAX_KMH = env_int("AKIG_VITESSE_MAX_KMH", 130, minimum=1)
 # Map tiles (an XYZ URL such as https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty:

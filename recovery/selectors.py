@@ -8,6 +8,8 @@ from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Subque
 from django.utils import timezone
 
 from recovery.models import MONEY_SOMME, Impaye, ImpayeSolde, InstantaneSite, Locataire, RecouvrementAction, Site
+# The promises' judgement lives in its own module; these are its public selectors.
+from recovery.promesses import promesses_jugees, taux_promesses_tenues  # noqa: F401
 
 RETARD_CRITIQUE = 60
 

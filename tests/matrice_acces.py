@@ -84,6 +84,10 @@ ACCES = {
     "agents:liste": Ligne(ROLE),
     "agents:detail": Ligne(EQUIPE_NORD),
     "agents:trajet_csv": Ligne(EQUIPE_NORD),
+    "agents:telephone": Ligne(EQUIPE_NORD),
+    # Promises to pay: a team lead sees their own teams' agents' promises only.
+    "promesses:liste": Ligne(ROLE),
+    "promesses:csv": Ligne(ROLE),
     # Field API (django-ninja). Its description and docs page: any login (no business data).
     "terrain:positions": Ligne(API_TERRAIN, methode="POST", corps={}),
     "terrain:actions": Ligne(API_TERRAIN, methode="POST", corps={}),
