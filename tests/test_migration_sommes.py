@@ -11,8 +11,8 @@ from tests.factories import AgentFactory
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
-AVANT = [("agents", "0007_positions_telephone"), ("recovery", "0006_changements_paiement")]
-APRES = [("agents", "0008_sommes_larges"), ("recovery", "0007_sommes_larges")]
+AVANT = [("agents", "0007_positions_telephone"), ("recovery", "0007_promesses")]
+APRES = [("agents", "0008_sommes_larges"), ("recovery", "0008_sommes_larges")]
 
 
 def _largeurs() -> dict:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recovery', '0006_changements_paiement'),
+        ('recovery', '0007_promesses'),
     ]
 
     operations = [
