@@ -1,6 +1,7 @@
 """CSV importers of the field system's exports: teams, agents, missions, recovery actions, GPS positions."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from akig_ops import roles
 from akig_ops.lib import csv_import as ci
@@ -133,6 +134,21 @@ def incoherences_action(valeurs: dict, *, locataire_code: str, impayes: dict[str
             ))
     if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
         erreurs.append(("longitude", "latitude et longitude vont ensemble : les deux ou aucune"))
+    return erreurs + incoherences_promesse(valeurs)
+
+
+def incoherences_promesse(valeurs: dict) -> list[tuple[str, str]]:
+    """Return [(column, French reason)] of a promise's amount and date that do not hold: given on
+    an action that is not a promise, an amount of zero, a date promised before the action."""
+    erreurs = []
+    montant, jour = valeurs.get("promesse_montant"), valeurs.get("promesse_date")
+    for colonne, valeur in (("promesse_montant", montant), ("promesse_date", jour)):
+        if valeur is not None and valeurs["type_action"] != TypeAction.PROMESSE:
+            erreurs.append((colonne, f"réservé aux actions de type promesse (ici « {valeurs['type_action']} »)"))
+    if montant is not None and montant <= 0:
+        erreurs.append(("promesse_montant", "montant promis nul : il doit être positif"))
+    if jour is not None and jour < timezone.localdate(valeurs["date_action"]):
+        erreurs.append(("promesse_date", f"date promise {jour:%d/%m/%Y} antérieure à l'action"))
     return erreurs
 
 
@@ -156,6 +172,9 @@ class ActionsImporteur(Importeur):
         Colonne("date_action", ci.instant_passe),
         Colonne("latitude", ci.latitude_optionnelle),
         Colonne("longitude", ci.longitude_optionnelle),
+        # A promise's amount (decimal point or comma) and date, optional columns.
+        Colonne("promesse_montant", ci.montant_ou_vide, facultative=True),
+        Colonne("promesse_date", ci.date_iso_ou_vide, facultative=True),
     ]
 
     def preparer(self, chemin):

@@ -1,4 +1,4 @@
-"""The agents' daily and intraday scores, out of 10 (explained in docs/score.md)."""
+"""The agent's score, out of 10: one formula for the moment and for the closed day (docs/score.md)."""
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -10,22 +10,11 @@ POINTS_ISSUES = Decimal(6)
 CENTIEME = Decimal("0.01")
 
 
-def score_journalier(*, visites: int, promesses: int, paiements: int, refus: int) -> Decimal:
-    """Return the day's score, between 0.00 and 10.00, rounded half up to 2 decimals.
-
-    4 points for the visits (capped at OBJECTIF_VISITES), 6 for the share of
-    promises and payments among the tenants who answered (promesses + paiements + refus).
-    """
-    assiduite = min(Decimal(1), Decimal(visites) / OBJECTIF_VISITES)
-    issues_favorables = promesses + paiements
-    reponses = issues_favorables + refus
-    # No tenant answered: there is no success rate to reward, not a failure to punish.
-    taux_reussite = Decimal(issues_favorables) / reponses if reponses else Decimal(0)
-    score = POINTS_VISITES * assiduite + POINTS_ISSUES * taux_reussite
+def _arrondi(score: Decimal) -> Decimal:
     return score.quantize(CENTIEME, rounding=ROUND_HALF_UP)
 
 
-# --- The intraday score: "now", fair at any hour of the day (docs/score.md).
+# --- The score of the moment, fair at any hour of the day; a closed day's is its last (docs/score.md).
 
 # Pseudo-answers added to the real ones, half favourable: with few answers the success
 # rate stays near 50 %; it earns its weight as answers come (1 refusal: 2/5, not 0/1).
@@ -33,6 +22,16 @@ REPONSES_A_PRIORI = 4
 TAUX_A_PRIORI = Decimal("0.5")
 # Presence is judged once at least this many visits are expected by now; before, NULL.
 VISITES_ATTENDUES_MIN = Decimal(1)
+
+
+def taux_reussite(favorables: int, refus: int) -> Decimal:
+    """Return the smoothed success rate (favorables + 2) / (favorables + refus + 4)."""
+    return (favorables + REPONSES_A_PRIORI * TAUX_A_PRIORI) / (favorables + refus + REPONSES_A_PRIORI)
+
+
+def points_resultats(favorables: int, refus: int) -> Decimal:
+    """Return the results' points out of 6, from the smoothed success rate (unrounded)."""
+    return POINTS_ISSUES * taux_reussite(favorables, refus)
 
 
 @dataclass(frozen=True)
@@ -71,9 +70,8 @@ def score_instantane(
     ecoulees = sum(_secondes(d, min(f, maintenant)) for d, f in fenetres)
     attendues = Decimal(OBJECTIF_VISITES * ecoulees) / prevues if prevues else Decimal(0)
     favorables = promesses + paiements
-    reponses = favorables + refus
-    taux = (favorables + REPONSES_A_PRIORI * TAUX_A_PRIORI) / (reponses + REPONSES_A_PRIORI)
-    resultats = POINTS_ISSUES * taux
+    taux = taux_reussite(favorables, refus)
+    resultats = points_resultats(favorables, refus)
     entrees = {
         "visites": visites,
         "promesses": promesses,
@@ -92,4 +90,28 @@ def score_instantane(
     rythme = min(Decimal(1), Decimal(visites * prevues) / (OBJECTIF_VISITES * ecoulees))
     presence = POINTS_VISITES * rythme
     entrees["points_presence"] = _centiemes(presence)
-    return ScoreDuMoment((presence + resultats).quantize(CENTIEME, rounding=ROUND_HALF_UP), entrees)
+    return ScoreDuMoment(_arrondi(presence + resultats), entrees)
+
+
+def score_cloture(*, visites: int, promesses: int, paiements: int, refus: int) -> ScoreDuMoment:
+    """Return the score of a closed day (the whole planned time elapsed: 8 visits expected)
+    and its inputs: 4 × min(1, visites / 8) + 6 × (promesses + paiements + 2) / (réponses + 4),
+    rounded half up to 2 decimals. It is what score_instantane gives once the day is over."""
+    favorables = promesses + paiements
+    taux = taux_reussite(favorables, refus)
+    presence = POINTS_VISITES * min(Decimal(1), Decimal(visites) / OBJECTIF_VISITES)
+    resultats = points_resultats(favorables, refus)
+    entrees = {
+        "visites": visites, "promesses": promesses, "paiements": paiements, "refus": refus,
+        "cloture": True,
+        "visites_attendues": _centiemes(Decimal(OBJECTIF_VISITES)),
+        "taux_reussite": _centiemes(taux),
+        "points_resultats": _centiemes(resultats),
+        "points_presence": _centiemes(presence),
+    }
+    return ScoreDuMoment(_arrondi(presence + resultats), entrees)
+
+
+def score_journalier(*, visites: int, promesses: int, paiements: int, refus: int) -> Decimal:
+    """Return the score of a closed day, between 0.00 and 10.00 (score_cloture's)."""
+    return score_cloture(visites=visites, promesses=promesses, paiements=paiements, refus=refus).score

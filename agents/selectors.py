@@ -5,20 +5,21 @@ from decimal import Decimal
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Avg, Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from agents.models import (
     Agent,
     AgentGeolocalisation,
     Equipe,
+    JetonTerrain,
     Mission,
     StatutMission,
     PerformanceHistorique,
     ScoreInstantane,
 )
-from agents.scoring import ScoreDuMoment, score_instantane
-from agents.trajets import ActionLocalisee, MissionPlanifiee, Point
+from agents.scoring import ScoreDuMoment, score_cloture, score_instantane
+from agents.trajets import ActionLocalisee, MissionPlanifiee, Point, Releve
 from akig_ops import roles
 from recovery.models import RecouvrementAction, TypeAction, statuts_non_realises
 
@@ -98,12 +99,27 @@ def agents_visibles(*, user):
 SEUIL_SCORE = 5
 
 
-def nb_agents_sous_seuil(*, jour: datetime.date, seuil: int = SEUIL_SCORE) -> int:
-    """Return how many active agents have a daily score (performance_historique) under
-    `seuil` on `jour`; an agent without a row that day (no mission begun) is not counted."""
-    return PerformanceHistorique.objects.filter(
-        date_stat=jour, score__lt=seuil, agent__actif=True
-    ).count()
+def nb_agents_sous_seuil(*, maintenant: datetime.datetime, seuil) -> int:
+    """Return how many working agents (active, with a mission today) have a score of the
+    moment under `seuil`: the figure `/agents/` flags row by row (scores_du_moment); an agent
+    not judged yet (too early) is not counted."""
+    return sum(
+        1 for du_moment in scores_du_moment(maintenant=maintenant).values()
+        if du_moment.score is not None and du_moment.score < seuil
+    )
+
+
+def score_du_jour(*, agent_id: int, jour: datetime.date, maintenant: datetime.datetime) -> ScoreDuMoment | None:
+    """Return the agent's score of `jour` with its inputs, as the agent page explains it: today,
+    the score of the moment (None: not working today); a past day, the closed day's score
+    from its performance_historique row (None: no row that day). Equal to the row's score."""
+    if jour >= timezone.localdate(maintenant):
+        return scores_du_moment(maintenant=maintenant, agent_ids=[agent_id]).get(agent_id)
+    ligne = (
+        PerformanceHistorique.objects.filter(agent_id=agent_id, date_stat=jour)
+        .values("visites", "promesses", "paiements", "refus").first()
+    )
+    return score_cloture(**ligne) if ligne else None
 
 
 def derniers_scores_instantanes(*, depuis: datetime.datetime) -> dict[str, object]:
@@ -147,6 +163,47 @@ def trajet(*, agent_id: int, debut: datetime.datetime, fin: datetime.datetime) -
         .values_list("timestamp", "latitude", "longitude", "precision_m")
     )
     return [Point(*ligne) for ligne in lignes]
+
+
+def releves_telephones(
+    *, agent_ids: Iterable[int], debut: datetime.datetime, fin: datetime.datetime
+) -> dict[int, list[Releve]]:
+    """Return {agent_id: [Releve]}: what each agent's phone said with its positions of
+    debut <= timestamp < fin (channel, battery, charging, moving, speed), oldest first.
+    One query, a range of the (agent_id, timestamp) index per agent."""
+    releves: dict[int, list[Releve]] = {}
+    lignes = (
+        AgentGeolocalisation.objects.filter(agent_id__in=list(agent_ids), timestamp__gte=debut, timestamp__lt=fin)
+        .order_by("agent_id", "timestamp")
+        .values_list("agent_id", "timestamp", "canal", "batterie_pct", "en_charge", "en_mouvement", "vitesse_kmh")
+    )
+    for agent_id, *releve in lignes:
+        releves.setdefault(agent_id, []).append(Releve(*releve))
+    return releves
+
+
+def dernier_releve(*, agent_id: int) -> Releve | None:
+    """Return what the agent's phone said with its latest position (when it last spoke), or None."""
+    ligne = (
+        AgentGeolocalisation.objects.filter(agent_id=agent_id).order_by("-timestamp")
+        .values_list("timestamp", "canal", "batterie_pct", "en_charge", "en_mouvement", "vitesse_kmh")
+        .first()
+    )
+    return None if ligne is None else Releve(*ligne)
+
+
+def canaux_du_jour(*, agent_id: int, jour: datetime.date) -> list[dict]:
+    """Return the channels the agent's positions of `jour` (local day) came through:
+    [{canal (None: not recorded), nb, premier, dernier}], the busiest first. One index range."""
+    return list(
+        AgentGeolocalisation.objects.filter(
+            agent_id=agent_id, timestamp__gte=debut_du_jour(jour),
+            timestamp__lt=debut_du_jour(jour + datetime.timedelta(days=1)),
+        )
+        .values("canal")
+        .annotate(nb=Count("id"), premier=Min("timestamp"), dernier=Max("timestamp"))
+        .order_by("-nb", "canal")
+    )
 
 
 def dernier_jour_avec_positions(*, agent_id: int, maintenant: datetime.datetime) -> datetime.date | None:
@@ -336,6 +393,14 @@ def agent_du_jeton(*, jeton: str) -> Agent | None:
         )
         .only("id", "code")
         .first()
+    )
+
+
+def jeton_actif(*, agent_id: int) -> datetime.datetime | None:
+    """Return when the agent's current (unrevoked) phone secret was issued, or None."""
+    return (
+        JetonTerrain.objects.filter(agent_id=agent_id, revoque_le__isnull=True)
+        .order_by("-cree_le").values_list("cree_le", flat=True).first()
     )
 
 

@@ -21,11 +21,12 @@ from agents.models import (
     ScoreInstantane,
 )
 from agents.metriques import POSITIONS_ENREGISTREES
-from agents.scoring import score_journalier
+from agents.scoring import ScoreDuMoment, score_cloture, score_instantane
 from agents.selectors import (
     comptes_du_score,
     debut_du_jour,
     empreinte_jeton,
+    fenetres_du_jour,
     heures_de_travail,
     instant_du_releve,
     scores_du_moment,
@@ -56,27 +57,17 @@ def _actions_realisees(
     ).order_by()
 
 
-def _performance(
-    *,
-    agent_id: int,
-    jour: datetime.date,
-    visites: int = 0,
-    promesses: int = 0,
-    paiements: int = 0,
-    refus: int = 0,
-    montant_recouvre: Decimal = Decimal("0.00"),
-) -> PerformanceHistorique:
-    """Return the (unsaved) row of one agent's day, scored."""
-    return PerformanceHistorique(
-        agent_id=agent_id,
-        date_stat=jour,
-        score=score_journalier(visites=visites, promesses=promesses, paiements=paiements, refus=refus),
-        visites=visites,
-        promesses=promesses,
-        paiements=paiements,
-        refus=refus,
-        montant_recouvre=montant_recouvre,
-    )
+def _score_de_la_ligne(
+    *, agent_id: int, jour: datetime.date, chiffres: dict, maintenant: datetime.datetime, fenetres: dict
+) -> ScoreDuMoment:
+    """Return the score of one agent's day as the page, the list and the alert judge it: the
+    score of the moment while the day's working hours run, the closed day's score after."""
+    comptes = {champ: chiffres.get(champ, 0) for champ in ("visites", "promesses", "paiements", "refus")}
+    h0, h1 = heures_de_travail(jour)
+    if maintenant >= h1:
+        return score_cloture(**comptes)
+    # An agent working without a planned mission is judged over the working hours.
+    return score_instantane(maintenant=maintenant, fenetres=fenetres.get(agent_id) or [(h0, h1)], **comptes)
 
 
 def performance_compute(
@@ -88,7 +79,12 @@ def performance_compute(
 ) -> int:
     """(Re)compute performance_historique for each (agent, day) of du..au with a
     mission already begun or a realised action, delete the range's rows left with neither,
-    and return the number of rows written. The cached figures start a new generation (the
+    and return the number of rows written.
+
+    Each row's score is the day's score as it stands at `maintenant` (docs/score.md): today's
+    is the score of the moment (no row while it is too early to judge), a closed day's is its
+    final score, also written as the day's closing snapshot (at the end of working hours) so
+    the day's last intraday value is the row. The cached figures start a new generation (the
     agents under 5, the agents list): whoever recomputes, the task, the command or an import."""
     if du > au:
         raise ValueError(f"du ({du}) est postérieure à au ({au}).")
@@ -103,25 +99,41 @@ def performance_compute(
     # Only missions already begun: before the day's first mission an agent has no
     # score yet, not a zero (a zero would look like, and alert as, a bad day).
     maintenant = timezone.localtime(maintenant)
+    aujourdhui = maintenant.date()
     missions = (
         Mission.objects.filter(date_prevue__range=(du, au))
-        .exclude(date_prevue__gt=maintenant.date())
-        .exclude(date_prevue=maintenant.date(), heure_debut__gt=maintenant.time())
+        .exclude(date_prevue__gt=aujourdhui)
+        .exclude(date_prevue=aujourdhui, heure_debut__gt=maintenant.time())
     )
     if agent_ids is not None:
         missions = missions.filter(agent_id__in=agent_ids)
 
-    # A planned day without any action still gets its row: a zero is what the team lead must see.
+    # A planned day without any action still gets its row: a low score is what the team lead must see.
     lignes = {
         (agent_id, jour): {}
         for agent_id, jour in missions.values_list("agent_id", "date_prevue").distinct().order_by()
     }
     for ligne in chiffres:
         lignes[ligne.pop("agent_id"), ligne.pop("jour")] = ligne
-    performances = [
-        _performance(agent_id=agent_id, jour=jour, **figures)
-        for (agent_id, jour), figures in lignes.items()
-    ]
+    fenetres = fenetres_du_jour(jour=aujourdhui, agent_ids=agent_ids) if du <= aujourdhui <= au else {}
+    limite_instantanes = maintenant - datetime.timedelta(days=settings.AKIG_SCORES_INSTANTANES_JOURS)
+    performances, clotures, trop_tot = [], [], []
+    for (agent_id, jour), figures in lignes.items():
+        du_jour = _score_de_la_ligne(agent_id=agent_id, jour=jour, chiffres=figures,
+                                     maintenant=maintenant, fenetres=fenetres)
+        if du_jour.score is None:
+            trop_tot.append(agent_id)
+            continue
+        performances.append(PerformanceHistorique(
+            agent_id=agent_id, date_stat=jour, score=du_jour.score,
+            visites=figures.get("visites", 0), promesses=figures.get("promesses", 0),
+            paiements=figures.get("paiements", 0), refus=figures.get("refus", 0),
+            montant_recouvre=figures.get("montant_recouvre") or Decimal("0.00"),
+        ))
+        cloture = instant_du_releve(heures_de_travail(jour)[1])
+        if du_jour.entrees.get("cloture") and cloture >= limite_instantanes:
+            clotures.append(ScoreInstantane(agent_id=agent_id, instant=cloture, score=du_jour.score,
+                                            entrees=du_jour.entrees))
 
     perimes = PerformanceHistorique.objects.filter(date_stat__range=(du, au)).filter(
         ~Exists(missions.filter(agent=OuterRef("agent"), date_prevue=OuterRef("date_stat"))),
@@ -136,12 +148,17 @@ def performance_compute(
 
     with transaction.atomic():
         perimes.delete()
+        PerformanceHistorique.objects.filter(date_stat=aujourdhui, agent_id__in=trop_tot).delete()
         PerformanceHistorique.objects.bulk_create(
             performances,
             batch_size=TAILLE_LOT,
             update_conflicts=True,
             unique_fields=["agent", "date_stat"],
             update_fields=CHAMPS_CALCULES,
+        )
+        ScoreInstantane.objects.bulk_create(
+            clotures, batch_size=TAILLE_LOT, update_conflicts=True,
+            unique_fields=["agent", "instant"], update_fields=["score", "entrees"],
         )
     donnees_modifiees()
     return len(performances)

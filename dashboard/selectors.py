@@ -40,7 +40,8 @@ JOURS_DE_COMPARAISON = 30
 def resume_tableau_de_bord(*, agregats: dict[int, dict] | None = None) -> dict:
     """Return the directors' headline figures (the /dashboard cards and /api/dashboard/resume):
     the debts' figures of recovery.selectors.impayes_chiffres_cles, the runbook's
-    thresholds, the day they are computed for, and nb_agents_sous_5 (today's daily score).
+    thresholds, the day they are computed for, and nb_agents_sous_5 (working agents whose
+    score of the moment is under the threshold, as /agents/ flags them).
     `agregats`: recovery.selectors.impayes_agreges(retard_min=60), if the caller has it."""
     jour = timezone.localdate()
     return {
@@ -50,7 +51,7 @@ def resume_tableau_de_bord(*, agregats: dict[int, dict] | None = None) -> dict:
         "seuil_contentieux": SEUIL_CONTENTIEUX,
         "seuil_score": SEUIL_SCORE,
         **impayes_chiffres_cles(agregats=agregats),
-        "nb_agents_sous_5": nb_agents_sous_seuil(jour=jour),
+        "nb_agents_sous_5": nb_agents_sous_seuil(maintenant=timezone.now(), seuil=SEUIL_SCORE),
     }
 
 

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -36,6 +37,7 @@ from recovery.selectors import (
     locataire_dettes,
     locataire_lire,
     locataires_endettes,
+    promesses_jugees,
     site_lire,
 )
 
@@ -293,6 +295,7 @@ def locataire(request, locataire_id: int):
         "dettes": dettes,
         "reste_du": sum((dette["reste_du"] for dette in dettes), Decimal("0.00")),
         "actions": locataire_actions(locataire_id=locataire.pk),
+        "promesses": promesses_jugees(aujourd_hui=timezone.localdate(), locataire_id=locataire.pk),
     })
 
 

@@ -216,6 +216,10 @@ class RecouvrementAction(models.Model):
     resultat = models.CharField(_("résultat"), max_length=300, blank=True)
     montant_recouvre = models.DecimalField(_("montant recouvré"), default=Decimal("0"), **MONEY)
     date_action = models.DateTimeField(_("date de l'action"))
+    # A promise to pay (type promesse) may say how much and by when; without both it is
+    # « sans engagement » and never judged (recovery.promesses).
+    promesse_montant = models.DecimalField(_("montant promis"), null=True, blank=True, **MONEY)
+    promesse_date = models.DateField(_("date promise"), null=True, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
@@ -228,11 +232,20 @@ class RecouvrementAction(models.Model):
             # Runbook "Actions du jour": WHERE agent_id = X AND DATE(date_action) = CURRENT_DATE,
             # and the daily performance aggregation per agent and day.
             models.Index(fields=["agent", "date_action"], name="action_agent_date"),
+            # The promises' list and judgement: WHERE type_action = 'promesse' AND promesse_date
+            # BETWEEN ... (partial: only promises carry a date).
+            models.Index(
+                fields=["promesse_date"], condition=Q(promesse_date__isnull=False), name="action_promesse_date"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="action_reference_unique"),
             models.CheckConstraint(
                 condition=Q(montant_recouvre__gte=0), name="action_montant_recouvre_positif"
+            ),
+            models.CheckConstraint(
+                condition=Q(promesse_montant__isnull=True) | Q(promesse_montant__gt=0),
+                name="action_promesse_montant_positif",
             ),
             models.CheckConstraint(
                 condition=Q(type_action__in=TypeAction.values), name="action_type_valide"

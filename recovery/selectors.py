@@ -8,6 +8,8 @@ from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Subque
 from django.utils import timezone
 
 from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, Locataire, RecouvrementAction, Site
+# The promises' judgement lives in its own module; these are its public selectors.
+from recovery.promesses import promesses_jugees, taux_promesses_tenues  # noqa: F401
 
 RETARD_CRITIQUE = 60
 
@@ -382,6 +384,33 @@ def impayes_par_site_au(*, jour: datetime.date, retard_min: int = RETARD_CRITIQU
         return None
     lignes = InstantaneSite.objects.filter(jour=jour).values("site_id").annotate(**_somme_colonnes(colonnes))
     return {ligne["site_id"]: {"nb": ligne["nb"], "montant": _euros(ligne["montant"])} for ligne in lignes}
+
+
+def impayes_critiques_par_site_par_jour(
+    *, du: datetime.date, au: datetime.date, retard_min: int = RETARD_CRITIQUE
+) -> dict[datetime.date, list[dict]] | None:
+    """Return, for each day from `du` to `au` that has snapshots, what impayes_critiques_par_site
+    returned that day: {jour: [{site_id, nb, montant}]} (sites with at least one debt more than
+    `retard_min` days late, largest amount first, then by site); None when the snapshots cannot
+    tell (`retard_min` not a limit of TRANCHES). A day owing nothing anywhere has an empty
+    list only if some site had a snapshot row. One query."""
+    colonnes = _colonnes_au_dela(retard_min)
+    if colonnes is None:
+        return None
+    lignes = (
+        InstantaneSite.objects.filter(jour__gte=du, jour__lte=au)
+        .values("jour", "site_id")
+        .annotate(**_somme_colonnes(colonnes))
+        .order_by("jour", "site_id")
+    )
+    par_jour: dict[datetime.date, list[dict]] = {}
+    for ligne in lignes:
+        jour = par_jour.setdefault(ligne["jour"], [])
+        if ligne["nb"]:
+            jour.append({"site_id": ligne["site_id"], "nb": ligne["nb"], "montant": _euros(ligne["montant"])})
+    for sites in par_jour.values():
+        sites.sort(key=lambda ligne: (-ligne["montant"], ligne["site_id"]))
+    return par_jour
 
 
 def tendance_impayes_critiques(

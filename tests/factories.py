@@ -158,3 +158,14 @@ class ScoreInstantaneFactory(factory.django.DjangoModelFactory):
     agent = factory.SubFactory(AgentFactory)
     instant = factory.LazyFunction(timezone.now)
     score = Decimal("6.00")
+
+
+def agent_au_travail(*, jour: datetime.date, actions: dict[str, int] | None = None, **champs):
+    """An agent with a 09:00–11:00 mission on `jour` and, at 10:00 that day, `actions`
+    ({type_action: how many}, all done): a working agent whose score the figures judge."""
+    agent = AgentFactory(**champs)
+    MissionFactory(agent=agent, date_prevue=jour)
+    dix_heures = timezone.make_aware(datetime.datetime.combine(jour, datetime.time(10, 0)))
+    for type_action, nombre in (actions or {}).items():
+        ActionFactory.create_batch(nombre, agent=agent, type_action=type_action, date_action=dix_heures)
+    return agent

@@ -84,6 +84,10 @@ ACCES = {
     "agents:liste": Ligne(ROLE),
     "agents:detail": Ligne(EQUIPE_NORD),
     "agents:trajet_csv": Ligne(EQUIPE_NORD),
+    "agents:telephone": Ligne(EQUIPE_NORD),
+    # Promises to pay: a team lead sees their own teams' agents' promises only.
+    "promesses:liste": Ligne(ROLE),
+    "promesses:csv": Ligne(ROLE),
     # Field API (django-ninja). Its description and docs page: any login (no business data).
     "terrain:positions": Ligne(API_TERRAIN, methode="POST", corps={}),
     "terrain:actions": Ligne(API_TERRAIN, methode="POST", corps={}),
@@ -159,4 +163,7 @@ for _modele, (_direction, _ajout, _suppression) in ADMIN_MODELES.items():
     _vers_modification = f"→/admin/{_modele}/{{objet}}/change/"
     ACCES[f"admin/{_modele}/<path:object_id>/"] = Ligne(
         {**_ADMIN_PERSONNEL, "direction": _vers_modification, "pdg": _vers_modification, "admin": _vers_modification})
+# A rule's « Aperçu » (GET: the saved rule replayed): directors may change the rules.
+ACCES["admin:escalations_regle_apercu"] = Ligne(
+    {**_ADMIN_PERSONNEL, "direction": 200, "pdg": 200, "admin": 200})
 ACCES["admin:auth_user_password_change"] = Ligne({**_ADMIN_PERSONNEL, "direction": 403, "pdg": 403, "admin": 200})

@@ -117,11 +117,11 @@ def test_import_folder_loads_every_file_with_its_figures(exports):
     assert Mission.objects.get(reference="M2").status == "non_complete"
     assert "impayes.csv : importé — 3 créés, 0 modifié, 0 inchangé, 0 rejeté" in out
     # AG1's 20/11: one payment at the door (A1), one call (A2, remote):
-    # score = 4 × min(1, 1/8) + 6 × 1/1 = 6.50
+    # score = 4 × min(1, 1/8) + 6 × (1 + 2)/(1 + 4) = 0.50 + 3.60 = 4.10
     perf = PerformanceHistorique.objects.get()
     assert (perf.agent.code, perf.date_stat) == ("AG1", datetime.date(2026, 11, 20))
     assert (perf.visites, perf.promesses, perf.paiements, perf.refus) == (1, 0, 1, 0)
-    assert perf.score == Decimal("6.50") and perf.montant_recouvre == Decimal("150.00")
+    assert perf.score == Decimal("4.10") and perf.montant_recouvre == Decimal("150.00")
     assert "performance_historique : 1 ligne recalculée du 20/11/2026 au 20/11/2026" in out
 
 
@@ -386,12 +386,12 @@ def test_import_moving_an_action_to_another_day_recomputes_both_days(exports):
     out, _, error = run_import(exports)
 
     assert error is None
-    # 20/11 keeps its missions but loses the payment: 0 visits, score 0; 19/11 has the payment,
-    # no mission: 4 × 1/8 + 6 × 1/1 = 6.50.
+    # 20/11 keeps its missions but loses the payment: 0 visits, score 0 + 6 × 2/4 = 3.00;
+    # 19/11 has the payment, no mission: 4 × 1/8 + 6 × (1 + 2)/(1 + 4) = 0.50 + 3.60 = 4.10.
     rows = {p.date_stat: (p.paiements, p.score) for p in PerformanceHistorique.objects.all()}
     assert rows == {
-        datetime.date(2026, 11, 20): (0, Decimal("0.00")),
-        datetime.date(2026, 11, 19): (1, Decimal("6.50")),
+        datetime.date(2026, 11, 20): (0, Decimal("3.00")),
+        datetime.date(2026, 11, 19): (1, Decimal("4.10")),
     }
     assert "du 19/11/2026 au 20/11/2026" in out
 

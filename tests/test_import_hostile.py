@@ -39,9 +39,9 @@ def test_import_statuts_of_the_field_system_are_stored_as_sent(exports, settings
     assert RecouvrementAction.objects.get(reference="A4").statut_cle == "reporte"
     # The day's score counts A1, A2, A3, A5 (A4 "Reporté" did not happen):
     # visites 4 (paiement, visite, promesse, visite), promesses 1, paiements 1, refus 0
-    # → 4 × 4/8 + 6 × 2/2 = 2 + 6 = 8.00.
+    # → 4 × 4/8 + 6 × (2 + 2)/(2 + 4) = 2 + 4 = 6.00.
     row = PerformanceHistorique.objects.get(date_stat=datetime.date(2026, 11, 20))
-    assert (row.visites, row.promesses, row.paiements, row.refus, row.score) == (4, 1, 1, 0, Decimal("8.00"))
+    assert (row.visites, row.promesses, row.paiements, row.refus, row.score) == (4, 1, 1, 0, Decimal("6.00"))
 
 
 def test_statut_cle_ignores_accents_case_and_spaces():

@@ -14,7 +14,9 @@ from akig_ops.lib.metriques import Jauge, jauges_metier
 from akig_ops.models import Battement
 from akig_ops.services import EVALUATION_ESCALADES, METRIQUES_METIER, battement_enregistrer
 from akig_ops.tasks import metriques_metier_task
-from tests.factories import AgentFactory, ImpayeFactory, PerformanceFactory, ScoreInstantaneFactory, UserFactory
+from tests.factories import (
+    AgentFactory, ImpayeFactory, ScoreInstantaneFactory, UserFactory, agent_au_travail,
+)
 
 pytestmark = pytest.mark.django_db
 JETON = "jeton-ops-de-test-0123456789"
@@ -71,15 +73,21 @@ def test_metrics_network_check_ignores_forwarded_headers(client, settings):
 # --- the series
 
 
+# Today, after the working hours (08:00–18:00): the day's scores are closed.
+APRES_LE_SERVICE = timezone.localtime().replace(hour=20, minute=0, second=0, microsecond=0)
+
+
 @pytest.fixture
 def donnees_connues():
     # Two debts more than 60 days late: 1,000.00 € (61 d) + 234.56 € (90 d) = 1,234.56 €,
-    # one 30 days late (not critical); agents today: one at 4.50 (under 5), one at 7.00.
+    # one 30 days late (not critical); working agents today, judged at APRES_LE_SERVICE (day
+    # closed): one without action, 0 + 6 × 2/4 = 3.00 (under 5), one with 8 promises,
+    # 4 × 8/8 + 6 × 10/12 = 9.00.
     ImpayeFactory(retard=61, montant_du=Decimal("1000.00"))
     ImpayeFactory(retard=90, montant_du=Decimal("234.56"))
     ImpayeFactory(retard=30, montant_du=Decimal("999.00"))
-    PerformanceFactory(agent=AgentFactory(), date_stat=timezone.localdate(), score=Decimal("4.50"))
-    PerformanceFactory(agent=AgentFactory(), date_stat=timezone.localdate(), score=Decimal("7.00"))
+    agent_au_travail(jour=APRES_LE_SERVICE.date())
+    agent_au_travail(jour=APRES_LE_SERVICE.date(), actions={"promesse": 8})
 
 
 def test_metrics_exposes_every_series_of_the_alerts(client, donnees_connues):
@@ -88,7 +96,8 @@ def test_metrics_exposes_every_series_of_the_alerts(client, donnees_connues):
     with time_machine.travel(instant_escalades, tick=False):
         battement_enregistrer(nom=EVALUATION_ESCALADES)
     # The business gauges come from beat's task (run here in-process), not from the scrape.
-    metriques_metier_task.apply()
+    with time_machine.travel(APRES_LE_SERVICE, tick=False):
+        metriques_metier_task.apply()
     avant = scraper(client)
     client.get("/api/health")
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.django_db
 PARIS = timezone.get_default_timezone()
 JOUR_1 = datetime.date(2025, 6, 2)
 JOUR_2 = datetime.date(2025, 6, 3)
+# After the working hours (08:00–18:00) of a Wednesday: today is a closed day.
+APRES_LE_SERVICE = datetime.datetime(2026, 3, 4, 20, 0, tzinfo=PARIS)
 
 
 def paris(jour: datetime.date, heure: int, minute: int) -> datetime.datetime:
@@ -47,13 +50,14 @@ def equipe(django_user_model):
 def terrain(equipe):
     """Two agents over JOUR_1 and JOUR_2, a third with only a cancelled action.
 
+    Closed days: score = 4 × min(1, visites/8) + 6 × (favorables + 2) / (réponses + 4).
     Agent A, JOUR_1: 3 visites, 1 absent, 2 promesses, 1 paiement (120.50), 1 refus
-      → visites 8, score 4 × 8/8 + 6 × 3/4 = 8.50; plus a call (not a visit) and two
-      actions not done (annulee, planifiee) that must not count.
+      → visites 8, score 4 × 8/8 + 6 × (3 + 2)/(4 + 4) = 4 + 3.75 = 7.75; plus a call (not a
+      visit) and two actions not done (annulee, planifiee) that must not count.
     Agent A, JOUR_2: a paiement of 80.00 at 00:30 Paris (22:30 UTC on JOUR_1) and a visite
-      → visites 2, score 4 × 2/8 + 6 × 1/1 = 7.00.
-    Agent B, JOUR_1: one refus → visites 1, score 4 × 1/8 + 0 = 0.50.
-    Agent B, JOUR_2: a mission, no action → a zero row.
+      → visites 2, score 4 × 2/8 + 6 × (1 + 2)/(1 + 4) = 1 + 3.60 = 4.60.
+    Agent B, JOUR_1: one refus → visites 1, score 4 × 1/8 + 6 × 2/5 = 0.50 + 2.40 = 2.90.
+    Agent B, JOUR_2: a mission, no action → counts of 0, score 0 + 6 × 2/4 = 3.00.
     Agent C: one cancelled action on JOUR_1, no mission → no row.
     """
     a, b, c = AgentFactory.create_batch(3, equipe=equipe)
@@ -88,10 +92,11 @@ def test_performance_compute_writes_one_row_per_agent_day_with_hand_figures(terr
     written = performance_compute(du=JOUR_1, au=JOUR_2)
 
     assert written == 4
-    assert figures(a, JOUR_1) == (Decimal("8.50"), 8, 2, 1, 1, Decimal("120.50"))
-    assert figures(a, JOUR_2) == (Decimal("7.00"), 2, 0, 1, 0, Decimal("80.00"))
-    assert figures(b, JOUR_1) == (Decimal("0.50"), 1, 0, 0, 1, Decimal("0.00"))
-    assert figures(b, JOUR_2) == (Decimal("0.00"), 0, 0, 0, 0, Decimal("0.00"))
+    # Scores computed by hand in the fixture's docstring.
+    assert figures(a, JOUR_1) == (Decimal("7.75"), 8, 2, 1, 1, Decimal("120.50"))
+    assert figures(a, JOUR_2) == (Decimal("4.60"), 2, 0, 1, 0, Decimal("80.00"))
+    assert figures(b, JOUR_1) == (Decimal("2.90"), 1, 0, 0, 1, Decimal("0.00"))
+    assert figures(b, JOUR_2) == (Decimal("3.00"), 0, 0, 0, 0, Decimal("0.00"))
     assert not PerformanceHistorique.objects.filter(agent=c).exists()
 
 
@@ -114,8 +119,8 @@ def test_performance_compute_again_follows_deleted_actions(terrain):
     written = performance_compute(du=JOUR_1, au=JOUR_2)
 
     assert written == 3
-    # Only the visite is left: 4 × 1/8 = 0.50, nothing collected.
-    assert figures(a, JOUR_2) == (Decimal("0.50"), 1, 0, 0, 0, Decimal("0.00"))
+    # Only the visite is left: 4 × 1/8 + 6 × 2/4 = 0.50 + 3.00 = 3.50, nothing collected.
+    assert figures(a, JOUR_2) == (Decimal("3.50"), 1, 0, 0, 0, Decimal("0.00"))
     # No mission and no action left that day: the row goes.
     assert not PerformanceHistorique.objects.filter(agent=b, date_stat=JOUR_1).exists()
     assert PerformanceHistorique.objects.count() == 3
@@ -132,7 +137,7 @@ def test_performance_compute_leaves_rows_outside_the_range_and_agents(terrain):
     written = performance_compute(du=JOUR_1, au=JOUR_2, agent_ids=[a.id])
 
     assert written == 2
-    assert figures(a, JOUR_1)[0] == Decimal("8.50")
+    assert figures(a, JOUR_1)[0] == Decimal("7.75")  # the fixture's 4 + 3.75
     for untouched, score in [(avant, "3.25"), (apres, "9.75"), (autre_agent, "6.00")]:
         untouched.refresh_from_db()
         assert untouched.score == Decimal(score)
@@ -166,6 +171,7 @@ def test_compute_performance_command_one_date(terrain):
     assert PerformanceHistorique.objects.filter(date_stat=JOUR_2).count() == 2
 
 
+@time_machine.travel(APRES_LE_SERVICE, tick=False)
 def test_compute_performance_command_since_a_date_up_to_today(equipe):
     today = timezone.localdate()
     hier = today - datetime.timedelta(days=1)
@@ -177,7 +183,8 @@ def test_compute_performance_command_since_a_date_up_to_today(equipe):
     call_command("compute_performance", "--depuis", hier.isoformat(), stdout=out)
 
     assert out.getvalue().startswith("2 lignes de performance recalculées")
-    assert figures(agent, today) == (Decimal("6.50"), 1, 0, 1, 0, Decimal("0.00"))
+    # At 20:00 today is closed: 4 × 1/8 + 6 × (1 + 2)/(1 + 4) = 0.50 + 3.60 = 4.10.
+    assert figures(agent, today) == (Decimal("4.10"), 1, 0, 1, 0, Decimal("0.00"))
 
 
 def test_compute_performance_command_refuses_bad_arguments():
@@ -192,6 +199,7 @@ def test_compute_performance_command_refuses_bad_arguments():
         call_command("compute_performance", "--date", "2025-06-03", "--since", "2025-06-01")
 
 
+@time_machine.travel(APRES_LE_SERVICE, tick=False)
 def test_compute_performance_command_accepts_since_as_deprecated_depuis(equipe, capsys):
     # Given an agent who was paid yesterday
     hier = timezone.localdate() - datetime.timedelta(days=1)
@@ -204,12 +212,13 @@ def test_compute_performance_command_accepts_since_as_deprecated_depuis(equipe, 
 
     # Then it recomputes as --depuis does, and says the old name is deprecated, in French
     assert out.getvalue().startswith("1 ligne de performance recalculée")
-    assert figures(agent, hier)[0] == Decimal("6.50")
+    assert figures(agent, hier)[0] == Decimal("4.10")  # 4 × 1/8 + 6 × 3/5 = 0.50 + 3.60
     assert capsys.readouterr().err == (
         "Attention : l'option --since est obsolète et sera retirée ; utilisez --depuis.\n"
     )
 
 
+@time_machine.travel(APRES_LE_SERVICE, tick=False)
 def test_compute_performance_task_recomputes_yesterday_and_today(equipe):
     today = timezone.localdate()
     agent = AgentFactory(equipe=equipe)
@@ -220,10 +229,11 @@ def test_compute_performance_task_recomputes_yesterday_and_today(equipe):
 
     assert compute_performance_task() == 2
 
-    # Today: 4 × 2/8 + 6 × 2/2 = 7.00; yesterday: a mission and no action, a zero row.
-    assert figures(agent, today) == (Decimal("7.00"), 2, 2, 0, 0, Decimal("0.00"))
+    # Today (closed at 20:00): 4 × 2/8 + 6 × (2 + 2)/(2 + 4) = 1 + 4 = 5.00; yesterday: a
+    # mission and no action, counts of 0 and 0 + 6 × 2/4 = 3.00.
+    assert figures(agent, today) == (Decimal("5.00"), 2, 2, 0, 0, Decimal("0.00"))
     yesterday = today - datetime.timedelta(days=1)
-    assert figures(agent, yesterday) == (Decimal("0.00"), 0, 0, 0, 0, Decimal("0.00"))
+    assert figures(agent, yesterday) == (Decimal("3.00"), 0, 0, 0, 0, Decimal("0.00"))
     assert PerformanceHistorique.objects.count() == 2, "the day before yesterday is left alone"
 
 
@@ -239,6 +249,13 @@ def test_performance_compute_gives_no_score_before_the_first_mission_starts(equi
     assert performance_compute(du=today, au=demain, maintenant=huit_heures) == 0
     assert not PerformanceHistorique.objects.exists()
 
-    # At 09:00 it has begun: the day gets its (zero) row.
+    # From 09:00 it has begun, but the score is judged once one visit is expected: 8 × elapsed /
+    # 120 planned minutes ≥ 1 from 15 minutes on. At 09:14 (0.93 expected) still no row.
     neuf_heures = huit_heures + datetime.timedelta(hours=1)
-    assert performance_compute(du=today, au=demain, maintenant=neuf_heures) == 1
+    for minutes in (0, 14):
+        assert performance_compute(du=today, au=demain, maintenant=neuf_heures + datetime.timedelta(minutes=minutes)) == 0
+    assert not PerformanceHistorique.objects.exists()
+    # At 09:15 (1 visit expected, none made): 4 × 0/1 + 6 × 2/4 = 3.00; at 09:16 the same.
+    for minutes in (15, 16):
+        assert performance_compute(du=today, au=demain, maintenant=neuf_heures + datetime.timedelta(minutes=minutes)) == 1
+        assert figures(agent, today)[0] == Decimal("3.00")

@@ -3,6 +3,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from dashboard.selectors import resume_tableau_de_bord
@@ -12,11 +13,13 @@ from tests.factories import (
     LocataireFactory,
     PerformanceFactory,
     SiteFactory,
+    agent_au_travail,
 )
 
 pytestmark = pytest.mark.django_db
 
 
+@time_machine.travel(datetime.datetime(2026, 3, 4, 20, 0, tzinfo=timezone.get_default_timezone()), tick=False)
 def test_resume_tableau_de_bord_figures_by_hand():
     # Given two sites:
     #   A: tenant a1 owes 10,000.00 over two debts 61 and 90 days late (critical, not > 10,000)
@@ -28,11 +31,16 @@ def test_resume_tableau_de_bord_figures_by_hand():
     ImpayeFactory(locataire=a1, retard=90, montant_du=Decimal("6000.00"))
     ImpayeFactory(locataire=a2, retard=60, montant_du=Decimal("10000.01"))
     ImpayeFactory(locataire=b1, retard=61, montant_du=Decimal("300.00"), montant_paye=Decimal("100.00"))
-    # and today: one active agent at 4.99, one at 5.00, one inactive at 1.00; yesterday one at 2.00.
+    # and today, closed at 20:00 (score = 4 × min(1, visites/8) + 6 × (fav. + 2)/(réponses + 4)):
+    #   a working agent without any action: 0 + 6 × 2/4 = 3.00 (under 5);
+    #   one with 8 refusals: 4 × 8/8 + 6 × 2/12 = 5.00 (at 5: not under);
+    #   one with 8 promises: 4 + 6 × 10/12 = 9.00; an inactive one without action (3.00, not counted);
+    #   yesterday one at 2.00 (not today's).
     today = timezone.localdate()
-    PerformanceFactory(agent=AgentFactory(), date_stat=today, score=Decimal("4.99"))
-    PerformanceFactory(agent=AgentFactory(), date_stat=today, score=Decimal("5.00"))
-    PerformanceFactory(agent=AgentFactory(actif=False), date_stat=today, score=Decimal("1.00"))
+    agent_au_travail(jour=today)
+    agent_au_travail(jour=today, actions={"refus": 8})
+    agent_au_travail(jour=today, actions={"promesse": 8})
+    agent_au_travail(jour=today, actif=False)
     PerformanceFactory(agent=AgentFactory(), date_stat=today - datetime.timedelta(days=1), score=Decimal("2.00"))
 
     resume = resume_tableau_de_bord()

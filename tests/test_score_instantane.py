@@ -102,8 +102,8 @@ def test_score_one_refusal_does_not_sink_the_results_part():
 
 
 def test_nightly_row_equals_the_runbook_query(journee):
-    # The day's row: visites 7 (the 6 above + 18:30), promesses 1, paiements 1, refus 1
-    # → 4 × 7/8 + 6 × 2/3 = 3.50 + 4.00 = 7.50.
+    # The closed day's row: visites 7 (the 6 above + 18:30), promesses 1, paiements 1, refus 1
+    # → 4 × 7/8 + 6 × (2 + 2)/(3 + 4) = 3.50 + 3.428… = 6.928… → 6.93.
     performance_compute(du=JOUR, au=JOUR, maintenant=a(23))
 
     with connection.cursor() as cursor:
@@ -113,8 +113,14 @@ def test_nightly_row_equals_the_runbook_query(journee):
             [journee.id],
         )
         runbook = cursor.fetchall()
-    assert [tuple(r) for r in runbook] == [(JOUR, Decimal("7.50"), 7, 1, 1, 1)]
-    assert [tuple(r.values()) for r in performance_recente(agent_id=journee.id)] == [tuple(runbook[0])]
+    # SQLite hands the numeric column back as a float: read to the cent.
+    assert [(r[0], Decimal(str(r[1])), *r[2:]) for r in runbook] == [(JOUR, Decimal("6.93"), 7, 1, 1, 1)]
+    assert [tuple(r.values()) for r in performance_recente(agent_id=journee.id)] == [
+        (JOUR, Decimal("6.93"), 7, 1, 1, 1)]
+    # The 18:30 visit came after the last snapshot of the working hours: the closing snapshot
+    # (18:00) is rewritten with the row, so the day's last intraday value is the row.
+    derniere = ScoreInstantane.objects.filter(agent=journee).latest("instant")
+    assert (derniere.instant, derniere.score) == (a(18), Decimal("6.93"))
 
 
 def test_snapshot_stores_one_row_per_working_agent_on_the_5_minute_grid(journee):

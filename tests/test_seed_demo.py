@@ -4,6 +4,7 @@ The demo is seeded once for the module (twice in fact, to check a second run
 changes nothing), at an instant frozen a minute ago so both runs draw the same day.
 """
 import datetime
+from decimal import Decimal
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -152,7 +153,8 @@ def test_seed_demo_home_bound_agent_never_leaves_home(seeded):
     assert not agent.actions.filter(type_action__in=RecouvrementAction.TYPES_SUR_PLACE).exists()
     passees = agent.missions.filter(date_prevue__lt=timezone.localdate())
     assert passees.exists() and not passees.exclude(status="non_complete").exists()
-    assert agent.performances.aggregate(m=Avg("score"))["m"] == 0
+    # No visit and no answer on any day: 4 × 0/8 + 6 × (0 + 2)/(0 + 4) = 3.00 every day.
+    assert agent.performances.aggregate(m=Avg("score"))["m"] == Decimal("3.00")
 
 
 def test_seed_demo_avoiding_agent_never_goes_to_the_skipped_site(seeded):
@@ -178,7 +180,8 @@ def test_seed_demo_agents_score_differently(seeded):
         .values_list("agent__code")
         .annotate(m=Avg("score"))
     )
-    assert moyennes.pop(demo.AGENT_SEDENTAIRE) == 0
+    # The home-bound agent: 4 × 0/8 + 6 × 2/4 = 3.00 every day (no visit, no answer).
+    assert moyennes.pop(demo.AGENT_SEDENTAIRE) == Decimal("3.00")
     assert all(5 <= m <= 9 for m in moyennes.values()), moyennes
     assert max(moyennes.values()) - min(moyennes.values()) > 1
 

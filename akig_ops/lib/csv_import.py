@@ -160,6 +160,11 @@ def montant_optionnel(raw: str) -> Decimal:
     return montant(raw) if raw.strip() else Decimal("0.00")
 
 
+def montant_ou_vide(raw: str) -> Decimal | None:
+    """An amount (as `montant`), None for an empty cell."""
+    return montant(raw) if raw.strip() else None
+
+
 def flottant(*, nom: str, mini: float, maxi: float, optionnel: bool = False):
     def parse(raw: str) -> float | None:
         if optionnel and not raw.strip():
@@ -192,6 +197,11 @@ def date_iso(raw: str) -> datetime.date:
     except ValueError:
         raise ValeurInvalide(f"date invalide « {raw} » (attendu AAAA-MM-JJ)") from None
     return valeurs.jour(value, texte_brut=raw)
+
+
+def date_iso_ou_vide(raw: str) -> datetime.date | None:
+    """A date (as `date_iso`), None for an empty cell."""
+    return date_iso(raw) if raw.strip() else None
 
 
 def periode(raw: str) -> datetime.date:
@@ -241,6 +251,9 @@ def instant_passe(raw: str) -> datetime.datetime:
 class Colonne:
     nom: str
     parse: Callable[[str], Any]
+    # A column a file may leave out of its header: its cells then read as empty, and the
+    # import leaves the stored values of the target column as they are.
+    facultative: bool = False
 
 
 class Importeur:
@@ -258,6 +271,8 @@ class Importeur:
     # The (first, last) business day the file's rows touch, for importers whose
     # rows feed daily performance; None when they do not.
     jours: tuple[datetime.date, datetime.date] | None = None
+    # The optional columns the file's header leaves out (set by the engine before `preparer`).
+    absentes: frozenset[str] = frozenset()
 
     def preparer(self, chemin: Path) -> None:
         """Load what `convertir` needs (code -> id maps); called once per file, before reading it."""
@@ -277,7 +292,7 @@ class Importeur:
             for f in self.modele._meta.concrete_fields
             if not f.primary_key and not f.generated
         ]
-        return list(self.cle) + [n for n in names if n not in self.cle]
+        return list(self.cle) + [n for n in names if n not in self.cle and n not in self.absentes]
 
     def toucher_jour(self, jour: datetime.date) -> None:
         if isinstance(jour, datetime.datetime):
@@ -604,7 +619,7 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
         rapport.erreurs.extend(entete)
         rapport.fatal = True
         return
-    manquantes = [c.nom for c in importeur.colonnes if c.nom not in header]
+    manquantes = [c.nom for c in importeur.colonnes if c.nom not in header and not c.facultative]
     if manquantes:
         rapport.erreurs.append(
             Erreur(nom, 1, ", ".join(manquantes), ngettext(
@@ -614,7 +629,9 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
         rapport.fatal = True
         return
     # (name, cell index, parser) per column, resolved once for the whole file.
-    lecture = [(c.nom, header.index(c.nom), c.parse) for c in importeur.colonnes]
+    # An absent optional column reads past the end of every row: an empty cell.
+    lecture = [(c.nom, header.index(c.nom) if c.nom in header else len(header), c.parse) for c in importeur.colonnes]
+    importeur.absentes = frozenset(c.nom for c in importeur.colonnes if c.nom not in header)
     controle = _ControleCellules(nom, header, nul=_contient_nul(chemin))
 
     if connection.vendor == "postgresql":

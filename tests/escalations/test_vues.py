@@ -267,3 +267,22 @@ def test_impayes_detail_queries_do_not_grow_with_the_data(client, monde, django_
     with django_assert_num_queries(13):
         reponse = client.get(url)
     assert len(reponse.context["faibles"]) == 6
+
+
+def test_escalation_follows_its_agent_to_the_new_team(client, monde):
+    # Given Lucas David's escalation fired while he was in team Nord, then he moved to Sud.
+    agent = monde["agent"]
+    agent.equipe = monde["agent_sud"].equipe
+    agent.save()
+    url = reverse("escalations:detail", args=[monde["nord"].pk])
+
+    # The lead of Nord no longer sees it; the lead of Sud does, beside Sud's own; Direction too.
+    client.force_login(monde["chef"])
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("escalations:liste"), {"etat": "tout"}).context["escalades"] == []
+    client.force_login(monde["autre_chef"])
+    assert client.get(url).status_code == 200
+    liste = client.get(reverse("escalations:liste"), {"etat": "tout"}).context["escalades"]
+    assert {e.pk for e in liste} == {monde["nord"].pk, monde["sud"].pk}
+    client.force_login(monde["direction"])
+    assert client.get(url).status_code == 200
