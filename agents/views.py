@@ -22,6 +22,7 @@ from agents.selectors import (
     dernier_jour_avec_positions,
     equipes_visibles,
     score_du_jour,
+    taches_a_faire,
     trajet,
 )
 from agents.selectors_pages import (
@@ -217,7 +218,8 @@ def detail(request, agent_id: int):
     context.update(jour_score=jour, jour_passe=jour < timezone.localdate(maintenant))
     tenues = taux_promesses_tenues(aujourd_hui=timezone.localdate(maintenant), jours=JOURS_TAUX_PROMESSES,
                                    par="agent", agent_ids=[agent.id]).get(agent.id)
-    context.update(promesses_tenues=_taux_tenues(tenues, Formats()), jours_promesses=JOURS_TAUX_PROMESSES)
+    context.update(promesses_tenues=_taux_tenues(tenues, Formats()), jours_promesses=JOURS_TAUX_PROMESSES,
+                   taches=taches_a_faire(agent_id=agent.id))
     return render(request, "agents/detail.html", context)
 
 
