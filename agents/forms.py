@@ -40,3 +40,12 @@ def fenetre(form: FenetreForm, *, maintenant: datetime.datetime, jour_defaut: da
         )
         return jour, debut, fin
     return (jour, *heures_de_travail(jour))
+
+
+class ConfigurationTelephoneForm(forms.Form):
+    """The confirmation that issues a phone's new secret (the old one stops working)."""
+
+    confirmer = forms.BooleanField(
+        label=_("Je confirme : l'ancien secret de ce téléphone cesse de fonctionner dès maintenant."),
+        error_messages={"required": _("Cochez la confirmation : l'ancien secret sera révoqué.")},
+    )

@@ -85,6 +85,7 @@ ACCES = {
     "agents:liste": Ligne(ROLE),
     "agents:detail": Ligne(EQUIPE_NORD),
     "agents:trajet_csv": Ligne(EQUIPE_NORD),
+    "agents:telephone": Ligne(EQUIPE_NORD),
     # Promises to pay: a team lead sees their own teams' agents' promises only.
     "promesses:liste": Ligne(ROLE),
     "promesses:csv": Ligne(ROLE),
