@@ -315,6 +315,7 @@ def lettre(request, locataire_id: int, lettre_id: int):
     if lettre is None or lettre.locataire_id != locataire_id:
         raise Http404
     reponse = HttpResponse(bytes(lettre.pdf), content_type="application/pdf")
+    reponse["Cache-Control"] = "private, no-store"  # a tenant's name and debts
     reponse["Content-Disposition"] = f'inline; filename="mise-en-demeure-{locataire_id}-{lettre.cree_le:%Y-%m-%d}.pdf"'
     return reponse
 
