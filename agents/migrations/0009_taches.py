@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0007_positions_telephone'),
+        ('agents', '0008_sommes_larges'),
         ('recovery', '0007_promesses'),
     ]
 
