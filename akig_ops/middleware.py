@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from akig_ops.lib import valeurs
 from akig_ops.lib.journal import id_requete_courante
+from akig_ops.models import TypeAudit
+from akig_ops.services import audit_enregistrer
 
 logger = logging.getLogger("akig_ops.requetes")
 # Throttled (settings.LOGGING): one line per minute and per process while the database is away.
@@ -204,3 +206,27 @@ def _parametre_refuse(request, cle: str, motif: str):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "id_requete": request.id_requete}, status=400)
     return render(request, "erreurs/parametre.html", {"message": message}, status=400)
+
+
+# Downloads of personal data: tenants' CSVs and PDFs, agents' trails.
+TELECHARGEMENTS = ("text/csv", "application/pdf")
+
+
+class AuditExportsMiddleware:
+    """Every download of personal data a logged-in user gets (a 200 CSV or PDF, whichever view
+    serves it, new ones included) is a line of the audit log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reponse = self.get_response(request)
+        user = getattr(request, "_cached_user", None)  # loaded by the view's access check
+        if (reponse.status_code == 200 and reponse.get("Content-Type", "").startswith(TELECHARGEMENTS)
+                and user is not None and user.is_authenticated):
+            correspondance = request.resolver_match
+            audit_enregistrer(type=TypeAudit.EXPORT, request=request, objet=request.get_full_path(), details={
+                "vue": correspondance.view_name if correspondance else "",
+                "fichier": reponse.get("Content-Disposition", "").partition("filename=")[2].strip('"'),
+            })
+        return reponse

@@ -1,4 +1,5 @@
 """Project-wide models: the heartbeats of periodic jobs (the watch on the watcher)."""
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,3 +44,43 @@ class Quarantaine(models.Model):
 
     def __str__(self):
         return f"{self.table} n° {self.id_origine} : {self.motif}"
+
+
+class TypeAudit(models.TextChoices):
+    CONNEXION = "connexion", _("Connexion")
+    CONNEXION_ECHEC = "connexion_echec", _("Connexion refusée")
+    EXPORT = "export", _("Export de données personnelles")
+    ESCALADE = "escalade", _("Action sur une escalade")
+
+
+class EntreeAudit(models.Model):
+    """One line of the audit log (`/journal/`, directors only): a login or a refused one,
+    a download of personal data (CSV, PDF), an action taken on an escalation."""
+
+    Type = TypeAudit
+
+    instant = models.DateTimeField(_("instant"), auto_now_add=True)
+    type = models.CharField(_("type"), max_length=20, choices=TypeAudit.choices)
+    utilisateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("utilisateur"),
+    )
+    # What was typed at the login form (a refused login has no user) or the user's login.
+    identifiant = models.CharField(_("identifiant"), max_length=150, blank=True)
+    adresse = models.GenericIPAddressField(_("adresse"), null=True, blank=True)
+    objet = models.CharField(_("objet"), max_length=300, blank=True)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        db_table = "journal_audit"
+        ordering = ["-instant", "-id"]
+        indexes = [
+            # The page's filters: newest first, by type or by login.
+            models.Index(fields=["type", "-instant"], name="audit_type_instant"),
+            models.Index(fields=["identifiant", "-instant"], name="audit_identifiant_instant"),
+        ]
+        verbose_name = _("entrée du journal d'audit")
+        verbose_name_plural = _("journal d'audit")
+
+    def __str__(self):
+        return f"{self.instant:%Y-%m-%d %H:%M:%S} {self.type} {self.identifiant}"

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from akig_ops.celery import app
 from akig_ops.lib import sondes
-from akig_ops.models import Battement
+from akig_ops.models import Battement, EntreeAudit
 from akig_ops.services import EVALUATION_ESCALADES, SCORES_INSTANTANES
 
 def battements() -> dict[str, datetime.datetime]:
@@ -48,3 +48,17 @@ def sante() -> dict:
         },
         "version": settings.AKIG_VERSION or "dev",
     }
+
+
+def journal_audit(*, type: str = "", identifiant: str = "", jour: datetime.date | None = None):
+    """Return the audit log's lines, newest first, filtered by type, login (contains, any
+    case) and business day; a queryset, for the page's paginator."""
+    entrees = EntreeAudit.objects.select_related("utilisateur")
+    if type:
+        entrees = entrees.filter(type=type)
+    if identifiant:
+        entrees = entrees.filter(identifiant__icontains=identifiant)
+    if jour is not None:
+        debut = timezone.make_aware(datetime.datetime.combine(jour, datetime.time.min))
+        entrees = entrees.filter(instant__gte=debut, instant__lt=debut + datetime.timedelta(days=1))
+    return entrees.order_by("-instant", "-id")

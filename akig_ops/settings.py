@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "akig_ops.middleware.DelaiRequetesWebMiddleware",
     # After the auth middleware: turns a locked-out login into the French lockout page (429).
     "axes.middleware.AxesMiddleware",
+    # Downloads of personal data (CSV, PDF) in the audit log (/journal/).
+    "akig_ops.middleware.AuditExportsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

@@ -13,6 +13,7 @@ admin.site.index_title = _("Données")
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
+    path("journal/", views.journal, name="journal"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

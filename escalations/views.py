@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from agents.selectors import agents_actifs
 from akig_ops import roles
 from akig_ops.lib import csv_export
+from akig_ops.models import TypeAudit
+from akig_ops.services import audit_enregistrer
 from escalations import selectors
 from escalations.checklists import CAUSES_AGENT, action_enregistrer, missions_reassigner
 from escalations.models import EtatEscalade, Rapport, Regle, TypeRegle
@@ -35,6 +37,12 @@ def _escalade(request, escalade_id: int):
     if escalade is None:
         raise Http404(_("Escalade introuvable."))
     return escalade
+
+
+def _auditer(request, escalade, geste: str, **details) -> None:
+    """The audit log's line of an action taken on an escalation."""
+    audit_enregistrer(type=TypeAudit.ESCALADE, request=request, objet=f"escalade {escalade.pk} : {geste}",
+                      details={"escalade": escalade.pk, "geste": geste, **details})
 
 
 def _impayes_direction(request, escalade) -> None:
@@ -90,6 +98,7 @@ def prendre_en_charge(request, escalade_id: int):
     escalade = _escalade(request, escalade_id)
     try:
         escalade_prendre_en_charge(escalade_id=escalade.pk, user=request.user)
+        _auditer(request, escalade, "prise_en_charge")
         messages.success(request, _("Escalade prise en charge."))
     except Refus as refus:
         messages.error(request, refus.message)
@@ -102,6 +111,7 @@ def resoudre(request, escalade_id: int):
     escalade = _escalade(request, escalade_id)
     try:
         escalade_resoudre(escalade_id=escalade.pk, user=request.user, note=request.POST.get("note", ""))
+        _auditer(request, escalade, "resolution")
         messages.success(request, _("Escalade résolue."))
     except ValidationError as erreur:
         return _refuser(request, escalade, erreur)
@@ -125,6 +135,7 @@ def action(request, escalade_id: int):
                            commentaire=request.POST.get("commentaire", ""))
     except ValidationError as erreur:
         return _refuser(request, escalade, erreur)
+    _auditer(request, escalade, "action", action=request.POST.get("action", ""))
     messages.success(request, _("Action enregistrée."))
     return redirect("escalations:detail", escalade.pk)
 
@@ -147,6 +158,7 @@ def reassigner(request, escalade_id: int):
                                  de_agent_id=de_agent, vers_agent_id=vers_agent)
     except ValidationError as erreur:
         return _refuser(request, escalade, erreur)
+    _auditer(request, escalade, "reassignation", de_agent=de_agent, vers_agent=vers_agent, missions=nb)
     messages.success(request, _("Missions réassignées : %(nb)s.") % {"nb": nb})
     return redirect("escalations:detail", escalade.pk)
 

@@ -62,6 +62,8 @@ API_TERRAIN = _roles(anonyme=401, agent=400, sans_role=401, chef=401, direction=
 ACCES = {
     "accueil": Ligne(_roles(anonyme=CONNEXION, sans_role=403, chef="→/agents/", direction="→/dashboard/")),
     "login": Ligne(TOUS),
+    # The audit log: directors only.
+    "journal": Ligne(DIRECTION),
     "logout": Ligne(_roles(anonyme=CONNEXION, sans_role=CONNEXION, chef=CONNEXION, direction=CONNEXION),
                     methode="POST"),
     # Ops: open health check; /metrics for the ops token or Prometheus' network only.
