@@ -4,6 +4,14 @@ import pytest
 from django.db import connection
 
 
+def pytest_configure(config):
+    """Plain HTTP in tests: production's default (HTTPS=1) redirects to HTTPS, and the live
+    server's SecurityMiddleware reads the setting once, before any fixture could change it."""
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip tests marked for a service that this configuration does not run."""
     for item in items:
