@@ -103,7 +103,8 @@ def apercu_regle(*, edition: Regle, enregistree: Regle, maintenant: datetime.dat
     """Replay `edition` (the rule as edited, not saved) and `enregistree` (as saved) over the
     preview's period; return {du, au, edition: [Ouverture], enregistree: [Ouverture],
     reelles: [Escalade opened by the rule in the period], jours_sans_donnees: [date] (days
-    without snapshots; impayés rules), impossible: French reason or ""}.
+    without snapshots; impayés rules), impossible: French reason why nothing could be replayed,
+    or ""}.
     A fixed number of queries whatever the period (the snapshots or scores are read once)."""
     maintenant = maintenant or timezone.now()
     du, au = periode_apercu(regle=enregistree, maintenant=maintenant)
@@ -114,6 +115,8 @@ def apercu_regle(*, edition: Regle, enregistree: Regle, maintenant: datetime.dat
             instantanes=scores_instantanes_fenetre(depuis=debut - datetime.timedelta(hours=12), jusqu_a=maintenant),
             conges=list(Conge.objects.filter(fin__gte=du, debut__lte=au).values_list("agent_id", "debut", "fin")),
         )
+        if not rejeu.instantanes:
+            resultat["impossible"] = _("Aucun score intraday conservé sur la période : rien à rejouer.")
         for cle, regle in (("edition", edition), ("enregistree", enregistree)):
             resultat[cle] = rejouer(regle=regle, etapes=_etapes_scores(du=du, au=au, maintenant=maintenant, rejeu=rejeu))
     else:

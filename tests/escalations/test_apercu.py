@@ -5,6 +5,8 @@ import html
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from escalations.apercu import apercu_regle
@@ -187,3 +189,12 @@ def test_team_lead_goes_to_the_admin_login(client, gens):
     client.force_login(gens["chef"])
     reponse = client.get(url(Regle.objects.get(code="impayes-critiques-site")))
     assert reponse.status_code == 302 and reponse["Location"].startswith("/admin/login/")
+
+
+def test_preview_reads_the_snapshots_once_whatever_the_days(sites, instantanes, horloge):
+    horloge(paris(2026, 3, 12, 18, 0))
+    enregistree, edition = regle_editee()
+    with CaptureQueriesContext(connection) as requetes:
+        apercu_regle(edition=edition, enregistree=enregistree)
+    # The snapshots for each version of the rule, the escalations really opened.
+    assert len(requetes) == 3
