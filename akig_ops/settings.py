@@ -34,15 +34,25 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key" if DEBUG else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# --- HTTPS. Served over TLS in production, cookies only travel encrypted; an intranet
-# served over plain HTTP sets HTTPS=0. Behind a TLS-terminating proxy, set
-# SECURE_PROXY_SSL_HEADER=1 so Django trusts its X-Forwarded-Proto.
+# --- HTTPS. Served over TLS in production: HTTP is redirected to HTTPS, browsers are told to
+# come back over HTTPS only (HSTS, a year, subdomains included, preload-ready) and cookies only
+# travel encrypted. An intranet served over plain HTTP sets HTTPS=0 and gives all of that up
+# (docs/security.md). Behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER=1 so Django
+# trusts its X-Forwarded-Proto (else every request looks like HTTP and is redirected).
 HTTPS = env_bool("HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
+# Other hosts of the domain still on plain HTTP: set SECURE_HSTS_INCLUDE_SUBDOMAINS=0 (check
+# --deploy then warns W005, rightly); SECURE_HSTS_PRELOAD=0 if the domain is not to be submitted
+# to the browsers' preload list (W021).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Links to other sites carry no path or query string (ids of tenants, filters).
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +79,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # The request id, the one log line per request, the French page of a timed-out query.
     "akig_ops.middleware.JournalRequetesMiddleware",
+    # A NUL or a control character in the query string: a French 400 naming the parameter.
+    "akig_ops.middleware.ParametresRequeteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

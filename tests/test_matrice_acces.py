@@ -59,6 +59,8 @@ def _routes(motifs, prefixe="", espace=None):
             yield cle, route, motif
 
 
+# Downloads of personal data (tenants' CSVs, PDFs, trails): kept in no cache.
+TELECHARGEMENTS = ("text/csv", "application/pdf")
 ROUTES = {cle: route for cle, route, _motif in _routes(get_resolver().url_patterns)}
 
 
@@ -195,4 +197,7 @@ def test_route_answers_each_role_as_the_table_says(cle):
         obtenu = _obtenu(reponse)
         if obtenu != attendu:
             ecarts.append(f"  {role}: attendu {attendu_lisible(attendu)}, obtenu {attendu_lisible(obtenu)}")
+        elif reponse.get("Content-Type", "").startswith(TELECHARGEMENTS) and reponse.status_code == 200:
+            if reponse.get("Cache-Control") != "private, no-store":
+                ecarts.append(f"  {role}: téléchargement sans Cache-Control: private, no-store")
     assert not ecarts, f"{ligne.methode} {chemin} ({cle}):\n" + "\n".join(ecarts)
