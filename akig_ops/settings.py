@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "akig_ops",
     "recovery.apps.RecoveryConfig",
     "agents.apps.AgentsConfig",
+    # The follow-up ladder: above agents (missions, tasks), below the dashboard that shows it.
+    "relances.apps.RelancesConfig",
     "dashboard.apps.DashboardConfig",
     "escalations.apps.EscalationsConfig",
     # The jobs that span the apps above (demo, import, bench, drill): last, it imports them.
@@ -370,6 +372,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every working agent's intraday score, every 5 minutes: the agents' pages draw the
     # day's curve from it and the escalation rule "score < 5 pendant 2 h" reads it.
+    # The follow-up ladder: each tenant moves to the step reached today (days late of the
+    # oldest unpaid instalment, promises broken or kept) and its work is created, once
+    # (compare-and-set per tenant: a second beat or a restart creates nothing twice).
+    # 06:30 business time, so the day's missions and calls are on the lists before the field.
+    "relances-avancer": {
+        "task": "relances.tasks.relances_avancer_task",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "scores-instantanes": {
         "task": "agents.tasks.scores_instantanes_task",
         "schedule": crontab(minute="*/5"),

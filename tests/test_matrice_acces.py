@@ -10,6 +10,7 @@ and one row of every model the admin shows.
 import datetime
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -24,6 +25,7 @@ from agents.services import jeton_creer
 from escalations.models import AttenteRegle, Conge, Message, Rapport, Regle
 from escalations.regles import Observation
 from escalations.services import escalade_declencher
+from relances.models import Lettre, Passage
 from tests.escalations.conftest import regles_et_roles
 from tests.factories import (
     ActionFactory,
@@ -115,6 +117,9 @@ def _monde() -> dict:
     Conge.objects.create(agent=agent, debut=timezone.localdate(), fin=timezone.localdate())
     AttenteRegle.objects.create(regle=escalade.regle, sujet="agent:0", depuis=maintenant, vu_le=maintenant)
     assert Message.objects.exists()
+    passage = Passage.objects.create(locataire=locataire, version=1, motif="retard", jour=timezone.localdate())
+    lettre = Lettre.objects.create(locataire=locataire, passage=passage, reste_du=Decimal("500.00"),
+                                   pdf=b"%PDF-1.4\n%%EOF\n")
     return {
         "utilisateurs": utilisateurs,
         "jeton": jeton_creer(agent_id=agent.pk),
@@ -125,6 +130,7 @@ def _monde() -> dict:
             "escalade_id": escalade.pk,
             "escalade_site_id": escalade_site.pk,
             "rapport_id": rapport.pk,
+            "lettre_id": lettre.pk,
             "id": utilisateurs["sans_role"].pk,
             "app_label": "recovery",
             "url": "inexistante/",
