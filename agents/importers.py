@@ -7,11 +7,12 @@ from akig_ops import roles
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib import valeurs
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
+from akig_ops.lib.reparation import CODE, INSTANT, JOUR, Controle
 from recovery.importers import codes, resoudre
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
 
 from .metriques import POSITIONS_ENREGISTREES
-from .models import AgentGeolocalisation, Agent, Canal, Equipe, Mission, StatutMission
+from .models import AgentGeolocalisation, Agent, Canal, Equipe, Mission, PerformanceHistorique, StatutMission
 
 
 def chef_email(raw: str) -> str:
@@ -230,3 +231,14 @@ class PositionsImporteur(Importeur):
 
 # The files of this app, for the cross-app import (each after the files it depends on).
 IMPORTEURS = [EquipesImporteur, AgentsImporteur, MissionsImporteur, ActionsImporteur, PositionsImporteur]
+
+# The columns `manage.py reparer_donnees` checks against akig_ops/lib/valeurs.py's bounds; a
+# day's performance is recomputed from the actions and missions: deleted, not quarantined.
+REPARATIONS = [
+    Controle(Equipe, "code", CODE),
+    Controle(Agent, "code", CODE),
+    Controle(Mission, "reference", CODE),
+    Controle(Mission, "date_prevue", JOUR),
+    Controle(AgentGeolocalisation, "timestamp", INSTANT),
+    Controle(PerformanceHistorique, "date_stat", JOUR, derive=True),
+]

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
-from recovery.models import MONEY
+from recovery.models import MONEY_SOMME
 
 LATITUDE_RANGE = Q(latitude__gte=LATITUDE_MIN, latitude__lte=LATITUDE_MAX)
 LONGITUDE_RANGE = Q(longitude__gte=LONGITUDE_MIN, longitude__lte=LONGITUDE_MAX)
@@ -125,7 +125,7 @@ class PerformanceHistorique(models.Model):
     promesses = models.PositiveIntegerField(_("promesses"), default=0)
     paiements = models.PositiveIntegerField(_("paiements"), default=0)
     refus = models.PositiveIntegerField(_("refus"), default=0)
-    montant_recouvre = models.DecimalField(_("montant recouvré"), default=Decimal("0"), **MONEY)
+    montant_recouvre = models.DecimalField(_("montant recouvré"), default=Decimal("0"), **MONEY_SOMME)
 
     class Meta:
         db_table = "performance_historique"

@@ -246,7 +246,8 @@ def detail(request, agent_id: int):
     context.update(promesses_tenues=_taux_tenues(tenues, Formats()), jours_promesses=JOURS_TAUX_PROMESSES)
     context["telephone"] = telephone = telephone_agent(agent_id=agent.id, jour=jour, maintenant=maintenant)
     context["explication"] = texte_explication(telephone["explication"], maintenant=maintenant)
-    return render(request, "agents/detail.html", context)
+    # A refused day or hour: the default window, the field's French error, and a 400.
+    return render(request, "agents/detail.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -254,7 +255,10 @@ def trajet_csv(request, agent_id: int):
     """The positions of the page's day and window, as a CSV a French Excel opens in columns
     (same parameters as the page); the instant to the second, in local time."""
     agent = _agent_visible(request, agent_id)
-    jour, debut, fin = _fenetre_de_la_page(FenetreForm(request.GET), agent_id=agent.id, maintenant=timezone.now())
+    form = FenetreForm(request.GET)
+    if form.is_bound and not form.is_valid():
+        return render(request, "erreurs/parametre.html", {"message": form.message_erreurs()}, status=400)
+    jour, debut, fin = _fenetre_de_la_page(form, agent_id=agent.id, maintenant=timezone.now())
     entetes = [gettext("Code agent"), gettext("Date et heure"), gettext("Latitude"), gettext("Longitude"),
                gettext("Précision (m)")]
     # Read here, not while streaming: a slow query is then the middleware's French 503, not a cut file.

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # The request id, the one log line per request, the French page of a timed-out query.
     "akig_ops.middleware.JournalRequetesMiddleware",
+    # A NUL or a control character in the query string: a French 400 naming the parameter.
+    "akig_ops.middleware.ParametresRequeteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages and CSVs gzipped (a phone on mobile data: the agent page's HTML 67 → 16 KB). Below

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from akig_ops.lib.contraintes import contrainte_violee
 from akig_ops.services import EVALUATION_ESCALADES, battement_enregistrer
+from escalations.checklists import texte_libre_verifier
 from escalations.models import (
     AttenteRegle,
     Conge,
@@ -235,6 +236,7 @@ def escalade_resoudre(*, escalade_id: int, user, note: str) -> Escalade:
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Note de résolution : obligatoire, dites ce qui a été fait.")})
+    texte_libre_verifier(champ="note", libelle=_("Note de résolution"), valeur=note)
     escalade = Escalade.objects.select_related("regle").get(pk=escalade_id)
     if not _resoudre(escalade=escalade, auteur=user, note=note, maintenant=timezone.now()):
         raise Refus(_("Cette escalade est déjà résolue."))

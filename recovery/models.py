@@ -16,6 +16,9 @@ from akig_ops.lib.fields import EcheanceField
 from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# A sum of amounts (a day's actions, a site's debts): one amount is at most AKIG_MONTANT_MAX
+# (1 000 000 € by default, below MONEY's 10^10), so 18 digits hold 10^10 of them at the ceiling.
+MONEY_SOMME = {"max_digits": 18, "decimal_places": 2}
 
 
 class Site(models.Model):
@@ -280,15 +283,15 @@ class InstantaneSite(models.Model):
     jour = models.DateField(_("jour"))
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     nb_0_30 = models.PositiveIntegerField(_("impayés 0–30 j"), default=0)
-    montant_0_30 = models.DecimalField(_("reste dû 0–30 j"), default=Decimal("0"), **MONEY)
+    montant_0_30 = models.DecimalField(_("reste dû 0–30 j"), default=Decimal("0"), **MONEY_SOMME)
     nb_31_60 = models.PositiveIntegerField(_("impayés 31–60 j"), default=0)
-    montant_31_60 = models.DecimalField(_("reste dû 31–60 j"), default=Decimal("0"), **MONEY)
+    montant_31_60 = models.DecimalField(_("reste dû 31–60 j"), default=Decimal("0"), **MONEY_SOMME)
     nb_61_90 = models.PositiveIntegerField(_("impayés 61–90 j"), default=0)
-    montant_61_90 = models.DecimalField(_("reste dû 61–90 j"), default=Decimal("0"), **MONEY)
+    montant_61_90 = models.DecimalField(_("reste dû 61–90 j"), default=Decimal("0"), **MONEY_SOMME)
     nb_91_180 = models.PositiveIntegerField(_("impayés 91–180 j"), default=0)
-    montant_91_180 = models.DecimalField(_("reste dû 91–180 j"), default=Decimal("0"), **MONEY)
+    montant_91_180 = models.DecimalField(_("reste dû 91–180 j"), default=Decimal("0"), **MONEY_SOMME)
     nb_plus_180 = models.PositiveIntegerField(_("impayés > 180 j"), default=0)
-    montant_plus_180 = models.DecimalField(_("reste dû > 180 j"), default=Decimal("0"), **MONEY)
+    montant_plus_180 = models.DecimalField(_("reste dû > 180 j"), default=Decimal("0"), **MONEY_SOMME)
 
     # The bucket columns in order, one (nb, montant) pair per bucket of TRANCHES.
     COLONNES = (

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.utils import timezone
 
-from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, Locataire, RecouvrementAction, Site
+from recovery.models import MONEY_SOMME, Impaye, ImpayeSolde, InstantaneSite, Locataire, RecouvrementAction, Site
 # The promises' judgement lives in its own module; these are its public selectors.
 from recovery.promesses import promesses_jugees, taux_promesses_tenues  # noqa: F401
 
@@ -372,7 +372,7 @@ def _somme_colonnes(colonnes: list[tuple[str, str]]) -> dict:
     for colonne_nb, colonne_montant in colonnes:
         nb = F(colonne_nb) if nb is None else nb + F(colonne_nb)
         montant = F(colonne_montant) if montant is None else montant + F(colonne_montant)
-    return {"nb": Sum(nb), "montant": Sum(montant, output_field=DecimalField(**MONEY))}
+    return {"nb": Sum(nb), "montant": Sum(montant, output_field=DecimalField(**MONEY_SOMME))}
 
 
 def impayes_par_site_au(*, jour: datetime.date, retard_min: int = RETARD_CRITIQUE) -> dict[int, dict] | None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max, Min
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -309,8 +309,14 @@ class Importeur:
             return
         table, col = _q(self.modele._meta.db_table), _q(self.champ_jour)
         join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in self.cle)
+        # A day outside valeurs' bounds (left by an older version: year 1, 9999) has no
+        # performance to recompute, and reading it back would overflow Python's dates.
+        bornes = (valeurs.instant_min(), valeurs.instant_max())
+        if not isinstance(self.modele._meta.get_field(self.champ_jour), models.DateTimeField):
+            bornes = (bornes[0].date(), valeurs.jour_max())
         moved = self.modele.objects.filter(
-            pk__in=RawSQL(f"SELECT t.id FROM {table} t JOIN {STAGE} s ON {join} WHERE t.{col} <> s.{col}", [])
+            pk__in=RawSQL(f"SELECT t.id FROM {table} t JOIN {STAGE} s ON {join} WHERE t.{col} <> s.{col}", []),
+            **{f"{self.champ_jour}__range": bornes},
         ).aggregate(debut=Min(self.champ_jour), fin=Max(self.champ_jour))
         for jour in moved.values():
             if jour is not None:
@@ -442,6 +448,8 @@ class _Chargeur:
         try:
             if self.postgres:
                 self.copy_cm.__exit__(exc_type, exc, tb)
+                # What COPY stored, as PostgreSQL counts it (the direct path's "created").
+                self.copiees = self.cursor.cursor.rowcount
             elif exc_type is None:
                 self._flush()
         finally:
@@ -472,6 +480,18 @@ class LigneIllisible(Exception):
         self.motif = motif
 
 
+def _erreur_csv(exc: csv.Error) -> str:
+    """The csv module's reason, in French (its messages are English)."""
+    texte_exc = str(exc)
+    if "field larger than field limit" in texte_exc:
+        return f"une cellule dépasse {_milliers(csv.field_size_limit())} caractères"
+    if "new-line character seen in unquoted field" in texte_exc:
+        return "retour chariot hors guillemets"
+    if "NUL" in texte_exc:
+        return "caractère NUL (octet 0) interdit"
+    return "format CSV invalide"
+
+
 def _lire(chemin: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header and an iterator of (line number, cells); line 1 is the header.
 
@@ -483,7 +503,7 @@ def _lire(chemin: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         header = [h.strip().lower() for h in next(reader, [])]
     except csv.Error as exc:
         f.close()
-        raise LigneIllisible(1, f"en-tête illisible ({exc})") from None
+        raise LigneIllisible(1, f"en-tête illisible ({_erreur_csv(exc)})") from None
 
     def rows():
         start = reader.line_num + 1
@@ -493,7 +513,7 @@ def _lire(chemin: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
                     yield start, cells
                 start = reader.line_num + 1
         except csv.Error as exc:
-            raise LigneIllisible(start, f"ligne illisible ({exc})") from None
+            raise LigneIllisible(start, f"ligne illisible ({_erreur_csv(exc)})") from None
         finally:
             f.close()
 
@@ -682,7 +702,7 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
         rapport.rejetes = len(rejected_lines)
         if not rapport.erreurs or skip_invalid:
             importeur.apres()
-            rapport.crees = rapport.lignes - rapport.rejetes
+            rapport.crees = chargeur.copiees
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
