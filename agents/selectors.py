@@ -17,6 +17,7 @@ from agents.models import (
     StatutMission,
     PerformanceHistorique,
     ScoreInstantane,
+    Tache,
 )
 from agents.scoring import ScoreDuMoment, score_cloture, score_instantane
 from agents.trajets import ActionLocalisee, MissionPlanifiee, Point, Releve
@@ -511,3 +512,25 @@ def scores_instantanes_fenetre(
 def equipe_id_du_code(*, code: str) -> int | None:
     """Return the id of the team coded `code`, None if there is none."""
     return Equipe.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+# The window over which the agent who covers a site is found.
+JOURS_COUVERTURE = 90
+
+
+def agent_du_site(*, site_id: int, jour: datetime.date) -> int | None:
+    """Return the id of the active agent who covers the site: the most missions there over the
+    JOURS_COUVERTURE days up to `jour` (ties: the lowest code); None when nobody went."""
+    ligne = (
+        Mission.objects.filter(site_id=site_id, agent__actif=True,
+                               date_prevue__gt=jour - datetime.timedelta(days=JOURS_COUVERTURE),
+                               date_prevue__lte=jour)
+        .values("agent_id", "agent__code").annotate(n=Count("id")).order_by("-n", "agent__code").first()
+    )
+    return ligne["agent_id"] if ligne else None
+
+
+def taches_a_faire(*, agent_id: int, limite: int = 100) -> list[Tache]:
+    """Return the agent's calls and SMS still to make (oldest day first), with their tenant."""
+    return list(Tache.objects.filter(agent_id=agent_id, faite_le__isnull=True)
+                .select_related("locataire").order_by("jour", "id")[:limite])

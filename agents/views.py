@@ -25,6 +25,7 @@ from agents.selectors import (
     equipes_visibles,
     jeton_actif,
     score_du_jour,
+    taches_a_faire,
     trajet,
 )
 from agents.selectors_pages import (
@@ -243,7 +244,8 @@ def detail(request, agent_id: int):
     context.update(jour_score=jour, jour_passe=jour < timezone.localdate(maintenant))
     tenues = taux_promesses_tenues(aujourd_hui=timezone.localdate(maintenant), jours=JOURS_TAUX_PROMESSES,
                                    par="agent", agent_ids=[agent.id]).get(agent.id)
-    context.update(promesses_tenues=_taux_tenues(tenues, Formats()), jours_promesses=JOURS_TAUX_PROMESSES)
+    context.update(promesses_tenues=_taux_tenues(tenues, Formats()), jours_promesses=JOURS_TAUX_PROMESSES,
+                   taches=taches_a_faire(agent_id=agent.id))
     context["telephone"] = telephone = telephone_agent(agent_id=agent.id, jour=jour, maintenant=maintenant)
     context["explication"] = texte_explication(telephone["explication"], maintenant=maintenant)
     # A refused day or hour: the default window, the field's French error, and a 400.

@@ -503,3 +503,24 @@ def sites_lire(*, site_ids: Iterable[int]) -> dict[int, Site]:
 def locataire_lire(*, locataire_id: int) -> Locataire | None:
     """Return the tenant `locataire_id` with its site, None if there is none."""
     return Locataire.objects.select_related("site").filter(pk=locataire_id).first()
+
+
+@dataclass(frozen=True)
+class PlusAncienne:
+    """A tenant's oldest unpaid instalment: the follow-up ladder's clock."""
+
+    locataire_id: int
+    site_id: int
+    reference: str
+    date_echeance: datetime.date
+
+
+def echeances_plus_anciennes(*, aujourd_hui: datetime.date) -> dict[int, PlusAncienne]:
+    """Return {tenant id: PlusAncienne} for every tenant with an instalment overdue on
+    `aujourd_hui` (due before it): the oldest one (ties: the lowest reference). One query."""
+    premiere = Impaye.objects.filter(locataire_id=OuterRef("locataire_id")).order_by("date_echeance", "reference")
+    lignes = (
+        Impaye.objects.filter(date_echeance__lt=aujourd_hui, pk=Subquery(premiere.values("pk")[:1]))
+        .values_list("locataire_id", "site_id", "reference", "date_echeance")
+    )
+    return {ligne[0]: PlusAncienne(*ligne) for ligne in lignes}

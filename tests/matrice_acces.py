@@ -75,6 +75,7 @@ ACCES = {
     "dashboard:site": Ligne(DIRECTION),
     "dashboard:site_csv": Ligne(DIRECTION),
     "dashboard:locataire": Ligne(DIRECTION),
+    "dashboard:lettre": Ligne(DIRECTION),
     "dashboard:contentieux": Ligne(DIRECTION),
     "dashboard:contentieux_csv": Ligne(DIRECTION),
     # Roll and cure rates: a team lead sees their own teams' sites (the figures, not the route, differ).
@@ -150,6 +151,13 @@ ADMIN_MODELES = {
     "escalations/escalade": (LECTURE, False, False),
     "escalations/attenteregle": (LECTURE, False, False),
     "escalations/message": (LECTURE, False, False),
+    # django-axes: the superuser unlocks a login by deleting its attempts.
+    "axes/accessattempt": (AUCUN, False, True),
+    "axes/accesslog": (AUCUN, False, True),
+    "axes/accessfailurelog": (AUCUN, False, True),
+    # The follow-up ladder: directors edit its steps; its history is written by the ladder only.
+    "relances/etape": (ECRITURE, True, True),
+    "relances/passage": (LECTURE, False, False),
 }
 for _modele, (_direction, _ajout, _suppression) in ADMIN_MODELES.items():
     _prefixe = "admin:" + _modele.replace("/", "_")

@@ -101,13 +101,13 @@ def test_accueil_headline_figures_and_chart_data(direction, parc):
 def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc, django_assert_num_queries):
     # session, user, groups; the debts by site and bucket (one pass: the headline figures
     # and the ageing chart), tenants over 10 000, agents under 5, site names, trend
-    # (snapshots), recovered per week.
-    with django_assert_num_queries(9):
+    # (snapshots), recovered per week; the ladder's steps and its tenants per step and site.
+    with django_assert_num_queries(11):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
     cache.clear()
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         direction.get(reverse("dashboard:accueil"))
     with django_assert_num_queries(3):  # cached: session, user, groups
         direction.get(reverse("dashboard:accueil"))

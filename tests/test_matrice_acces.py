@@ -10,8 +10,10 @@ and one row of every model the admin shows.
 import datetime
 import json
 import re
+from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +26,7 @@ from agents.services import jeton_creer
 from escalations.models import AttenteRegle, Conge, Message, Rapport, Regle
 from escalations.regles import Observation
 from escalations.services import escalade_declencher
+from relances.models import Lettre, Passage
 from tests.escalations.conftest import regles_et_roles
 from tests.factories import (
     ActionFactory,
@@ -115,6 +118,14 @@ def _monde() -> dict:
     Conge.objects.create(agent=agent, debut=timezone.localdate(), fin=timezone.localdate())
     AttenteRegle.objects.create(regle=escalade.regle, sujet="agent:0", depuis=maintenant, vu_le=maintenant)
     assert Message.objects.exists()
+    acces = {"username": "x@akig.local", "ip_address": "10.0.0.1", "user_agent": "", "http_accept": "",
+             "path_info": "/connexion/"}
+    AccessAttempt.objects.create(**acces, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**acces)
+    AccessFailureLog.objects.create(**acces)
+    passage = Passage.objects.create(locataire=locataire, version=1, motif="retard", jour=timezone.localdate())
+    lettre = Lettre.objects.create(locataire=locataire, passage=passage, reste_du=Decimal("500.00"),
+                                   pdf=b"%PDF-1.4\n%%EOF\n")
     return {
         "utilisateurs": utilisateurs,
         "jeton": jeton_creer(agent_id=agent.pk),
@@ -125,6 +136,7 @@ def _monde() -> dict:
             "escalade_id": escalade.pk,
             "escalade_site_id": escalade_site.pk,
             "rapport_id": rapport.pk,
+            "lettre_id": lettre.pk,
             "id": utilisateurs["sans_role"].pk,
             "app_label": "recovery",
             "url": "inexistante/",
