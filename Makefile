@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export SECRET_KEY ?= dev-only-insecure-key
 DEMO_ENV := DEBUG=1
 
-.PHONY: demo test audit bench drill mesure-mobile install migrate run worker beat clean
+.PHONY: demo test audit bench drill charge-traqueurs mesure-mobile install migrate run worker beat clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 est requis ($(PYTHON) introuvable)."; exit 1; }
@@ -78,3 +78,9 @@ beat: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+## charge-traqueurs: positions/s through /api/terrain/osmand and /owntracks with 20 phones at
+## once, against gunicorn (3 workers) on a spare port and the configured database (PostgreSQL
+## for a real figure); its throwaway agents are deleted afterwards. Outside `make test`.
+charge-traqueurs: migrate
+	$(BIN)/python manage.py charge_traqueurs $(CHARGE_ARGS)
