@@ -2,6 +2,7 @@
 read-only here (escalations change state through their page, which keeps the timeline)."""
 from django.contrib import admin
 
+from akig_ops.lib.cache_donnees import donnees_modifiees
 from escalations.models import AttenteRegle, Conge, Escalade, Evenement, Message, Regle
 
 
@@ -14,6 +15,11 @@ class RegleAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # one row per runbook alert, seeded by the migrations
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The cached pages show the thresholds and count past the delay: a new generation.
+        donnees_modifiees()
 
     def has_delete_permission(self, request, obj=None):
         return False
