@@ -160,6 +160,13 @@ class Action(Schema):
     date_action: str = Field(title="Date de l'action", description="ISO 8601 ; jamais dans le futur.")
     latitude: float | None = Field(None, ge=LATITUDE_MIN, le=LATITUDE_MAX, description="Où l'action a été enregistrée (degrés décimaux).")
     longitude: float | None = Field(None, ge=LONGITUDE_MIN, le=LONGITUDE_MAX, description="Où l'action a été enregistrée (degrés décimaux).")
+    promesse_montant: Decimal | str | None = Field(
+        None, title="Montant promis",
+        description="Pour une promesse : le montant promis en euros, point ou virgule décimale (« 120.50 », « 120,50 »). "
+                    "Facultatif ; sans montant ou sans date, la promesse est « sans engagement ».")
+    promesse_date: str | None = Field(
+        None, title="Date promise",
+        description="Pour une promesse : le jour promis, AAAA-MM-JJ, pas avant l'action. Facultatif.")
     agent_code: str | None = Field(None, title="Code agent",
                                    description="Facultatif ; s'il est donné, celui de l'agent du jeton.")
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.selectors import debut_du_jour, heures_de_travail, instant_local
+from akig_ops.lib import valeurs
 
 
 class FenetreForm(forms.Form):
@@ -17,7 +18,20 @@ class FenetreForm(forms.Form):
         jour = self.cleaned_data["jour"]
         if jour and jour > timezone.localdate():
             raise forms.ValidationError(_("Ce jour est dans le futur."))
+        if jour:
+            try:
+                valeurs.jour(jour)
+            except valeurs.ValeurInvalide as exc:
+                raise forms.ValidationError(str(exc)) from None
         return jour
+
+    def message_erreurs(self) -> str:
+        """The refused parameters, each named, in French (for a 400 page)."""
+        return " ".join(
+            _("Paramètre « %(champ)s » : %(erreur)s") % {"champ": champ, "erreur": erreur}
+            for champ, erreurs in self.errors.items()
+            for erreur in erreurs
+        )
 
     def clean(self):
         donnees = super().clean()
@@ -40,3 +54,12 @@ def fenetre(form: FenetreForm, *, maintenant: datetime.datetime, jour_defaut: da
         )
         return jour, debut, fin
     return (jour, *heures_de_travail(jour))
+
+
+class ConfigurationTelephoneForm(forms.Form):
+    """The confirmation that issues a phone's new secret (the old one stops working)."""
+
+    confirmer = forms.BooleanField(
+        label=_("Je confirme : l'ancien secret de ce téléphone cesse de fonctionner dès maintenant."),
+        error_messages={"required": _("Cochez la confirmation : l'ancien secret sera révoqué.")},
+    )

@@ -1,16 +1,18 @@
 """CSV importers of the field system's exports: teams, agents, missions, recovery actions, GPS positions."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from akig_ops import roles
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib import valeurs
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
+from akig_ops.lib.reparation import CODE, INSTANT, JOUR, Controle
 from recovery.importers import codes, resoudre
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
 
 from .metriques import POSITIONS_ENREGISTREES
-from .models import AgentGeolocalisation, Agent, Canal, Equipe, Mission, StatutMission
+from .models import AgentGeolocalisation, Agent, Canal, Equipe, Mission, PerformanceHistorique, StatutMission
 
 
 def chef_email(raw: str) -> str:
@@ -133,6 +135,21 @@ def incoherences_action(valeurs: dict, *, locataire_code: str, impayes: dict[str
             ))
     if (valeurs["latitude"] is None) != (valeurs["longitude"] is None):
         erreurs.append(("longitude", "latitude et longitude vont ensemble : les deux ou aucune"))
+    return erreurs + incoherences_promesse(valeurs)
+
+
+def incoherences_promesse(valeurs: dict) -> list[tuple[str, str]]:
+    """Return [(column, French reason)] of a promise's amount and date that do not hold: given on
+    an action that is not a promise, an amount of zero, a date promised before the action."""
+    erreurs = []
+    montant, jour = valeurs.get("promesse_montant"), valeurs.get("promesse_date")
+    for colonne, valeur in (("promesse_montant", montant), ("promesse_date", jour)):
+        if valeur is not None and valeurs["type_action"] != TypeAction.PROMESSE:
+            erreurs.append((colonne, f"réservé aux actions de type promesse (ici « {valeurs['type_action']} »)"))
+    if montant is not None and montant <= 0:
+        erreurs.append(("promesse_montant", "montant promis nul : il doit être positif"))
+    if jour is not None and jour < timezone.localdate(valeurs["date_action"]):
+        erreurs.append(("promesse_date", f"date promise {jour:%d/%m/%Y} antérieure à l'action"))
     return erreurs
 
 
@@ -156,6 +173,9 @@ class ActionsImporteur(Importeur):
         Colonne("date_action", ci.instant_passe),
         Colonne("latitude", ci.latitude_optionnelle),
         Colonne("longitude", ci.longitude_optionnelle),
+        # A promise's amount (decimal point or comma) and date, optional columns.
+        Colonne("promesse_montant", ci.montant_ou_vide, facultative=True),
+        Colonne("promesse_date", ci.date_iso_ou_vide, facultative=True),
     ]
 
     def preparer(self, chemin):
@@ -211,3 +231,14 @@ class PositionsImporteur(Importeur):
 
 # The files of this app, for the cross-app import (each after the files it depends on).
 IMPORTEURS = [EquipesImporteur, AgentsImporteur, MissionsImporteur, ActionsImporteur, PositionsImporteur]
+
+# The columns `manage.py reparer_donnees` checks against akig_ops/lib/valeurs.py's bounds; a
+# day's performance is recomputed from the actions and missions: deleted, not quarantined.
+REPARATIONS = [
+    Controle(Equipe, "code", CODE),
+    Controle(Agent, "code", CODE),
+    Controle(Mission, "reference", CODE),
+    Controle(Mission, "date_prevue", JOUR),
+    Controle(AgentGeolocalisation, "timestamp", INSTANT),
+    Controle(PerformanceHistorique, "date_stat", JOUR, derive=True),
+]

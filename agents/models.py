@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
-from recovery.models import MONEY
+from recovery.models import MONEY_SOMME
 
 LATITUDE_RANGE = Q(latitude__gte=LATITUDE_MIN, latitude__lte=LATITUDE_MAX)
 LONGITUDE_RANGE = Q(longitude__gte=LONGITUDE_MIN, longitude__lte=LONGITUDE_MAX)
@@ -125,7 +125,7 @@ class PerformanceHistorique(models.Model):
     promesses = models.PositiveIntegerField(_("promesses"), default=0)
     paiements = models.PositiveIntegerField(_("paiements"), default=0)
     refus = models.PositiveIntegerField(_("refus"), default=0)
-    montant_recouvre = models.DecimalField(_("montant recouvré"), default=Decimal("0"), **MONEY)
+    montant_recouvre = models.DecimalField(_("montant recouvré"), default=Decimal("0"), **MONEY_SOMME)
 
     class Meta:
         db_table = "performance_historique"
@@ -264,3 +264,39 @@ class JetonTerrain(models.Model):
     def __str__(self):
         etat = "révoqué" if self.revoque_le else "actif"
         return f"{self.agent_id} ({etat})"
+
+
+class TypeTache(models.TextChoices):
+    APPEL = "appel", _("Appel")
+    SMS = "sms", _("SMS")
+
+
+class Tache(models.Model):
+    """A call or an SMS an agent has to make to a tenant (put on their list by the follow-up
+    ladder, relances.services)."""
+
+    Type = TypeTache
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="taches")
+    locataire = models.ForeignKey("recovery.Locataire", on_delete=models.CASCADE, related_name="+")
+    type_tache = models.CharField(_("type"), max_length=8, choices=TypeTache.choices)
+    jour = models.DateField(_("à faire le"))
+    motif = models.CharField(_("motif"), max_length=200, blank=True)
+    faite_le = models.DateTimeField(_("faite le"), null=True, blank=True)
+    cree_le = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        db_table = "taches_agents"
+        ordering = ["jour", "id"]
+        verbose_name = _("tâche")
+        verbose_name_plural = _("tâches")
+        indexes = [
+            # An agent's list: WHERE agent_id = X AND faite_le IS NULL ORDER BY jour.
+            models.Index(fields=["agent", "jour"], condition=Q(faite_le__isnull=True), name="tache_a_faire"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(type_tache__in=TypeTache.values), name="tache_type_valide"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_tache_display()} {self.locataire_id} ({self.agent_id})"

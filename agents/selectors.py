@@ -5,20 +5,22 @@ from decimal import Decimal
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Avg, Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from agents.models import (
     Agent,
     AgentGeolocalisation,
     Equipe,
+    JetonTerrain,
     Mission,
     StatutMission,
     PerformanceHistorique,
     ScoreInstantane,
+    Tache,
 )
 from agents.scoring import ScoreDuMoment, score_cloture, score_instantane
-from agents.trajets import ActionLocalisee, MissionPlanifiee, Point
+from agents.trajets import ActionLocalisee, MissionPlanifiee, Point, Releve
 from akig_ops import roles
 from recovery.models import RecouvrementAction, TypeAction, statuts_non_realises
 
@@ -162,6 +164,47 @@ def trajet(*, agent_id: int, debut: datetime.datetime, fin: datetime.datetime) -
         .values_list("timestamp", "latitude", "longitude", "precision_m")
     )
     return [Point(*ligne) for ligne in lignes]
+
+
+def releves_telephones(
+    *, agent_ids: Iterable[int], debut: datetime.datetime, fin: datetime.datetime
+) -> dict[int, list[Releve]]:
+    """Return {agent_id: [Releve]}: what each agent's phone said with its positions of
+    debut <= timestamp < fin (channel, battery, charging, moving, speed), oldest first.
+    One query, a range of the (agent_id, timestamp) index per agent."""
+    releves: dict[int, list[Releve]] = {}
+    lignes = (
+        AgentGeolocalisation.objects.filter(agent_id__in=list(agent_ids), timestamp__gte=debut, timestamp__lt=fin)
+        .order_by("agent_id", "timestamp")
+        .values_list("agent_id", "timestamp", "canal", "batterie_pct", "en_charge", "en_mouvement", "vitesse_kmh")
+    )
+    for agent_id, *releve in lignes:
+        releves.setdefault(agent_id, []).append(Releve(*releve))
+    return releves
+
+
+def dernier_releve(*, agent_id: int) -> Releve | None:
+    """Return what the agent's phone said with its latest position (when it last spoke), or None."""
+    ligne = (
+        AgentGeolocalisation.objects.filter(agent_id=agent_id).order_by("-timestamp")
+        .values_list("timestamp", "canal", "batterie_pct", "en_charge", "en_mouvement", "vitesse_kmh")
+        .first()
+    )
+    return None if ligne is None else Releve(*ligne)
+
+
+def canaux_du_jour(*, agent_id: int, jour: datetime.date) -> list[dict]:
+    """Return the channels the agent's positions of `jour` (local day) came through:
+    [{canal (None: not recorded), nb, premier, dernier}], the busiest first. One index range."""
+    return list(
+        AgentGeolocalisation.objects.filter(
+            agent_id=agent_id, timestamp__gte=debut_du_jour(jour),
+            timestamp__lt=debut_du_jour(jour + datetime.timedelta(days=1)),
+        )
+        .values("canal")
+        .annotate(nb=Count("id"), premier=Min("timestamp"), dernier=Max("timestamp"))
+        .order_by("-nb", "canal")
+    )
 
 
 def dernier_jour_avec_positions(*, agent_id: int, maintenant: datetime.datetime) -> datetime.date | None:
@@ -354,6 +397,14 @@ def agent_du_jeton(*, jeton: str) -> Agent | None:
     )
 
 
+def jeton_actif(*, agent_id: int) -> datetime.datetime | None:
+    """Return when the agent's current (unrevoked) phone secret was issued, or None."""
+    return (
+        JetonTerrain.objects.filter(agent_id=agent_id, revoque_le__isnull=True)
+        .order_by("-cree_le").values_list("cree_le", flat=True).first()
+    )
+
+
 def equipes_visibles(*, user) -> list:
     """Return the teams `user` may see (all for Direction, their own for a team lead), by code."""
     return list(Equipe.objects.filter(equipes_visibles_filtre(user=user)).order_by("code"))
@@ -461,3 +512,25 @@ def scores_instantanes_fenetre(
 def equipe_id_du_code(*, code: str) -> int | None:
     """Return the id of the team coded `code`, None if there is none."""
     return Equipe.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+# The window over which the agent who covers a site is found.
+JOURS_COUVERTURE = 90
+
+
+def agent_du_site(*, site_id: int, jour: datetime.date) -> int | None:
+    """Return the id of the active agent who covers the site: the most missions there over the
+    JOURS_COUVERTURE days up to `jour` (ties: the lowest code); None when nobody went."""
+    ligne = (
+        Mission.objects.filter(site_id=site_id, agent__actif=True,
+                               date_prevue__gt=jour - datetime.timedelta(days=JOURS_COUVERTURE),
+                               date_prevue__lte=jour)
+        .values("agent_id", "agent__code").annotate(n=Count("id")).order_by("-n", "agent__code").first()
+    )
+    return ligne["agent_id"] if ligne else None
+
+
+def taches_a_faire(*, agent_id: int, limite: int = 100) -> list[Tache]:
+    """Return the agent's calls and SMS still to make (oldest day first), with their tenant."""
+    return list(Tache.objects.filter(agent_id=agent_id, faite_le__isnull=True)
+                .select_related("locataire").order_by("jour", "id")[:limite])

@@ -17,15 +17,22 @@ from agents.selectors import (
     actions_detaillees,
     actions_localisees,
     agents_visibles,
+    canaux_du_jour,
     comptes_actions_par_agent,
     debut_du_jour,
+    dernier_releve,
     heures_de_travail,
     instant_du_releve,
     missions_du_jour,
+    releves_telephones,
     scores_du_moment,
     scores_instantanes,
     trajet,
 )
+from recovery.selectors import taux_promesses_tenues
+
+# The window of the promises' kept rate shown beside the score.
+JOURS_TAUX_PROMESSES = 30
 
 # The score trend compares now with the snapshot of one hour ago.
 RECUL_TENDANCE = datetime.timedelta(hours=1)
@@ -46,7 +53,9 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
     {agent, score (intraday, None: not judged or not working), tendance (score − the one an hour
     ago), visites, promesses, paiements, refus, montant_recouvre, missions_faites, missions_prevues,
     derniere_position, age_position (timedelta), silence (no position for AKIG_SILENCE_MAX_MIN in working hours),
-    sans_position (today's on-site actions without a position)}."""
+    sans_position (today's on-site actions without a position), promesses_tenues (the agent's
+    kept-promise Taux over JOURS_TAUX_PROMESSES days, None when no promise was judged), explication
+    (why a silent phone went silent: trajets.Explication or None)}."""
     maintenant = timezone.localtime(maintenant)
     jour = maintenant.date()
     agents = agents_visibles(user=user)
@@ -76,9 +85,8 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
         .order_by()
         .annotate(prevues=Count("id"), faites=Count("id", filter=Q(status=StatutMission.COMPLETE)))
     }
+    tenues = taux_promesses_tenues(aujourd_hui=jour, jours=JOURS_TAUX_PROMESSES, par="agent", agent_ids=ids)
     h0, h1 = heures_de_travail(jour)
-    en_service = h0 <= maintenant <= h1
-    silence_max = datetime.timedelta(minutes=settings.AKIG_SILENCE_MAX_MIN)
     lignes = []
     for agent in agents:
         du_moment = scores.get(agent.id)
@@ -86,7 +94,6 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
         ancien = anciens.get(agent.id)
         chiffres = comptes.get(agent.id, {})
         prevu = missions.get(agent.id, {})
-        depuis = max(h0, agent.derniere_position) if agent.derniere_position else h0
         lignes.append({
             "agent": agent,
             "score": score,
@@ -100,10 +107,52 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
             "missions_prevues": prevu.get("prevues", 0),
             "derniere_position": agent.derniere_position,
             "age_position": maintenant - agent.derniere_position if agent.derniere_position else None,
-            "silence": en_service and bool(prevu) and maintenant - depuis > silence_max,
+            "silence": silencieux(derniere=agent.derniere_position, h0=h0, h1=h1, maintenant=maintenant,
+                                  missions=bool(prevu)),
             "sans_position": chiffres.get("sans_position", 0),
+            "promesses_tenues": tenues.get(agent.id),
         })
+    # Why the silent phones went silent: what they said with today's positions.
+    silencieux_ids = [ligne["agent"].id for ligne in lignes if ligne["silence"]]
+    releves = releves_telephones(agent_ids=silencieux_ids, debut=debut_du_jour(jour), fin=maintenant) if silencieux_ids else {}
+    for ligne in lignes:
+        ligne["explication"] = (
+            trajets.explication_silence(releves.get(ligne["agent"].id, []),
+                                        batterie_faible_pct=settings.AKIG_BATTERIE_FAIBLE_PCT)
+            if ligne["silence"] else None
+        )
     return lignes
+
+
+def silencieux(
+    *, derniere: datetime.datetime | None, h0: datetime.datetime, h1: datetime.datetime,
+    maintenant: datetime.datetime, missions: bool,
+) -> bool:
+    """Whether a phone is silent: within working hours [h0, h1], an agent with missions today
+    and no position for more than AKIG_SILENCE_MAX_MIN minutes (counted from h0 at the latest)."""
+    depuis = max(h0, derniere) if derniere else h0
+    silence_max = datetime.timedelta(minutes=settings.AKIG_SILENCE_MAX_MIN)
+    return h0 <= maintenant <= h1 and missions and maintenant - depuis > silence_max
+
+
+def telephone_agent(*, agent_id: int, jour: datetime.date, maintenant: datetime.datetime) -> dict:
+    """Return what the agent page says of the phone: {dernier (Releve of its latest position, or
+    None: when it last spoke), canaux (the channels of `jour`'s positions, canaux_du_jour),
+    silence (silent now, as in the list), explication (trajets.Explication or None)}."""
+    maintenant = timezone.localtime(maintenant)
+    dernier = dernier_releve(agent_id=agent_id)
+    h0, h1 = heures_de_travail(maintenant.date())
+    silence = silencieux(
+        derniere=dernier.instant if dernier else None, h0=h0, h1=h1, maintenant=maintenant,
+        missions=bool(missions_du_jour(agent_id=agent_id, jour=maintenant.date())),
+    )
+    explication = None
+    if silence:
+        releves = releves_telephones(agent_ids=[agent_id], debut=debut_du_jour(maintenant.date()), fin=maintenant)
+        explication = trajets.explication_silence(releves.get(agent_id, []),
+                                                  batterie_faible_pct=settings.AKIG_BATTERIE_FAIBLE_PCT)
+    return {"dernier": dernier, "canaux": canaux_du_jour(agent_id=agent_id, jour=jour), "silence": silence,
+            "explication": explication}
 
 
 def tableau_trie(lignes: list[dict], *, tri: str, descendant: bool = False) -> list[dict]:

@@ -19,6 +19,7 @@ from agents.models import (
     StatutMission,
     PerformanceHistorique,
     ScoreInstantane,
+    Tache,
 )
 from agents.metriques import POSITIONS_ENREGISTREES
 from agents.scoring import ScoreDuMoment, score_cloture, score_instantane
@@ -356,3 +357,33 @@ def missions_planifiees_transferer(
     return Mission.objects.filter(
         agent_id=de_agent_id, site_id__in=list(site_ids), status=StatutMission.PLANIFIEE, date_prevue__gte=depuis,
     ).update(agent_id=vers_agent_id)
+
+
+# A mission the follow-up ladder plans: the morning after the step is reached.
+HEURES_MISSION_RELANCE = (datetime.time(9, 0), datetime.time(10, 0))
+
+
+def mission_relance_assurer(*, agent_id: int, site_id: int, jour: datetime.date) -> tuple[Mission, bool]:
+    """Return (mission, created): the agent's mission at the site planned (or under way) from
+    `jour` on, reused when there is one; else a new planned mission the day after `jour`
+    (reference REL-<site>-<agent>-<day>, unique: two runners create it once)."""
+    existante = (
+        Mission.objects.filter(agent_id=agent_id, site_id=site_id, date_prevue__gte=jour,
+                               status__in=[StatutMission.PLANIFIEE, StatutMission.EN_COURS])
+        .order_by("date_prevue", "heure_debut").first()
+    )
+    if existante is not None:
+        return existante, False
+    lendemain = jour + datetime.timedelta(days=1)
+    debut, fin = HEURES_MISSION_RELANCE
+    return Mission.objects.get_or_create(
+        reference=f"REL-{site_id}-{agent_id}-{lendemain:%Y%m%d}",
+        defaults={"agent_id": agent_id, "site_id": site_id, "date_prevue": lendemain,
+                  "heure_debut": debut, "heure_fin": fin, "status": StatutMission.PLANIFIEE},
+    )
+
+
+def tache_creer(*, agent_id: int, locataire_id: int, type_tache: str, jour: datetime.date, motif: str = "") -> Tache:
+    """Put a call or an SMS to the tenant on the agent's list for `jour`; return the task."""
+    return Tache.objects.create(agent_id=agent_id, locataire_id=locataire_id, type_tache=type_tache,
+                                jour=jour, motif=motif)

@@ -329,3 +329,64 @@ def silences(
     debut, fin = debut.astimezone(UTC), fin.astimezone(UTC)  # see verdicts_missions
     bornes = [debut, *(p.instant for p in points if debut <= p.instant <= fin), fin]
     return [Trou(a, b) for a, b in zip(bornes, bornes[1:]) if b - a > duree_max]
+
+
+# --- What the phone said of itself before it went silent
+
+
+class Releve(NamedTuple):
+    """What a phone said with one position (None: that channel does not tell)."""
+
+    instant: datetime.datetime
+    canal: str | None = None
+    batterie_pct: int | None = None
+    en_charge: bool | None = None
+    en_mouvement: bool | None = None
+    vitesse_kmh: float | None = None
+
+
+# Below this speed a phone that does not say whether it moves is taken as still (GPS jitter).
+VITESSE_IMMOBILE_KMH = 1.0
+BATTERIE = "batterie"
+IMMOBILE = "immobile"
+
+
+@dataclass(frozen=True)
+class Explication:
+    """Why a phone went silent: BATTERIE (its last position had `batterie_pct` % at `instant`,
+    not charging) or IMMOBILE (still since `instant`)."""
+
+    raison: str
+    instant: datetime.datetime
+    batterie_pct: int | None = None
+
+
+def _immobile(releve: Releve) -> bool | None:
+    """True: still; False: moving; None: the phone did not say."""
+    if releve.en_mouvement is not None:
+        return not releve.en_mouvement
+    if releve.vitesse_kmh is not None:
+        return releve.vitesse_kmh < VITESSE_IMMOBILE_KMH
+    return None
+
+
+def explication_silence(releves: Sequence[Releve], *, batterie_faible_pct: int) -> Explication | None:
+    """Why the phone whose positions (in time order, up to the silence) are `releves` went
+    silent: its last position said a battery at or under `batterie_faible_pct` % and not
+    charging (BATTERIE); else it said still (IMMOBILE, since the first still position after the
+    last moving one: a phone that stops moving stops sending); None when it said neither."""
+    if not releves:
+        return None
+    dernier = releves[-1]
+    if dernier.batterie_pct is not None and dernier.batterie_pct <= batterie_faible_pct and not dernier.en_charge:
+        return Explication(BATTERIE, dernier.instant, dernier.batterie_pct)
+    if _immobile(dernier) is not True:
+        return None
+    depuis = dernier.instant
+    for releve in reversed(releves):
+        etat = _immobile(releve)
+        if etat is False:
+            break
+        if etat is True:
+            depuis = releve.instant
+    return Explication(IMMOBILE, depuis)

@@ -10,28 +10,37 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from agents.forms import FenetreForm, fenetre
+from agents.forms import ConfigurationTelephoneForm, FenetreForm, fenetre
 from agents.selectors import (
     SEUIL_SCORE,
     agents_visibles,
     dernier_jour_avec_positions,
+    dernier_releve,
     equipes_visibles,
+    jeton_actif,
     score_du_jour,
+    taches_a_faire,
     trajet,
 )
 from agents.selectors_pages import (
+    JOURS_TAUX_PROMESSES,
     TRIS,
     courbe_du_jour,
     historique_scores,
     journee_agent,
     tableau_agents,
+    telephone_agent,
     tableau_trie,
 )
+from agents.services import jeton_creer
+from agents.telephones import configuration_telephone
+from agents.trajets import BATTERIE
 from agents.graphiques_json import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
@@ -39,6 +48,7 @@ from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
+from recovery.selectors import taux_promesses_tenues
 
 PERIODES = (7, 30, 90)
 DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
@@ -68,7 +78,26 @@ def _colonnes(*, equipe: str, tri: str, descendant: bool) -> list[dict]:
     return colonnes
 
 
-def _rangees(lignes: list[dict], *, url_liste: str) -> list[dict]:
+def texte_explication(explication, *, maintenant) -> str:
+    """Why a phone went silent, as the pages say it: « batterie à 3 % à 14:02, puis silence »,
+    « immobile depuis 40 min »; "" without an explanation."""
+    if explication is None:
+        return ""
+    if explication.raison == BATTERIE:
+        return gettext("batterie à %(pct)s %% à %(heure)s, puis silence") % {
+            "pct": explication.batterie_pct, "heure": f"{timezone.localtime(explication.instant):%H:%M}"}
+    return gettext("immobile depuis %(duree)s") % {"duree": duree(maintenant - explication.instant)}
+
+
+def _silence(ligne: dict, *, silencieux: str, maintenant) -> str:
+    """The list's silent-phone flag, with why when the phone said it (« … : immobile depuis 40 min »)."""
+    if not ligne["silence"]:
+        return ""
+    explication = texte_explication(ligne["explication"], maintenant=maintenant)
+    return f"{silencieux} : {explication}" if explication else silencieux
+
+
+def _rangees(lignes: list[dict], *, url_liste: str, maintenant) -> list[dict]:
     """The list's rows as the template prints them, each cell formatted once here (fr-FR)."""
     f = Formats()
     il_y_a = gettext("il y a")
@@ -91,6 +120,7 @@ def _rangees(lignes: list[dict], *, url_liste: str) -> list[dict]:
             "nom": agent.nom,
             "sous_titre": f"{agent.code} · {agent.equipe.nom}",
             "alerte": score is not None and score < SEUIL_SCORE,
+            "tenues": _taux_tenues(l["promesses_tenues"], f),
             "score": f.nombre(score, 2),
             "tendance": fleche,
             "actions": f"{l['promesses']} / {l['paiements']} / {l['refus']}",
@@ -98,12 +128,22 @@ def _rangees(lignes: list[dict], *, url_liste: str) -> list[dict]:
             "montant": f.montant(l["montant_recouvre"]),
             "missions": f"{l['missions_faites']} / {l['missions_prevues']}",
             "position": f"{il_y_a} {duree(l['age_position'])}" if l["derniere_position"] else "—",
-            "silence": silencieux if l["silence"] else "",
+            "silence": _silence(l, silencieux=silencieux, maintenant=maintenant),
             "sans_position": ngettext(
                 "%(n)s action sans position", "%(n)s actions sans position", sans_position
             ) % {"n": sans_position} if sans_position else "",
         })
     return rangees
+
+
+def _taux_tenues(taux, f: Formats) -> str:
+    """« 75 % tenues (3/4) » (promises kept / judged), or "" when none was judged over the window."""
+    if taux is None or taux.taux is None:
+        return ""
+    return gettext("%(taux)s tenues (%(tenues)s/%(jugees)s)") % {
+        "taux": f"{f.nombre(taux.taux, 0)}\u00a0%",
+        "tenues": taux.tenues, "jugees": taux.jugees,
+    }
 
 
 def _verifier_role(user) -> None:
@@ -158,7 +198,7 @@ def liste(request):
     context = {
         "lignes": lignes,
         # The 200-row loop prints ready strings: no filter, tag or translation per cell.
-        "rangees": _rangees(lignes, url_liste=reverse("agents:liste")),
+        "rangees": _rangees(lignes, url_liste=reverse("agents:liste"), maintenant=timezone.now()),
         "equipes": equipes,
         "colonnes": _colonnes(equipe=equipe, tri=tri, descendant=descendant),
         "equipe": equipe,
@@ -166,6 +206,7 @@ def liste(request):
         "descendant": descendant,
         "seuil": SEUIL_SCORE,
         "depuis_une_heure": _("depuis une heure"),
+        "titre_tenues": gettext("Promesses tenues, échues sur %(n)s jours") % {"n": JOURS_TAUX_PROMESSES},
         "sans_mission": _("pas de mission aujourd’hui ou trop tôt pour juger"),
         "direction": roles.is_direction(request.user),
     }
@@ -201,7 +242,14 @@ def detail(request, agent_id: int):
 
     context["du_moment"] = score_du_jour(agent_id=agent.id, jour=jour, maintenant=maintenant)
     context.update(jour_score=jour, jour_passe=jour < timezone.localdate(maintenant))
-    return render(request, "agents/detail.html", context)
+    tenues = taux_promesses_tenues(aujourd_hui=timezone.localdate(maintenant), jours=JOURS_TAUX_PROMESSES,
+                                   par="agent", agent_ids=[agent.id]).get(agent.id)
+    context.update(promesses_tenues=_taux_tenues(tenues, Formats()), jours_promesses=JOURS_TAUX_PROMESSES,
+                   taches=taches_a_faire(agent_id=agent.id))
+    context["telephone"] = telephone = telephone_agent(agent_id=agent.id, jour=jour, maintenant=maintenant)
+    context["explication"] = texte_explication(telephone["explication"], maintenant=maintenant)
+    # A refused day or hour: the default window, the field's French error, and a 400.
+    return render(request, "agents/detail.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -209,7 +257,10 @@ def trajet_csv(request, agent_id: int):
     """The positions of the page's day and window, as a CSV a French Excel opens in columns
     (same parameters as the page); the instant to the second, in local time."""
     agent = _agent_visible(request, agent_id)
-    jour, debut, fin = _fenetre_de_la_page(FenetreForm(request.GET), agent_id=agent.id, maintenant=timezone.now())
+    form = FenetreForm(request.GET)
+    if form.is_bound and not form.is_valid():
+        return render(request, "erreurs/parametre.html", {"message": form.message_erreurs()}, status=400)
+    jour, debut, fin = _fenetre_de_la_page(form, agent_id=agent.id, maintenant=timezone.now())
     entetes = [gettext("Code agent"), gettext("Date et heure"), gettext("Latitude"), gettext("Longitude"),
                gettext("Précision (m)")]
     # Read here, not while streaming: a slow query is then the middleware's French 503, not a cut file.
@@ -220,3 +271,27 @@ def trajet_csv(request, agent_id: int):
     )
     return csv_reponse(nom_fichier=f"trajet-{agent.code}-{jour:%Y-%m-%d}-{debut:%Hh%M}-{fin:%Hh%M}.csv",
                        entetes=entetes, lignes=lignes)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def telephone(request, agent_id: int):
+    """The phone's set-up page: a confirmed POST issues a new secret (revoking the old one)
+    and shows it once, as the OwnTracks link and the Traccar Client settings, with QR codes."""
+    agent = _agent_visible(request, agent_id)
+    form = ConfigurationTelephoneForm(request.POST if request.method == "POST" else None)
+    context = {"agent": agent, "form": form, "jeton_actif": jeton_actif(agent_id=agent.id),
+               "dernier": dernier_releve(agent_id=agent.id)}
+    if request.method == "GET":
+        return render(request, "agents/telephone.html", context)
+    if not agent.actif or not form.is_valid():
+        return render(request, "agents/telephone.html", context, status=400)
+    jeton = jeton_creer(agent_id=agent.id)
+    context["configuration"] = configuration_telephone(
+        agent_code=agent.code, jeton=jeton,
+        url_owntracks=request.build_absolute_uri(reverse("terrain:owntracks")),
+        url_osmand=request.build_absolute_uri(reverse("terrain:osmand")),
+    )
+    reponse = render(request, "agents/telephone.html", context)
+    reponse["Cache-Control"] = "no-store"  # the secret is shown once: never from a cache
+    return reponse

@@ -81,14 +81,22 @@ class Grappe:
     def pgbackrest(self, *arguments: str) -> None:
         self._commande("pgbackrest", f"--config={self.conf}", f"--stanza={STANZA}", *arguments)
 
-    def creer(self, *, archivage: dict[str, str]) -> None:
+    def creer(self, *, archivage: dict[str, str] | None) -> None:
         """initdb, pgBackRest's configuration (production's, with this directory's paths)
-        and PostgreSQL's archiving options; WAL goes nowhere until `archiver()`."""
+        and PostgreSQL's archiving options; WAL goes nowhere until `archiver()`.
+        `archivage=None`: a bare cluster on its port, without pgBackRest (outage tests)."""
         shutil.chown(self.racine, "postgres", "postgres")
         self._commande(
             str(self.bin / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
             "-E", "UTF8", "--locale=C.UTF-8",
         )
+        if archivage is None:
+            (self.racine / "log").mkdir()
+            shutil.chown(self.racine / "log", "postgres", "postgres")
+            with (self.pgdata / "postgresql.conf").open("a", encoding="utf-8") as f:
+                f.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                        f"unix_socket_directories = '{self.racine}'\n")
+            return
         production = configparser.ConfigParser(interpolation=None)
         production.optionxform = str
         production.read(CONF_PGBACKREST, encoding="utf-8")
@@ -137,7 +145,7 @@ class Grappe:
     def perdre(self) -> None:
         """The disaster: immediate stop (no checkpoint, the WAL being written is not
         archived) and the data directory gone."""
-        self._commande(str(self.bin / "pg_ctl"), "-D", str(self.pgdata), "-m", "immediate", "stop")
+        self.tuer()
         shutil.rmtree(self.pgdata)
 
     def restaurer(self) -> None:
@@ -146,6 +154,10 @@ class Grappe:
         self.pgdata.mkdir(mode=0o700)
         shutil.chown(self.pgdata, "postgres", "postgres")
         self.pgbackrest("restore")
+
+    def tuer(self) -> None:
+        """The server killed: immediate stop, its connections cut, the data kept."""
+        self._commande(str(self.bin / "pg_ctl"), "-D", str(self.pgdata), "-m", "immediate", "stop")
 
     def arreter(self) -> None:
         if (self.pgdata / "postmaster.pid").exists():

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
+from akig_ops.lib import valeurs
 from akig_ops.lib.journal import id_requete_courante
 
 logger = logging.getLogger("akig_ops.requetes")
@@ -176,3 +177,30 @@ class BaseInjoignableMiddleware:
         if base_injoignable(exception):
             return reponse_base_injoignable(request, exception)
         return None
+
+
+class ParametresRequeteMiddleware:
+    """Refuses, with a French 400 naming it, a query-string parameter no view should see: a NUL
+    byte, a control character or a line break (valeurs.texte, one line), in its name or value.
+    PostgreSQL cannot hold a NUL, so a filter carrying one would end in a 500; the views then
+    parse typed parameters (days, buckets) with their own bounds."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for cle, liste in request.GET.lists():
+            for brut in (cle, *liste):
+                try:
+                    valeurs.texte(brut, une_ligne=True)
+                except valeurs.ValeurInvalide as exc:
+                    return _parametre_refuse(request, cle, str(exc))
+        return self.get_response(request)
+
+
+def _parametre_refuse(request, cle: str, motif: str):
+    nom = "".join(c if c.isprintable() else "\ufffd" for c in cle)[:64]
+    message = _("Paramètre « %(nom)s » refusé : %(motif)s.") % {"nom": nom, "motif": motif}
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "id_requete": request.id_requete}, status=400)
+    return render(request, "erreurs/parametre.html", {"message": message}, status=400)

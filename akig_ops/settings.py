@@ -34,15 +34,25 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key" if DEBUG else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# --- HTTPS. Served over TLS in production, cookies only travel encrypted; an intranet
-# served over plain HTTP sets HTTPS=0. Behind a TLS-terminating proxy, set
-# SECURE_PROXY_SSL_HEADER=1 so Django trusts its X-Forwarded-Proto.
+# --- HTTPS. Served over TLS in production: HTTP is redirected to HTTPS, browsers are told to
+# come back over HTTPS only (HSTS, a year, subdomains included, preload-ready) and cookies only
+# travel encrypted. An intranet served over plain HTTP sets HTTPS=0 and gives all of that up
+# (docs/security.md). Behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER=1 so Django
+# trusts its X-Forwarded-Proto (else every request looks like HTTP and is redirected).
 HTTPS = env_bool("HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
+# Other hosts of the domain still on plain HTTP: set SECURE_HSTS_INCLUDE_SUBDOMAINS=0 (check
+# --deploy then warns W005, rightly); SECURE_HSTS_PRELOAD=0 if the domain is not to be submitted
+# to the browsers' preload list (W021).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Links to other sites carry no path or query string (ids of tenants, filters).
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -58,6 +68,8 @@ INSTALLED_APPS = [
     "akig_ops",
     "recovery.apps.RecoveryConfig",
     "agents.apps.AgentsConfig",
+    # The follow-up ladder: above agents (missions, tasks), below the dashboard that shows it.
+    "relances.apps.RelancesConfig",
     "dashboard.apps.DashboardConfig",
     "escalations.apps.EscalationsConfig",
     # The jobs that span the apps above (demo, import, bench, drill): last, it imports them.
@@ -69,6 +81,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # The request id, the one log line per request, the French page of a timed-out query.
     "akig_ops.middleware.JournalRequetesMiddleware",
+    # A NUL or a control character in the query string: a French 400 naming the parameter.
+    "akig_ops.middleware.ParametresRequeteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -283,12 +297,17 @@ AKIG_STATUTS_NON_REALISES = env_list(
 )
 # Days the 5-minute intraday score snapshots are kept.
 AKIG_SCORES_INSTANTANES_JOURS = env_int("AKIG_SCORES_INSTANTANES_JOURS", 35, minimum=1)
+# Days of grace after the date promised before a promise to pay is rompue (docs/relances.md).
+AKIG_PROMESSE_TOLERANCE_JOURS = env_int("AKIG_PROMESSE_TOLERANCE_JOURS", 3, minimum=0)
 # Metres from a mission's site within which the GPS trail counts as "on site".
 AKIG_RAYON_MISSION_M = env_int("AKIG_RAYON_MISSION_M", 100, minimum=1)
 # Metres between an action's position and its tenant's site beyond which it is flagged.
 AKIG_DISTANCE_ACTION_MAX_M = env_int("AKIG_DISTANCE_ACTION_MAX_M", 300, minimum=1)
 # Minutes without a position, in working hours, after which the phone is flagged as silent.
 AKIG_SILENCE_MAX_MIN = env_int("AKIG_SILENCE_MAX_MIN", 30, minimum=1)
+# A silent phone whose last position said this battery level (%) or less, not charging, is
+# explained by its battery (« batterie à 3 % à 14:02, puis silence »).
+AKIG_BATTERIE_FAIBLE_PCT = env_int("AKIG_BATTERIE_FAIBLE_PCT", 15, minimum=0)
 # Speed between two positions beyond which the jump is flagged as impossible (km/h).
 AKIG_VITESSE_MAX_KMH = env_int("AKIG_VITESSE_MAX_KMH", 130, minimum=1)
 # Map tiles (an XYZ URL such as https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty:
@@ -353,6 +372,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every working agent's intraday score, every 5 minutes: the agents' pages draw the
     # day's curve from it and the escalation rule "score < 5 pendant 2 h" reads it.
+    # The follow-up ladder: each tenant moves to the step reached today (days late of the
+    # oldest unpaid instalment, promises broken or kept) and its work is created, once
+    # (compare-and-set per tenant: a second beat or a restart creates nothing twice).
+    # 06:30 business time, so the day's missions and calls are on the lists before the field.
+    "relances-avancer": {
+        "task": "relances.tasks.relances_avancer_task",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "scores-instantanes": {
         "task": "agents.tasks.scores_instantanes_task",
         "schedule": crontab(minute="*/5"),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
     path("agents/", include("agents.urls")),
+    path("promesses/", include("agents.urls_promesses")),
     path("api/terrain/", api_terrain.urls),
     path("api/health", views_ops.sante_api, name="api-health"),
     path("api/dashboard/resume", resume_api, name="api-dashboard-resume"),

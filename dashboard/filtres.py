@@ -143,10 +143,12 @@ def filtres_lire(get: QueryDict) -> Filtres:
 
     if get.get("tranches", "").strip():
         limites = [_entier(n) for n in get["tranches"].split(",")]
-        if None in limites or not limites or len(limites) > 8 or limites != sorted(set(limites)) or 0 in limites:
+        if (None in limites or not limites or len(limites) > 8 or limites != sorted(set(limites)) or 0 in limites
+                or max(limites) > RETARD_MAX):
             erreurs.append(
                 _("Paramètre « tranches » : « %(valeur)s » doit être une liste croissante de jours "
-                  "séparés par des virgules (par exemple 30,60,90,180).") % {"valeur": get["tranches"]}
+                  "entre 1 et %(max)s séparés par des virgules (par exemple 30,60,90,180).")
+                % {"valeur": get["tranches"], "max": RETARD_MAX}
             )
         else:
             attributs["limites"] = tuple(limites)

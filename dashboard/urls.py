@@ -12,6 +12,7 @@ urlpatterns = [
     path("sites/<int:site_id>/", views.site, name="site"),
     path("sites/<int:site_id>/locataires.csv", views.site_csv, name="site_csv"),
     path("locataires/<int:locataire_id>/", views.locataire, name="locataire"),
+    path("locataires/<int:locataire_id>/lettres/<int:lettre_id>.pdf", views.lettre, name="lettre"),
     path("contentieux/", views.contentieux, name="contentieux"),
     path("contentieux.csv", views.contentieux_csv, name="contentieux_csv"),
     path("roulement", views_roulement.roulement, name="roulement"),

@@ -7,9 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -29,6 +30,12 @@ from dashboard.selectors import (
     resume_tableau_de_bord,
     tableau_de_bord,
 )
+from relances.selectors import (
+    lettre_lire,
+    locataires_par_etape_et_site,
+    locataires_suivi_juridique,
+    relance_du_locataire,
+)
 from recovery.selectors import (
     SEUIL_CONTENTIEUX,
     TRIS_LOCATAIRES,
@@ -36,6 +43,7 @@ from recovery.selectors import (
     locataire_dettes,
     locataire_lire,
     locataires_endettes,
+    promesses_jugees,
     site_lire,
 )
 
@@ -82,7 +90,9 @@ def _entetes(colonnes: list[tuple[str, str, bool]], *, tri: str, url, principale
 @direction_requise
 def accueil(request):
     donnees, _cache = en_cache("dashboard.accueil", tableau_de_bord)
-    return render(request, "dashboard/accueil.html", donnees)
+    # The follow-up ladder's own section (tenants per step and site), beside the cards.
+    relances, _cache = en_cache("dashboard.relances", locataires_par_etape_et_site)
+    return render(request, "dashboard/accueil.html", {**donnees, "relances": relances})
 
 
 def _rangees_impayes(lignes: list[dict]) -> list[dict]:
@@ -270,7 +280,7 @@ def contentieux(request):
         request,
         lignes_pour=lambda tri: list(locataires_endettes(seuil=SEUIL_CONTENTIEUX, tri=tri)),
         page="dashboard/contentieux.html",
-        context={"seuil": SEUIL_CONTENTIEUX},
+        context={"seuil": SEUIL_CONTENTIEUX, "suivi_juridique": locataires_suivi_juridique()},
         csv=reverse("dashboard:contentieux_csv"),
     )
 
@@ -293,7 +303,21 @@ def locataire(request, locataire_id: int):
         "dettes": dettes,
         "reste_du": sum((dette["reste_du"] for dette in dettes), Decimal("0.00")),
         "actions": locataire_actions(locataire_id=locataire.pk),
+        "promesses": promesses_jugees(aujourd_hui=timezone.localdate(), locataire_id=locataire.pk),
+        "relance": relance_du_locataire(locataire_id=locataire.pk),
     })
+
+
+@direction_requise
+def lettre(request, locataire_id: int, lettre_id: int):
+    """A tenant's formal notice (mise en demeure), the PDF the ladder kept."""
+    lettre = lettre_lire(lettre_id=lettre_id)
+    if lettre is None or lettre.locataire_id != locataire_id:
+        raise Http404
+    reponse = HttpResponse(bytes(lettre.pdf), content_type="application/pdf")
+    reponse["Cache-Control"] = "private, no-store"  # a tenant's name and debts
+    reponse["Content-Disposition"] = f'inline; filename="mise-en-demeure-{locataire_id}-{lettre.cree_le:%Y-%m-%d}.pdf"'
+    return reponse
 
 
 @require_safe

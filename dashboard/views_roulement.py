@@ -18,7 +18,7 @@ from recovery.selectors import sites_lire
 
 LIBELLES = {
     "roule": gettext_lazy("Roulé"), "reste": gettext_lazy("Resté"),
-    "partiel": gettext_lazy("Partiellement payé"), "solde": gettext_lazy("Soldé"),
+    "partiel": gettext_lazy("Payé en partie"), "solde": gettext_lazy("Soldé"),
 }
 
 

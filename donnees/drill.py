@@ -145,7 +145,7 @@ def _serveur_lancer(url_base: str, *, port: int, journal: Path) -> subprocess.Po
     """gunicorn serving the app on the drill's database, as akig-backend does."""
     env = _env_sans_redis(
         DATABASE_URL=url_base, SECRET_KEY="exercice-de-restauration",
-        DEBUG="0", ALLOWED_HOSTS="127.0.0.1", DB_CONN_MAX_AGE="0",
+        DEBUG="0", HTTPS="0", ALLOWED_HOSTS="127.0.0.1", DB_CONN_MAX_AGE="0",
     )
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "akig_ops.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",

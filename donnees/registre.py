@@ -2,7 +2,9 @@
 
 An installed app contributes
 - its CSV importers: `<app>/importers.py` with `IMPORTEURS = [Importeur subclass, ...]`;
-- its bench sections: `<app>/bench.py` with `SECTIONS = [(title, function(banc)), ...]`.
+- its bench sections: `<app>/bench.py` with `SECTIONS = [(title, function(banc)), ...]`;
+- the columns `reparer_donnees` checks against the bounds: `<app>/importers.py` with
+  `REPARATIONS = [akig_ops.lib.reparation.Controle(...), ...]`.
 
 The apps declare, this module collects: a domain app never imports `donnees`, so the
 arrows keep pointing down (donnees → escalations, dashboard → agents → recovery → akig_ops).
@@ -51,6 +53,11 @@ def importeurs() -> list[type[Importeur]]:
         places.add(pret.fichier)
         a_placer.remove(pret)
     return ordre
+
+
+def controles_reparation() -> list:
+    """Every app's REPARATIONS (akig_ops.lib.reparation.Controle), in INSTALLED_APPS order."""
+    return [controle for module in _modules("importers") for controle in getattr(module, "REPARATIONS", [])]
 
 
 def sections_bench() -> list[tuple[str, Callable]]:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from agents.selectors import agent_actif
 from agents.services import missions_planifiees_transferer
+from akig_ops.lib import valeurs
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from escalations.models import Escalade, Evenement, TypeEvenement, TypeRegle
 
@@ -38,6 +39,15 @@ def actions_de(escalade: Escalade) -> list[tuple]:
     return ACTIONS_AGENT if escalade.regle.type == TypeRegle.SCORE_AGENT else ACTIONS_IMPAYES
 
 
+def texte_libre_verifier(*, champ: str, libelle: str, valeur: str) -> str:
+    """Return `valeur` when valeurs.texte accepts it (no NUL, no control character but line
+    breaks); raise ValidationError naming the field with the French reason otherwise."""
+    try:
+        return valeurs.texte(valeur)
+    except valeurs.ValeurInvalide as exc:
+        raise ValidationError({champ: f"{libelle} : {exc}."}) from None
+
+
 def action_enregistrer(*, escalade: Escalade, user, action: str, commentaire: str = "",
                        valeur: dict | None = None) -> Evenement:
     """Record that `user` did checklist item `action` (timeline line); return it. Raise
@@ -45,6 +55,7 @@ def action_enregistrer(*, escalade: Escalade, user, action: str, commentaire: st
     libelles = {code: str(libelle) for code, libelle, _aide in actions_de(escalade)}
     if action not in libelles:
         raise ValidationError({"action": _("Action inconnue pour cette escalade : %(action)s.") % {"action": action}})
+    texte_libre_verifier(champ="commentaire", libelle=_("Commentaire"), valeur=commentaire)
     return Evenement.objects.create(
         escalade=escalade, type=TypeEvenement.ACTION, action=action, auteur=user,
         message=commentaire.strip()[:2000], valeur={"libelle": libelles[action], **(valeur or {})},

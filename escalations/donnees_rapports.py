@@ -140,7 +140,8 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
                        "lieu": ", ".join(proches) or _("hors des sites planifiés"),
                        "latitude": arret.latitude, "longitude": arret.longitude})
     pas = max(1, len(points) // POINTS_MAX)
-    sites = {m.site_code: (m.longitude, m.latitude, m.site_code, False) for m in missions}
+    # In visiting order (the missions' start), each site once, labelled with its code and name.
+    sites = {m.site_code: (m.longitude, m.latitude, f"{m.site_code} {m.site_nom}", False) for m in missions}
     for verdict in verdicts:
         if verdict.atteinte:
             sites[verdict.mission.site_code] = sites[verdict.mission.site_code][:3] + (True,)

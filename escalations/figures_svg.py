@@ -14,6 +14,8 @@ from django.utils.translation import ngettext
 import matplotlib
 import matplotlib.dates
 
+from akig_ops.lib.geo import longueur_echelle, projection_locale
+
 matplotlib.use("svg")
 from matplotlib import pyplot as plt  # noqa: E402  (after choosing the backend)
 from matplotlib.figure import Figure  # noqa: E402
@@ -79,30 +81,54 @@ def courbe_scores(points: list[tuple[datetime.datetime, float | None]], *, seuil
     return _svg(figure)
 
 
+def _distance_texte(metres: int) -> str:
+    return f"{metres // 1000} km" if metres >= 1000 else f"{metres} m"
+
+
 def trajet(*, points: list[tuple[float, float]], arrets: list[tuple[float, float, str]],
            sites: list[tuple[float, float, str, bool]]) -> str:
-    """The trail (lon, lat) as a line, its stops as numbered dots, the planned sites as
-    squares (green: reached, red: not reached), on an equirectangular projection."""
-    figure, axe = _figure(6.6, 3.3)
+    """The trail (lon, lat) as a line, its stops as numbered dots, the planned sites (numbered
+    in visiting order, labelled) as squares (green: reached, red: not reached), in metres east
+    and north of the figure's centre, with a scale bar: distances read as on a street map."""
+    tous = [(lon, lat) for lon, lat in points] + [(s[0], s[1]) for s in sites] + [(a[0], a[1]) for a in arrets]
+    lon0 = (min(p[0] for p in tous) + max(p[0] for p in tous)) / 2
+    lat0 = (min(p[1] for p in tous) + max(p[1] for p in tous)) / 2
+
+    def xy(lon, lat):
+        return projection_locale(lat, lon, lat0=lat0, lon0=lon0)
+
+    figure, axe = _figure(6.6, 3.6, pouces_gauche=0.7)
     if points:
-        axe.plot([p[0] for p in points], [p[1] for p in points], color=BLEU, linewidth=1.2, alpha=0.8,
+        projetes = [xy(lon, lat) for lon, lat in points]
+        axe.plot([p[0] for p in projetes], [p[1] for p in projetes], color=BLEU, linewidth=1.2, alpha=0.8,
                  label="Trajet GPS")
-        axe.plot(points[0][0], points[0][1], marker=">", color=BLEU, markersize=6)
+        axe.plot(*projetes[0], marker=">", color=BLEU, markersize=6)
     for i, (lon, lat, libelle) in enumerate(arrets, start=1):
-        axe.plot(lon, lat, "o", color=ORANGE, markersize=7, label="Arrêts" if i == 1 else None)
-        axe.annotate(f"{i}", (lon, lat), ha="center", va="center", fontsize=6, color="white")
-        axe.annotate(libelle, (lon, lat), xytext=(6, -8), textcoords="offset points", fontsize=6, color=ORANGE)
-    for lon, lat, code, atteint in sites:
-        axe.plot(lon, lat, "s", color=VERT if atteint else ROUGE, markersize=8, markerfacecolor="none",
-                 markeredgewidth=1.6)
-        axe.annotate(code, (lon, lat), xytext=(6, 4), textcoords="offset points", fontsize=7,
-                     color=VERT if atteint else ROUGE)
-    axe.plot([], [], "s", color=VERT, markerfacecolor="none", label="Site planifié atteint")
+        x, y = xy(lon, lat)
+        axe.plot(x, y, "o", color=ORANGE, markersize=7, label="Arrêts (n°, heures)" if i == 1 else None)
+        axe.annotate(f"{i}", (x, y), ha="center", va="center", fontsize=6, color="white")
+        axe.annotate(libelle, (x, y), xytext=(6, -9), textcoords="offset points", fontsize=6, color=ORANGE)
+    for n, (lon, lat, libelle, atteint) in enumerate(sites, start=1):
+        x, y = xy(lon, lat)
+        couleur = VERT if atteint else ROUGE
+        axe.plot(x, y, "s", color=couleur, markersize=8, markerfacecolor="none", markeredgewidth=1.6)
+        axe.annotate(f"{n}. {libelle}", (x, y), xytext=(7, 4), textcoords="offset points", fontsize=7,
+                     color=couleur, fontweight="bold")
+    axe.plot([], [], "s", color=VERT, markerfacecolor="none", label="Site planifié atteint (n° de visite)")
     axe.plot([], [], "s", color=ROUGE, markerfacecolor="none", label="Site planifié non atteint")
-    # ~1/cos(48.8°): a metre as long both ways around Paris; the limits stretch to fill the box.
-    axe.set_aspect(1 / 0.66, adjustable="datalim")
-    axe.set_xlabel("longitude")
-    axe.set_ylabel("latitude")
-    axe.legend(loc="best", fontsize=7, frameon=False)
-    axe.ticklabel_format(useOffset=False)
+    axe.set_aspect("equal", adjustable="datalim")
+    axe.margins(0.12)
+    axe.set_xlabel("mètres vers l'est (0 : centre de la carte)")
+    axe.set_ylabel("mètres vers le nord")
+    axe.legend(loc="upper left", fontsize=6.5, frameon=True, framealpha=0.85, edgecolor="none")
+    # The scale bar, drawn once the limits are final: a quarter of the width, rounded.
+    axe.apply_aspect()
+    axe.autoscale(False)
+    x0, x1 = axe.get_xlim()
+    y0, y1 = axe.get_ylim()
+    longueur = longueur_echelle(x1 - x0)
+    bas, droite = y0 + (y1 - y0) * 0.06, x1 - (x1 - x0) * 0.04
+    axe.plot([droite - longueur, droite], [bas, bas], color="black", linewidth=2.5, solid_capstyle="butt")
+    axe.annotate(_distance_texte(longueur), (droite - longueur / 2, bas), xytext=(0, 4), textcoords="offset points",
+                 ha="center", fontsize=7)
     return _svg(figure)

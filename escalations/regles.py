@@ -4,7 +4,9 @@ Reads only (the writes are in services.py). One evaluator per Regle.Type; an eva
 shares one `contexte` between rules so the impayés aggregate runs once for both of them.
 """
 import datetime
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -99,19 +101,60 @@ def en_service(maintenant: datetime.datetime) -> datetime.datetime | None:
     return debut if debut <= maintenant < fin else None
 
 
+class RejeuScores:
+    """The intraday scores and leaves of a past period, read once, for a replay of the score
+    rule (escalations.apercu): score_agent reads its windows here instead of the database."""
+
+    def __init__(self, *, instantanes: list[tuple], conges: list[tuple]):
+        # [(agent_id, equipe_id, instant, score)] by instant; [(agent_id, debut, fin)].
+        self.instantanes = sorted(instantanes, key=lambda ligne: ligne[2])
+        self.instants = [ligne[2] for ligne in self.instantanes]
+        self.conges = conges
+
+    def fenetre(self, *, jour: datetime.date, depuis: datetime.datetime, jusqu_a: datetime.datetime) -> list[tuple]:
+        """As scores_instantanes_fenetre: after `depuis` up to `jusqu_a`, agents on leave on
+        `jour` left out, by agent then instant."""
+        en_conge = {agent_id for agent_id, debut, fin in self.conges if debut <= jour <= fin}
+        debut, fin = bisect_right(self.instants, depuis), bisect_right(self.instants, jusqu_a)
+        lignes = [ligne for ligne in self.instantanes[debut:fin] if ligne[0] not in en_conge]
+        return sorted(lignes, key=lambda ligne: (ligne[0], ligne[2]))
+
+
+REJEU_SCORES = "rejeu_scores"
+
+
+def contexte_rejeu_impayes(*, regle: Regle, par_site: list[dict]) -> dict:
+    """The `contexte` that makes the impayés rules observe `par_site` ([{site_id, nb,
+    montant}] over the rule's retard_min, as impayes_critiques_par_site returns: a day's
+    snapshots) instead of today's debts."""
+    return {("par_site", regle.retard_min): par_site}
+
+
+def contexte_rejeu_scores(*, rejeu: RejeuScores) -> dict:
+    """The `contexte` that makes score_agent read the replay's scores and leaves."""
+    return {REJEU_SCORES: rejeu}
+
+
+def _scores_fenetre(*, contexte: dict, jour: datetime.date, depuis, jusqu_a) -> list[tuple]:
+    rejeu = contexte.get(REJEU_SCORES)
+    if rejeu is not None:
+        return rejeu.fenetre(jour=jour, depuis=depuis, jusqu_a=jusqu_a)
+    en_conge = Conge.objects.filter(debut__lte=jour, fin__gte=jour).values("agent_id")
+    return scores_instantanes_fenetre(depuis=depuis, jusqu_a=jusqu_a, agents_exclus=en_conge)
+
+
 def score_agent(*, regle: Regle, maintenant: datetime.datetime, contexte: dict) -> Constat:
     """The runbook's "score < 5 pendant 2 h": active agents on duty, not on leave, whose
     latest intraday score is below the threshold. Off duty nothing is observed (no subject
-    is true, none is clear). Two queries: leaves, then the window's snapshots."""
+    is true, none is clear). One query (leaves and the window's snapshots), none in a replay."""
     debut_service = en_service(maintenant)
     if debut_service is None:
         return Constat(clairs=set())
     jour = timezone.localdate(maintenant)
-    en_conge = Conge.objects.filter(debut__lte=jour, fin__gte=jour).values("agent_id")
     # Long enough to find the last clear snapshot before a run that is about to fire.
     fenetre = maintenant - datetime.timedelta(minutes=regle.duree_min) - FRAICHEUR_SCORE
-    instantanes = scores_instantanes_fenetre(
-        depuis=max(fenetre, debut_service - FRAICHEUR_SCORE), jusqu_a=maintenant, agents_exclus=en_conge,
+    instantanes = _scores_fenetre(
+        contexte=contexte, jour=jour, depuis=max(fenetre, debut_service - FRAICHEUR_SCORE), jusqu_a=maintenant,
     )
     par_agent = defaultdict(list)
     for agent_id, equipe_id, instant, score in instantanes:
@@ -148,3 +191,54 @@ EVALUATEURS = {
     TypeRegle.IMPAYES_CRITIQUES_SITE: impayes_critiques_site,
     TypeRegle.SCORE_AGENT: score_agent,
 }
+
+
+@dataclass
+class Decision:
+    """What an evaluation does about one rule, decided from what it observed: the subjects to
+    fire now and since when (`declencher`), those still waiting for the rule's duration
+    (`attendre`, since when), the open ones whose condition holds (`tiennent`) and the open
+    ones seen clear (`levees`). services._appliquer carries it out; escalations.apercu
+    replays it in memory."""
+
+    declencher: dict[str, tuple[Observation, datetime.datetime]] = field(default_factory=dict)
+    attendre: dict[str, tuple[Observation, datetime.datetime]] = field(default_factory=dict)
+    tiennent: dict[str, Observation] = field(default_factory=dict)
+    levees: list[str] = field(default_factory=list)
+
+
+def decider(
+    *, regle: Regle, constat: Constat, ouvertes: Iterable[str], attentes: dict[str, datetime.datetime],
+    maintenant: datetime.datetime,
+) -> Decision:
+    """Decide what to do about `regle` given its `constat`, the subjects of its open
+    escalations and its pending starts {sujet: depuis}. Reads nothing."""
+    ouvertes = set(ouvertes)
+    duree = datetime.timedelta(minutes=regle.duree_min)
+    decision = Decision()
+    for sujet, observation in constat.vrais.items():
+        if sujet in ouvertes:
+            decision.tiennent[sujet] = observation
+            continue
+        depuis = maintenant
+        if duree:
+            attente = attentes.get(sujet)
+            if attente is not None and observation.attente_valable(attente):
+                depuis = attente
+            else:
+                depuis = observation.debut or maintenant
+            if maintenant - depuis < duree:
+                decision.attendre[sujet] = (observation, depuis)
+                continue
+        decision.declencher[sujet] = (observation, depuis)
+    for sujet in ouvertes:
+        if sujet in constat.vrais or (constat.clairs is not None and sujet not in constat.clairs):
+            continue
+        decision.levees.append(sujet)
+    return decision
+
+
+def resolution_due(*, regle: Regle, levee_depuis: datetime.datetime, maintenant: datetime.datetime) -> bool:
+    """True once the condition of an escalation of `regle` has stayed clear for the rule's
+    resolution delay."""
+    return maintenant - levee_depuis >= datetime.timedelta(minutes=regle.delai_resolution_min)

@@ -46,10 +46,11 @@ def seuils_alertes() -> dict:
 
 
 def escalades_visibles(*, user) -> QuerySet[Escalade]:
-    """Return the escalations `user` may see: all for Direction; for a team lead only those
-    of the teams they lead (agent alerts); none for anyone else. Enforced in the query."""
+    """Return the escalations `user` may see: all for Direction; for a team lead those of the
+    agents in the teams they lead now (an agent who changed team takes the alert along: the
+    team it fired with, `Escalade.equipe`, is history); none for anyone else. In the query."""
     escalades = Escalade.objects.select_related("regle", "site", "agent", "prise_en_charge_par")
-    return escalades.filter(equipes_visibles_filtre(user=user, chemin="equipe__"))
+    return escalades.filter(equipes_visibles_filtre(user=user, chemin="agent__equipe__"))
 
 
 def escalades_liste(*, user, etat: str = "", regle: str = "") -> list[Escalade]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from akig_ops.lib.contraintes import contrainte_violee
 from akig_ops.services import EVALUATION_ESCALADES, battement_enregistrer
+from escalations.checklists import texte_libre_verifier
 from escalations.models import (
     AttenteRegle,
     Conge,
@@ -36,7 +37,7 @@ from escalations.notifications import (
     MOTIF_RESOLUTION,
     notification_creer,
 )
-from escalations.regles import EVALUATEURS, Constat, Observation, en_service
+from escalations.regles import EVALUATEURS, Constat, Observation, decider, en_service, resolution_due
 
 OUVERTES = [EtatEscalade.DECLENCHEE, EtatEscalade.PRISE_EN_CHARGE]
 
@@ -59,37 +60,24 @@ def escalades_evaluer(*, maintenant: datetime.datetime | None = None) -> dict[st
 
 def _appliquer(*, regle: Regle, constat: Constat, maintenant, bilan: Counter) -> None:
     ouvertes = {e.sujet: e for e in Escalade.objects.filter(regle=regle, etat__in=OUVERTES)}
-    attentes = {a.sujet: a for a in AttenteRegle.objects.filter(regle=regle)}
-    duree = datetime.timedelta(minutes=regle.duree_min)
-    en_attente = set()
-    for sujet, observation in constat.vrais.items():
-        if sujet in ouvertes:
-            _condition_tient(escalade=ouvertes[sujet], observation=observation, maintenant=maintenant)
-            continue
-        depuis = maintenant
-        if duree:
-            attente = attentes.get(sujet)
-            if attente is not None and observation.attente_valable(attente.depuis):
-                depuis = attente.depuis
-            else:
-                depuis = observation.debut or maintenant
-            if maintenant - depuis < duree:
-                AttenteRegle.objects.update_or_create(
-                    regle=regle, sujet=sujet,
-                    defaults={"depuis": depuis, "derniere_valeur": observation.valeur, "vu_le": maintenant},
-                )
-                en_attente.add(sujet)
-                bilan["en_attente"] += 1
-                continue
+    attentes = dict(AttenteRegle.objects.filter(regle=regle).values_list("sujet", "depuis"))
+    decision = decider(regle=regle, constat=constat, ouvertes=ouvertes, attentes=attentes, maintenant=maintenant)
+    for sujet, observation in decision.tiennent.items():
+        _condition_tient(escalade=ouvertes[sujet], observation=observation, maintenant=maintenant)
+    for sujet, (observation, depuis) in decision.attendre.items():
+        AttenteRegle.objects.update_or_create(
+            regle=regle, sujet=sujet,
+            defaults={"depuis": depuis, "derniere_valeur": observation.valeur, "vu_le": maintenant},
+        )
+        bilan["en_attente"] += 1
+    for sujet, (observation, depuis) in decision.declencher.items():
         if escalade_declencher(regle=regle, sujet=sujet, observation=observation, depuis=depuis,
                                maintenant=maintenant):
             bilan["declenchees"] += 1
     # A pending start lasts only while every evaluation sees the condition (and ends when it fires).
-    AttenteRegle.objects.filter(regle=regle).exclude(sujet__in=en_attente).delete()
-    for sujet, escalade in ouvertes.items():
-        if sujet in constat.vrais or (constat.clairs is not None and sujet not in constat.clairs):
-            continue
-        if _condition_levee(escalade=escalade, maintenant=maintenant):
+    AttenteRegle.objects.filter(regle=regle).exclude(sujet__in=list(decision.attendre)).delete()
+    for sujet in decision.levees:
+        if _condition_levee(escalade=ouvertes[sujet], maintenant=maintenant):
             bilan["resolues"] += 1
 
 
@@ -155,7 +143,7 @@ def _condition_levee(*, escalade: Escalade, maintenant) -> bool:
             ):
                 Evenement.objects.create(escalade=escalade, instant=maintenant, type=TypeEvenement.CONDITION_LEVEE)
         return False
-    if maintenant - escalade.levee_depuis < datetime.timedelta(minutes=escalade.regle.delai_resolution_min):
+    if not resolution_due(regle=escalade.regle, levee_depuis=escalade.levee_depuis, maintenant=maintenant):
         return False
     note = _("Résolue automatiquement : condition levée depuis le %(depuis)s.") % {
         "depuis": timezone.localtime(escalade.levee_depuis).strftime("%d/%m/%Y %H:%M")
@@ -248,6 +236,7 @@ def escalade_resoudre(*, escalade_id: int, user, note: str) -> Escalade:
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Note de résolution : obligatoire, dites ce qui a été fait.")})
+    texte_libre_verifier(champ="note", libelle=_("Note de résolution"), valeur=note)
     escalade = Escalade.objects.select_related("regle").get(pk=escalade_id)
     if not _resoudre(escalade=escalade, auteur=user, note=note, maintenant=timezone.now()):
         raise Refus(_("Cette escalade est déjà résolue."))

@@ -180,4 +180,5 @@ def rapport(request, escalade_id: int, rapport_id: int):
         raise Http404(_("Rapport introuvable."))
     reponse = HttpResponse(bytes(pdf.contenu), content_type="application/pdf")
     reponse["Content-Disposition"] = f'inline; filename="{pdf.nom_fichier}"'
+    reponse["Cache-Control"] = "private, no-store"  # names and figures of agents or tenants
     return reponse

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
+from akig_ops.lib.reparation import CODE, INSTANT, JOUR, MONTANT, Controle
 
-from .models import ChangementPaiement, Impaye, ImpayeSolde, Locataire, Site
+from .models import ChangementPaiement, Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
 
 
 def codes(model, field: str = "code") -> dict[str, int]:
@@ -149,3 +150,16 @@ class ImpayesImporteur(Importeur):
 
 # The files of this app, for the cross-app import (each after the files it depends on).
 IMPORTEURS = [SitesImporteur, LocatairesImporteur, ImpayesImporteur]
+
+
+# The columns `manage.py reparer_donnees` checks against akig_ops/lib/valeurs.py's bounds.
+REPARATIONS = [
+    Controle(Site, "code", CODE),
+    Controle(Locataire, "code", CODE),
+    Controle(Impaye, "reference", CODE),
+    Controle(Impaye, "date_echeance", JOUR),
+    Controle(Impaye, "montant_du", MONTANT),
+    Controle(RecouvrementAction, "reference", CODE),
+    Controle(RecouvrementAction, "date_action", INSTANT),
+    Controle(RecouvrementAction, "montant_recouvre", MONTANT),
+]

@@ -16,6 +16,9 @@ from akig_ops.lib.fields import EcheanceField
 from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# A sum of amounts (a day's actions, a site's debts): one amount is at most AKIG_MONTANT_MAX
+# (1 000 000 € by default, below MONEY's 10^10), so 18 digits hold 10^10 of them at the ceiling.
+MONEY_SOMME = {"max_digits": 18, "decimal_places": 2}
 
 
 class Site(models.Model):
@@ -216,6 +219,10 @@ class RecouvrementAction(models.Model):
     resultat = models.CharField(_("résultat"), max_length=300, blank=True)
     montant_recouvre = models.DecimalField(_("montant recouvré"), default=Decimal("0"), **MONEY)
     date_action = models.DateTimeField(_("date de l'action"))
+    # A promise to pay (type promesse) may say how much and by when; without both it is
+    # « sans engagement » and never judged (recovery.promesses).
+    promesse_montant = models.DecimalField(_("montant promis"), null=True, blank=True, **MONEY)
+    promesse_date = models.DateField(_("date promise"), null=True, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
@@ -228,11 +235,20 @@ class RecouvrementAction(models.Model):
             # Runbook "Actions du jour": WHERE agent_id = X AND DATE(date_action) = CURRENT_DATE,
             # and the daily performance aggregation per agent and day.
             models.Index(fields=["agent", "date_action"], name="action_agent_date"),
+            # The promises' list and judgement: WHERE type_action = 'promesse' AND promesse_date
+            # BETWEEN ... (partial: only promises carry a date).
+            models.Index(
+                fields=["promesse_date"], condition=Q(promesse_date__isnull=False), name="action_promesse_date"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="action_reference_unique"),
             models.CheckConstraint(
                 condition=Q(montant_recouvre__gte=0), name="action_montant_recouvre_positif"
+            ),
+            models.CheckConstraint(
+                condition=Q(promesse_montant__isnull=True) | Q(promesse_montant__gt=0),
+                name="action_promesse_montant_positif",
             ),
             models.CheckConstraint(
                 condition=Q(type_action__in=TypeAction.values), name="action_type_valide"
@@ -267,15 +283,15 @@ class InstantaneSite(models.Model):
     jour = models.DateField(_("jour"))
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     nb_0_30 = models.PositiveIntegerField(_("impayés 0–30 j"), default=0)
-    montant_0_30 = models.DecimalField(_("reste dû 0–30 j"), default=Decimal("0"), **MONEY)
+    montant_0_30 = models.DecimalField(_("reste dû 0–30 j"), default=Decimal("0"), **MONEY_SOMME)
     nb_31_60 = models.PositiveIntegerField(_("impayés 31–60 j"), default=0)
-    montant_31_60 = models.DecimalField(_("reste dû 31–60 j"), default=Decimal("0"), **MONEY)
+    montant_31_60 = models.DecimalField(_("reste dû 31–60 j"), default=Decimal("0"), **MONEY_SOMME)
     nb_61_90 = models.PositiveIntegerField(_("impayés 61–90 j"), default=0)
-    montant_61_90 = models.DecimalField(_("reste dû 61–90 j"), default=Decimal("0"), **MONEY)
+    montant_61_90 = models.DecimalField(_("reste dû 61–90 j"), default=Decimal("0"), **MONEY_SOMME)
     nb_91_180 = models.PositiveIntegerField(_("impayés 91–180 j"), default=0)
-    montant_91_180 = models.DecimalField(_("reste dû 91–180 j"), default=Decimal("0"), **MONEY)
+    montant_91_180 = models.DecimalField(_("reste dû 91–180 j"), default=Decimal("0"), **MONEY_SOMME)
     nb_plus_180 = models.PositiveIntegerField(_("impayés > 180 j"), default=0)
-    montant_plus_180 = models.DecimalField(_("reste dû > 180 j"), default=Decimal("0"), **MONEY)
+    montant_plus_180 = models.DecimalField(_("reste dû > 180 j"), default=Decimal("0"), **MONEY_SOMME)
 
     # The bucket columns in order, one (nb, montant) pair per bucket of TRANCHES.
     COLONNES = (

@@ -7,7 +7,9 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.utils import timezone
 
-from recovery.models import MONEY, Impaye, ImpayeSolde, InstantaneSite, Locataire, RecouvrementAction, Site
+from recovery.models import MONEY_SOMME, Impaye, ImpayeSolde, InstantaneSite, Locataire, RecouvrementAction, Site
+# The promises' judgement lives in its own module; these are its public selectors.
+from recovery.promesses import promesses_jugees, taux_promesses_tenues  # noqa: F401
 
 RETARD_CRITIQUE = 60
 
@@ -387,7 +389,7 @@ def _somme_colonnes(colonnes: list[tuple[str, str]]) -> dict:
     for colonne_nb, colonne_montant in colonnes:
         nb = F(colonne_nb) if nb is None else nb + F(colonne_nb)
         montant = F(colonne_montant) if montant is None else montant + F(colonne_montant)
-    return {"nb": Sum(nb), "montant": Sum(montant, output_field=DecimalField(**MONEY))}
+    return {"nb": Sum(nb), "montant": Sum(montant, output_field=DecimalField(**MONEY_SOMME))}
 
 
 def impayes_par_site_au(*, jour: datetime.date, retard_min: int = RETARD_CRITIQUE) -> dict[int, dict] | None:
@@ -399,6 +401,33 @@ def impayes_par_site_au(*, jour: datetime.date, retard_min: int = RETARD_CRITIQU
         return None
     lignes = InstantaneSite.objects.filter(jour=jour).values("site_id").annotate(**_somme_colonnes(colonnes))
     return {ligne["site_id"]: {"nb": ligne["nb"], "montant": _euros(ligne["montant"])} for ligne in lignes}
+
+
+def impayes_critiques_par_site_par_jour(
+    *, du: datetime.date, au: datetime.date, retard_min: int = RETARD_CRITIQUE
+) -> dict[datetime.date, list[dict]] | None:
+    """Return, for each day from `du` to `au` that has snapshots, what impayes_critiques_par_site
+    returned that day: {jour: [{site_id, nb, montant}]} (sites with at least one debt more than
+    `retard_min` days late, largest amount first, then by site); None when the snapshots cannot
+    tell (`retard_min` not a limit of TRANCHES). A day owing nothing anywhere has an empty
+    list only if some site had a snapshot row. One query."""
+    colonnes = _colonnes_au_dela(retard_min)
+    if colonnes is None:
+        return None
+    lignes = (
+        InstantaneSite.objects.filter(jour__gte=du, jour__lte=au)
+        .values("jour", "site_id")
+        .annotate(**_somme_colonnes(colonnes))
+        .order_by("jour", "site_id")
+    )
+    par_jour: dict[datetime.date, list[dict]] = {}
+    for ligne in lignes:
+        jour = par_jour.setdefault(ligne["jour"], [])
+        if ligne["nb"]:
+            jour.append({"site_id": ligne["site_id"], "nb": ligne["nb"], "montant": _euros(ligne["montant"])})
+    for sites in par_jour.values():
+        sites.sort(key=lambda ligne: (-ligne["montant"], ligne["site_id"]))
+    return par_jour
 
 
 def tendance_impayes_critiques(
@@ -491,3 +520,24 @@ def sites_lire(*, site_ids: Iterable[int]) -> dict[int, Site]:
 def locataire_lire(*, locataire_id: int) -> Locataire | None:
     """Return the tenant `locataire_id` with its site, None if there is none."""
     return Locataire.objects.select_related("site").filter(pk=locataire_id).first()
+
+
+@dataclass(frozen=True)
+class PlusAncienne:
+    """A tenant's oldest unpaid instalment: the follow-up ladder's clock."""
+
+    locataire_id: int
+    site_id: int
+    reference: str
+    date_echeance: datetime.date
+
+
+def echeances_plus_anciennes(*, aujourd_hui: datetime.date) -> dict[int, PlusAncienne]:
+    """Return {tenant id: PlusAncienne} for every tenant with an instalment overdue on
+    `aujourd_hui` (due before it): the oldest one (ties: the lowest reference). One query."""
+    premiere = Impaye.objects.filter(locataire_id=OuterRef("locataire_id")).order_by("date_echeance", "reference")
+    lignes = (
+        Impaye.objects.filter(date_echeance__lt=aujourd_hui, pk=Subquery(premiere.values("pk")[:1]))
+        .values_list("locataire_id", "site_id", "reference", "date_echeance")
+    )
+    return {ligne[0]: PlusAncienne(*ligne) for ligne in lignes}

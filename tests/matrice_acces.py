@@ -75,6 +75,7 @@ ACCES = {
     "dashboard:site": Ligne(DIRECTION),
     "dashboard:site_csv": Ligne(DIRECTION),
     "dashboard:locataire": Ligne(DIRECTION),
+    "dashboard:lettre": Ligne(DIRECTION),
     "dashboard:contentieux": Ligne(DIRECTION),
     "dashboard:contentieux_csv": Ligne(DIRECTION),
     # Roll and cure rates: a team lead sees their own teams' sites (the figures, not the route, differ).
@@ -84,6 +85,10 @@ ACCES = {
     "agents:liste": Ligne(ROLE),
     "agents:detail": Ligne(EQUIPE_NORD),
     "agents:trajet_csv": Ligne(EQUIPE_NORD),
+    "agents:telephone": Ligne(EQUIPE_NORD),
+    # Promises to pay: a team lead sees their own teams' agents' promises only.
+    "promesses:liste": Ligne(ROLE),
+    "promesses:csv": Ligne(ROLE),
     # Field API (django-ninja). Its description and docs page: any login (no business data).
     "terrain:positions": Ligne(API_TERRAIN, methode="POST", corps={}),
     "terrain:actions": Ligne(API_TERRAIN, methode="POST", corps={}),
@@ -146,6 +151,9 @@ ADMIN_MODELES = {
     "escalations/escalade": (LECTURE, False, False),
     "escalations/attenteregle": (LECTURE, False, False),
     "escalations/message": (LECTURE, False, False),
+    # The follow-up ladder: directors edit its steps; its history is written by the ladder only.
+    "relances/etape": (ECRITURE, True, True),
+    "relances/passage": (LECTURE, False, False),
 }
 for _modele, (_direction, _ajout, _suppression) in ADMIN_MODELES.items():
     _prefixe = "admin:" + _modele.replace("/", "_")
@@ -159,4 +167,7 @@ for _modele, (_direction, _ajout, _suppression) in ADMIN_MODELES.items():
     _vers_modification = f"→/admin/{_modele}/{{objet}}/change/"
     ACCES[f"admin/{_modele}/<path:object_id>/"] = Ligne(
         {**_ADMIN_PERSONNEL, "direction": _vers_modification, "pdg": _vers_modification, "admin": _vers_modification})
+# A rule's « Aperçu » (GET: the saved rule replayed): directors may change the rules.
+ACCES["admin:escalations_regle_apercu"] = Ligne(
+    {**_ADMIN_PERSONNEL, "direction": 200, "pdg": 200, "admin": 200})
 ACCES["admin:auth_user_password_change"] = Ligne({**_ADMIN_PERSONNEL, "direction": 403, "pdg": 403, "admin": 200})

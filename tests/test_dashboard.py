@@ -117,8 +117,8 @@ def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc
     # session, user, groups; the rules' thresholds; the debts by site and bucket (one pass:
     # the headline figures and the ageing chart), tenants past the delay, tenants over
     # 10 000, today's missions (the agents under the score threshold), site names, trend
-    # (snapshots), recovered per week.
-    with django_assert_num_queries(11):
+    # (snapshots), recovered per week; the ladder's steps and its tenants per step and site.
+    with django_assert_num_queries(13):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
@@ -126,7 +126,7 @@ def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc
     for _ in range(3):
         agent_au_travail(jour=timezone.localdate())
     cache.clear()
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         direction.get(reverse("dashboard:accueil"))
     with django_assert_num_queries(3):  # cached: session, user, groups
         direction.get(reverse("dashboard:accueil"))

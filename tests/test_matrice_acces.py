@@ -10,6 +10,7 @@ and one row of every model the admin shows.
 import datetime
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -24,6 +25,7 @@ from agents.services import jeton_creer
 from escalations.models import AttenteRegle, Conge, Message, Rapport, Regle
 from escalations.regles import Observation
 from escalations.services import escalade_declencher
+from relances.models import Lettre, Passage
 from tests.escalations.conftest import regles_et_roles
 from tests.factories import (
     ActionFactory,
@@ -59,6 +61,8 @@ def _routes(motifs, prefixe="", espace=None):
             yield cle, route, motif
 
 
+# Downloads of personal data (tenants' CSVs, PDFs, trails): kept in no cache.
+TELECHARGEMENTS = ("text/csv", "application/pdf")
 ROUTES = {cle: route for cle, route, _motif in _routes(get_resolver().url_patterns)}
 
 
@@ -113,6 +117,9 @@ def _monde() -> dict:
     Conge.objects.create(agent=agent, debut=timezone.localdate(), fin=timezone.localdate())
     AttenteRegle.objects.create(regle=escalade.regle, sujet="agent:0", depuis=maintenant, vu_le=maintenant)
     assert Message.objects.exists()
+    passage = Passage.objects.create(locataire=locataire, version=1, motif="retard", jour=timezone.localdate())
+    lettre = Lettre.objects.create(locataire=locataire, passage=passage, reste_du=Decimal("500.00"),
+                                   pdf=b"%PDF-1.4\n%%EOF\n")
     return {
         "utilisateurs": utilisateurs,
         "jeton": jeton_creer(agent_id=agent.pk),
@@ -123,6 +130,7 @@ def _monde() -> dict:
             "escalade_id": escalade.pk,
             "escalade_site_id": escalade_site.pk,
             "rapport_id": rapport.pk,
+            "lettre_id": lettre.pk,
             "id": utilisateurs["sans_role"].pk,
             "app_label": "recovery",
             "url": "inexistante/",
@@ -195,4 +203,7 @@ def test_route_answers_each_role_as_the_table_says(cle):
         obtenu = _obtenu(reponse)
         if obtenu != attendu:
             ecarts.append(f"  {role}: attendu {attendu_lisible(attendu)}, obtenu {attendu_lisible(obtenu)}")
+        elif reponse.get("Content-Type", "").startswith(TELECHARGEMENTS) and reponse.status_code == 200:
+            if reponse.get("Cache-Control") != "private, no-store":
+                ecarts.append(f"  {role}: téléchargement sans Cache-Control: private, no-store")
     assert not ecarts, f"{ligne.methode} {chemin} ({cle}):\n" + "\n".join(ecarts)

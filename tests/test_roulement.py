@@ -143,3 +143,24 @@ def test_month_ends_are_the_twelve_whose_next_month_end_has_passed():
     assert fins[0] == J(2025, 3, 31) and fins[-1] == J(2026, 2, 28) and len(fins) == 12
     # On a month-end itself that month is not over: its end is not taken as D1 yet.
     assert fins_de_mois(mois=1, aujourdhui=J(2026, 3, 31)) == [J(2026, 1, 31)]
+
+
+def test_a_month_is_exact_from_the_history_start_day_itself(parc):
+    # D0 = 31/01/2026: exact when the history began that day, estimated when it began the next.
+    assert roulement_lignes(fin_mois=J(2026, 1, 31), exact_depuis=J(2026, 1, 31))["estime"] is False
+    assert roulement_lignes(fin_mois=J(2026, 1, 31), exact_depuis=J(2026, 2, 1))["estime"] is True
+
+
+def test_bucket_limits_at_the_month_end(tmp_path):
+    # At D0 = 31/01/2026: due 01/01 is 30 days late (0–30 j), due 31/12/2025 is 31 (31–60 j).
+    site = SiteFactory(code="S9")
+    LocataireFactory(code="L9", site=site)
+    chemin = tmp_path / "impayes.csv"
+    chemin.write_text(ENTETE + "T30,L9,2026-01,100.00,0,2026-01-01\nT31,L9,2025-12,200.00,0,2025-12-31\n", encoding="utf-8")
+    with time_machine.travel(datetime.datetime(2026, 1, 20, 10, tzinfo=PARIS), tick=False):
+        assert importer_fichier(ImpayesImporteur(), chemin, skip_invalid=False).applique
+    m = matrice(roulement_lignes(fin_mois=J(2026, 1, 31), exact_depuis=EXACT_DEPUIS)["lignes"])
+    assert (m[0]["montant"], m[1]["montant"]) == (Decimal("100.00"), Decimal("200.00"))
+    # A month later: 58 days (31–60 j, rolled) and 59 days (31–60 j, stayed).
+    assert categories(m[0])[ROULE][1] == Decimal("100.00")
+    assert categories(m[1])[RESTE][1] == Decimal("200.00")

@@ -24,7 +24,8 @@ GETTEXT_ABSENT = pytest.mark.skipif(
     reason="GNU gettext absent (apt-get install gettext ; .ci/run l'installe)",
 )
 # What makemessages reads: the apps, the templates, and the catalogue it merges into.
-SOURCES = ["agents", "akig_ops", "dashboard", "donnees", "escalations", "recovery", "templates", "locale", "manage.py"]
+SOURCES = ["agents", "akig_ops", "dashboard", "donnees", "escalations", "recovery", "relances", "templates", "locale",
+           "manage.py"]
 
 
 @pytest.mark.parametrize(("singulier", "pluriel"), [

@@ -1,6 +1,9 @@
 """Display helpers of the agent pages: durations and distances the French way."""
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext
+
+from agents.models import Canal
 
 register = template.Library()
 
@@ -36,3 +39,10 @@ VERDICT_CARTE = {"visitee": "atteint", "hors_fenetre": "en-retard", "jamais_alle
 def verdict_carte(raison: str) -> str:
     """A mission verdict's raison as its map class ('visitee' → 'atteint')."""
     return VERDICT_CARTE.get(raison, "a-venir")
+
+
+@register.filter
+def canal(valeur) -> str:
+    """A position's channel in words (« Traccar Client »); the rows stored before channels were
+    recorded have none."""
+    return Canal(valeur).label if valeur in Canal.values else gettext("canal non enregistré")

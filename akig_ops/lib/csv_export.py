@@ -55,4 +55,6 @@ def csv_reponse(*, nom_fichier: str, entetes: list[str], lignes: Iterable[list])
 
     reponse = StreamingHttpResponse(flux(), content_type="text/csv; charset=utf-8")
     reponse["Content-Disposition"] = f'attachment; filename="{nom_fichier}"'
+    # Tenants' names, phones, debts; agents' positions: kept in no cache, shared or local.
+    reponse["Cache-Control"] = "private, no-store"
     return reponse

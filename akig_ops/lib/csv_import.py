@@ -28,7 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max, Min
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -160,6 +160,11 @@ def montant_optionnel(raw: str) -> Decimal:
     return montant(raw) if raw.strip() else Decimal("0.00")
 
 
+def montant_ou_vide(raw: str) -> Decimal | None:
+    """An amount (as `montant`), None for an empty cell."""
+    return montant(raw) if raw.strip() else None
+
+
 def flottant(*, nom: str, mini: float, maxi: float, optionnel: bool = False):
     def parse(raw: str) -> float | None:
         if optionnel and not raw.strip():
@@ -192,6 +197,11 @@ def date_iso(raw: str) -> datetime.date:
     except ValueError:
         raise ValeurInvalide(f"date invalide « {raw} » (attendu AAAA-MM-JJ)") from None
     return valeurs.jour(value, texte_brut=raw)
+
+
+def date_iso_ou_vide(raw: str) -> datetime.date | None:
+    """A date (as `date_iso`), None for an empty cell."""
+    return date_iso(raw) if raw.strip() else None
 
 
 def periode(raw: str) -> datetime.date:
@@ -241,6 +251,9 @@ def instant_passe(raw: str) -> datetime.datetime:
 class Colonne:
     nom: str
     parse: Callable[[str], Any]
+    # A column a file may leave out of its header: its cells then read as empty, and the
+    # import leaves the stored values of the target column as they are.
+    facultative: bool = False
 
 
 class Importeur:
@@ -258,6 +271,8 @@ class Importeur:
     # The (first, last) business day the file's rows touch, for importers whose
     # rows feed daily performance; None when they do not.
     jours: tuple[datetime.date, datetime.date] | None = None
+    # The optional columns the file's header leaves out (set by the engine before `preparer`).
+    absentes: frozenset[str] = frozenset()
 
     def preparer(self, chemin: Path) -> None:
         """Load what `convertir` needs (code -> id maps); called once per file, before reading it."""
@@ -277,7 +292,7 @@ class Importeur:
             for f in self.modele._meta.concrete_fields
             if not f.primary_key and not f.generated
         ]
-        return list(self.cle) + [n for n in names if n not in self.cle]
+        return list(self.cle) + [n for n in names if n not in self.cle and n not in self.absentes]
 
     def toucher_jour(self, jour: datetime.date) -> None:
         if isinstance(jour, datetime.datetime):
@@ -294,8 +309,14 @@ class Importeur:
             return
         table, col = _q(self.modele._meta.db_table), _q(self.champ_jour)
         join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in self.cle)
+        # A day outside valeurs' bounds (left by an older version: year 1, 9999) has no
+        # performance to recompute, and reading it back would overflow Python's dates.
+        bornes = (valeurs.instant_min(), valeurs.instant_max())
+        if not isinstance(self.modele._meta.get_field(self.champ_jour), models.DateTimeField):
+            bornes = (bornes[0].date(), valeurs.jour_max())
         moved = self.modele.objects.filter(
-            pk__in=RawSQL(f"SELECT t.id FROM {table} t JOIN {STAGE} s ON {join} WHERE t.{col} <> s.{col}", [])
+            pk__in=RawSQL(f"SELECT t.id FROM {table} t JOIN {STAGE} s ON {join} WHERE t.{col} <> s.{col}", []),
+            **{f"{self.champ_jour}__range": bornes},
         ).aggregate(debut=Min(self.champ_jour), fin=Max(self.champ_jour))
         for jour in moved.values():
             if jour is not None:
@@ -427,6 +448,8 @@ class _Chargeur:
         try:
             if self.postgres:
                 self.copy_cm.__exit__(exc_type, exc, tb)
+                # What COPY stored, as PostgreSQL counts it (the direct path's "created").
+                self.copiees = self.cursor.cursor.rowcount
             elif exc_type is None:
                 self._flush()
         finally:
@@ -457,6 +480,18 @@ class LigneIllisible(Exception):
         self.motif = motif
 
 
+def _erreur_csv(exc: csv.Error) -> str:
+    """The csv module's reason, in French (its messages are English)."""
+    texte_exc = str(exc)
+    if "field larger than field limit" in texte_exc:
+        return f"une cellule dépasse {_milliers(csv.field_size_limit())} caractères"
+    if "new-line character seen in unquoted field" in texte_exc:
+        return "retour chariot hors guillemets"
+    if "NUL" in texte_exc:
+        return "caractère NUL (octet 0) interdit"
+    return "format CSV invalide"
+
+
 def _lire(chemin: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header and an iterator of (line number, cells); line 1 is the header.
 
@@ -468,7 +503,7 @@ def _lire(chemin: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         header = [h.strip().lower() for h in next(reader, [])]
     except csv.Error as exc:
         f.close()
-        raise LigneIllisible(1, f"en-tête illisible ({exc})") from None
+        raise LigneIllisible(1, f"en-tête illisible ({_erreur_csv(exc)})") from None
 
     def rows():
         start = reader.line_num + 1
@@ -478,7 +513,7 @@ def _lire(chemin: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
                     yield start, cells
                 start = reader.line_num + 1
         except csv.Error as exc:
-            raise LigneIllisible(start, f"ligne illisible ({exc})") from None
+            raise LigneIllisible(start, f"ligne illisible ({_erreur_csv(exc)})") from None
         finally:
             f.close()
 
@@ -604,7 +639,7 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
         rapport.erreurs.extend(entete)
         rapport.fatal = True
         return
-    manquantes = [c.nom for c in importeur.colonnes if c.nom not in header]
+    manquantes = [c.nom for c in importeur.colonnes if c.nom not in header and not c.facultative]
     if manquantes:
         rapport.erreurs.append(
             Erreur(nom, 1, ", ".join(manquantes), ngettext(
@@ -614,7 +649,9 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
         rapport.fatal = True
         return
     # (name, cell index, parser) per column, resolved once for the whole file.
-    lecture = [(c.nom, header.index(c.nom), c.parse) for c in importeur.colonnes]
+    # An absent optional column reads past the end of every row: an empty cell.
+    lecture = [(c.nom, header.index(c.nom) if c.nom in header else len(header), c.parse) for c in importeur.colonnes]
+    importeur.absentes = frozenset(c.nom for c in importeur.colonnes if c.nom not in header)
     controle = _ControleCellules(nom, header, nul=_contient_nul(chemin))
 
     if connection.vendor == "postgresql":
@@ -665,7 +702,7 @@ def _importer(importeur: Importeur, chemin: Path, rapport: Rapport, *, skip_inva
         rapport.rejetes = len(rejected_lines)
         if not rapport.erreurs or skip_invalid:
             importeur.apres()
-            rapport.crees = rapport.lignes - rapport.rejetes
+            rapport.crees = chargeur.copiees
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

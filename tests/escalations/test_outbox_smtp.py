@@ -1,23 +1,28 @@
 """The outbox through a real SMTP server (aiosmtpd on a spare port): the message read back
 (subject, links, the PDF attached and opening), an outage that delays and loses nothing,
 a worker killed mid-send, a message that keeps failing, two evaluators at once."""
+import asyncio
 import datetime
 import email
 import email.policy
 import socket
 import subprocess
 import threading
+import time
 
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from escalations.models import Escalade, Evenement, Message
+from akig_ops.lib.taches import attendre_fond
+from escalations.models import Escalade, Evenement, Message, Regle
 from escalations.outbox import _reserver, outbox_vider
-from escalations.services import escalades_evaluer
-from tests.escalations.conftest import impayes_critiques
+from escalations.regles import Observation
+from escalations.services import escalade_declencher, escalades_evaluer
+from tests.escalations.conftest import impayes_critiques, regles_et_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +317,47 @@ def test_real_worker_sends_the_outbox_message_through_redis_and_smtp(smtp, gens,
     (recu,) = smtp.boite.messages  # once: the on_commit send went to the default queue, unconsumed here
     assert recu["Subject"] == "URGENT - Impayés Critiques Détectés - S02"
     assert [p.get_content_type() for p in recu.iter_attachments()] == ["application/pdf"]
+
+
+class BoiteBloquee:
+    """An SMTP server that accepts the connection, then never answers the message's DATA."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(60)
+        return "250 OK"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_hung_smtp_server_does_not_hold_the_page(client, settings, gens):
+    # Given no broker (eager tasks) and an SMTP server that hangs on every message for longer
+    # than EMAIL_TIMEOUT (3 s here), an escalation of the team lead's agent (its firing email
+    # already tried once: nothing listened yet).
+    regles_et_roles()
+    assert settings.CELERY_TASK_ALWAYS_EAGER
+    port = port_libre()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 3
+    maintenant = timezone.now()
+    escalade = escalade_declencher(
+        regle=Regle.objects.get(code="score-agent-bas"), sujet=f"agent:{gens['agent'].pk}",
+        observation=Observation(valeur={"score": "3.00", "seuil": "5"}, agent_id=gens["agent"].pk,
+                                equipe_id=gens["equipe"].pk),
+        depuis=maintenant, maintenant=maintenant)
+    controleur = Controller(BoiteBloquee(), hostname="127.0.0.1", port=port)
+    controleur.start()
+    try:
+        client.force_login(gens["chef"])
+        # When the lead resolves it (an email to send), the page answers at once.
+        debut = time.perf_counter()
+        reponse = client.post(reverse("escalations:resoudre", args=[escalade.pk]), {"note": "Agent recadré."})
+        duree = time.perf_counter() - debut
+        assert reponse.status_code == 302
+        assert duree < 1.0, f"{duree:.2f} s"
+        # The sending goes on in the background, bounded by EMAIL_TIMEOUT, and the message
+        # waits in the outbox for its next attempt: nothing lost.
+        assert attendre_fond(10)
+    finally:
+        controleur.stop()
+    resolution = Message.objects.get(escalade=escalade, rapport_type="")
+    assert (resolution.etat, resolution.tentatives) == ("en_attente", 1)
+    assert "timed out" in resolution.derniere_erreur or "Timeout" in resolution.derniere_erreur

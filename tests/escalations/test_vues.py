@@ -267,3 +267,41 @@ def test_impayes_detail_queries_do_not_grow_with_the_data(client, monde, django_
     with django_assert_num_queries(13):
         reponse = client.get(url)
     assert len(reponse.context["faibles"]) == 6
+
+
+def test_escalation_follows_its_agent_to_the_new_team(client, monde):
+    # Given Lucas David's escalation fired while he was in team Nord, then he moved to Sud.
+    agent = monde["agent"]
+    agent.equipe = monde["agent_sud"].equipe
+    agent.save()
+    url = reverse("escalations:detail", args=[monde["nord"].pk])
+
+    # The lead of Nord no longer sees it; the lead of Sud does, beside Sud's own; Direction too.
+    client.force_login(monde["chef"])
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("escalations:liste"), {"etat": "tout"}).context["escalades"] == []
+    client.force_login(monde["autre_chef"])
+    assert client.get(url).status_code == 200
+    liste = client.get(reverse("escalations:liste"), {"etat": "tout"}).context["escalades"]
+    assert {e.pk for e in liste} == {monde["nord"].pk, monde["sud"].pk}
+    client.force_login(monde["direction"])
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("vue, champs, motif", [
+    ("resoudre", {"note": "Réglé\x00"}, "Note de résolution : caractère NUL (octet 0) interdit."),
+    ("resoudre", {"note": "Réglé \x1b[2J"}, "Note de résolution : caractère de contrôle U+001B interdit."),
+    ("action", {"action": "agent_contacte", "commentaire": "Joint\x00"}, "Commentaire : caractère NUL (octet 0) interdit."),
+])
+def test_nul_or_control_character_in_a_note_or_comment_is_a_french_400_and_nothing_written(client, monde, vue, champs, motif):
+    client.force_login(monde["chef"])
+
+    reponse = client.post(reverse(f"escalations:{vue}", args=[monde["nord"].pk]), champs)
+
+    assert reponse.status_code == 400
+    assert motif in reponse.content.decode()
+    assert Escalade.objects.get(pk=monde["nord"].pk).etat == "declenchee"
+    assert not Evenement.objects.filter(type="action").exists()
+    # Line breaks are text: kept.
+    client.post(reverse("escalations:resoudre", args=[monde["nord"].pk]), {"note": "Réglé.\r\nAgent remplacé."})
+    assert Escalade.objects.get(pk=monde["nord"].pk).note_resolution == "Réglé.\r\nAgent remplacé."

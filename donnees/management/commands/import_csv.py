@@ -3,6 +3,7 @@ import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
@@ -48,6 +49,28 @@ class Command(BaseCommand):
             noms = ", ".join(cls.fichier for cls in ordre)
             raise CommandError(f"Aucun fichier reconnu dans « {dossier} » (attendus : {noms}).")
 
+        # One transaction for the run (each file in its own savepoint, so a rejected file leaves
+        # the others): the files and the scores they change are committed together or not at all.
+        with transaction.atomic():
+            rapports, refuses = self._importer(dossier, presents, ignorer_invalides=ignorer_invalides)
+
+        erreurs = [e for r in rapports for e in r.erreurs]
+        if ignorer_invalides and erreurs:
+            chemin = rejets or dossier / f"rejets-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
+            self._ecrire_rejets(chemin, erreurs)
+            ecrites = ngettext("%(n)s erreur écrite", "%(n)s erreurs écrites", len(erreurs)) % {"n": _n(len(erreurs))}
+            self.stdout.write(f"{ecrites} dans {chemin}")
+        if refuses:
+            noms = [r.fichier for r in rapports if not r.applique]
+            raise CommandError(
+                ngettext("Fichier rejeté, rien n'en a été importé", "Fichiers rejetés, rien n'en a été importé",
+                         len(noms))
+                + f" : {', '.join(noms)}. "
+                "Corrigez les lignes signalées ou relancez avec --ignorer-invalides."
+            )
+
+    def _importer(self, dossier: Path, presents: list, *, ignorer_invalides: bool):
+        """Import the files, recompute the days they touch; return (reports, rejected file names)."""
         rapports, jours, refuses = [], [], set()
         for cls in presents:
             importeur = cls()
@@ -67,30 +90,23 @@ class Command(BaseCommand):
                 jours.extend(importeur.jours)
         if jours:
             # Missions and actions are what daily performance is made of.
-            n = performance_compute(du=min(jours), au=max(jours))
+            try:
+                n = performance_compute(du=min(jours), au=max(jours))
+            except (DatabaseError, OverflowError) as exc:
+                # Raised inside the run's transaction: nothing of the run stays.
+                raise CommandError(
+                    f"Import annulé, rien n'a été enregistré : le recalcul des scores du {min(jours):%d/%m/%Y} "
+                    f"au {max(jours):%d/%m/%Y} a échoué ({type(exc).__name__}). Lancez "
+                    "« manage.py reparer_donnees » pour trouver les lignes hors bornes."
+                ) from exc
             self.stdout.write(
                 "performance_historique : "
                 + ngettext("%(n)s ligne recalculée", "%(n)s lignes recalculées", n) % {"n": _n(n)}
                 + f" du {min(jours):%d/%m/%Y} au {max(jours):%d/%m/%Y}"
             )
-
         if any(r.applique for r in rapports):
-            donnees_modifiees()
-
-        erreurs = [e for r in rapports for e in r.erreurs]
-        if ignorer_invalides and erreurs:
-            chemin = rejets or dossier / f"rejets-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
-            self._ecrire_rejets(chemin, erreurs)
-            ecrites = ngettext("%(n)s erreur écrite", "%(n)s erreurs écrites", len(erreurs)) % {"n": _n(len(erreurs))}
-            self.stdout.write(f"{ecrites} dans {chemin}")
-        if refuses:
-            noms = [r.fichier for r in rapports if not r.applique]
-            raise CommandError(
-                ngettext("Fichier rejeté, rien n'en a été importé", "Fichiers rejetés, rien n'en a été importé",
-                         len(noms))
-                + f" : {', '.join(noms)}. "
-                "Corrigez les lignes signalées ou relancez avec --ignorer-invalides."
-            )
+            transaction.on_commit(donnees_modifiees)
+        return rapports, refuses
 
     def _resume(self, r):
         debit = r.lignes / r.secondes if r.secondes else 0
