@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -117,6 +118,11 @@ def _monde() -> dict:
     Conge.objects.create(agent=agent, debut=timezone.localdate(), fin=timezone.localdate())
     AttenteRegle.objects.create(regle=escalade.regle, sujet="agent:0", depuis=maintenant, vu_le=maintenant)
     assert Message.objects.exists()
+    acces = {"username": "x@akig.local", "ip_address": "10.0.0.1", "user_agent": "", "http_accept": "",
+             "path_info": "/connexion/"}
+    AccessAttempt.objects.create(**acces, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**acces)
+    AccessFailureLog.objects.create(**acces)
     passage = Passage.objects.create(locataire=locataire, version=1, motif="retard", jour=timezone.localdate())
     lettre = Lettre.objects.create(locataire=locataire, passage=passage, reste_du=Decimal("500.00"),
                                    pdf=b"%PDF-1.4\n%%EOF\n")
