@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export SECRET_KEY ?= dev-only-insecure-key
 DEMO_ENV := DEBUG=1
 
-.PHONY: demo test bench drill install migrate run worker beat clean
+.PHONY: demo test audit bench drill charge-traqueurs install migrate run worker beat clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 est requis ($(PYTHON) introuvable)."; exit 1; }
@@ -33,6 +33,11 @@ demo: migrate
 	$(DEMO_ENV) $(BIN)/python manage.py check_escalations > /dev/null
 	@echo "Escalades évaluées : http://127.0.0.1:8000/escalations/"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## audit: known vulnerabilities of the pinned requirements (pip-audit); says so plainly,
+## without failing, when the vulnerability service cannot be reached from this machine
+audit: install
+	$(BIN)/python ops/audit/pip_audit.py requirements.txt
 
 ## test: the whole suite on the configured database (SQLite unless DATABASE_URL is set)
 test: install
@@ -67,3 +72,9 @@ beat: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+## charge-traqueurs: positions/s through /api/terrain/osmand and /owntracks with 20 phones at
+## once, against gunicorn (3 workers) on a spare port and the configured database (PostgreSQL
+## for a real figure); its throwaway agents are deleted afterwards. Outside `make test`.
+charge-traqueurs: migrate
+	$(BIN)/python manage.py charge_traqueurs $(CHARGE_ARGS)

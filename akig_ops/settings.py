@@ -6,6 +6,7 @@ and REDIS_URL.
 """
 import datetime
 from decimal import Decimal
+import datetime
 from pathlib import Path
 
 import environ
@@ -63,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_prometheus",
+    # Login throttling and lockout (per login and per address); attempts in the admin.
+    "axes",
     # django-ninja: the field API; listed so its docs page uses its own static files (no CDN).
     "ninja",
     "akig_ops",
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     # An unreachable database: 503 + Retry-After in French, one log line a minute.
     "akig_ops.middleware.BaseInjoignableMiddleware",
     "akig_ops.middleware.DelaiRequetesWebMiddleware",
+    # After the auth middleware: turns a locked-out login into the French lockout page (429).
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -216,6 +221,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# AXES_FAILURE_LIMIT wrong passwords for one login, or from one address, lock it out for
+# AXES_COOLOFF_MIN minutes (unlock before: delete its row in the admin's "Access attempts",
+# or `manage.py axes_reset_username LOGIN`); a right password resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MIN", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "akig_ops.views.connexion_bloquee"
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    # Behind the proxy, the client's address is the last one it adds (the rest can be forged).
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = 1
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accueil"
 LOGOUT_REDIRECT_URL = "login"
@@ -429,6 +451,8 @@ LOGGING = {
         "akig_ops.base": {"filters": ["une_fois_par_intervalle"], "level": "WARNING"},
         # The request log (akig_ops.middleware) replaces the dev server's own access lines.
         "django.server": {"level": "WARNING"},
+        # django-axes says "BEGIN" at every start and logs each failure: the audit log has them.
+        "axes": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -1,4 +1,5 @@
 """The home page: each role lands on its own page (directors: the dashboard; team leads: their agents)."""
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
@@ -13,3 +14,11 @@ def accueil(request):
     if roles.is_direction(request.user):
         return redirect("dashboard:accueil")
     return redirect("agents:liste")
+
+
+def connexion_bloquee(request, reponse_originale=None, identifiants=None):
+    """django-axes' answer to a locked-out login (AXES_LOCKOUT_CALLABLE): 429, in French."""
+    return render(request, "registration/verrouille.html", {
+        "limite": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }, status=429)

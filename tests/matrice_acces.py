@@ -153,6 +153,10 @@ ADMIN_MODELES = {
     "escalations/escalade": (LECTURE, False, False),
     "escalations/attenteregle": (LECTURE, False, False),
     "escalations/message": (LECTURE, False, False),
+    # django-axes: the superuser unlocks a login by deleting its attempts.
+    "axes/accessattempt": (AUCUN, False, True),
+    "axes/accesslog": (AUCUN, False, True),
+    "axes/accessfailurelog": (AUCUN, False, True),
     # The follow-up ladder: directors edit its steps; its history is written by the ladder only.
     "relances/etape": (ECRITURE, True, True),
     "relances/passage": (LECTURE, False, False),

@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -118,6 +119,11 @@ def _monde() -> dict:
     Conge.objects.create(agent=agent, debut=timezone.localdate(), fin=timezone.localdate())
     AttenteRegle.objects.create(regle=escalade.regle, sujet="agent:0", depuis=maintenant, vu_le=maintenant)
     assert Message.objects.exists()
+    acces = {"username": "x@akig.local", "ip_address": "10.0.0.1", "user_agent": "", "http_accept": "",
+             "path_info": "/connexion/"}
+    AccessAttempt.objects.create(**acces, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**acces)
+    AccessFailureLog.objects.create(**acces)
     Pause.objects.create(locataire=locataire, type_pause="contentieux", motif="Assignation",
                          debut=timezone.localdate(), fin=timezone.localdate())
     passage = Passage.objects.create(locataire=locataire, version=1, motif="retard", jour=timezone.localdate())

@@ -44,3 +44,37 @@ def test_pages_carry_hsts_and_referrer_policy_over_https(client, settings):
     assert reponse["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert reponse["Referrer-Policy"] == "same-origin"
     assert reponse["X-Content-Type-Options"] == "nosniff"
+
+
+def _audit(monkeypatch, capsys, rapport: dict) -> tuple[int, str]:
+    import importlib.util
+    import json
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("pip_audit_akig", settings.BASE_DIR / "ops/audit/pip_audit.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module.subprocess, "run",
+                        lambda *a, **k: SimpleNamespace(stdout=json.dumps(rapport), stderr="", returncode=0))
+    monkeypatch.setattr(sys, "argv", ["pip_audit.py"])
+    code = module.main()
+    return code, capsys.readouterr().out
+
+
+def test_make_audit_says_plainly_when_nothing_could_be_audited(monkeypatch, capsys):
+    code, sortie = _audit(monkeypatch, capsys, {"dependencies": [
+        {"name": "django", "skip_reason": "Dependency not found on PyPI and could not be audited: django (5.2.19)"},
+        {"name": "celery", "skip_reason": "Dependency not found on PyPI and could not be audited: celery (5.7.0)"},
+    ], "fixes": []})
+    assert code == 0
+    assert sortie.startswith("AUDIT NON FAIT : aucune des 2 dépendances n'a pu être vérifiée")
+
+
+def test_make_audit_fails_on_a_known_vulnerability(monkeypatch, capsys):
+    code, sortie = _audit(monkeypatch, capsys, {"dependencies": [
+        {"name": "django", "version": "5.2.0", "vulns": [{"id": "PYSEC-2025-1", "fix_versions": ["5.2.1"]}]},
+        {"name": "celery", "version": "5.7.0", "vulns": []},
+    ], "fixes": []})
+    assert code == 1
+    assert "django 5.2.0 : PYSEC-2025-1 (corrigé en : 5.2.1)" in sortie
+    assert "2 dépendances auditées, 0 non vérifiables, 1 avec une vulnérabilité connue." in sortie

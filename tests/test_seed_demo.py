@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Avg, Count
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from agents.models import AgentGeolocalisation, Agent, Equipe, Mission, PerformanceHistorique
@@ -191,11 +191,11 @@ def test_seed_demo_logins_work_with_the_printed_passwords(seeded):
     comptes = dict(re.findall(r"identifiant « (.+?) », mot de passe « (.+?) »", seeded.sortie))
     assert set(comptes) == {"direction", "chef@akig.local"}
     for username, password in comptes.items():
-        assert authenticate(username=username, password=password) is not None
+        assert authenticate(RequestFactory().post("/connexion/"), username=username, password=password) is not None
     # Only Direction reads the admin: it cannot hold a team lead to their own teams.
     assert get_user_model().objects.get(username="direction").is_staff
     assert not get_user_model().objects.get(username="chef@akig.local").is_staff
-    assert authenticate(username="direction", password="mauvais") is None
+    assert authenticate(RequestFactory().post("/connexion/"), username="direction", password="mauvais") is None
     assert get_user_model().objects.get(username="direction").groups.filter(name="Direction").exists()
     assert Equipe.objects.get(code="EQ-NORD").chef.username == "chef@akig.local"
 
