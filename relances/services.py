@@ -128,7 +128,9 @@ def _avancer(etat: EtatRelance, *, etapes, ancienne, evenements: list[str], aujo
         change = {"reference_echeance": reference, "decalage": decalage, "evalue_le": aujourd_hui,
                   "version": etat.version + (cible != actuel)}
         if cible != actuel:
-            change.update(etape=nouvelle, depuis=timezone.now())
+            # The day evaluated (a catch-up run for a past day says that day), at the time of the run.
+            depuis = datetime.datetime.combine(aujourd_hui, timezone.localtime().time())
+            change.update(etape=nouvelle, depuis=timezone.make_aware(depuis))
         if not EtatRelance.objects.filter(pk=etat.pk, version=etat.version).update(**change):
             return "inchanges"  # another runner moved it first
         if cible == actuel:
