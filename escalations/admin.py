@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from akig_ops.lib.cache_donnees import donnees_modifiees
 from escalations.apercu import apercu_regle, libelles_sujets, resume_valeur
 from escalations.models import AttenteRegle, Conge, Escalade, Evenement, Message, Regle
 
@@ -26,6 +27,11 @@ class RegleAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # one row per runbook alert, seeded by the migrations
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The cached pages show the thresholds and count past the delay: a new generation.
+        donnees_modifiees()
 
     def get_urls(self):
         apercu = path("<path:object_id>/apercu/", self.admin_site.admin_view(self.apercu_view),

@@ -66,13 +66,14 @@ def impayes_chiffres_cles(
     agregats: dict[int, dict] | None = None,
 ) -> dict:
     """Return the debts' headline figures: {total_restant_du, nb_impayes, nb_critiques,
-    montant_critiques, nb_sites_critiques, nb_locataires_contentieux}.
+    montant_critiques, nb_sites_critiques, nb_locataires_critiques, nb_locataires_contentieux}.
 
     `*_critiques` count the debts more than `retard_min` days late (the runbook's first
     query); `nb_locataires_contentieux` the tenants whose total still due is strictly
-    above `seuil_contentieux`, summed in SQL on numeric. Two queries: the debts by site
-    (impayes_agreges; none when its result for `retard_min` is passed as `agregats`) and
-    the tenants' totals.
+    above `seuil_contentieux`, summed in SQL on numeric; `nb_locataires_critiques` the tenants
+    with at least one debt (a monthly instalment) more than `retard_min` days late. Three
+    queries: the debts by site (impayes_agreges; none when its result for `retard_min` is
+    passed as `agregats`), the tenants over the delay and the tenants' totals.
     """
     if agregats is None:
         agregats = impayes_agreges(retard_min=retard_min)
@@ -84,6 +85,11 @@ def impayes_chiffres_cles(
         "montant_critiques": _euros(sum((ligne["montant"] for ligne in lignes), Decimal("0.00"))),
         "nb_sites_critiques": sum(1 for ligne in lignes if ligne["nb"]),
     }
+    # Debts are monthly instalments: the tenants they belong to are counted apart.
+    totaux["nb_locataires_critiques"] = (
+        Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
+        .values("locataire_id").distinct().count()
+    )
     totaux["nb_locataires_contentieux"] = (
         Impaye.objects.values("locataire_id")
         .annotate(du=Sum("montant"))
@@ -259,24 +265,35 @@ def impayes_par_site(
 
 
 def vieillissement_par_site(
-    *, limites: tuple[int, ...] = TRANCHES, nb_sites: int = 15, agregats: dict[int, dict] | None = None
+    *, limites: tuple[int, ...] = TRANCHES, nb_sites: int = 15, agregats: dict[int, dict] | None = None,
+    retard_min: int = RETARD_CRITIQUE,
 ) -> dict:
     """Return the ageing chart's data for the `nb_sites` worst sites (most still due more
-    than 60 days late first): {sites: [code], tranches: [{libelle, nb: [per site],
-    montant: [per site]}]}. `agregats`: impayes_agreges(retard_min=60, limites), if at hand.
+    than `retard_min` days late first): {sites: [code], noms: ["code — nom"], retard_min,
+    au_dela: {nb: [per site], montant: [per site]} (the debts more than `retard_min` days
+    late, what the alert thresholds count), en_deca: {nb, montant} (the site's other debts;
+    au_dela + en_deca = all its debts), tranches: [{libelle, nb: [per site], montant: [per
+    site]}]}. `agregats`: impayes_agreges(retard_min=retard_min, limites), if at hand.
     Only the sites that can be among the worst (an amount at least the `nb_sites`-th, ties
     kept for the order by code) are named and shaped, not all of them."""
     if agregats is None:
-        agregats = impayes_agreges(retard_min=RETARD_CRITIQUE, limites=limites)
+        agregats = impayes_agreges(retard_min=retard_min, limites=limites)
     montants = sorted((ligne["montant"] for ligne in agregats.values() if ligne["nb"]), reverse=True)
     plancher = montants[nb_sites - 1] if len(montants) >= nb_sites else ZERO
     candidats = [site_id for site_id, ligne in agregats.items() if ligne["nb"] and ligne["montant"] >= plancher]
     pires = impayes_par_site(
-        retard_min=RETARD_CRITIQUE, limites=limites, site_ids=candidats, agregats=agregats
+        retard_min=retard_min, limites=limites, site_ids=candidats, agregats=agregats
     )[:nb_sites]
     tranches = tranches_depuis(limites)
     return {
         "sites": [ligne["code"] for ligne in pires],
+        "noms": [f"{ligne['code']} — {ligne['nom']}" for ligne in pires],
+        "retard_min": retard_min,
+        "au_dela": {"nb": [ligne["nb"] for ligne in pires], "montant": [ligne["montant"] for ligne in pires]},
+        "en_deca": {
+            "nb": [ligne["nb_total"] - ligne["nb"] for ligne in pires],
+            "montant": [ligne["montant_total"] - ligne["montant"] for ligne in pires],
+        },
         "tranches": [
             {
                 "libelle": tranche.libelle,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from recovery.models import InstantaneSite
 from tests.factories import (
     ActionFactory,
+    agent_au_travail,
     AgentFactory,
     EquipeFactory,
     ImpayeFactory,
@@ -93,21 +94,39 @@ def test_accueil_headline_figures_and_chart_data(direction, parc):
     assert resume["nb_locataires_contentieux"] == 1
     body = response.content.decode()
     assert "25\u00a0200,01\u00a0€" in body and "17\u00a0000,01\u00a0€" in body
-    assert "sous le seuil d'alerte (50)" in body
-    assert response.context["vieillissement"]["sites"] == ["B", "A"]
+    # The biggest number is the money; beside it the instalments (a1 ×2, b1, b2) and the
+    # 3 tenants (a1, b1, b2) they belong to; the rule's threshold (50 by default).
+    assert resume["nb_locataires_critiques"] == 3
+    carte = body[body.index('id="carte-critiques"'):]
+    carte = carte[:carte.index("</a>")]
+    assert '<span class="grand montant">17 000,01 €</span>' in carte
+    assert "4 échéances impayées · 3 locataires" in carte
+    assert "sous le seuil d'alerte (plus de 50 échéances)" in carte
+    vieillissement = response.context["vieillissement"]
+    assert vieillissement["sites"] == ["B", "A"]
+    # Site bars are named; the bottom part is past 60 days, the top the rest of the site's
+    # debts: B 2 + 1 = its 3, A 2 + 3 = its 5.
+    assert vieillissement["noms"] == ["B — Résidence B", "A — Résidence A"]
+    assert (vieillissement["au_dela"]["nb"], vieillissement["en_deca"]["nb"]) == ([2, 2], [1, 3])
+    assert vieillissement["au_dela"]["montant"] == [Decimal("14000.01"), Decimal("3000.00")]
+    assert response.context["seuils_graphiques"] == {"site": 10, "global": 50, "retard": 60, "retard_site": 60}
     assert 'id="donnees-vieillissement"' in body and "plotly-basic-4.1.1.min.js" in body
 
 
 def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc, django_assert_num_queries):
-    # session, user, groups; the debts by site and bucket (one pass: the headline figures
-    # and the ageing chart), tenants over 10 000, agents under 5, site names, trend
+    # session, user, groups; the rules' thresholds; the debts by site and bucket (one pass:
+    # the headline figures and the ageing chart), tenants past the delay, tenants over
+    # 10 000, today's missions (the agents under the score threshold), site names, trend
     # (snapshots), recovered per week; the ladder's steps and its tenants per step and site, the debts paused (2).
     with django_assert_num_queries(13):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
+    # Working agents: one more query, today's actions, whatever their number.
+    for _ in range(3):
+        agent_au_travail(jour=timezone.localdate())
     cache.clear()
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(16):
         direction.get(reverse("dashboard:accueil"))
     with django_assert_num_queries(3):  # cached: session, user, groups
         direction.get(reverse("dashboard:accueil"))
