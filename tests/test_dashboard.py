@@ -118,7 +118,7 @@ def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc
     # the headline figures and the ageing chart), tenants past the delay, tenants over
     # 10 000, today's missions (the agents under the score threshold), site names, trend
     # (snapshots), recovered per week; the ladder's steps and its tenants per step and site, the debts paused (2).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
