@@ -16,7 +16,11 @@ from agents.selectors import (
 from akig_ops.lib.cache_donnees import en_cache_selon_arguments
 from dashboard.filtres import Criteres
 from escalations.selectors import seuils_alertes
+from relances.selectors import locataires_par_etape_et_site
 from recovery.selectors import (
+    RETARD_CRITIQUE,
+    echeance_limite,
+    impayes_en_pause,
     impayes_agreges,
     impayes_chiffres_cles,
     impayes_par_site,
@@ -170,3 +174,13 @@ def lignes_trier(lignes: list[dict], *, tri: str) -> list[dict]:
     presentes = [ligne for ligne in lignes if cle(ligne) is not None]
     absentes = [ligne for ligne in lignes if cle(ligne) is None]
     return sorted(presentes, key=cle, reverse=descendant) + absentes
+
+
+def relances_et_pauses(*, retard_min: int = RETARD_CRITIQUE) -> dict:
+    """Return the dashboard's ladder section: locataires_par_etape_et_site's {etapes, sites}
+    and {pauses: {contentieux, plan_apurement: {nb, montant}}}, the debts more than
+    `retard_min` days late paused today (counted in the runbook's figures, shown apart)."""
+    jour = timezone.localdate()
+    return {**locataires_par_etape_et_site(),
+            "pauses": impayes_en_pause(jour=jour, echeance_avant=echeance_limite(retard_min=retard_min)),
+            "retard_min": retard_min}

@@ -18,7 +18,7 @@ CHAMPS_REJOUES = ("seuil", "retard_min", "duree_min", "delai_resolution_min")
 
 @admin.register(Regle)
 class RegleAdmin(admin.ModelAdmin):
-    list_display = ("nom", "type", "severite", "active", "seuil", "retard_min", "duree_min",
+    list_display = ("nom", "type", "severite", "active", "seuil", "retard_min", "compter_pauses", "duree_min",
                     "niveau_initial", "delai_relance_min", "delai_resolution_min")
     list_editable = ("active", "seuil")
     readonly_fields = ("code", "type")

@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.utils import timezone
 
-from recovery.models import MONEY_SOMME, Impaye, ImpayeSolde, InstantaneSite, Locataire, RecouvrementAction, Site
-# The promises' judgement lives in its own module; these are its public selectors.
+from recovery.models import MONEY_SOMME, Impaye, ImpayeSolde, InstantaneSite, Locataire, Pause, RecouvrementAction, Site
+# The promises' judgement and the pauses live in their own modules; these are public selectors.
+from recovery.pauses import filtre_en_pause, impayes_en_pause, locataires_en_pause  # noqa: F401
 from recovery.promesses import promesses_jugees, taux_promesses_tenues  # noqa: F401
 
 RETARD_CRITIQUE = 60
@@ -23,11 +24,16 @@ def echeance_limite(*, retard_min: int) -> datetime.date:
     return timezone.localdate() - datetime.timedelta(days=retard_min)
 
 
-def impayes_critiques_par_site(*, retard_min: int = RETARD_CRITIQUE) -> list[dict]:
+def impayes_critiques_par_site(*, retard_min: int = RETARD_CRITIQUE, compter_pauses: bool = True) -> list[dict]:
     """Return [{site_id, nb, montant}] for outstanding debts more than `retard_min` days
-    late, by site, largest amount still due first (the runbook's "Impayés critiques")."""
+    late, by site, largest amount still due first (the runbook's "Impayés critiques", which
+    counts the debts under litigation or a payment plan; without them if not
+    `compter_pauses`)."""
+    impayes = Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
+    if not compter_pauses:
+        impayes = impayes.exclude(filtre_en_pause(jour=timezone.localdate()))
     return list(
-        Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
+        impayes
         .values("site_id")
         .annotate(nb=Count("id"), montant=Sum("montant"))
         .order_by("-montant", "site_id")
@@ -534,10 +540,18 @@ class PlusAncienne:
 
 def echeances_plus_anciennes(*, aujourd_hui: datetime.date) -> dict[int, PlusAncienne]:
     """Return {tenant id: PlusAncienne} for every tenant with an instalment overdue on
-    `aujourd_hui` (due before it): the oldest one (ties: the lowest reference). One query."""
-    premiere = Impaye.objects.filter(locataire_id=OuterRef("locataire_id")).order_by("date_echeance", "reference")
+    `aujourd_hui` (due before it) and not paused that day: the oldest one (ties: the lowest
+    reference). One query."""
+    actives = Impaye.objects.exclude(filtre_en_pause(jour=aujourd_hui))
+    premiere = actives.filter(locataire_id=OuterRef("locataire_id")).order_by("date_echeance", "reference")
     lignes = (
-        Impaye.objects.filter(date_echeance__lt=aujourd_hui, pk=Subquery(premiere.values("pk")[:1]))
+        actives.filter(date_echeance__lt=aujourd_hui, pk=Subquery(premiere.values("pk")[:1]))
         .values_list("locataire_id", "site_id", "reference", "date_echeance")
     )
     return {ligne[0]: PlusAncienne(*ligne) for ligne in lignes}
+
+
+def pauses_du_locataire(*, locataire_id: int) -> list:
+    """Return the tenant's pauses (litigation, payment plans), latest start first, with who
+    entered them."""
+    return list(Pause.objects.filter(locataire_id=locataire_id).select_related("cree_par").order_by("-debut", "-id"))

@@ -117,8 +117,8 @@ def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc
     # session, user, groups; the rules' thresholds; the debts by site and bucket (one pass:
     # the headline figures and the ageing chart), tenants past the delay, tenants over
     # 10 000, today's missions (the agents under the score threshold), site names, trend
-    # (snapshots), recovered per week; the ladder's steps and its tenants per step and site.
-    with django_assert_num_queries(13):
+    # (snapshots), recovered per week; the ladder's steps and its tenants per step and site, the debts paused (2).
+    with django_assert_num_queries(15):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
@@ -126,7 +126,7 @@ def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc
     for _ in range(3):
         agent_au_travail(jour=timezone.localdate())
     cache.clear()
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):
         direction.get(reverse("dashboard:accueil"))
     with django_assert_num_queries(3):  # cached: session, user, groups
         direction.get(reverse("dashboard:accueil"))
@@ -209,8 +209,8 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=f"P{i:02d}")), retard=61,
                       montant_du=Decimal(1000 + i))
     # session, user, groups; the by-site aggregate and site names, the snapshot of 30 days
-    # ago, the agents.
-    with django_assert_num_queries(7):
+    # ago, the agents; the debts under litigation, under a plan.
+    with django_assert_num_queries(9):
         response = direction.get(RUNBOOK)
     assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
     page2 = direction.get(f"{RUNBOOK}&page=2")
@@ -221,8 +221,8 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
 
 def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(direction, parc, django_assert_num_queries):
     # First request: session, user, groups; the by-site aggregate and site names, the
-    # snapshot of 30 days ago, the agents of the page's sites.
-    with django_assert_num_queries(7):
+    # snapshot of 30 days ago, the agents of the page's sites; the debts under litigation, under a plan.
+    with django_assert_num_queries(9):
         direction.get(RUNBOOK)
     # Another sort or page of the same criteres: the analysis comes from the cache, only
     # the agents of the rows shown are read.
@@ -234,7 +234,7 @@ def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(directi
         csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
     assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         response = direction.get("/dashboard/impayes?filter=retard:90%2B")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))]
