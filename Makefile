@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export SECRET_KEY ?= dev-only-insecure-key
 DEMO_ENV := DEBUG=1
 
-.PHONY: demo test audit bench drill install migrate run worker beat clean
+.PHONY: demo test audit bench drill charge-traqueurs mesure-mobile install migrate run worker beat clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 est requis ($(PYTHON) introuvable)."; exit 1; }
@@ -61,6 +61,12 @@ drill: install
 	@bash ops/deploy/drill-prerequis.sh
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND $(BIN)/python manage.py drill $(DRILL_ARGS)
 
+## mesure-mobile: the main pages on a slow phone (Chromium, 1.6 Mbit/s, 150 ms, CPU ×4), first
+## and repeat visit, KiB and seconds to usable; loads the small demo into the configured database
+## (REPLACES its data) and serves it with gunicorn, DEBUG off. Not part of `make test`.
+mesure-mobile: install
+	$(BIN)/python ops/mesure_mobile.py
+
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -72,3 +78,9 @@ beat: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+## charge-traqueurs: positions/s through /api/terrain/osmand and /owntracks with 20 phones at
+## once, against gunicorn (3 workers) on a spare port and the configured database (PostgreSQL
+## for a real figure); its throwaway agents are deleted afterwards. Outside `make test`.
+charge-traqueurs: migrate
+	$(BIN)/python manage.py charge_traqueurs $(CHARGE_ARGS)

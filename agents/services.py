@@ -33,6 +33,7 @@ from agents.selectors import (
     scores_du_moment,
 )
 from agents.terrain import ErreurElement, LotRefuse, PositionVerifiee, actions_verifiees, positions_verifiees
+from akig_ops.lib import valeurs
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.lib.insertion import inserer_nouvelles, lues
 from akig_ops.services import SCORES_INSTANTANES, battement_enregistrer
@@ -296,8 +297,10 @@ def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
     Return what the database stored: {recues, creees, doublons, elements: [{index, cle (the
     reference), etat}]}; raise LotRefuse."""
     agent = Agent.objects.only("code").get(pk=agent_id)
-    codes = {str(a.get("locataire_code", "")).strip() for a in actions}
-    references = {str(a.get("impaye_reference") or "").strip() for a in actions} - {""}
+    # Only codes that can be looked up (a lone surrogate cannot even be sent to the database):
+    # a bad one is refused, named, by actions_verifiees.
+    codes = _cles_lisibles(a.get("locataire_code") for a in actions)
+    references = _cles_lisibles(a.get("impaye_reference") for a in actions) - {""}
     impayes = dict(Impaye.objects.filter(reference__in=references).values_list("reference", "locataire_id"))
     impayes.update(ImpayeSolde.objects.filter(reference__in=references).values_list("reference", "locataire_id"))
     lignes = actions_verifiees(
@@ -324,6 +327,17 @@ def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
     if stockees:
         donnees_modifiees()
     return _resultat([ligne["reference"] for ligne in lignes], stockees)
+
+
+def _cles_lisibles(brutes: Iterable) -> set[str]:
+    """The given codes, stripped, that valeurs.code accepts (the others are not looked up)."""
+    cles = set()
+    for brute in brutes:
+        try:
+            cles.add(valeurs.code(str(brute or "").strip(), max_length=64))
+        except valeurs.ValeurInvalide:
+            continue
+    return cles
 
 
 def _action(agent_id: int, ligne: dict) -> dict:

@@ -88,6 +88,10 @@ MIDDLEWARE = [
     "akig_ops.middleware.ParametresRequeteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and CSVs gzipped (a phone on mobile data: the agent page's HTML 67 → 16 KB). Below
+    # WhiteNoise, which answers static files with its own precompressed copies before this runs;
+    # above everything that writes the body. BREACH: docs/security.md.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

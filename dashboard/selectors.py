@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.selectors import (
-    SEUIL_SCORE,
     agents_missions_non_complete_par_site,
     equipe_id_du_code,
     montant_recouvre_par_semaine,
@@ -16,9 +15,12 @@ from agents.selectors import (
 )
 from akig_ops.lib.cache_donnees import en_cache_selon_arguments
 from dashboard.filtres import Criteres
+from escalations.selectors import seuils_alertes
+from relances.selectors import locataires_par_etape_et_site
 from recovery.selectors import (
     RETARD_CRITIQUE,
-    SEUIL_CONTENTIEUX,
+    echeance_limite,
+    impayes_en_pause,
     impayes_agreges,
     impayes_chiffres_cles,
     impayes_par_site,
@@ -29,43 +31,49 @@ from recovery.selectors import (
     vieillissement_par_site,
 )
 
-# The runbook's alert "Impayés Critiques": more than 50 debts over 60 days late.
-SEUIL_IMPAYES_CRITIQUES = 50
-
-
 # "Change against 30 days ago" reads the snapshot of that day.
 JOURS_DE_COMPARAISON = 30
 
 
-def resume_tableau_de_bord(*, agregats: dict[int, dict] | None = None) -> dict:
-    """Return the directors' headline figures (the /dashboard cards and /api/dashboard/resume):
-    the debts' figures of recovery.selectors.impayes_chiffres_cles, the runbook's
-    thresholds, the day they are computed for, and nb_agents_sous_5 (working agents whose
-    score of the moment is under the threshold, as /agents/ flags them).
-    `agregats`: recovery.selectors.impayes_agreges(retard_min=60), if the caller has it."""
-    jour = timezone.localdate()
+def resume_tableau_de_bord(*, agregats: dict[int, dict] | None = None, seuils: dict | None = None) -> dict:
+    """Return the directors' headline figures (the /dashboard cards, /api/dashboard/resume and
+    the /metrics gauges): the thresholds of the rules (escalations.selectors.seuils_alertes),
+    the debts' figures of recovery.selectors.impayes_chiffres_cles over the overall rule's
+    delay (retard_critique), the day they are computed for, and nb_agents_sous_5 (working
+    agents whose score of the moment is under the score rule's threshold, as /agents/ flags
+    them). `agregats`: impayes_agreges(retard_min=retard_critique), if the caller has it."""
+    seuils = seuils or seuils_alertes()
     return {
-        "jour": jour,
-        "retard_critique": RETARD_CRITIQUE,
-        "seuil_impayes_critiques": SEUIL_IMPAYES_CRITIQUES,
-        "seuil_contentieux": SEUIL_CONTENTIEUX,
-        "seuil_score": SEUIL_SCORE,
-        **impayes_chiffres_cles(agregats=agregats),
-        "nb_agents_sous_5": nb_agents_sous_seuil(maintenant=timezone.now(), seuil=SEUIL_SCORE),
+        "jour": timezone.localdate(),
+        **seuils,
+        **impayes_chiffres_cles(retard_min=seuils["retard_critique"], agregats=agregats,
+                                seuil_contentieux=seuils["seuil_contentieux"]),
+        "nb_agents_sous_5": nb_agents_sous_seuil(maintenant=timezone.now(), seuil=seuils["seuil_score"]),
     }
 
 
 def tableau_de_bord() -> dict:
     """Return the directors' home: {resume (resume_tableau_de_bord), vieillissement (the
-    ageing chart of the worst sites), tendance (12 months of the > 60-day count and amount,
-    weekly), recouvre (montant_recouvre per week, 12 weeks)}. Six queries: one pass over the
-    debts by site feeds both the headline figures and the ageing chart."""
-    agregats = impayes_agreges(retard_min=RETARD_CRITIQUE)
+    ageing chart of the worst sites, the per-site rule's threshold and delay), tendance
+    (12 months of the count and amount over the overall rule's delay, weekly), recouvre
+    (montant_recouvre per week, 12 weeks)}. Seven queries: one pass over the debts by site
+    feeds both the headline figures and the ageing chart."""
+    seuils = seuils_alertes()
+    agregats = impayes_agreges(retard_min=seuils["retard_critique"])
     return {
-        "resume": resume_tableau_de_bord(agregats=agregats),
-        "vieillissement": vieillissement_par_site(agregats=agregats),
-        "tendance": tendance_impayes_critiques(),
+        "resume": resume_tableau_de_bord(agregats=agregats, seuils=seuils),
+        # The chart's line is a site's rule: its bottom part counts past that rule's delay.
+        "vieillissement": vieillissement_par_site(
+            retard_min=seuils["retard_critique_site"],
+            agregats=agregats if seuils["retard_critique_site"] == seuils["retard_critique"] else None,
+        ),
+        "tendance": tendance_impayes_critiques(retard_min=seuils["retard_critique"]),
         "recouvre": montant_recouvre_par_semaine(),
+        # What the charts draw their threshold lines with (the ageing chart: a site's rule).
+        "seuils_graphiques": {
+            "site": seuils["seuil_impayes_critiques_site"], "global": seuils["seuil_impayes_critiques"],
+            "retard": seuils["retard_critique"], "retard_site": seuils["retard_critique_site"],
+        },
     }
 
 
@@ -166,3 +174,13 @@ def lignes_trier(lignes: list[dict], *, tri: str) -> list[dict]:
     presentes = [ligne for ligne in lignes if cle(ligne) is not None]
     absentes = [ligne for ligne in lignes if cle(ligne) is None]
     return sorted(presentes, key=cle, reverse=descendant) + absentes
+
+
+def relances_et_pauses(*, retard_min: int = RETARD_CRITIQUE) -> dict:
+    """Return the dashboard's ladder section: locataires_par_etape_et_site's {etapes, sites}
+    and {pauses: {contentieux, plan_apurement: {nb, montant}}}, the debts more than
+    `retard_min` days late paused today (counted in the runbook's figures, shown apart)."""
+    jour = timezone.localdate()
+    return {**locataires_par_etape_et_site(),
+            "pauses": impayes_en_pause(jour=jour, echeance_avant=echeance_limite(retard_min=retard_min)),
+            "retard_min": retard_min}

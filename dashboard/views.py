@@ -27,17 +27,20 @@ from dashboard.selectors import (
     analyse_impayes,
     lignes_paginer,
     lignes_trier,
+    relances_et_pauses,
     resume_tableau_de_bord,
     tableau_de_bord,
 )
 from relances.selectors import (
     lettre_lire,
-    locataires_par_etape_et_site,
     locataires_suivi_juridique,
     relance_du_locataire,
 )
 from recovery.selectors import (
     SEUIL_CONTENTIEUX,
+    echeance_limite,
+    impayes_en_pause,
+    pauses_du_locataire,
     TRIS_LOCATAIRES,
     locataire_actions,
     locataire_dettes,
@@ -91,7 +94,7 @@ def _entetes(colonnes: list[tuple[str, str, bool]], *, tri: str, url, principale
 def accueil(request):
     donnees, _cache = en_cache("dashboard.accueil", tableau_de_bord)
     # The follow-up ladder's own section (tenants per step and site), beside the cards.
-    relances, _cache = en_cache("dashboard.relances", locataires_par_etape_et_site)
+    relances, _cache = en_cache("dashboard.relances", relances_et_pauses)
     return render(request, "dashboard/accueil.html", {**donnees, "relances": relances})
 
 
@@ -151,6 +154,10 @@ def impayes(request):
     context = {
         "filtres": filtres,
         "analyse": analyse,
+        # Counted in the analysis as in the runbook, shown apart: « dont N en contentieux / sous plan ».
+        "pauses": en_cache("dashboard.pauses", lambda: impayes_en_pause(
+            jour=timezone.localdate(), echeance_avant=echeance_limite(retard_min=filtres.retard_min)),
+            parties=(filtres.retard_min,))[0],
         "page": page,
         "rangees": _rangees_impayes(page.object_list),
         "erreurs": erreurs,
@@ -305,6 +312,7 @@ def locataire(request, locataire_id: int):
         "actions": locataire_actions(locataire_id=locataire.pk),
         "promesses": promesses_jugees(aujourd_hui=timezone.localdate(), locataire_id=locataire.pk),
         "relance": relance_du_locataire(locataire_id=locataire.pk),
+        "pauses": pauses_du_locataire(locataire_id=locataire.pk),
     })
 
 

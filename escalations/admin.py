@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from akig_ops.lib.cache_donnees import donnees_modifiees
 from escalations.apercu import apercu_regle, libelles_sujets, resume_valeur
 from escalations.models import AttenteRegle, Conge, Escalade, Evenement, Message, Regle
 
@@ -17,7 +18,7 @@ CHAMPS_REJOUES = ("seuil", "retard_min", "duree_min", "delai_resolution_min")
 
 @admin.register(Regle)
 class RegleAdmin(admin.ModelAdmin):
-    list_display = ("nom", "type", "severite", "active", "seuil", "retard_min", "duree_min",
+    list_display = ("nom", "type", "severite", "active", "seuil", "retard_min", "compter_pauses", "duree_min",
                     "niveau_initial", "delai_relance_min", "delai_resolution_min")
     list_editable = ("active", "seuil")
     readonly_fields = ("code", "type")
@@ -26,6 +27,11 @@ class RegleAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # one row per runbook alert, seeded by the migrations
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The cached pages show the thresholds and count past the delay: a new generation.
+        donnees_modifiees()
 
     def get_urls(self):
         apercu = path("<path:object_id>/apercu/", self.admin_site.admin_view(self.apercu_view),

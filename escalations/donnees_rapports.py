@@ -20,13 +20,11 @@ from agents.selectors import (
 )
 from akig_ops.lib.formats import Formats
 from escalations import figures_svg
-from escalations.liens import url_agent
+from escalations.liens import url_agent, url_impayes
 from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
-from escalations.selectors import contentieux_des_sites
+from escalations.selectors import contentieux_des_sites, seuils_alertes
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
 from recovery.selectors import (
-    RETARD_CRITIQUE,
-    SEUIL_CONTENTIEUX,
     impayes_agreges,
     impayes_chiffres_cles,
     impayes_par_site,
@@ -36,15 +34,18 @@ from recovery.selectors import (
 SITES_MAX, AGENTS_MAX, CONTENTIEUX_MAX = 20, 12, 20
 
 
-def _retard_min(escalade: Escalade | None) -> int:
-    return escalade.regle.retard_min if escalade else RETARD_CRITIQUE
+def _retard_min(escalade: Escalade | None, seuils: dict) -> int:
+    return escalade.regle.retard_min if escalade else seuils["retard_critique"]
 
 
 def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime) -> dict:
     """The impayés report: headline figures, the by-site analysis (runbook query 1,
     recovery.selectors.impayes_par_site), agents with non-complete missions there (query 2), the legal list,
-    sensitive sites, ageing of every debt still due on those sites."""
-    retard = _retard_min(escalade)
+    sensitive sites, ageing of every debt still due on those sites. Every figure is for the
+    report's sites (the escalation's site, or every site with critical debts); `parc`, the
+    whole portfolio, only in the overall report, labelled global there."""
+    seuils = seuils_alertes()
+    retard = _retard_min(escalade, seuils)
     site_ids = [escalade.site_id] if escalade and escalade.site_id else None
     agregats = impayes_agreges(retard_min=retard)  # one pass: the analysis and the headline figures
     par_site = impayes_par_site(retard_min=retard, site_ids=site_ids, agregats=agregats)
@@ -64,9 +65,15 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
          "montant": sum((ligne["tranches"][i]["montant"] for ligne in par_site), Decimal("0.00"))}
         for i, tranche in enumerate(par_site[0]["tranches"] if par_site else [])
     ]
+    portee = [agregats[site_id] for site_id in ids]
     return {
         "retard_min": retard,
-        "chiffres": impayes_chiffres_cles(retard_min=retard, agregats=agregats),
+        # All the debts of the report's sites, every age: what the ageing chart adds up to.
+        "portee": {"nb": sum(l["nb_total"] for l in portee),
+                   "montant": sum((l["montant_total"] for l in portee), Decimal("0.00"))},
+        "parc": None if site_ids else impayes_chiffres_cles(retard_min=retard, agregats=agregats,
+                                                           seuil_contentieux=seuils["seuil_contentieux"]),
+        "url_urgent": url_impayes(retard_min=retard, site_id=site_ids[0] if site_ids else None),
         "nb_total": nb_total,
         "montant_total": montant_total,
         "nb_sites": len(par_site),
@@ -79,7 +86,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         "contentieux": contentieux[:CONTENTIEUX_MAX],
         "nb_contentieux": len(contentieux),
         "montant_contentieux": sum((l["montant"] for l in contentieux), Decimal("0.00")),
-        "seuil_contentieux": SEUIL_CONTENTIEUX,
+        "seuil_contentieux": seuils["seuil_contentieux"],
         "sensibles": [l for l in par_site if l["sensible"]],
         "anciennete": anciennete,
         "graphique_anciennete": figures_svg.barres_anciennete(
@@ -196,6 +203,15 @@ def donnees_hebdo(*, escalade: None, maintenant: datetime.datetime) -> dict:
         "par_regle": par_regle,
         "ouvertes": ouvertes,
         "echecs": Message.objects.filter(etat=EtatMessage.ECHEC, cree_le__gte=debut).count(),
-        "chiffres": impayes_chiffres_cles(),
-        "retard_min": RETARD_CRITIQUE,
+        **_chiffres_du_parc(),
+    }
+
+
+def _chiffres_du_parc() -> dict:
+    """The portfolio's headline figures over the overall rule's delay, and that delay."""
+    seuils = seuils_alertes()
+    return {
+        "chiffres": impayes_chiffres_cles(retard_min=seuils["retard_critique"],
+                                          seuil_contentieux=seuils["seuil_contentieux"]),
+        "retard_min": seuils["retard_critique"],
     }

@@ -28,3 +28,12 @@ def url_agent(agent_id: int, *, debut: datetime.datetime | None = None, fin: dat
     return url + "?" + urlencode(
         {"jour": jour.isoformat(), "debut": f"{debut_minute:%H:%M}", "fin": f"{fin_minute:%H:%M}"}, safe=":"
     )
+
+
+def url_impayes(*, retard_min: int, site_id: int | None = None) -> str:
+    """The dashboard's view of what an impayés alert speaks of: a site's page for a site's
+    alert (dashboard:site), else the analysis over the rule's delay, in the runbook's form
+    `/dashboard/impayes?filter=retard:<retard_min>+`."""
+    if site_id is not None:
+        return reverse("dashboard:site", args=[site_id])
+    return reverse("dashboard:impayes") + f"?filter=retard:{retard_min}+"

@@ -46,6 +46,11 @@ class Regle(models.Model):
     retard_min = models.PositiveIntegerField(
         _("retard minimal (jours)"), default=60, help_text=_("Impayés : retard à dépasser.")
     )
+    compter_pauses = models.BooleanField(
+        _("compter les impayés en pause"), default=True,
+        help_text=_("Impayés : compter aussi ceux en contentieux ou sous plan d'apurement, comme la requête "
+                    "SQL du runbook (par défaut)."),
+    )
     duree_min = models.PositiveIntegerField(
         _("durée avant déclenchement (min)"), default=0,
         help_text=_("La condition doit tenir sans interruption pendant cette durée."),

@@ -13,13 +13,11 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from akig_ops import roles
-from escalations.liens import url_agent
+from escalations.liens import url_agent, url_impayes
 from escalations.models import Escalade, Message, Niveau, TypeRapport, TypeRegle
 from escalations.outbox import message_creer, url_absolue
 
 MOTIF_DECLENCHEMENT, MOTIF_RELANCE, MOTIF_RESOLUTION = "declenchement", "relance", "resolution"
-# The runbook's urgent link, exactly.
-LIEN_URGENT = "/dashboard/impayes?filter=retard:60+"
 
 
 def fenetre_declenchement(escalade: Escalade) -> tuple[datetime.datetime, datetime.datetime]:
@@ -83,7 +81,7 @@ def contexte_email(*, escalade: Escalade, motif: str) -> dict:
         "niveau": escalade.get_niveau_display(),
         "url_escalade": url_absolue(reverse("escalations:detail", args=[escalade.pk])),
         "url_dashboard": url_absolue("/dashboard/"),
-        "url_urgent": url_absolue(LIEN_URGENT),
+        "url_urgent": url_absolue(url_impayes(retard_min=escalade.regle.retard_min, site_id=escalade.site_id)),
     }
     if escalade.regle.type == TypeRegle.SCORE_AGENT:
         debut = (
@@ -110,7 +108,7 @@ def contexte_email(*, escalade: Escalade, motif: str) -> dict:
         contexte.update(
             nb_impayes=valeur.get("nb_impayes", 0),
             total_montant=Decimal(valeur.get("montant_total", "0")),
-            retard_min=valeur.get("retard_min", 60),
+            retard_min=valeur.get("retard_min", escalade.regle.retard_min),
             sites=sites,
             sites_texte=sites_texte,
         )

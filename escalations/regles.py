@@ -54,9 +54,9 @@ class Constat:
 
 
 def _par_site(*, regle: Regle, contexte: dict) -> list[dict]:
-    cle = ("par_site", regle.retard_min)
+    cle = ("par_site", regle.retard_min, regle.compter_pauses)
     if cle not in contexte:
-        contexte[cle] = impayes_critiques_par_site(retard_min=regle.retard_min)
+        contexte[cle] = impayes_critiques_par_site(retard_min=regle.retard_min, compter_pauses=regle.compter_pauses)
     return contexte[cle]
 
 
@@ -127,7 +127,7 @@ def contexte_rejeu_impayes(*, regle: Regle, par_site: list[dict]) -> dict:
     """The `contexte` that makes the impayés rules observe `par_site` ([{site_id, nb,
     montant}] over the rule's retard_min, as impayes_critiques_par_site returns: a day's
     snapshots) instead of today's debts."""
-    return {("par_site", regle.retard_min): par_site}
+    return {("par_site", regle.retard_min, regle.compter_pauses): par_site}
 
 
 def contexte_rejeu_scores(*, rejeu: RejeuScores) -> dict:

@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from agents.selectors import (
+    SEUIL_SCORE,
     agents_missions_non_complete,
     agents_par_id,
     agents_score_moyen,
@@ -13,7 +14,35 @@ from agents.selectors import (
 )
 from escalations.checklists import actions_de
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Evenement, Message, Rapport, Regle, TypeEvenement
-from recovery.selectors import SEUIL_CONTENTIEUX, impayes_critiques_par_site, locataires_endettes
+from recovery.selectors import RETARD_CRITIQUE, SEUIL_CONTENTIEUX, impayes_critiques_par_site, locataires_endettes
+
+# What a page shows when a rule is missing or inactive: the runbook's values, as the rules'
+# migration (escalations/migrations/0002_defaults.py) creates them.
+SEUIL_IMPAYES_CRITIQUES, SEUIL_IMPAYES_CRITIQUES_SITE = 50, 10
+
+
+def seuils_alertes() -> dict:
+    """Return the thresholds shown and linked beside the figures, read from the active rules
+    (Regle, edited in the admin; the runbook's defaults when a rule is missing or inactive):
+    {seuil_impayes_critiques (count to exceed, all sites), retard_critique (days of the
+    overall rule), seuil_impayes_critiques_site (count to exceed on one site),
+    retard_critique_site (its days), seuil_score (the agents' score under which they alert),
+    seuil_contentieux (€, the legal list)}. One query."""
+    regles = {
+        regle.type: regle
+        for regle in Regle.objects.filter(active=True).order_by("-code")
+    }
+    globale = regles.get(Regle.Type.IMPAYES_CRITIQUES)
+    par_site = regles.get(Regle.Type.IMPAYES_CRITIQUES_SITE)
+    score = regles.get(Regle.Type.SCORE_AGENT)
+    return {
+        "seuil_impayes_critiques": int(globale.seuil) if globale else SEUIL_IMPAYES_CRITIQUES,
+        "retard_critique": globale.retard_min if globale else RETARD_CRITIQUE,
+        "seuil_impayes_critiques_site": int(par_site.seuil) if par_site else SEUIL_IMPAYES_CRITIQUES_SITE,
+        "retard_critique_site": par_site.retard_min if par_site else RETARD_CRITIQUE,
+        "seuil_score": score.seuil if score else SEUIL_SCORE,
+        "seuil_contentieux": SEUIL_CONTENTIEUX,
+    }
 
 
 def escalades_visibles(*, user) -> QuerySet[Escalade]:

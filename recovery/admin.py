@@ -7,7 +7,9 @@ their filters fixed choices or small tables, and they skip the unfiltered COUNT(
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
+from django import forms
+
+from recovery.models import Impaye, ImpayeSolde, Locataire, Pause, RecouvrementAction, Site
 from recovery.selectors import echeance_limite
 
 
@@ -88,3 +90,38 @@ class RecouvrementActionAdmin(admin.ModelAdmin):
     # date_action has no index to use (only (agent, date_action)).
     ordering = ("-pk",)
     show_full_result_count = False
+
+
+class PauseForm(forms.ModelForm):
+    class Meta:
+        model = Pause
+        fields = ("locataire", "impaye_reference", "type_pause", "motif", "debut", "fin")
+
+    def clean(self):
+        donnees = super().clean()
+        locataire, reference = donnees.get("locataire"), (donnees.get("impaye_reference") or "").strip()
+        if locataire and reference and not Impaye.objects.filter(reference=reference, locataire=locataire).exists():
+            self.add_error("impaye_reference", _("Aucun impayé « %(ref)s » en cours pour ce locataire.") % {"ref": reference})
+        debut, fin = donnees.get("debut"), donnees.get("fin")
+        if debut and fin and fin < debut:
+            self.add_error("fin", _("La fin précède le début."))
+        return donnees
+
+
+@admin.register(Pause)
+class PauseAdmin(admin.ModelAdmin):
+    """Directors mark a tenant (or one instalment) under litigation or a payment plan; who
+    entered it and when are kept."""
+
+    form = PauseForm
+    list_display = ("locataire", "impaye_reference", "type_pause", "debut", "fin", "motif", "cree_par", "cree_le")
+    list_select_related = ("locataire", "cree_par")
+    list_filter = ("type_pause",)
+    search_fields = ("locataire__code", "impaye_reference")
+    raw_id_fields = ("locataire",)
+    readonly_fields = ("cree_par", "cree_le")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.cree_par = request.user
+        super().save_model(request, obj, form, change)

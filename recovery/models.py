@@ -345,3 +345,49 @@ class ChangementPaiement(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.jour}: {self.montant_paye_avant} → {self.montant_paye}"
+
+
+class TypePause(models.TextChoices):
+    CONTENTIEUX = "contentieux", _("Contentieux")
+    PLAN_APUREMENT = "plan_apurement", _("Plan d'apurement")
+
+
+class Pause(models.Model):
+    """A tenant's debts (all, or one instalment) under litigation or a payment plan from
+    `debut` to `fin`: they leave the follow-up ladder and the analysis shows them apart; the
+    runbook's count keeps them (recovery/pauses.py, docs/relances.md)."""
+
+    Type = TypePause
+
+    locataire = models.ForeignKey(Locataire, on_delete=models.CASCADE, related_name="pauses")
+    # Empty: every instalment of the tenant; else the one instalment paused.
+    impaye_reference = models.CharField(
+        _("référence impayé"), max_length=40, blank=True,
+        help_text=_("Vide : toutes les échéances du locataire ; sinon, la seule échéance concernée."),
+    )
+    type_pause = models.CharField(_("type"), max_length=16, choices=TypePause.choices)
+    motif = models.CharField(_("motif"), max_length=300)
+    debut = models.DateField(_("début"))
+    fin = models.DateField(_("fin"))
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("saisie par"),
+        null=True, blank=True,
+    )
+    cree_le = models.DateTimeField(_("saisie le"), auto_now_add=True)
+
+    class Meta:
+        db_table = "pauses"
+        ordering = ["-debut", "locataire"]
+        verbose_name = _("pause (contentieux ou plan d'apurement)")
+        verbose_name_plural = _("pauses (contentieux, plans d'apurement)")
+        indexes = [
+            # The pauses in force on a day, per tenant: WHERE locataire_id = X AND debut <= D AND fin >= D.
+            models.Index(fields=["locataire", "debut", "fin"], name="pause_locataire_periode"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(fin__gte=F("debut")), name="pause_fin_apres_debut"),
+            models.CheckConstraint(condition=Q(type_pause__in=TypePause.values), name="pause_type_valide"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_pause_display()} {self.locataire_id} {self.debut:%d/%m/%Y}–{self.fin:%d/%m/%Y}"

@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.utils import timezone
 
-from recovery.models import MONEY_SOMME, Impaye, ImpayeSolde, InstantaneSite, Locataire, RecouvrementAction, Site
-# The promises' judgement lives in its own module; these are its public selectors.
+from recovery.models import MONEY_SOMME, Impaye, ImpayeSolde, InstantaneSite, Locataire, Pause, RecouvrementAction, Site
+# The promises' judgement and the pauses live in their own modules; these are public selectors.
+from recovery.pauses import filtre_en_pause, impayes_en_pause, locataires_en_pause  # noqa: F401
 from recovery.promesses import promesses_jugees, taux_promesses_tenues  # noqa: F401
 
 RETARD_CRITIQUE = 60
@@ -23,11 +24,16 @@ def echeance_limite(*, retard_min: int) -> datetime.date:
     return timezone.localdate() - datetime.timedelta(days=retard_min)
 
 
-def impayes_critiques_par_site(*, retard_min: int = RETARD_CRITIQUE) -> list[dict]:
+def impayes_critiques_par_site(*, retard_min: int = RETARD_CRITIQUE, compter_pauses: bool = True) -> list[dict]:
     """Return [{site_id, nb, montant}] for outstanding debts more than `retard_min` days
-    late, by site, largest amount still due first (the runbook's "Impayés critiques")."""
+    late, by site, largest amount still due first (the runbook's "Impayés critiques", which
+    counts the debts under litigation or a payment plan; without them if not
+    `compter_pauses`)."""
+    impayes = Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
+    if not compter_pauses:
+        impayes = impayes.exclude(filtre_en_pause(jour=timezone.localdate()))
     return list(
-        Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
+        impayes
         .values("site_id")
         .annotate(nb=Count("id"), montant=Sum("montant"))
         .order_by("-montant", "site_id")
@@ -60,13 +66,14 @@ def impayes_chiffres_cles(
     agregats: dict[int, dict] | None = None,
 ) -> dict:
     """Return the debts' headline figures: {total_restant_du, nb_impayes, nb_critiques,
-    montant_critiques, nb_sites_critiques, nb_locataires_contentieux}.
+    montant_critiques, nb_sites_critiques, nb_locataires_critiques, nb_locataires_contentieux}.
 
     `*_critiques` count the debts more than `retard_min` days late (the runbook's first
     query); `nb_locataires_contentieux` the tenants whose total still due is strictly
-    above `seuil_contentieux`, summed in SQL on numeric. Two queries: the debts by site
-    (impayes_agreges; none when its result for `retard_min` is passed as `agregats`) and
-    the tenants' totals.
+    above `seuil_contentieux`, summed in SQL on numeric; `nb_locataires_critiques` the tenants
+    with at least one debt (a monthly instalment) more than `retard_min` days late. Three
+    queries: the debts by site (impayes_agreges; none when its result for `retard_min` is
+    passed as `agregats`), the tenants over the delay and the tenants' totals.
     """
     if agregats is None:
         agregats = impayes_agreges(retard_min=retard_min)
@@ -78,6 +85,11 @@ def impayes_chiffres_cles(
         "montant_critiques": _euros(sum((ligne["montant"] for ligne in lignes), Decimal("0.00"))),
         "nb_sites_critiques": sum(1 for ligne in lignes if ligne["nb"]),
     }
+    # Debts are monthly instalments: the tenants they belong to are counted apart.
+    totaux["nb_locataires_critiques"] = (
+        Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
+        .values("locataire_id").distinct().count()
+    )
     totaux["nb_locataires_contentieux"] = (
         Impaye.objects.values("locataire_id")
         .annotate(du=Sum("montant"))
@@ -253,24 +265,35 @@ def impayes_par_site(
 
 
 def vieillissement_par_site(
-    *, limites: tuple[int, ...] = TRANCHES, nb_sites: int = 15, agregats: dict[int, dict] | None = None
+    *, limites: tuple[int, ...] = TRANCHES, nb_sites: int = 15, agregats: dict[int, dict] | None = None,
+    retard_min: int = RETARD_CRITIQUE,
 ) -> dict:
     """Return the ageing chart's data for the `nb_sites` worst sites (most still due more
-    than 60 days late first): {sites: [code], tranches: [{libelle, nb: [per site],
-    montant: [per site]}]}. `agregats`: impayes_agreges(retard_min=60, limites), if at hand.
+    than `retard_min` days late first): {sites: [code], noms: ["code — nom"], retard_min,
+    au_dela: {nb: [per site], montant: [per site]} (the debts more than `retard_min` days
+    late, what the alert thresholds count), en_deca: {nb, montant} (the site's other debts;
+    au_dela + en_deca = all its debts), tranches: [{libelle, nb: [per site], montant: [per
+    site]}]}. `agregats`: impayes_agreges(retard_min=retard_min, limites), if at hand.
     Only the sites that can be among the worst (an amount at least the `nb_sites`-th, ties
     kept for the order by code) are named and shaped, not all of them."""
     if agregats is None:
-        agregats = impayes_agreges(retard_min=RETARD_CRITIQUE, limites=limites)
+        agregats = impayes_agreges(retard_min=retard_min, limites=limites)
     montants = sorted((ligne["montant"] for ligne in agregats.values() if ligne["nb"]), reverse=True)
     plancher = montants[nb_sites - 1] if len(montants) >= nb_sites else ZERO
     candidats = [site_id for site_id, ligne in agregats.items() if ligne["nb"] and ligne["montant"] >= plancher]
     pires = impayes_par_site(
-        retard_min=RETARD_CRITIQUE, limites=limites, site_ids=candidats, agregats=agregats
+        retard_min=retard_min, limites=limites, site_ids=candidats, agregats=agregats
     )[:nb_sites]
     tranches = tranches_depuis(limites)
     return {
         "sites": [ligne["code"] for ligne in pires],
+        "noms": [f"{ligne['code']} — {ligne['nom']}" for ligne in pires],
+        "retard_min": retard_min,
+        "au_dela": {"nb": [ligne["nb"] for ligne in pires], "montant": [ligne["montant"] for ligne in pires]},
+        "en_deca": {
+            "nb": [ligne["nb_total"] - ligne["nb"] for ligne in pires],
+            "montant": [ligne["montant_total"] - ligne["montant"] for ligne in pires],
+        },
         "tranches": [
             {
                 "libelle": tranche.libelle,
@@ -517,10 +540,18 @@ class PlusAncienne:
 
 def echeances_plus_anciennes(*, aujourd_hui: datetime.date) -> dict[int, PlusAncienne]:
     """Return {tenant id: PlusAncienne} for every tenant with an instalment overdue on
-    `aujourd_hui` (due before it): the oldest one (ties: the lowest reference). One query."""
-    premiere = Impaye.objects.filter(locataire_id=OuterRef("locataire_id")).order_by("date_echeance", "reference")
+    `aujourd_hui` (due before it) and not paused that day: the oldest one (ties: the lowest
+    reference). One query."""
+    actives = Impaye.objects.exclude(filtre_en_pause(jour=aujourd_hui))
+    premiere = actives.filter(locataire_id=OuterRef("locataire_id")).order_by("date_echeance", "reference")
     lignes = (
-        Impaye.objects.filter(date_echeance__lt=aujourd_hui, pk=Subquery(premiere.values("pk")[:1]))
+        actives.filter(date_echeance__lt=aujourd_hui, pk=Subquery(premiere.values("pk")[:1]))
         .values_list("locataire_id", "site_id", "reference", "date_echeance")
     )
     return {ligne[0]: PlusAncienne(*ligne) for ligne in lignes}
+
+
+def pauses_du_locataire(*, locataire_id: int) -> list:
+    """Return the tenant's pauses (litigation, payment plans), latest start first, with who
+    entered them."""
+    return list(Pause.objects.filter(locataire_id=locataire_id).select_related("cree_par").order_by("-debut", "-id"))

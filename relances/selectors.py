@@ -1,20 +1,21 @@
 """Reads about the follow-up ladder: a tenant's step and history, tenants per step and site."""
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, F
 
 from relances.models import Etape, EtatRelance, Lettre, Passage, TypeEtape
 
 
 def relance_du_locataire(*, locataire_id: int) -> dict:
     """Return {etat (EtatRelance or None, with its step), passages (newest first, with their
-    steps), lettres (id, cree_le, reste_du; newest first)} of the tenant. Three queries."""
+    steps), lettres (id, jour: the day of the move that wrote it, reste_du; newest first)} of
+    the tenant. Three queries."""
     return {
         "etat": EtatRelance.objects.select_related("etape").filter(locataire_id=locataire_id).first(),
         "passages": list(Passage.objects.filter(locataire_id=locataire_id).select_related("de", "vers")
                          .order_by("-jour", "-version")),
         "lettres": list(Lettre.objects.filter(locataire_id=locataire_id).order_by("-cree_le")
-                        .values("id", "cree_le", "reste_du")),
+                        .values("id", "reste_du", jour=F("passage__jour"))),
     }
 
 

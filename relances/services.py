@@ -18,7 +18,7 @@ from agents.services import mission_relance_assurer, tache_creer
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.services import battement_enregistrer
 from recovery.promesses import ROMPUE, TENUE, tolerance_jours
-from recovery.selectors import echeances_plus_anciennes, promesses_jugees
+from recovery.selectors import echeances_plus_anciennes, locataires_en_pause, promesses_jugees
 from relances.lettres import lettre_pdf
 from relances.models import Etape, EtatRelance, Lettre, Motif, Passage, TypeEtape
 
@@ -84,13 +84,14 @@ def relances_avancer(*, aujourd_hui: datetime.date | None = None) -> dict[str, i
     create the work of each step climbed to. Return {"montees", "descentes", "inchanges"}.
 
     The step reached: the last active step whose days late the tenant's oldest unpaid
-    instalment has reached, plus one per promise broken and minus one per promise kept since
+    instalment not paused (litigation, payment plan) has reached, plus one per promise broken and minus one per promise kept since
     that instalment became the oldest (a payment clearing it starts the count again)."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     etapes = list(Etape.objects.filter(active=True).order_by("jours_retard"))
     anciennes = echeances_plus_anciennes(aujourd_hui=aujourd_hui)
     etats = {e.locataire_id: e for e in EtatRelance.objects.all()}
     evenements = _evenements(etats, aujourd_hui)
+    en_pause = locataires_en_pause(jour=aujourd_hui)
     comptes = {"montees": 0, "descentes": 0, "inchanges": 0}
     a_voir = set(anciennes) | {lid for lid, e in etats.items() if e.etape_id is not None} | set(evenements)
     for locataire_id in sorted(a_voir):
@@ -101,7 +102,8 @@ def relances_avancer(*, aujourd_hui: datetime.date | None = None) -> dict[str, i
             except IntegrityError:  # another runner created it between our read and write
                 etat = EtatRelance.objects.get(locataire_id=locataire_id)
         sens = _avancer(etat, etapes=etapes, ancienne=anciennes.get(locataire_id),
-                        evenements=evenements.get(locataire_id, []), aujourd_hui=aujourd_hui)
+                        evenements=evenements.get(locataire_id, []), aujourd_hui=aujourd_hui,
+                        en_pause=locataire_id in en_pause)
         comptes[sens] += 1
     if comptes["montees"] or comptes["descentes"]:
         donnees_modifiees()
@@ -109,7 +111,7 @@ def relances_avancer(*, aujourd_hui: datetime.date | None = None) -> dict[str, i
     return comptes
 
 
-def _avancer(etat: EtatRelance, *, etapes, ancienne, evenements: list[str], aujourd_hui) -> str:
+def _avancer(etat: EtatRelance, *, etapes, ancienne, evenements: list[str], aujourd_hui, en_pause: bool) -> str:
     reference = ancienne.reference if ancienne else ""
     nouvelle_echeance = reference != etat.reference_echeance
     decalage = 0 if nouvelle_echeance else etat.decalage
@@ -126,7 +128,9 @@ def _avancer(etat: EtatRelance, *, etapes, ancienne, evenements: list[str], aujo
         change = {"reference_echeance": reference, "decalage": decalage, "evalue_le": aujourd_hui,
                   "version": etat.version + (cible != actuel)}
         if cible != actuel:
-            change.update(etape=nouvelle, depuis=timezone.now())
+            # The day evaluated (a catch-up run for a past day says that day), at the time of the run.
+            depuis = datetime.datetime.combine(aujourd_hui, timezone.localtime().time())
+            change.update(etape=nouvelle, depuis=timezone.make_aware(depuis))
         if not EtatRelance.objects.filter(pk=etat.pk, version=etat.version).update(**change):
             return "inchanges"  # another runner moved it first
         if cible == actuel:
@@ -134,7 +138,8 @@ def _avancer(etat: EtatRelance, *, etapes, ancienne, evenements: list[str], aujo
         if cible > actuel:
             motif = Motif.PROMESSE_ROMPUE if ROMPUE in evenements else Motif.RETARD
         else:
-            motif = Motif.PROMESSE_TENUE if TENUE in evenements else Motif.ECHEANCE_REGLEE
+            motif = (Motif.PROMESSE_TENUE if TENUE in evenements
+                     else Motif.PAUSE if en_pause else Motif.ECHEANCE_REGLEE)
         passage = Passage.objects.create(
             locataire_id=etat.locataire_id, version=etat.version + 1,
             de=etapes[actuel] if actuel >= 0 else None, vers=nouvelle, motif=motif, jour=aujourd_hui,

@@ -143,6 +143,8 @@ ADMIN_MODELES = {
     "recovery/impaye": (LECTURE, True, True),
     "recovery/impayesolde": (LECTURE, True, True),
     "recovery/recouvrementaction": (LECTURE, True, True),
+    # Litigation and payment plans: entered by directors.
+    "recovery/pause": (ECRITURE, True, True),
     "agents/equipe": (LECTURE, True, True),
     "agents/agent": (LECTURE, True, True),
     "agents/mission": (LECTURE, True, True),

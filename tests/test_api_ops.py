@@ -78,9 +78,10 @@ def test_resume_director_gets_figures_miss_then_hit(client, deux_impayes):
 
 
 def test_resume_ops_token_reads_without_session(client, deux_impayes, django_assert_num_queries):
-    # No session, no user query: only the figures' 3 queries (2 aggregates of the debts,
-    # the agents under 5), then none on the HIT.
-    with django_assert_num_queries(3):
+    # No session, no user query: only the figures' 5 queries (the rules' thresholds, 3
+    # aggregates of the debts, today's missions for the agents under the threshold), then
+    # none on the HIT.
+    with django_assert_num_queries(5):
         response = client.get(RESUME, HTTP_AUTHORIZATION=f"Bearer {JETON}")
     with django_assert_num_queries(0):
         hit = client.get(RESUME, HTTP_AUTHORIZATION=f"Bearer {JETON}")

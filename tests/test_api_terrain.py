@@ -333,6 +333,9 @@ def test_docs_page_is_french_and_served_from_our_static_files(admin_client, sett
     ("resultat", "payé\x00", "caractère NUL (octet 0) interdit"),
     ("resultat", "payé\ud800", "caractère invalide (demi-paire de substitution UTF-16)"),
     ("statut", "\udfff", "caractère invalide (demi-paire de substitution UTF-16)"),
+    # Looked up before being checked, it once reached the database: 500.
+    ("impaye_reference", "I1\ud800", "caractère invalide (demi-paire de substitution UTF-16)"),
+    ("locataire_code", "L1\ud800", "caractère invalide (demi-paire de substitution UTF-16)"),
 ])
 def test_actions_value_out_of_bounds_is_a_french_400_naming_the_field(client, agent, jeton, dossier, champ, valeur, motif):
     # json.dumps writes a lone surrogate as the \\udXXX escape a phone would send.

@@ -15,6 +15,7 @@ from django.utils import timezone
 from recovery.models import InstantaneSite
 from tests.factories import (
     ActionFactory,
+    agent_au_travail,
     AgentFactory,
     EquipeFactory,
     ImpayeFactory,
@@ -93,21 +94,39 @@ def test_accueil_headline_figures_and_chart_data(direction, parc):
     assert resume["nb_locataires_contentieux"] == 1
     body = response.content.decode()
     assert "25\u00a0200,01\u00a0€" in body and "17\u00a0000,01\u00a0€" in body
-    assert "sous le seuil d'alerte (50)" in body
-    assert response.context["vieillissement"]["sites"] == ["B", "A"]
+    # The biggest number is the money; beside it the instalments (a1 ×2, b1, b2) and the
+    # 3 tenants (a1, b1, b2) they belong to; the rule's threshold (50 by default).
+    assert resume["nb_locataires_critiques"] == 3
+    carte = body[body.index('id="carte-critiques"'):]
+    carte = carte[:carte.index("</a>")]
+    assert '<span class="grand montant">17 000,01 €</span>' in carte
+    assert "4 échéances impayées · 3 locataires" in carte
+    assert "sous le seuil d'alerte (plus de 50 échéances)" in carte
+    vieillissement = response.context["vieillissement"]
+    assert vieillissement["sites"] == ["B", "A"]
+    # Site bars are named; the bottom part is past 60 days, the top the rest of the site's
+    # debts: B 2 + 1 = its 3, A 2 + 3 = its 5.
+    assert vieillissement["noms"] == ["B — Résidence B", "A — Résidence A"]
+    assert (vieillissement["au_dela"]["nb"], vieillissement["en_deca"]["nb"]) == ([2, 2], [1, 3])
+    assert vieillissement["au_dela"]["montant"] == [Decimal("14000.01"), Decimal("3000.00")]
+    assert response.context["seuils_graphiques"] == {"site": 10, "global": 50, "retard": 60, "retard_site": 60}
     assert 'id="donnees-vieillissement"' in body and "plotly-basic-4.1.1.min.js" in body
 
 
 def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc, django_assert_num_queries):
-    # session, user, groups; the debts by site and bucket (one pass: the headline figures
-    # and the ageing chart), tenants over 10 000, agents under 5, site names, trend
-    # (snapshots), recovered per week; the ladder's steps and its tenants per step and site.
-    with django_assert_num_queries(11):
+    # session, user, groups; the rules' thresholds; the debts by site and bucket (one pass:
+    # the headline figures and the ageing chart), tenants past the delay, tenants over
+    # 10 000, today's missions (the agents under the score threshold), site names, trend
+    # (snapshots), recovered per week; the ladder's steps and its tenants per step and site, the debts paused (2).
+    with django_assert_num_queries(15):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
+    # Working agents: one more query, today's actions, whatever their number.
+    for _ in range(3):
+        agent_au_travail(jour=timezone.localdate())
     cache.clear()
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(16):
         direction.get(reverse("dashboard:accueil"))
     with django_assert_num_queries(3):  # cached: session, user, groups
         direction.get(reverse("dashboard:accueil"))
@@ -190,8 +209,8 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=f"P{i:02d}")), retard=61,
                       montant_du=Decimal(1000 + i))
     # session, user, groups; the by-site aggregate and site names, the snapshot of 30 days
-    # ago, the agents.
-    with django_assert_num_queries(7):
+    # ago, the agents; the debts under litigation, under a plan.
+    with django_assert_num_queries(9):
         response = direction.get(RUNBOOK)
     assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
     page2 = direction.get(f"{RUNBOOK}&page=2")
@@ -202,8 +221,8 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
 
 def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(direction, parc, django_assert_num_queries):
     # First request: session, user, groups; the by-site aggregate and site names, the
-    # snapshot of 30 days ago, the agents of the page's sites.
-    with django_assert_num_queries(7):
+    # snapshot of 30 days ago, the agents of the page's sites; the debts under litigation, under a plan.
+    with django_assert_num_queries(9):
         direction.get(RUNBOOK)
     # Another sort or page of the same criteres: the analysis comes from the cache, only
     # the agents of the rows shown are read.
@@ -215,7 +234,7 @@ def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(directi
         csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
     assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         response = direction.get("/dashboard/impayes?filter=retard:90%2B")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))]

@@ -26,6 +26,7 @@ from agents.services import jeton_creer
 from escalations.models import AttenteRegle, Conge, Message, Rapport, Regle
 from escalations.regles import Observation
 from escalations.services import escalade_declencher
+from recovery.models import Pause
 from relances.models import Lettre, Passage
 from tests.escalations.conftest import regles_et_roles
 from tests.factories import (
@@ -123,6 +124,8 @@ def _monde() -> dict:
     AccessAttempt.objects.create(**acces, get_data="", post_data="", failures_since_start=1)
     AccessLog.objects.create(**acces)
     AccessFailureLog.objects.create(**acces)
+    Pause.objects.create(locataire=locataire, type_pause="contentieux", motif="Assignation",
+                         debut=timezone.localdate(), fin=timezone.localdate())
     passage = Passage.objects.create(locataire=locataire, version=1, motif="retard", jour=timezone.localdate())
     lettre = Lettre.objects.create(locataire=locataire, passage=passage, reste_du=Decimal("500.00"),
                                    pdf=b"%PDF-1.4\n%%EOF\n")

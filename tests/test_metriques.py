@@ -208,7 +208,7 @@ def test_a_failing_gauge_function_does_not_hide_the_others(client, fonctions_tem
     stockees = metriques_metier_task.apply().get()
     series = scraper(client)
 
-    assert stockees == 7  # still stored: the dashboard's three gauges, the agents' scores, the escalations' three
+    assert stockees == 10  # still stored: the dashboard's six gauges, the agents' scores, the escalations' three
     nom = f"{cassee.__module__}.{cassee.__qualname__}"
     assert Battement.objects.get(nom=METRIQUES_METIER).details["en_echec"] == [nom]
     assert series[("akig_jauges_metier_en_echec", (("fonction", nom),))] == 1

@@ -15,7 +15,9 @@ from agents.models import Mission, Tache
 from recovery.models import Impaye, ImpayeSolde
 from relances.models import Etape, EtatRelance, Lettre, Passage
 from relances.selectors import locataires_par_etape_et_site, locataires_suivi_juridique, relance_du_locataire
+from relances.lettres import lettre_pdf
 from relances.services import relances_avancer
+from tests.escalations.test_synthese_et_pdf import texte_pdf
 from tests.factories import (
     ActionFactory,
     AgentFactory,
@@ -281,3 +283,18 @@ def test_agent_page_lists_the_calls_and_sms_to_make(client, monde, directeur):
     client.force_login(directeur)
     page = client.get(f"/agents/{monde['ag1'].id}/")
     assert [(t.type_tache, t.locataire.code) for t in page.context["taches"]] == [("sms", "L1"), ("appel", "L1")]
+
+
+def test_mise_en_demeure_pdf_reads_back_with_the_instalments_of_its_day(monde, tmp_path):
+    # A third instalment due J0 + 62 is not yet due on J0 + 50: not in the letter.
+    ImpayeFactory(reference="I3", locataire=monde["l1"], date_echeance=jour(62), periode=datetime.date(2026, 3, 1),
+                  montant_du=Decimal("500.00"))
+    pdf, reste_du = lettre_pdf(locataire_id=monde["l1"].id, aujourd_hui=jour(50))
+
+    texte = texte_pdf(pdf, tmp_path)
+    assert reste_du == Decimal("750.00")
+    assert "Mise en demeure de payer" in texte and "Marie Curie" in texte
+    assert "Janvier 2026 05/01/2026 500,00 € 0,00 € 500,00 € 50 jours" in texte
+    assert "Février 2026 05/02/2026 500,00 € 250,00 € 250,00 € 19 jours" in texte
+    assert "Total restant dû 750,00 €" in texte and "Mars 2026" not in texte
+    assert "au plus tard le 04/03/2026" in texte  # J0 + 50 = 24/02, 8 days to pay

@@ -22,6 +22,7 @@ from agents.selectors import (
     performance_recente,
     positions_depuis,
 )
+from recovery.models import Impaye, Pause
 from recovery.selectors import impayes_critiques_par_site, impayes_critiques_resume
 from tests.factories import (
     ActionFactory,
@@ -359,3 +360,21 @@ def test_failed_emails_runbook_lists_deletes_and_resends_the_right_ones():
     restants = {m.sujet: (m.etat, m.tentatives) for m in Message.objects.all()}
     assert restants == {"m1": ("en_attente", 0), "m3": ("en_attente", 0), "m4": ("envoye", 8),
                         "m5": ("en_attente", 8), "m6": ("en_attente", 0)}
+
+
+def test_runbook_impayes_critiques_count_debts_under_a_pause_as_the_default_rule_does(sites_critiques):
+    """Site A's 1 200,00 € debt (61 days) under litigation: the runbook's query still counts it,
+    and so does a rule by default (compter_pauses); a rule told not to count pauses sees site A
+    with one debt of 334,50 €."""
+    site_a, site_b, _ = sites_critiques
+    pausee = Impaye.objects.get(site=site_a, montant_du=Decimal("1200.00"))
+    aujourd_hui = timezone.localdate()
+    Pause.objects.create(locataire=pausee.locataire, type_pause="contentieux", motif="Assignation",
+                         debut=aujourd_hui, fin=aujourd_hui + datetime.timedelta(days=90))
+
+    rows = run_as_ops(runbook_query("impayes"))
+
+    assert rows == [(site_b.id, 1, Decimal("2000.00")), (site_a.id, 2, Decimal("1534.50"))]
+    assert as_rows(impayes_critiques_par_site(), "site_id", "nb", "montant") == rows
+    assert as_rows(impayes_critiques_par_site(compter_pauses=False), "site_id", "nb", "montant") == [
+        (site_b.id, 1, Decimal("2000.00")), (site_a.id, 1, Decimal("334.50"))]

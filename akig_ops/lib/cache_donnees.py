@@ -10,6 +10,7 @@ is drawn, which is safe because the old keys are gone with it.
 """
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from functools import partial, wraps
@@ -72,4 +73,5 @@ def en_cache_selon_arguments(nom: str, *, duree: int = 300):
 
 def donnees_modifiees() -> None:
     """Start a new generation: every figure cached so far is stale from now on."""
-    cache.set(CLE_GENERATION, str(time.time_ns()), DUREE_GENERATION)
+    # A random part too: two changes within one clock tick (or under a frozen clock) differ.
+    cache.set(CLE_GENERATION, f"{time.time_ns()}-{secrets.token_hex(4)}", DUREE_GENERATION)

@@ -25,32 +25,38 @@
     return Object.assign(base, extra);
   }
 
-  function vieillissement(seuil) {
+  // Two segments per site: at the bottom the debts past the rule's delay (what the alert
+  // counts, read against the threshold line), above them the more recent ones.
+  function vieillissement(seuils) {
     var d = donnees("donnees-vieillissement");
-    var traces = d.tranches.map(function (tranche, i) {
-      return {
-        type: "bar", name: tranche.libelle, x: d.sites, y: tranche.nb,
-        customdata: tranche.montant.map(nombre), marker: { color: COULEURS[i % COULEURS.length] },
-        hovertemplate: "%{x} — " + tranche.libelle + " : %{y} impayés, %{customdata:,.2f} €<extra></extra>",
-      };
-    });
+    var au_dela = "plus de " + d.retard_min + " j", en_deca = d.retard_min + " j ou moins";
+    var traces = [
+      { type: "bar", name: au_dela, x: d.noms, y: d.au_dela.nb, customdata: d.au_dela.montant.map(nombre),
+        marker: { color: "#9d1f16" },
+        hovertemplate: "%{x} — " + au_dela + " : %{y} échéances, %{customdata:,.2f} €<extra></extra>" },
+      { type: "bar", name: en_deca, x: d.noms, y: d.en_deca.nb, customdata: d.en_deca.montant.map(nombre),
+        marker: { color: "#c9d8e4" },
+        hovertemplate: "%{x} — " + en_deca + " : %{y} échéances, %{customdata:,.2f} €<extra></extra>" },
+    ];
     Plotly.newPlot("graphique-vieillissement", traces, mise_en_page({
-      barmode: "stack", height: 360, margin: { l: 50, r: 20, t: 30, b: 90 },
-      yaxis: { title: { text: "impayés" } }, xaxis: { tickangle: -45 },
-      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: seuil, y1: seuil,
+      barmode: "stack", height: 400, margin: { l: 50, r: 20, t: 30, b: 150 },
+      yaxis: { title: { text: "échéances impayées" } }, xaxis: { tickangle: -45, automargin: true },
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: seuils.site, y1: seuils.site,
                  line: { color: "#b3261e", dash: "dash", width: 2 } }],
-      annotations: [{ xref: "paper", x: 1, y: seuil, xanchor: "right", yanchor: "bottom", showarrow: false,
-                      text: "seuil d'alerte : " + seuil + " impayés > 60 j", font: { color: "#b3261e" } }],
+      annotations: [{ xref: "paper", x: 1, y: seuils.site, xanchor: "right", yanchor: "bottom", showarrow: false,
+                      text: "seuil d'alerte d'un site : plus de " + seuils.site + " échéances à " + au_dela,
+                      font: { color: "#b3261e" } }],
     }), config);
   }
 
-  function tendance(seuil) {
+  function tendance(seuils) {
     var d = donnees("donnees-tendance");
+    var seuil = seuils.global, au_dela = "> " + seuils.retard + " j";
     var jours = d.map(function (p) { return p.jour; });
     Plotly.newPlot("graphique-tendance", [
-      { type: "scatter", mode: "lines", name: "impayés > 60 j", x: jours, y: d.map(function (p) { return p.nb; }),
+      { type: "scatter", mode: "lines", name: "impayés " + au_dela, x: jours, y: d.map(function (p) { return p.nb; }),
         line: { color: "#1f5f8b", width: 2 }, hovertemplate: "%{x|%d/%m/%Y} : %{y} impayés<extra></extra>" },
-      { type: "scatter", mode: "lines", name: "reste dû > 60 j (€)", x: jours, yaxis: "y2",
+      { type: "scatter", mode: "lines", name: "reste dû " + au_dela + " (€)", x: jours, yaxis: "y2",
         y: d.map(function (p) { return nombre(p.montant); }), line: { color: "#d9622b", width: 2, dash: "dot" },
         hovertemplate: "%{x|%d/%m/%Y} : %{y:,.2f} €<extra></extra>" },
     ], mise_en_page({
@@ -80,9 +86,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     Plotly.register({ moduleType: "locale", name: "fr", dictionary: {},
                       format: { months: MOIS, shortMonths: MOIS_COURTS, decimal: ",", thousands: "\u202f" } });
-    var seuil = donnees("donnees-seuil");
-    vieillissement(seuil);
-    tendance(seuil);
+    var seuils = donnees("donnees-seuils");
+    vieillissement(seuils);
+    tendance(seuils);
     recouvre();
   });
 })();

@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 
 from agents.models import AgentGeolocalisation
+from tests.e2e.conftest import CAPTURES
 from tests.factories import AgentFactory, EquipeFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -76,4 +77,10 @@ def test_team_lead_sets_a_phone_up_and_the_qr_codes_configure_owntracks_and_trac
     lignes = list(AgentGeolocalisation.objects.filter(agent=agent).order_by("timestamp")
                   .values_list("canal", "latitude", "batterie_pct"))
     assert lignes == [("owntracks", 48.8566, 64), ("traccar", 48.857, 63)]
+    # The agent page says when the phone last spoke and by which channel.
+    onglet.aller(f"/agents/{agent.id}/")
+    carte = page.locator("#telephone")
+    assert "(Traccar Client, batterie 63 %)" in " ".join(carte.inner_text().split())
+    CAPTURES.mkdir(parents=True, exist_ok=True)
+    carte.screenshot(path=str(CAPTURES / "agent-telephone-carte.png"))
     assert bloquees == [] and onglet.erreurs_console == []

@@ -89,7 +89,8 @@ def test_email_read_back_from_a_real_smtp_server_with_its_pdf(smtp, douze_sur_s0
     texte = recu.get_body(("plain",)).get_content()
     assert "12 impayés dépassent 60 jours pour S02 – Marcadet" in texte
     assert "Montant total: 6\u00a0000,00\u00a0€" in texte
-    assert "Lien urgent: https://akig.example/dashboard/impayes?filter=retard:60+" in texte
+    # A site's alert: the urgent link opens that site's page, not the list of every site.
+    assert f"Lien urgent: https://akig.example/dashboard/sites/{douze_sur_s02.pk}/" in texte
     assert 'href="https://akig.example/dashboard/"' in recu.get_body(("html",)).get_content()
     (piece,) = list(recu.iter_attachments())
     assert piece.get_content_type() == "application/pdf"

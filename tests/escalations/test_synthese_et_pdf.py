@@ -5,6 +5,7 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from escalations.models import Escalade, Message, Regle
@@ -31,6 +32,14 @@ def texte_pdf(contenu: bytes, tmp_path) -> str:
     fichier.write_bytes(contenu)
     texte = subprocess.run(["pdftotext", "-layout", str(fichier), "-"], capture_output=True, text=True, check=True).stdout
     return " ".join(texte.split())  # lines wrap where the layout puts them
+
+
+def liens_pdf(contenu: bytes, tmp_path) -> set[str]:
+    """The link annotations (clickable URIs) of a PDF, read by poppler's pdfinfo -url."""
+    fichier = tmp_path / "liens.pdf"
+    fichier.write_bytes(contenu)
+    sortie = subprocess.run(["pdfinfo", "-url", str(fichier)], capture_output=True, text=True, check=True).stdout
+    return {ligne.split()[-1] for ligne in sortie.splitlines()[1:] if ligne.strip()}
 
 
 def test_impayes_pdf_shows_the_runbook_figures(gens, deux_sites, horloge, tmp_path):
@@ -184,3 +193,51 @@ def test_weekly_digest_says_0_and_1_in_the_singular(gens, horloge):
     assert "0 escalade déclenchée cette semaine ; 0 encore ouverte." in calme.corps_texte
     assert "0 escalade déclenchée cette semaine ; 0 encore ouverte." in calme.corps_html
     assert "1 escalade déclenchée cette semaine ; 1 encore ouverte." in une.corps_texte
+
+
+def test_site_pdf_speaks_of_its_site_and_its_links_are_clickable(gens, deux_sites, horloge, tmp_path):
+    # Given S02: 12 debts of 500.00, 61 days late (> 10: its rule fires) and one of 300.00 due
+    # 10 days ago; S01: 3 debts of 500.00, 61 days late (its own rule does not fire).
+    horloge(paris(2026, 11, 30, 9, 0))
+    s1, s2 = deux_sites
+    impayes_critiques(site=s2, nb=12)
+    impayes_critiques(site=s2, nb=1, montant=Decimal("300.00"), retard=10)
+    impayes_critiques(site=s1, nb=3)
+    escalades_evaluer()
+    escalade = Escalade.objects.get(regle__code="impayes-critiques-site", site=s2)
+
+    contenu, _pages = pdf_rendre(type_rapport="impayes", escalade=escalade)
+    texte = texte_pdf(contenu, tmp_path)
+    liens = liens_pdf(contenu, tmp_path)
+
+    # Then every figure is S02's: 12 over 60 days = 6 000.00 €; all its debts 12 + 1 = 13,
+    # 6 000.00 + 300.00 = 6 300.00 € (what its ageing chart adds up to); never the 15 debts,
+    # 7 800.00 € of every site, and no global line in a site's report.
+    assert "12 impayés de plus de 60 jours sur 1 site." in texte
+    assert "Tous les impayés de ces sites (toutes anciennetés) : 13 impayés, 6 300,00 € restant dû." in texte
+    assert "Ensemble du parc" not in texte and "7 800,00 €" not in texte and "16 impayés" not in texte
+    # The table's rows add up to its Total line.
+    assert "Total 12 6 000,00 € 100 %" in texte
+    # The links are real links to absolute URLs: the site's page and the escalation.
+    assert f"{settings.AKIG_BASE_URL}/dashboard/sites/{s2.pk}/" in liens
+    assert f"{settings.AKIG_BASE_URL}/escalations/{escalade.pk}/" in liens
+
+
+def test_overall_pdf_labels_its_global_line_and_its_chart_adds_up(gens, deux_sites, horloge, tmp_path):
+    # Given S01: 51 debts of 100.00, 61 days late (the overall rule fires: 51 > 50) and one of
+    # 40.00 due 10 days ago; a third site with only a recent debt of 900.00 (not concerned).
+    horloge(paris(2026, 11, 30, 9, 0))
+    s1, _s2 = deux_sites
+    impayes_critiques(site=s1, nb=51, montant=Decimal("100.00"))
+    impayes_critiques(site=s1, nb=1, montant=Decimal("40.00"), retard=10)
+    impayes_critiques(site=SiteFactory(code="S03"), nb=1, montant=Decimal("900.00"), retard=5)
+    escalades_evaluer()
+    escalade = Escalade.objects.get(regle__code="impayes-critiques")
+
+    texte = texte_pdf(pdf_rendre(type_rapport="impayes", escalade=escalade)[0], tmp_path)
+
+    # The sites concerned (S01): 52 debts, 5 100.00 + 40.00 = 5 140.00 €; the whole portfolio,
+    # labelled global: 53 debts, 6 040.00 €.
+    assert "Tous les impayés de ces sites (toutes anciennetés) : 52 impayés, 5 140,00 € restant dû." in texte
+    assert "Ensemble du parc, tous sites (global) : 53 impayés, 6 040,00 € restant dû." in texte
+    assert "Total 51 5 100,00 € 100 %" in texte
