@@ -42,4 +42,6 @@ def test_worker_runs_are_counted_for_the_web(celery_worker_process):  # noqa: F8
         "akig_impayes_critiques", "akig_impayes_critiques_montant_euros", "akig_agents_score_sous_5",
         "akig_escalades_ouvertes", "akig_outbox_en_attente", "akig_outbox_en_echec",
         "akig_agent_score_instantane",
+        # The rules' thresholds, which the Prometheus alerts compare against.
+        "akig_seuil_impayes_critiques", "akig_retard_critique_jours", "akig_seuil_score",
     }

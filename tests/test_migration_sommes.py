@@ -31,6 +31,13 @@ def _migrer(cibles):
     executor.migrate(cibles)
 
 
+def _migrer_jusqu_au_bout():
+    """Every app back to its latest migration: going back to AVANT also unapplied the later
+    migrations of other apps (pauses, tâches, relances…), which the next tests need."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_sum_columns_widen_to_18_digits_and_keep_their_rows():
     agent = AgentFactory()
     _migrer(AVANT)
@@ -41,7 +48,8 @@ def test_sum_columns_widen_to_18_digits_and_keep_their_rows():
                 "INSERT INTO performance_historique (agent_id, date_stat, score, visites, promesses, paiements, "
                 "refus, montant_recouvre) VALUES (%s, '2026-11-20', 5, 1, 0, 1, 0, 9999999999.99)", [agent.id])
     finally:
-        _migrer(APRES)
+        _migrer_jusqu_au_bout()
+    assert all(cible in MigrationExecutor(connection).loader.applied_migrations for cible in APRES)
 
     largeurs = _largeurs()
     assert len(largeurs) == 6 and set(largeurs.values()) == {(18, 2)}

@@ -63,8 +63,9 @@ def test_worker_computes_todays_performance_through_redis(celery_worker_process)
     result = compute_performance_task.apply_async(queue=celery_worker_process)
     result.get(timeout=60)
 
-    # Then: score = 4 × min(1, 4/8) + 6 × (1 + 1) / (1 + 1 + 1) = 2 + 4 = 6.00
+    # Then (docs/score.md: 4 pretend answers, half favourable): favourable = 1 promise + 1 payment,
+    # answers = 3; score = 4 × min(1, 4/8) + 6 × (2 + 2) / (3 + 4) = 2 + 24/7 = 5.428… → 5.43
     row = PerformanceHistorique.objects.get(agent=agent, date_stat=timezone.localdate())
     assert (row.visites, row.promesses, row.paiements, row.refus) == (4, 1, 1, 1)
-    assert row.score == Decimal("6.00")
+    assert row.score == Decimal("5.43")
     assert row.montant_recouvre == Decimal("80.00")

@@ -2,6 +2,8 @@
 generated requests per run (120 per operation), never a 5xx."""
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from agents.api import api
@@ -13,6 +15,18 @@ pytestmark = pytest.mark.django_db
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/terrain/"))
 schema.app = application
+
+
+@pytest.fixture(autouse=True)
+def _connexion_gardee():
+    """The WSGI app called directly sends request_started/finished, whose close_old_connections
+    would close the test's connection (and its transaction) on PostgreSQL: Django's test client
+    disconnects them in the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
