@@ -23,10 +23,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    """Pages render without `collectstatic` (the manifest storage needs its manifest),
-    test logins hash their passwords fast, and the test client's plain HTTP is not redirected
-    to HTTPS (production's default, HTTPS=1)."""
-    settings.SECURE_SSL_REDIRECT = False
+    """Pages render without `collectstatic` (the manifest storage needs its manifest) and
+    test logins hash their passwords fast (plain HTTP: see pytest_configure)."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

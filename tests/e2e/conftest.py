@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 CHROMIUM = os.environ.get("AKIG_CHROMIUM", "/usr/bin/chromium")
 # Playwright's sync API runs an event loop in the test's thread; the live server's ORM
@@ -32,17 +31,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "e2e" in item.keywords and raison:
             item.add_marker(pytest.mark.skip(reason=raison))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _http_sans_redirection():
-    """The live server (session-scoped) builds its middleware once, before any test's `settings`
-    override: plain HTTP must not be redirected to HTTPS (production's default, HTTPS=1) by then,
-    or Chromium follows the 301 to an https:// the live server does not speak."""
-    avant = settings.SECURE_SSL_REDIRECT
-    settings.SECURE_SSL_REDIRECT = False
-    yield
-    settings.SECURE_SSL_REDIRECT = avant
 
 
 @pytest.fixture(scope="session")
