@@ -398,8 +398,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.instantanes_sites_task",
         "schedule": crontab(hour=0, minute=5),
     },
-    # Every working agent's intraday score, every 5 minutes: the agents' pages draw the
-    # day's curve from it and the escalation rule "score < 5 pendant 2 h" reads it.
     # The follow-up ladder: each tenant moves to the step reached today (days late of the
     # oldest unpaid instalment, promises broken or kept) and its work is created, once
     # (compare-and-set per tenant: a second beat or a restart creates nothing twice).
@@ -408,6 +406,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "relances.tasks.relances_avancer_task",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Every working agent's intraday score, every 5 minutes: the agents' pages draw the
+    # day's curve from it and the escalation rule "score < 5 pendant 2 h" reads it.
     "scores-instantanes": {
         "task": "agents.tasks.scores_instantanes_task",
         "schedule": crontab(minute="*/5"),
