@@ -119,7 +119,10 @@
 
   function dessinerCarte(div, d) {
     var L = window.L, noms = d.legende;
-    var m = L.map(div, { zoomSnap: 0.25, attributionControl: !!d.tuiles });
+    // No zoom animation: Leaflet finishes one on a timer, which throws (_leaflet_pos of
+    // undefined) when an htmx swap has removed the map meanwhile; the map only jumps to a fit.
+    var m = L.map(div, { zoomSnap: 0.25, attributionControl: !!d.tuiles, zoomAnimation: false,
+                         markerZoomAnimation: false, fadeAnimation: false });
     carteLeaflet = m;
     if (d.tuiles) {
       m.attributionControl.setPrefix("Leaflet");
