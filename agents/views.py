@@ -52,24 +52,25 @@ from recovery.selectors import taux_promesses_tenues
 
 PERIODES = (7, 30, 90)
 DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
-# The list's columns: (sort key or None, label, numeric, tooltip).
+# The list's columns: (sort key or None, label, numeric, tooltip, secondary: hidden on a phone
+# until asked for; the agent, the score and the amount stay).
 COLONNES = [
-    ("agent", _("Agent"), False, ""),
-    ("score", _("Score du moment"), True, ""),
-    ("visites", _("Visites"), True, ""),
-    (None, _("Prom. / paie. / refus"), True, _("promesses / paiements / refus")),
-    ("montant", _("Recouvré"), True, ""),
-    ("missions", _("Missions faites"), True, _("terminées / prévues aujourd'hui")),
-    ("gps", _("Dernière position"), False, ""),
-    (None, _("Signaux"), False, ""),
+    ("agent", _("Agent"), False, "", False),
+    ("score", _("Score du moment"), True, "", False),
+    ("visites", _("Visites"), True, "", True),
+    (None, _("Prom. / paie. / refus"), True, _("promesses / paiements / refus"), True),
+    ("montant", _("Recouvré"), True, "", False),
+    ("missions", _("Missions faites"), True, _("terminées / prévues aujourd'hui"), True),
+    ("gps", _("Dernière position"), False, "", True),
+    (None, _("Signaux"), False, "", True),
 ]
 
 
 def _colonnes(*, equipe: str, tri: str, descendant: bool) -> list[dict]:
     """The list's header cells: a sortable one links to itself sorted the other way when active."""
     colonnes = []
-    for cle, libelle, nombre, titre in COLONNES:
-        colonne = {"libelle": libelle, "nombre": nombre, "titre": titre, "url": "", "fleche": ""}
+    for cle, libelle, nombre, titre, secondaire in COLONNES:
+        colonne = {"libelle": libelle, "nombre": nombre, "titre": titre, "url": "", "fleche": "", "secondaire": secondaire}
         if cle:
             inverse = cle == tri and not descendant
             colonne["url"] = "?" + urlencode({"equipe": equipe, "tri": cle, **({"sens": "desc"} if inverse else {})})

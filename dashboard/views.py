@@ -95,7 +95,23 @@ def accueil(request):
     donnees, _cache = en_cache("dashboard.accueil", tableau_de_bord)
     # The follow-up ladder's own section (tenants per step and site), beside the cards.
     relances, _cache = en_cache("dashboard.relances", relances_et_pauses)
-    return render(request, "dashboard/accueil.html", {**donnees, "relances": relances})
+    return render(request, "dashboard/accueil.html",
+                  {**donnees, "relances": relances, "tableaux": _tableaux_des_graphiques(donnees)})
+
+
+def _tableaux_des_graphiques(donnees: dict) -> dict:
+    """The charts' figures as tables (their text alternative, under each chart): the very
+    series the charts draw, one row per bar or point."""
+    v = donnees["vieillissement"]
+    return {
+        "vieillissement": [
+            {"nom": nom, "au_dela_nb": v["au_dela"]["nb"][i], "au_dela_montant": v["au_dela"]["montant"][i],
+             "en_deca_nb": v["en_deca"]["nb"][i], "en_deca_montant": v["en_deca"]["montant"][i]}
+            for i, nom in enumerate(v["noms"])
+        ],
+        "tendance": donnees["tendance"],
+        "recouvre": donnees["recouvre"],
+    }
 
 
 def _rangees_impayes(lignes: list[dict]) -> list[dict]:
@@ -162,7 +178,7 @@ def impayes(request):
         "rangees": _rangees_impayes(page.object_list),
         "erreurs": erreurs,
         "entetes": _entetes(_colonnes_impayes(analyse["tranches"]), tri=filtres.tri,
-                            url=lambda tri: url(tri=tri, page=1), principales={"code", "nb", "montant", "retard_max"}),
+                            url=lambda tri: url(tri=tri, page=1), principales={"code", "montant", "retard_max"}),
         "page_precedente": url(page=page.previous_page_number()) if page.has_previous() else "",
         "page_suivante": url(page=page.next_page_number()) if page.has_next() else "",
         "csv": f"{reverse('dashboard:impayes_csv')}?{filtres.query_string(page=1)}",

@@ -269,9 +269,9 @@ def test_detail_actions_table_speaks_french(client, monde):
                        {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"}).content.decode()
 
     # Column headers and type labels, not the CSV's field names and codes.
-    assert "<th>Action</th><th>Statut</th><th>Résultat</th>" in corps and "montant_recouvre" not in corps
+    assert '<th>Action</th><th class="secondaire">Statut</th><th class="secondaire">Résultat</th>' in corps and "montant_recouvre" not in corps
     # The field system's own statut word ("fait") is shown as sent.
-    assert "<td>09:20</td><td>Promesse</td><td>fait</td>" in corps
+    assert '<td>09:20</td><td>Promesse</td><td class="secondaire">fait</td>' in corps
     # The footer's count per type: 4 actions, one of each type.
     assert "4 actions, 4 comptées — Visite : 1, Promesse : 1, Refus : 1, Appel : 1" in corps
 

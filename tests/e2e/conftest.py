@@ -42,6 +42,9 @@ def navigateur():
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
+            # Scrollbars drawn as on a desktop (Playwright hides them by default): the walk
+            # checks that a table scrolling in its box shows one.
+            ignore_default_args=["--hide-scrollbars"],
             args=[
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
