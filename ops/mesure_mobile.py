@@ -92,10 +92,11 @@ def main() -> int:
         from donnees.management.commands.seed_demo import COMPTES_DEMO
 
         from escalations.models import Escalade
-        from recovery.models import Locataire
+        from recovery.models import Impaye, Locataire
 
         agent = Agent.objects.filter(equipe__chef__username=chef, actif=True).order_by("code").first()
-        locataire = Locataire.objects.exclude(telephone="").order_by("code").first()
+        locataire = Locataire.objects.get(pk=Impaye.objects.filter(locataire__telephone__gt="").order_by(
+            "-montant_du", "pk").values_list("locataire_id", flat=True)[0])  # one who owes
         escalade = Escalade.objects.order_by("pk").first()
         chemins = {"AGENT": f"/agents/{agent.pk}/", "SITE": f"/dashboard/sites/{locataire.site_id}/",
                    "LOCATAIRE": f"/dashboard/locataires/{locataire.pk}/",

@@ -30,13 +30,15 @@ def demo():
     the walk opens: {site, locataire, agent} (an agent of the first team lead's team)."""
     from agents.models import Agent
     from donnees.demo.profils import CHEF_PREMIERE_EQUIPE
-    from recovery.models import Locataire
+    from recovery.models import Impaye, Locataire
 
     cache.clear()
     regles_et_roles()  # the rules' data migration, flushed by the transactional tests before
     call_command("seed_demo", "--profil", "small", "--remplacer", verbosity=0, stdout=open("/dev/null", "w"))
     call_command("check_escalations", stdout=open("/dev/null", "w"))
-    locataire = Locataire.objects.exclude(telephone="").order_by("code").first()
+    # A tenant who owes (the page's tables full), with a phone number.
+    locataire = Locataire.objects.get(pk=Impaye.objects.filter(locataire__telephone__gt="").order_by(
+        "-montant_du", "pk").values_list("locataire_id", flat=True)[0])
     agent = Agent.objects.filter(equipe__chef__username=CHEF_PREMIERE_EQUIPE, actif=True).order_by("code").first()
     # The team lead's own alert: their agent's score below the threshold.
     maintenant = timezone.now()
@@ -107,4 +109,38 @@ def test_both_roles_walk_the_main_pages_at_three_widths(onglet, demo):
                 onglet.aller("/escalations/?etat=tout")
                 chemin = onglet.page.locator("table.escalades tbody a").first.get_attribute("href")
             problemes += _visiter(onglet, chemin, f"{role}-{nom}")
+        if role == "chef":
+            _au_clavier(onglet, demo)
     assert problemes == []
+    assert onglet.erreurs_console == []
+
+
+def _au_clavier(onglet, demo):
+    """The team lead with the keyboard only: a table's box scrolls with the arrows, the replay
+    moves with the slider's keys, an escalation is taken on with Enter."""
+    page = onglet.page
+    page.set_viewport_size({"width": 360, "height": 900})
+    onglet.aller(f"/agents/{demo['agent']}/")
+    page.locator("#carte").scroll_into_view_if_needed()
+    page.wait_for_function("document.getElementById('carte').dataset.pret === '1'")
+    avant = page.locator("#horloge").inner_text()
+    page.focus("#curseur")
+    page.keyboard.press("End")
+    assert page.locator("#horloge").inner_text() != avant
+    page.keyboard.press("Home")
+    assert page.locator("#horloge").inner_text() == avant
+
+    onglet.aller("/agents/")
+    page.check("#tableau .bascule-colonnes input")  # all the columns: the box now scrolls
+    boite = page.locator("#tableau .defile")
+    assert boite.evaluate("b => b.scrollWidth > b.clientWidth")
+    boite.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('#tableau .defile').scrollLeft > 0")
+
+    onglet.aller("/escalations/?etat=tout")
+    page.locator("table.escalades tbody a").first.click()
+    page.locator("button:text-is('Prendre en charge')").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".pastille-prise_en_charge")
