@@ -28,11 +28,12 @@ from django.utils import timezone
 
 from akig_ops import roles
 from donnees.management.commands.seed_demo import (
+    _RETARD_DE_PAIEMENT,
     JOURS_D_HISTORIQUE,
     demo_logins_set,
     domain_tables_empty,
-    historique_demo_ecrire,
 )
+from recovery.services import instantanes_sites_mettre_a_jour
 
 
 @dataclass(frozen=True)
@@ -218,12 +219,13 @@ INSERT INTO impayes (id, reference, locataire_id, site_id, periode, montant_du, 
 SELECT id, reference, locataire_id, site_id, periode, montant_du, montant_paye, date_echeance
 FROM xl_echeances WHERE montant_paye < montant_du"""
 
+# Settled the day seed_demo dates the demo's settlements (on time, late, very late).
 SQL_SOLDES = """
 INSERT INTO impayes_soldes (id, reference, locataire_id, site_id, periode, montant_du, montant_paye,
                             date_echeance, solde_le)
 SELECT id, reference, locataire_id, site_id, periode, montant_du, montant_paye, date_echeance,
-       date_echeance::date
-FROM xl_echeances WHERE montant_paye = montant_du"""
+       LEAST(%(aujourdhui)s::date, (date_echeance + ({retard}) * interval '1 day')::date)
+FROM xl_echeances WHERE montant_paye = montant_du""".format(retard=_RETARD_DE_PAIEMENT)
 
 # The working days (Monday to Friday) of the period, before today, and the agents at work:
 # an agent who left (the last ones) stops working at a date spread over the period.
@@ -371,7 +373,9 @@ def generer(*, profil: ProfilSql = XLARGE, graine: int = 42, ecrire: Callable[[s
                 with _SansIndex(c, "impayes"):
                     n = _executer(c, SQL_IMPAYES)
                 with _SansIndex(c, "impayes_soldes"):
-                    n += _executer(c, SQL_SOLDES)
+                    n += _executer(c, SQL_SOLDES, {
+                        **p, "limite_longue": aujourdhui - datetime.timedelta(days=181),
+                        "limite_courte": aujourdhui - datetime.timedelta(days=60)})
                 return n
 
             etape("échéances (impayes + soldes)", echeances)
@@ -411,7 +415,6 @@ def generer(*, profil: ProfilSql = XLARGE, graine: int = 42, ecrire: Callable[[s
                       f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
         _executer(c, "DROP TABLE IF EXISTS xl_echeances")
         _executer(c, "DROP TABLE IF EXISTS xl_journees")
-    debut = time.monotonic()
     _historique(aujourdhui=aujourdhui, ecrire=ecrire, bilan=bilan)
     debut = time.monotonic()
     with connection.cursor() as c:
@@ -422,9 +425,10 @@ def generer(*, profil: ProfilSql = XLARGE, graine: int = 42, ecrire: Callable[[s
 
 
 def _historique(*, aujourdhui: datetime.date, ecrire, bilan) -> None:
-    """Date the settlements and back-fill the per-site snapshots, as seed_demo does."""
+    """Back-fill a year of per-site snapshots, as seed_demo does."""
     debut = time.monotonic()
-    lignes = historique_demo_ecrire()
+    lignes = instantanes_sites_mettre_a_jour(
+        du=aujourdhui - datetime.timedelta(days=JOURS_D_HISTORIQUE), au=aujourdhui)
     bilan["instantanes_sites"] = (lignes, time.monotonic() - debut)
     ecrire(f"  {'instantanes_sites':<24}{lignes:>14,} lignes {bilan['instantanes_sites'][1]:9.1f} s".replace(",", "\u202f")
-           + f"  ({JOURS_D_HISTORIQUE} jours, avec la datation des soldes)")
+           + f"  ({JOURS_D_HISTORIQUE} jours)")
