@@ -27,6 +27,7 @@ from django.db import connection
 from django.utils import timezone
 
 from akig_ops import roles
+from akig_ops.lib import partitions
 from donnees.management.commands.seed_demo import (
     _RETARD_DE_PAIEMENT,
     JOURS_D_HISTORIQUE,
@@ -124,31 +125,15 @@ class _SansIndex:
         return False
 
 
-def _partitions_preparer(cursor, table: str, *, du: datetime.date, au: datetime.date) -> None:
-    """A monthly-partitioned table needs a partition for every month loaded: create the
-    missing ones (named <table>_yYYYYmMM, bounds at midnight in TIME_ZONE); a plain table: nothing."""
-    cursor.execute("SELECT relkind FROM pg_class WHERE oid = %s::regclass", [table])
-    if cursor.fetchone()[0] != "p":
+def _partitions_preparer(table: str, colonne: str, *, du: datetime.date, au: datetime.date) -> None:
+    """A monthly-partitioned table (akig_ops.lib.partitions) gets every month's partition before
+    the load, so no row lands in its default partition; a plain table: nothing."""
+    if not partitions.est_partitionnee(table):
         return
-    cursor.execute(
-        "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "WHERE i.inhparent = %s::regclass AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'", [table])
-    mois = du.replace(day=1)
+    mois = partitions.mois_de(du)
     while mois <= au:
-        suivant = (mois + datetime.timedelta(days=32)).replace(day=1)
-        nom = f"{table}_y{mois:%Y}m{mois:%m}"
-        cursor.execute("SELECT to_regclass(%s)", [nom])
-        if cursor.fetchone()[0] is None:
-            try:
-                cursor.execute("SAVEPOINT xl_partition")
-                cursor.execute(
-                    f"CREATE TABLE {nom} PARTITION OF {table} FOR VALUES FROM "
-                    f"(%s::timestamp AT TIME ZONE %s) TO (%s::timestamp AT TIME ZONE %s)",
-                    [mois, settings.TIME_ZONE, suivant, settings.TIME_ZONE])
-                cursor.execute("RELEASE SAVEPOINT xl_partition")
-            except Exception:  # an existing partition under another name covers the month
-                cursor.execute("ROLLBACK TO SAVEPOINT xl_partition")
-        mois = suivant
+        partitions.partition_creer(table=table, colonne=colonne, mois=mois, fuseau=settings.TIME_ZONE)
+        mois = partitions.mois_decaler(mois, 1)
 
 
 def _chefs(profil: ProfilSql) -> list[int]:
@@ -390,9 +375,9 @@ def generer(*, profil: ProfilSql = XLARGE, graine: int = 42, ecrire: Callable[[s
 
             etape("missions", missions)
 
-            def par_mois(table: str, sql: str) -> Callable[[], int]:
+            def par_mois(table: str, colonne: str, sql: str) -> Callable[[], int]:
                 def charger():
-                    _partitions_preparer(c, table, du=premier_jour, au=aujourdhui)
+                    _partitions_preparer(table, colonne, du=premier_jour, au=aujourdhui)
                     n = 0
                     with _SansIndex(c, table):
                         for du, au in _mois(premier_jour, aujourdhui):
@@ -400,8 +385,8 @@ def generer(*, profil: ProfilSql = XLARGE, graine: int = 42, ecrire: Callable[[s
                     return n
                 return charger
 
-            etape("recouvrement_actions", par_mois("recouvrement_actions", SQL_ACTIONS))
-            etape("agent_geolocalisation", par_mois("agent_geolocalisation", SQL_POSITIONS))
+            etape("recouvrement_actions", par_mois("recouvrement_actions", "date_action", SQL_ACTIONS))
+            etape("agent_geolocalisation", par_mois("agent_geolocalisation", "timestamp", SQL_POSITIONS))
 
             def performance():
                 with _SansIndex(c, "performance_historique"):

@@ -68,6 +68,16 @@ def test_generation_writes_the_profile_through_the_parent_tables(tmp_path):
     # The identity sequences moved past the explicit ids: a new row gets the next one.
     assert Site.objects.create(code="NEUF", nom="Neuf", latitude=48.8, longitude=2.3).pk == 51
     assert any(l.strip().startswith("agent_geolocalisation") for l in sortie)
+    # Partitioned by month (agents/0010): every position in its month's partition, none in the default.
+    with connection.cursor() as c:
+        c.execute("SELECT relkind FROM pg_class WHERE relname = 'agent_geolocalisation'")
+        if c.fetchone()[0] == "p":
+            c.execute("SELECT count(*) FROM agent_geolocalisation_defaut")
+            assert c.fetchone()[0] == 0
+            # February: 15 working days for the 18 who stayed, 13 and 14 for agents 19 and 20
+            # (gone on 26/02 and 27/02: premier jour + 19 and + 20 days).
+            c.execute("SELECT count(*) FROM agent_geolocalisation_2026_02")
+            assert c.fetchone()[0] == 127 * (18 * 15 + 13 + 14)
 
     # A day's import files, from the data in place: every instalment row changes its amount paid.
     fichiers = cibles.fichiers_du_jour(tmp_path, positions=100, actions=10, echeances=20)
