@@ -206,27 +206,37 @@ class Cibles:
 
     def _pages(self, nav: Navigateur, agent_id: int) -> None:
         for cle, url, sql in PAGES:
-            if url == "AGENT":
-                url = f"/agents/{agent_id}/"
-                debut, fin = _bornes(timezone.localdate())
-                sql, params = SQL_TRAJET, [agent_id, debut, fin]
-            else:
-                params = None
-            p95_sql = chronometrer(sql_brut(sql, params)).p95 if sql else None
+            try:
+                self._page(nav, agent_id, cle, url, sql)
+            except RuntimeError as erreur:  # e.g. a 503: the web statement timeout hit
+                self.ajouter(Ligne(f"{cle}_froid", f"{url} sans cache (p95)", float("inf"), 250.0, detail=str(erreur)))
 
-            def sans_cache(url=url):
-                cache.clear()
-                return nav.get(url)
+    def _page(self, nav: Navigateur, agent_id: int, cle: str, url: str, sql: str | None) -> None:
+        if url == "AGENT":
+            url = f"/agents/{agent_id}/"
+            debut, fin = _bornes(timezone.localdate())
+            sql, params = SQL_TRAJET, [agent_id, debut, fin]
+        else:
+            params = None
+        p95_sql = chronometrer(sql_brut(sql, params)).p95 if sql else None
 
-            froid = chronometrer(sans_cache)
-            limite = min(250.0, p95_sql + 50) if cle == "runbook" else 250.0
-            nom = f"{url} sans cache (p95)" + (" ≤ SQL + 50 ms" if cle == "runbook" else "")
-            self.ajouter(Ligne(f"{cle}_froid", nom, froid.p95, limite, sql=p95_sql,
-                               detail=f"p50 {froid.p50:.0f}"))
-            nav.get(url)
-            chaud = chronometrer(lambda url=url: nav.get(url))
-            self.ajouter(Ligne(f"{cle}_chaud", f"{url} en cache (p95)", chaud.p95, 50.0, sql=p95_sql,
-                               detail=f"p50 {chaud.p50:.0f}"))
+        def sans_cache(url=url):
+            cache.clear()
+            return nav.get(url)
+
+        # A page far over its target is timed 5 times, not 20: the bench stays practical.
+        debut = time.perf_counter()
+        sans_cache()
+        lent = time.perf_counter() - debut > 1.0
+        froid = chronometrer(sans_cache, repetitions=5 if lent else 20, echauffement=0 if lent else 2)
+        limite = min(250.0, p95_sql + 50) if cle == "runbook" else 250.0
+        nom = f"{url} sans cache (p95)" + (" ≤ SQL + 50 ms" if cle == "runbook" else "")
+        self.ajouter(Ligne(f"{cle}_froid", nom, froid.p95, limite, sql=p95_sql,
+                           detail=f"p50 {froid.p50:.0f}"))
+        nav.get(url)
+        chaud = chronometrer(lambda url=url: nav.get(url))
+        self.ajouter(Ligne(f"{cle}_chaud", f"{url} en cache (p95)", chaud.p95, 50.0, sql=p95_sql,
+                           detail=f"p50 {chaud.p50:.0f}"))
 
     def _jours_passes(self, nav: Navigateur, dernier_jour: datetime.date) -> None:
         """The agent page of 20 past days drawn over the whole history, each of a random agent, uncached."""
