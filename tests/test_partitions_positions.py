@@ -268,3 +268,18 @@ def test_the_latest_position_is_found_recent_or_years_old_and_never_after_now():
     assert dernier_releve(agent_id=ancien.id).batterie_pct == 77
     assert dernier_releve(agent_id=recent.id).batterie_pct == 41
     assert dernier_releve(agent_id=muet.id) is None
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_depuis_creates_every_month_before_a_bulk_load(capsys):
+    depuis = partitions.mois_decaler(CE_MOIS, -14)
+    call_command("partitions_positions", "--depuis", f"{depuis:%Y-%m}", "--retention-mois", "0")
+    assert "Partitions créées" in capsys.readouterr().out
+    mois = partitions.partitions_lister(TABLE)
+    attendus = [partitions.mois_decaler(CE_MOIS, n) for n in range(-14, MOIS_D_AVANCE + 1)]
+    assert set(attendus) <= set(mois)
+    agent = AgentFactory()
+    ancienne = PositionFactory(agent=agent, timestamp=MAINTENANT - datetime.timedelta(days=400))
+    assert _partition_de(ancienne.id) == partitions.nom_partition(TABLE, partitions.mois_de(
+        timezone.localdate(ancienne.timestamp)))
