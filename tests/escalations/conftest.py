@@ -22,6 +22,13 @@ def paris(*args) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(*args), timezone.get_default_timezone())
 
 
+def sourdine(heures: int = 1) -> dict:
+    """The snooze fields of the resolve form: `heures` from now, with a reason (a person
+    resolving an escalation whose condition still holds must give both)."""
+    jusqu_au = timezone.localtime() + datetime.timedelta(hours=heures)
+    return {"sourdine_jusqu_au": jusqu_au.strftime("%Y-%m-%dT%H:%M"), "motif_sourdine": "Plan d'action en cours."}
+
+
 def regles_et_roles():
     """The rules and groups the migrations seed, again: a transactional test's flush removes them."""
     from django.apps import apps

@@ -115,3 +115,17 @@ def test_evaluation_counts_are_french_plurals(gens, deux_sites, horloge, django_
 
     with django_capture_on_commit_callbacks(execute=True):
         assert _commande()[0] == "Évaluation : 2 escalades déclenchées."
+
+
+def test_a_snoozed_condition_is_told(gens, deux_sites, horloge):
+    # Given the per-site alert of S02 resolved by a person with a snooze until 10:00, the condition still true.
+    from escalations.services import escalade_resoudre, escalades_evaluer
+
+    voyage = horloge(LUNDI_9H)
+    impayes_critiques(site=deux_sites[1], nb=12)
+    escalades_evaluer()
+    escalade_resoudre(escalade_id=Message.objects.get().escalade_id, user=gens["direction"], note="Huissier.",
+                      sourdine_jusqu_au="30/11/2026 10:00", motif_sourdine="Versement à 10 h.")
+    voyage.move_to(LUNDI_9H + datetime.timedelta(minutes=5))
+
+    assert _commande()[0] == "Évaluation : 1 condition en sourdine (escalade résolue par une personne)."

@@ -19,7 +19,7 @@ from escalations.models import Escalade, Evenement, Message, Regle
 from escalations.outbox import _reserver, outbox_vider
 from escalations.regles import Observation
 from escalations.services import escalade_declencher, escalades_evaluer
-from tests.escalations.conftest import impayes_critiques, port_libre, regles_et_roles
+from tests.escalations.conftest import impayes_critiques, port_libre, regles_et_roles, sourdine
 
 pytestmark = pytest.mark.django_db
 
@@ -304,7 +304,7 @@ def test_without_a_broker_a_hung_smtp_server_does_not_hold_the_page(client, sett
         client.force_login(gens["chef"])
         # When the lead resolves it (an email to send), the page answers at once.
         debut = time.perf_counter()
-        reponse = client.post(reverse("escalations:resoudre", args=[escalade.pk]), {"note": "Agent recadré."})
+        reponse = client.post(reverse("escalations:resoudre", args=[escalade.pk]), {"note": "Agent recadré.", **sourdine()})
         duree = time.perf_counter() - debut
         assert reponse.status_code == 302
         assert duree < 1.0, f"{duree:.2f} s"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from escalations.outbox import outbox_vider
 from escalations.selectors import boite_envoi_etat
@@ -17,17 +17,21 @@ from escalations.services import escalades_evaluer
 
 # What an evaluation's counts say, in the order they are told.
 BILAN = [
-    ("declenchees", "%(n)s escalade déclenchée", "%(n)s escalades déclenchées"),
-    ("relancees", "%(n)s escalade relancée au niveau supérieur", "%(n)s escalades relancées au niveau supérieur"),
-    ("resolues", "%(n)s escalade résolue automatiquement", "%(n)s escalades résolues automatiquement"),
-    ("en_attente", "%(n)s condition attend la durée de sa règle", "%(n)s conditions attendent la durée de leur règle"),
+    ("declenchees", ngettext_lazy("%(n)s escalade déclenchée", "%(n)s escalades déclenchées", "n")),
+    ("relancees", ngettext_lazy("%(n)s escalade relancée au niveau supérieur",
+                                "%(n)s escalades relancées au niveau supérieur", "n")),
+    ("resolues", ngettext_lazy("%(n)s escalade résolue automatiquement", "%(n)s escalades résolues automatiquement",
+                               "n")),
+    ("en_attente", ngettext_lazy("%(n)s condition attend la durée de sa règle",
+                                 "%(n)s conditions attendent la durée de leur règle", "n")),
+    ("en_sourdine", ngettext_lazy("%(n)s condition en sourdine (escalade résolue par une personne)",
+                                  "%(n)s conditions en sourdine (escalades résolues par une personne)", "n")),
 ]
 
 
 def evaluation_texte(bilan: dict[str, int]) -> str:
     """One line of what the evaluation did, in French ("rien à signaler" when nothing)."""
-    parties = [ngettext(un, plusieurs, bilan[cle]) % {"n": bilan[cle]} for cle, un, plusieurs in BILAN
-               if bilan.get(cle)]
+    parties = [str(texte % {"n": bilan[cle]}) for cle, texte in BILAN if bilan.get(cle)]
     return _("Évaluation : %(bilan)s.") % {"bilan": ", ".join(parties) or _("rien à signaler")}
 
 
