@@ -21,10 +21,11 @@ from agents.selectors import (
 from akig_ops.lib.formats import Formats
 from escalations import figures_svg
 from escalations.liens import url_agent, url_impayes
-from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
+from escalations.checklists import ACTIONS_AGENT, CAUSES_AGENT, actions_impayes
 from escalations.selectors import contentieux_des_sites, seuils_alertes
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
 from recovery.selectors import (
+    contentieux_chiffres,
     impayes_agreges,
     impayes_chiffres_cles,
     impayes_par_site,
@@ -56,7 +57,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
 
     missions = sorted(agents_missions_non_complete(site_ids=ids), key=lambda l: (-l["nb"], l["agent_id"]))
     agents = agents_par_id(agent_ids=[l["agent_id"] for l in missions[:AGENTS_MAX]])
-    contentieux = contentieux_des_sites(site_ids=ids)
+    contentieux = contentieux_des_sites(site_ids=ids, seuil=seuils["seuil_contentieux"])
     anciennete = [
         {"libelle": tranche["tranche"].libelle,
          # Past the rule's retard: the bucket starts at or beyond it (the first has no start).
@@ -84,15 +85,15 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         "agents": [{"agent": agents[l["agent_id"]], "nb": l["nb"]} for l in missions[:AGENTS_MAX]],
         "nb_agents": len(missions),
         "contentieux": contentieux[:CONTENTIEUX_MAX],
-        "nb_contentieux": len(contentieux),
-        "montant_contentieux": sum((l["montant"] for l in contentieux), Decimal("0.00")),
+        **{f"{cle}_contentieux": valeur for cle, valeur in contentieux_chiffres(
+            seuil=seuils["seuil_contentieux"], site_ids=ids).items()},
         "seuil_contentieux": seuils["seuil_contentieux"],
         "sensibles": [l for l in par_site if l["sensible"]],
         "anciennete": anciennete,
         "graphique_anciennete": figures_svg.barres_anciennete(
             [(t["libelle"], t["montant"], t["nb"], t["au_dela"]) for t in anciennete]
         ) if anciennete else None,
-        "actions": ACTIONS_IMPAYES,
+        "actions": actions_impayes(seuil_contentieux=seuils["seuil_contentieux"]),
     }
 
 
