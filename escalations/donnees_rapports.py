@@ -67,6 +67,10 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         for i, tranche in enumerate(par_site[0]["tranches"] if par_site else [])
     ]
     portee = [agregats[site_id] for site_id in ids]
+    # The « Total » line's share of every site's amount past the delay: 100 % in the overall
+    # report, the site's own share in a site's report (its rows' parts add up to it).
+    montant_tous_sites = sum((l["montant"] for l in agregats.values()), Decimal("0.00"))
+    part_total = (montant_total * 100 / montant_tous_sites).quantize(Decimal("0.1")) if montant_tous_sites else None
     return {
         "retard_min": retard,
         # All the debts of the report's sites, every age: what the ageing chart adds up to.
@@ -77,6 +81,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         "url_urgent": url_impayes(retard_min=retard, site_id=site_ids[0] if site_ids else None),
         "nb_total": nb_total,
         "montant_total": montant_total,
+        "part_total": part_total,
         "nb_sites": len(par_site),
         "tableau": tableau,
         "autres": {"nb_sites": len(autres), "nb": sum(l["nb"] for l in autres),

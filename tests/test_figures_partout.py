@@ -258,12 +258,14 @@ def test_both_pdfs_speak_of_their_scope_and_add_up(parc, tmp_path):
     texte = texte_pdf(pdf_rendre(type_rapport="impayes", escalade=globale)[0], tmp_path)
     assert "7 impayés de plus de 60 jours sur 2 sites." in texte
     assert "Seuil d'alerte : plus de 6." in texte
-    # Cards: count, amount, sites, legal list.
-    assert "7 22 750,50 € 2 1 impayés critiques montant total sites concernés locataire > 10 000 €" in texte
+    # Cards: the money first, then the instalments, the sites, the legal list.
+    # (labels wrap in their boxes: « … 60 jours » and « (mensualités) » come on the next line)
+    assert ("22 750,50 € 7 2 1 reste dû à plus de 60 échéances impayées sites concernés "
+            "locataire > 10 000 € jours (mensualités)") in texte
     # The table: each site, then « Total » = their sum.
     assert "S01 — Les Vergers sensible 4 11 750,50 € 51,6 % 200 j" in texte
     assert "S02 — Marcadet 3 11 000,00 € 48,4 % 400 j" in texte
-    assert "Total 7 22 750,50 € 100 %" in texte
+    assert "Total 7 22 750,50 € 100,0 %" in texte
     # Every debt of the report's sites (the ageing chart's bars), and the global line, labelled so.
     assert "Tous les impayés de ces sites (toutes anciennetés) : 10 impayés, 24 650,51 € restant dû." in texte
     assert "Ensemble du parc, tous sites (global) : 11 impayés, 25 450,51 € restant dû." in texte
@@ -274,7 +276,9 @@ def test_both_pdfs_speak_of_their_scope_and_add_up(parc, tmp_path):
     texte = texte_pdf(pdf_rendre(type_rapport="impayes", escalade=du_site)[0], tmp_path)
     assert "Impayés critiques — S01 Les Vergers" in texte
     assert "4 impayés de plus de 60 jours sur 1 site." in texte and "Seuil d'alerte : plus de 3." in texte
-    assert "Total 4 11 750,50 € 100 %" in texte and "S02" not in texte
+    # Its only row is its Total, with its share of every site's amount past 60 days.
+    assert "S01 — Les Vergers sensible 4 11 750,50 € 51,6 % 200 j Total 4 11 750,50 € 51,6 %" in texte
+    assert "S02" not in texte
     assert "Tous les impayés de ces sites (toutes anciennetés) : 7 impayés, 13 650,51 € restant dû." in texte
     assert "Ensemble du parc" not in texte and "25 450,51" not in texte and "22 750,50" not in texte
     assert sorted(barres_du_graphique(texte)) == [0, 1, 1, 2, 3]  # 7 in all
