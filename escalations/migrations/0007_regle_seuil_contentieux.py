@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalations', '0005_regle_compter_pauses'),
+        ('escalations', '0006_sourdine_et_emails_groupes'),
     ]
 
     operations = [
