@@ -21,10 +21,11 @@ from agents.selectors import (
 from akig_ops.lib.formats import Formats
 from escalations import figures_svg
 from escalations.liens import url_agent, url_impayes
-from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
+from escalations.checklists import ACTIONS_AGENT, CAUSES_AGENT, actions_impayes
 from escalations.selectors import contentieux_des_sites, seuils_alertes
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
 from recovery.selectors import (
+    contentieux_chiffres,
     impayes_agreges,
     impayes_chiffres_cles,
     impayes_par_site,
@@ -38,15 +39,27 @@ def _retard_min(escalade: Escalade | None, seuils: dict) -> int:
     return escalade.regle.retard_min if escalade else seuils["retard_critique"]
 
 
-def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime) -> dict:
+def _perimetre(escalade: Escalade | None, escalades: list[Escalade]) -> list[int] | None:
+    """The sites a report speaks of: None (every site with critical debts) for the overall
+    report or a group with the overall alert; else the sites of the site alerts."""
+    groupe = escalades or ([escalade] if escalade else [])
+    if not groupe or any(e.site_id is None for e in groupe):
+        return None
+    return sorted({e.site_id for e in groupe})
+
+
+def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime,
+                    escalades: list[Escalade] = ()) -> dict:
     """The impayés report: headline figures, the by-site analysis (runbook query 1,
     recovery.selectors.impayes_par_site), agents with non-complete missions there (query 2), the legal list,
     sensitive sites, ageing of every debt still due on those sites. Every figure is for the
-    report's sites (the escalation's site, or every site with critical debts); `parc`, the
-    whole portfolio, only in the overall report, labelled global there."""
+    report's sites (the escalation's site, the sites of a grouped email's site alerts, or every
+    site with critical debts); `parc`, the whole portfolio, only in the overall report,
+    labelled global there. `sites_en_alerte`: for a grouped email, one section per site alert
+    (its figures are its row of the by-site table), biggest amount first."""
     seuils = seuils_alertes()
     retard = _retard_min(escalade, seuils)
-    site_ids = [escalade.site_id] if escalade and escalade.site_id else None
+    site_ids = _perimetre(escalade, list(escalades))
     agregats = impayes_agreges(retard_min=retard)  # one pass: the analysis and the headline figures
     par_site = impayes_par_site(retard_min=retard, site_ids=site_ids, agregats=agregats)
     ids = {ligne["site_id"] for ligne in par_site}
@@ -56,7 +69,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
 
     missions = sorted(agents_missions_non_complete(site_ids=ids), key=lambda l: (-l["nb"], l["agent_id"]))
     agents = agents_par_id(agent_ids=[l["agent_id"] for l in missions[:AGENTS_MAX]])
-    contentieux = contentieux_des_sites(site_ids=ids)
+    contentieux = contentieux_des_sites(site_ids=ids, seuil=seuils["seuil_contentieux"])
     anciennete = [
         {"libelle": tranche["tranche"].libelle,
          # Past the rule's retard: the bucket starts at or beyond it (the first has no start).
@@ -66,16 +79,29 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         for i, tranche in enumerate(par_site[0]["tranches"] if par_site else [])
     ]
     portee = [agregats[site_id] for site_id in ids]
+    # The « Total » line's share of every site's amount past the delay: 100 % in the overall
+    # report, the site's own share in a site's report (its rows' parts add up to it).
+    montant_tous_sites = sum((l["montant"] for l in agregats.values()), Decimal("0.00"))
+    part_total = (montant_total * 100 / montant_tous_sites).quantize(Decimal("0.1")) if montant_tous_sites else None
+    lignes = {ligne["site_id"]: ligne for ligne in par_site}
+    sites_en_alerte = sorted(
+        ({"escalade": e, "ligne": lignes[e.site_id], "url": url_impayes(retard_min=retard, site_id=e.site_id)}
+         for e in escalades if e.site_id in lignes and len(escalades) > 1),
+        key=lambda s: (-s["ligne"]["montant"], s["ligne"]["code"]),
+    )
     return {
         "retard_min": retard,
+        "site_seul": site_ids[0] if site_ids and len(site_ids) == 1 else None,
+        "sites_en_alerte": sites_en_alerte,
         # All the debts of the report's sites, every age: what the ageing chart adds up to.
         "portee": {"nb": sum(l["nb_total"] for l in portee),
                    "montant": sum((l["montant_total"] for l in portee), Decimal("0.00"))},
         "parc": None if site_ids else impayes_chiffres_cles(retard_min=retard, agregats=agregats,
                                                            seuil_contentieux=seuils["seuil_contentieux"]),
-        "url_urgent": url_impayes(retard_min=retard, site_id=site_ids[0] if site_ids else None),
+        "url_urgent": url_impayes(retard_min=retard, site_id=site_ids[0] if site_ids and len(site_ids) == 1 else None),
         "nb_total": nb_total,
         "montant_total": montant_total,
+        "part_total": part_total,
         "nb_sites": len(par_site),
         "tableau": tableau,
         "autres": {"nb_sites": len(autres), "nb": sum(l["nb"] for l in autres),
@@ -84,15 +110,15 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         "agents": [{"agent": agents[l["agent_id"]], "nb": l["nb"]} for l in missions[:AGENTS_MAX]],
         "nb_agents": len(missions),
         "contentieux": contentieux[:CONTENTIEUX_MAX],
-        "nb_contentieux": len(contentieux),
-        "montant_contentieux": sum((l["montant"] for l in contentieux), Decimal("0.00")),
+        **{f"{cle}_contentieux": valeur for cle, valeur in contentieux_chiffres(
+            seuil=seuils["seuil_contentieux"], site_ids=ids).items()},
         "seuil_contentieux": seuils["seuil_contentieux"],
         "sensibles": [l for l in par_site if l["sensible"]],
         "anciennete": anciennete,
         "graphique_anciennete": figures_svg.barres_anciennete(
             [(t["libelle"], t["montant"], t["nb"], t["au_dela"]) for t in anciennete]
         ) if anciennete else None,
-        "actions": ACTIONS_IMPAYES,
+        "actions": actions_impayes(seuil_contentieux=seuils["seuil_contentieux"]),
     }
 
 

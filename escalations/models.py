@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from recovery.selectors import SEUIL_CONTENTIEUX
+
 
 class TypeRegle(models.TextChoices):
     IMPAYES_CRITIQUES = "impayes_critiques", _("Impayés critiques (ensemble)")
@@ -51,6 +53,13 @@ class Regle(models.Model):
         help_text=_("Impayés : compter aussi ceux en contentieux ou sous plan d'apurement, comme la requête "
                     "SQL du runbook (par défaut)."),
     )
+    # The runbook "Impayés critiques" asks for the legal escalation of the debts > 10000€: the
+    # overall rule holds that amount, read by every page, CSV, email and PDF (seuils_alertes).
+    seuil_contentieux = models.DecimalField(
+        _("escalade juridique au-delà de (€)"), max_digits=12, decimal_places=2, default=SEUIL_CONTENTIEUX,
+        help_text=_("Impayés (ensemble) : la liste juridique compte les locataires dont le reste dû total "
+                    "dépasse ce montant."),
+    )
     duree_min = models.PositiveIntegerField(
         _("durée avant déclenchement (min)"), default=0,
         help_text=_("La condition doit tenir sans interruption pendant cette durée."),
@@ -70,6 +79,7 @@ class Regle(models.Model):
         verbose_name_plural = _("règles d'escalade")
         constraints = [
             models.CheckConstraint(condition=Q(seuil__gte=0), name="regle_seuil_positif"),
+            models.CheckConstraint(condition=Q(seuil_contentieux__gte=0), name="regle_seuil_contentieux_positif"),
         ]
 
     def __str__(self):
@@ -139,6 +149,10 @@ class Escalade(models.Model):
         help_text=_("Vide : résolue automatiquement."),
     )
     note_resolution = models.TextField(_("note de résolution"), blank=True)
+    # Resolved by a person while the condition still held: until when the evaluations open no
+    # new escalation for this rule and subject, and why (services.escalade_resoudre).
+    sourdine_jusqu_au = models.DateTimeField(_("en sourdine jusqu'au"), null=True, blank=True)
+    motif_sourdine = models.TextField(_("motif de la mise en sourdine"), blank=True)
 
     class Meta:
         db_table = "escalades"
@@ -162,6 +176,11 @@ class Escalade(models.Model):
             # The list page: WHERE etat = … ORDER BY declenchee_le DESC; a team lead's adds equipe.
             models.Index(fields=["etat", "-declenchee_le"], name="escalade_etat_date"),
             models.Index(fields=["equipe", "-declenchee_le"], name="escalade_equipe_date"),
+            # Each evaluation: WHERE regle_id = X AND sourdine_jusqu_au > now (the snoozed subjects).
+            models.Index(
+                fields=["regle", "sourdine_jusqu_au"], condition=Q(sourdine_jusqu_au__isnull=False),
+                name="escalade_sourdine",
+            ),
         ]
 
     def __str__(self):
@@ -190,6 +209,7 @@ class TypeEvenement(models.TextChoices):
     CONDITION_LEVEE = "condition_levee", _("Condition levée")
     CONDITION_REVENUE = "condition_revenue", _("Condition revenue")
     RESOLUTION = "resolution", _("Résolution")
+    SOURDINE = "sourdine", _("Mise en sourdine")
     RAPPORT = "rapport", _("Rapport PDF")
     ECHEC_RAPPORT = "echec_rapport", _("Rapport PDF en échec")
 
@@ -294,8 +314,13 @@ class Message(models.Model):
 
     Etat = EtatMessage
 
+    # The escalation the email is first about (the overall alert of a grouped email); the
+    # runbook's SQL joins on it. `escalades`: every escalation the email speaks of.
     escalade = models.ForeignKey(
-        Escalade, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+        Escalade, on_delete=models.CASCADE, null=True, blank=True, related_name="messages_principaux"
+    )
+    escalades = models.ManyToManyField(
+        Escalade, through="MessageEscalade", related_name="messages", blank=True, verbose_name=_("escalades"),
     )
     # The template (templates/emails/<gabarit>-subject.txt|-body.txt|-body.html).
     gabarit = models.CharField(_("gabarit"), max_length=40)
@@ -337,3 +362,19 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.sujet} → {', '.join(self.destinataires)}"
+
+
+class MessageEscalade(models.Model):
+    """An escalation an email speaks of: what fires in one evaluation goes out as one email
+    per recipient, covering every escalation it tells that recipient about."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    escalade = models.ForeignKey(Escalade, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "escalades_messages_escalades"
+        verbose_name = _("escalade d'un e-mail")
+        verbose_name_plural = _("escalades d'un e-mail")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "escalade"], name="message_escalade_unique"),
+        ]

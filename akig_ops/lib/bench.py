@@ -50,7 +50,7 @@ def chronometrer(fonction: Callable[[], object], *, repetitions: int = 20, echau
     return Mesure.depuis(durees)
 
 
-def sql_brut(sql: str, params: list | tuple | None = None) -> Callable[[], list]:
+def sql_brut(sql: str, params: list | tuple | dict | None = None) -> Callable[[], list]:
     """Return a function that runs `sql` and fetches every row (the raw query a figure rests on)."""
 
     def executer():
@@ -93,5 +93,6 @@ class Banc:
 
     @staticmethod
     def hotes():
-        """Settings under which the test client's host is accepted."""
-        return override_settings(ALLOWED_HOSTS=["testserver", "127.0.0.1", "localhost"])
+        """Settings under which the test client's host is accepted, over plain HTTP (the bench
+        times the pages, not the redirect to HTTPS that HTTPS=1, production's default, answers)."""
+        return override_settings(ALLOWED_HOSTS=["testserver", "127.0.0.1", "localhost"], SECURE_SSL_REDIRECT=False)
