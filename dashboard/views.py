@@ -21,6 +21,7 @@ from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.lib.formats import Formats
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.jeton_ops import jeton_ops_valide, refus_json
+from agents.selectors import equipes_visibles
 from dashboard.filtres import filtres_lire
 from dashboard.selectors import (
     agents_ajouter,
@@ -38,6 +39,7 @@ from relances.selectors import (
 )
 from recovery.selectors import (
     SEUIL_CONTENTIEUX,
+    sites_choix,
     echeance_limite,
     impayes_en_pause,
     pauses_du_locataire,
@@ -154,6 +156,9 @@ def impayes(request):
     context = {
         "filtres": filtres,
         "analyse": analyse,
+        # The pickers, queried only when the whole page (its form) is drawn, not for htmx's table.
+        "choix_sites": sites_choix,
+        "choix_equipes": lambda: equipes_visibles(user=request.user),
         # Counted in the analysis as in the runbook, shown apart: « dont N en contentieux / sous plan ».
         "pauses": en_cache("dashboard.pauses", lambda: impayes_en_pause(
             jour=timezone.localdate(), echeance_avant=echeance_limite(retard_min=filtres.retard_min)),
