@@ -48,6 +48,7 @@ from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
+from akig_ops.lib.replique import lecture_replique
 from recovery.selectors import taux_promesses_tenues
 
 PERIODES = (7, 30, 90)
@@ -179,6 +180,7 @@ def _navigation(*, jour, debut, fin, aujourd_hui) -> dict:
 
 
 @login_required
+@lecture_replique
 def liste(request):
     _verifier_role(request.user)
     equipes = equipes_visibles(user=request.user)
@@ -214,6 +216,7 @@ def liste(request):
 
 
 @login_required
+@lecture_replique
 def detail(request, agent_id: int):
     agent = _agent_visible(request, agent_id)
     maintenant = timezone.now()
@@ -253,6 +256,7 @@ def detail(request, agent_id: int):
 
 
 @login_required
+@lecture_replique
 def trajet_csv(request, agent_id: int):
     """The positions of the page's day and window, as a CSV a French Excel opens in columns
     (same parameters as the page); the instant to the second, in local time."""

@@ -90,6 +90,9 @@ MIDDLEWARE = [
     "akig_ops.middleware.JournalRequetesMiddleware",
     # A NUL or a control character in the query string: a French 400 naming the parameter.
     "akig_ops.middleware.ParametresRequeteMiddleware",
+    # Reads of the views marked @lecture_replique on the replica, if any; above the session,
+    # whose save is a write that keeps this browser's next reads on the primary.
+    "akig_ops.middleware.RepliqueMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages and CSVs gzipped (a phone on mobile data: the agent page's HTML 67 → 16 KB). Below
@@ -165,6 +168,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # enough to compile, paying ~0.8 s of LLVM compiling for ~0.1 s of work (the legal list).
         options="-c jit=off",
     )
+# A streaming replica (pg_basebackup -R) for the read-only analytics: the views marked
+# @lecture_replique read there on GET while it answers and lags at most
+# AKIG_REPLICA_RETARD_MAX_S seconds behind the primary, else on the primary; every write goes
+# to the primary (akig_ops/lib/replique.py, docs/scaling.md). The lag is measured at most every
+# AKIG_REPLICA_VERIFICATION_MS per process; a replica that failed is left alone for
+# AKIG_REPLICA_PAUSE_APRES_ECHEC_MS (an unreachable host costs a connect timeout per probe).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+AKIG_REPLICA_RETARD_MAX_S = env_int("AKIG_REPLICA_RETARD_MAX_S", 10, minimum=0)
+AKIG_REPLICA_VERIFICATION_MS = env_int("AKIG_REPLICA_VERIFICATION_MS", 5000, minimum=0)
+AKIG_REPLICA_PAUSE_APRES_ECHEC_MS = env_int("AKIG_REPLICA_PAUSE_APRES_ECHEC_MS", 30000, minimum=0)
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not DATABASE_REPLICA_URL.startswith(
+        ("postgres://", "postgresql://")
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL on both sides (DATABASE_URL and DATABASE_REPLICA_URL postgres://…)"
+        )
+    DATABASES["replica"] = {
+        **_env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], "application_name": "akig_ops_lectures"},
+        # Tests read the test database through the alias: no second test database.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["akig_ops.lib.replique.RouteurReplique"]
 # Web requests only (akig_ops.middleware.DelaiRequetesWebMiddleware): a page's query is
 # cancelled after this many milliseconds and the user sees a French error page. Celery
 # workers and commands (import_csv…) legitimately run long and keep no limit. 0: none.
@@ -300,6 +329,11 @@ if AKIG_AGENT_HEURE_FIN <= AKIG_AGENT_HEURE_DEBUT:
 # Point-in-time recovery is pgBackRest's, outside the app (docs/operations.md).
 AKIG_BACKUP_DIR = Path(env_str("AKIG_BACKUP_DIR", str(BASE_DIR / "backups")))
 AKIG_BACKUP_RETENTION_JOURS = env_int("AKIG_BACKUP_RETENTION_JOURS", 30, minimum=1)
+# GPS positions kept in the database, in whole months before the current one (agents/partitions.py):
+# older months are archived to AKIG_BACKUP_DIR/positions/ (checked) and dropped each night.
+# 0, the default: kept forever. How long an employer may keep its agents' positions is the
+# DPO's decision, not a default of the software (docs/operations.md).
+AKIG_RETENTION_POSITIONS_MOIS = env_int("AKIG_RETENTION_POSITIONS_MOIS", 0, minimum=0)
 
 # --- Escalations (escalations/): the runbook's business alerts, their emails and PDF reports.
 # The public address of the app, for the links in emails (no trailing slash).
@@ -385,6 +419,13 @@ CELERY_BEAT_SCHEDULE = {
     "sauvegarde-quotidienne": {
         "task": "akig_ops.tasks.sauvegarde_task",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # The GPS positions' monthly partitions: the coming months' created ahead, old months
+    # archived and dropped past AKIG_RETENTION_POSITIONS_MOIS; after the 02:00 dump, which
+    # then still holds the month it drops.
+    "positions-partitions": {
+        "task": "agents.tasks.positions_partitions_task",
+        "schedule": crontab(hour=3, minute=15),
     },
     # The runbook's alerts: evaluate every rule, raise unacknowledged escalations a level,
     # resolve those whose condition stayed clear. Safe if two beats run (DB constraint + CAS).
