@@ -22,6 +22,7 @@ from agents.selectors import (
     agents_visibles,
     dernier_jour_avec_positions,
     dernier_releve,
+    equipe_du_choix,
     equipes_visibles,
     jeton_actif,
     score_du_jour,
@@ -184,9 +185,17 @@ def _navigation(*, jour, debut, fin, aujourd_hui) -> dict:
 def liste(request):
     _verifier_role(request.user)
     equipes = equipes_visibles(user=request.user)
-    equipe = request.GET.get("equipe", "")
-    if equipe not in {e.code for e in equipes}:
-        equipe = ""
+    saisie, equipe, erreurs = request.GET.get("equipe", "").strip(), "", []
+    if saisie:
+        # A code or a name of one of the user's teams; anything else: the message and no row,
+        # never every agent under a team's name.
+        trouvee = equipe_du_choix(saisie=saisie, user=request.user)
+        if trouvee is None:
+            erreurs.append(_("Équipe « %(valeur)s » : aucune de vos équipes n'a ce code ou ce nom ; "
+                             "choisissez-la dans la liste.") % {"valeur": saisie})
+            equipe = saisie
+        else:
+            equipe = trouvee.code
     tri = request.GET.get("tri") if request.GET.get("tri") in TRIS else "agent"
     descendant = request.GET.get("sens") == "desc"
     # The page refreshes every minute: rows are shared for a minute (and until data change).
@@ -211,8 +220,10 @@ def liste(request):
         "titre_tenues": gettext("Promesses tenues, échues sur %(n)s jours") % {"n": JOURS_TAUX_PROMESSES},
         "sans_mission": _("pas de mission aujourd’hui ou trop tôt pour juger"),
         "direction": roles.is_direction(request.user),
+        "erreurs": erreurs,
     }
-    return page_ou_partiel(request, page="agents/liste.html", partiel="agents/partials/_tableau.html", context=context)
+    return page_ou_partiel(request, page="agents/liste.html", partiel="agents/partials/_tableau.html", context=context,
+                           status=400 if erreurs else 200)
 
 
 @login_required
