@@ -281,7 +281,7 @@ def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(directi
     with django_assert_num_queries(6):  # + its line in the audit log (an export)
         csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
     assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
-    with django_assert_num_queries(4):  # htmx's table: no form, so no pickers read
+    with django_assert_num_queries(5):  # htmx's table: the rule and the agents, no form so no pickers
         direction.get(f"{RUNBOOK}&tri=-code", HTTP_HX_REQUEST="true")
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
     with django_assert_num_queries(12):
