@@ -24,6 +24,7 @@ from agents.selectors import (
     dernier_releve,
     equipes_visibles,
     jeton_actif,
+    nom_positions,
     score_du_jour,
     taches_a_faire,
     trajet,
@@ -44,7 +45,7 @@ from agents.trajets import BATTERIE
 from agents.graphiques_json import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
-from akig_ops.lib.cache_donnees import en_cache
+from akig_ops.lib.cache_donnees import en_cache, jeton
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
@@ -213,6 +214,21 @@ def liste(request):
     return page_ou_partiel(request, page="agents/liste.html", partiel="agents/partials/_tableau.html", context=context)
 
 
+def _journee_en_cache(*, agent_id: int, jour, debut, fin, maintenant) -> tuple:
+    """The agent page's (journee, carte, courbes): the trail analysed, its map and the day's score
+    curve, its heaviest part (docs/scaling.md). Shared for DUREE_CACHE_LISTE seconds, as the list,
+    and until the data change (a new generation) or the agent's positions do (their token)."""
+    def calcul():
+        journee = journee_agent(agent_id=agent_id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
+        return journee, donnees_carte(journee), serie_instants(courbe_du_jour(agent_id=agent_id, jour=jour))
+
+    valeur, _en_cache = en_cache(
+        "agents:journee", calcul, duree=DUREE_CACHE_LISTE,
+        parties=(agent_id, jour, debut.isoformat(), fin.isoformat(), jeton(nom_positions(agent_id))),
+    )
+    return valeur
+
+
 @login_required
 def detail(request, agent_id: int):
     agent = _agent_visible(request, agent_id)
@@ -233,9 +249,9 @@ def detail(request, agent_id: int):
         # No choice made yet: show the default window in the fields.
         form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
                                     "fin": timezone.localtime(fin).time()})
-    journee = journee_agent(agent_id=agent.id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
-    context.update(form=form, journee=journee, carte=donnees_carte(journee), rayon=settings.AKIG_RAYON_MISSION_M,
-                   courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)),
+    journee, carte, courbes = _journee_en_cache(agent_id=agent.id, jour=jour, debut=debut, fin=fin,
+                                                maintenant=maintenant)
+    context.update(form=form, journee=journee, carte=carte, rayon=settings.AKIG_RAYON_MISSION_M, courbes=courbes,
                    navigation=_navigation(jour=jour, debut=debut, fin=fin, aujourd_hui=timezone.localdate(maintenant)))
     if cible == "trajet":
         return render(request, "agents/partials/_trajet.html", context)

@@ -75,3 +75,14 @@ def donnees_modifiees() -> None:
     """Start a new generation: every figure cached so far is stale from now on."""
     # A random part too: two changes within one clock tick (or under a frozen clock) differ.
     cache.set(CLE_GENERATION, f"{time.time_ns()}-{secrets.token_hex(4)}", DUREE_GENERATION)
+
+
+def jeton(nom: str) -> str:
+    """The current token of the narrower data `nom` (e.g. one agent's positions, which come in
+    all day without starting a new generation): a cache key carrying it changes with them."""
+    return cache.get(f"jeton:{nom}") or "0"
+
+
+def jeton_renouveler(nom: str) -> None:
+    """The data `nom` changed: keys made with its old token are never read again."""
+    cache.set(f"jeton:{nom}", f"{time.time_ns()}-{secrets.token_hex(4)}", DUREE_GENERATION)
