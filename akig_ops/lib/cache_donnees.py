@@ -44,13 +44,20 @@ def cle_du_jour(nom: str, *parties: object) -> str:
 
 def en_cache(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300) -> tuple[T, bool]:
     """Return (value, hit): the cached value of `nom` for today, or `calcul()` stored for `duree` s."""
+    valeur, hit, _cle = en_cache_avec_cle(nom, calcul, parties=parties, duree=duree)
+    return valeur, hit
+
+
+def en_cache_avec_cle(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300) -> tuple[T, bool, str]:
+    """`en_cache`, and the key the value lives under: a template fragment drawn from that value
+    can be cached on it ({% cache %}), valid exactly as long."""
     cle = cle_du_jour(nom, *parties)
     valeur = cache.get(cle)
     if valeur is not None:
-        return valeur, True
+        return valeur, True, cle
     valeur = calcul()
     cache.set(cle, valeur, duree)
-    return valeur, False
+    return valeur, False, cle
 
 
 def en_cache_selon_arguments(nom: str, *, duree: int = 300):
