@@ -5,7 +5,8 @@ measured figures, on its last line. Phases:
 - `utilisateurs`: N users, half the direction and half a team lead, each with its own session,
   walking the main pages' mix with a think time; figures over `duree` seconds.
 - `saturation`: the same mix without think time, users added step by step; each step's figures
-  over `duree` seconds; stops at the first step whose p95 passes `p95_max_ms` or that has an error.
+  over `duree` seconds; stops at an error, at a p95 past `p95_arret_ms`, or when more users no
+  longer bring more requests (ops/loadtest.py finds the last step within the p95 target).
 - `telephones`: one locust user per phone posting its positions as its tracker app does (Traccar
   Client 9 one at a time or its buffer in batches, OsmAnd's query string, OwnTracks), no think time;
   counts the positions the server answered 200 for (ops/loadtest.py compares them with the database).
@@ -199,7 +200,10 @@ def main() -> None:
             for utilisateurs in PLAN["paliers"]:
                 paliers.append(_palier(env, utilisateurs, PLAN["duree"]))
                 print(json.dumps({"palier": paliers[-1]}), flush=True)
-                if paliers[-1]["p95"] > PLAN["p95_max_ms"] or paliers[-1]["erreurs"]:
+                # Past the target, on to the rate's ceiling: until a request fails, p95 passes
+                # p95_arret_ms, or more users no longer bring more requests.
+                dernier, meilleur = paliers[-1], max(p["rps"] for p in paliers)
+                if dernier["erreurs"] or dernier["p95"] > PLAN["p95_arret_ms"] or dernier["rps"] < 0.95 * meilleur:
                     break
             resultat = {"paliers": paliers}
         env.runner.stop()
