@@ -4,6 +4,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from agents.partitions import positions_partitions_entretenir
 from agents.services import performance_compute, scores_instantanes_enregistrer
 
 
@@ -22,3 +23,10 @@ def compute_performance_task() -> int:
 def scores_instantanes_task() -> int:
     """Store the intraday score snapshot of every working agent; return the rows written."""
     return scores_instantanes_enregistrer()
+
+
+@shared_task
+def positions_partitions_task() -> int:
+    """Create the coming months' position partitions, archive and drop those past the
+    retention; return the partitions created."""
+    return len(positions_partitions_entretenir().creees)

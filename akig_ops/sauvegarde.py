@@ -27,6 +27,7 @@ from django.db import connection, connections
 from django.utils import timezone
 from psycopg import sql
 
+from akig_ops.lib.fichiers import fsync
 from akig_ops.models import Battement
 from akig_ops.services import SAUVEGARDE, SAUVEGARDE_ECHEC, battement_enregistrer
 
@@ -83,14 +84,6 @@ def _connecter(base: dict, *, nom: str) -> psycopg.Connection:
     )
 
 
-def _fsync(chemin: Path) -> None:
-    descripteur = os.open(chemin, os.O_RDONLY)
-    try:
-        os.fsync(descripteur)
-    finally:
-        os.close(descripteur)
-
-
 def sauvegarde_creer(*, repertoire: Path, jour: datetime.date, base: dict | None = None) -> Path:
     """Dump the database into `repertoire/postgres-backup-<jour>.sql.gz`; return that path.
 
@@ -111,9 +104,9 @@ def sauvegarde_creer(*, repertoire: Path, jour: datetime.date, base: dict | None
         )
         if resultat.returncode != 0:
             raise SauvegardeErreur(f"pg_dump a échoué (code {resultat.returncode}) : {resultat.stderr.strip()}")
-        _fsync(partiel)
+        fsync(partiel)
         os.replace(partiel, final)
-        _fsync(repertoire)
+        fsync(repertoire)
     except OSError as erreur:
         _effacer(partiel)
         raise SauvegardeErreur(f"écriture de la sauvegarde dans {repertoire} impossible : {erreur}") from erreur

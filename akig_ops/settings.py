@@ -297,6 +297,11 @@ if AKIG_AGENT_HEURE_FIN <= AKIG_AGENT_HEURE_DEBUT:
 # Point-in-time recovery is pgBackRest's, outside the app (docs/operations.md).
 AKIG_BACKUP_DIR = Path(env_str("AKIG_BACKUP_DIR", str(BASE_DIR / "backups")))
 AKIG_BACKUP_RETENTION_JOURS = env_int("AKIG_BACKUP_RETENTION_JOURS", 30, minimum=1)
+# GPS positions kept in the database, in whole months before the current one (agents/partitions.py):
+# older months are archived to AKIG_BACKUP_DIR/positions/ (checked) and dropped each night.
+# 0, the default: kept forever. How long an employer may keep its agents' positions is the
+# DPO's decision, not a default of the software (docs/operations.md).
+AKIG_RETENTION_POSITIONS_MOIS = env_int("AKIG_RETENTION_POSITIONS_MOIS", 0, minimum=0)
 
 # --- Escalations (escalations/): the runbook's business alerts, their emails and PDF reports.
 # The public address of the app, for the links in emails (no trailing slash).
@@ -365,6 +370,13 @@ CELERY_BEAT_SCHEDULE = {
     "sauvegarde-quotidienne": {
         "task": "akig_ops.tasks.sauvegarde_task",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # The GPS positions' monthly partitions: the coming months' created ahead, old months
+    # archived and dropped past AKIG_RETENTION_POSITIONS_MOIS; after the 02:00 dump, which
+    # then still holds the month it drops.
+    "positions-partitions": {
+        "task": "agents.tasks.positions_partitions_task",
+        "schedule": crontab(hour=3, minute=15),
     },
     # The runbook's alerts: evaluate every rule, raise unacknowledged escalations a level,
     # resolve those whose condition stayed clear. Safe if two beats run (DB constraint + CAS).
