@@ -137,7 +137,7 @@ class Cpu:
     def __init__(self, serveur: "Serveur"):
         self.serveur, self.depart = serveur, {}
 
-    def _processus(self) -> dict[int, float]:
+    def _processus(self) -> dict[int, tuple[float, bool]]:
         import psutil
         from django.db import connection
 
@@ -147,10 +147,11 @@ class Cpu:
             pids = [pid for (pid,) in curseur.fetchall()]
         racine = psutil.Process(self.serveur.processus.pid)
         temps = {}
-        for processus in [racine, *racine.children(recursive=True)] + [psutil.Process(p) for p in pids]:
+        for processus, base in [(p, False) for p in [racine, *racine.children(recursive=True)]] + [
+                (psutil.Process(pid), True) for pid in pids]:
             try:
                 cpu = processus.cpu_times()
-                temps[processus.pid] = cpu.user + cpu.system
+                temps[processus.pid] = (cpu.user + cpu.system, base)
             except psutil.Error:  # gone meanwhile
                 pass
         return temps
@@ -158,10 +159,15 @@ class Cpu:
     def debut(self) -> None:
         self.depart = self._processus()
 
-    def ms_par_requete(self, requetes: int) -> float:
+    def ms_par_requete(self, requetes: int) -> tuple[float, float]:
+        """(gunicorn + PostgreSQL, PostgreSQL alone) CPU milliseconds per request since `debut`."""
         fin = self._processus()
-        secondes = sum(t - self.depart.get(pid, 0.0) for pid, t in fin.items())
-        return 1000 * secondes / max(requetes, 1)
+        total = base = 0.0
+        for pid, (t, de_la_base) in fin.items():
+            delta = t - self.depart.get(pid, (0.0, de_la_base))[0]
+            total += delta
+            base += delta if de_la_base else 0.0
+        return 1000 * total / max(requetes, 1), 1000 * base / max(requetes, 1)
 
 
 def _locust(plan: dict, cpu: Cpu) -> dict:
@@ -178,7 +184,8 @@ def _locust(plan: dict, cpu: Cpu) -> dict:
             if "debut" in message:
                 cpu.debut()
             elif "palier" in message:
-                palier = {**message["palier"], "cpu_ms": cpu.ms_par_requete(message["palier"]["requetes"])}
+                palier = message["palier"]
+                palier["cpu_ms"], palier["cpu_base_ms"] = cpu.ms_par_requete(palier["requetes"])
                 print("  " + _ligne(f"{palier['utilisateurs']} utilisateurs", palier), flush=True)
                 paliers.append(palier)
             else:
@@ -186,7 +193,7 @@ def _locust(plan: dict, cpu: Cpu) -> dict:
                 if "paliers" in resultat:
                     resultat["paliers"] = paliers
                 else:
-                    resultat["cpu_ms"] = cpu.ms_par_requete(resultat["requetes"])
+                    resultat["cpu_ms"], resultat["cpu_base_ms"] = cpu.ms_par_requete(resultat["requetes"])
     finally:  # stopped meanwhile: no locust left behind
         if processus.poll() is None and resultat is None:
             processus.kill()
@@ -198,7 +205,7 @@ def _locust(plan: dict, cpu: Cpu) -> dict:
 def _ligne(libelle: str, c: dict) -> str:
     return (f"{libelle:30} {c['requetes']:>6} requêtes  {c['erreurs']:>3} erreurs  {c['rps']:6.1f} req/s  "
             f"p50 {c['p50']:>4.0f}  p95 {c['p95']:>4.0f}  p99 {c['p99']:>4.0f} ms  "
-            f"CPU {c['cpu_ms']:5.1f} ms/req  ({_charge()})")
+            f"CPU {c['cpu_ms']:5.1f} ms/req (PostgreSQL {c['cpu_base_ms']:4.1f})  ({_charge()})")
 
 
 def _saturation(serveur: "Serveur", plan: dict, titre: str) -> dict | None:
