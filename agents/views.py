@@ -49,6 +49,7 @@ from akig_ops.lib.cache_donnees import en_cache, en_cache_avec_cle, jeton
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
+from akig_ops.lib.replique import lecture_replique
 from recovery.selectors import taux_promesses_tenues
 
 PERIODES = (7, 30, 90)
@@ -180,6 +181,7 @@ def _navigation(*, jour, debut, fin, aujourd_hui) -> dict:
 
 
 @login_required
+@lecture_replique
 def liste(request):
     _verifier_role(request.user)
     equipes = equipes_visibles(user=request.user)
@@ -231,6 +233,7 @@ def _journee_en_cache(*, agent_id: int, jour, debut, fin, maintenant) -> tuple:
 
 
 @login_required
+@lecture_replique
 def detail(request, agent_id: int):
     agent = _agent_visible(request, agent_id)
     maintenant = timezone.now()
@@ -253,7 +256,8 @@ def detail(request, agent_id: int):
     journee, carte, courbes, cle = _journee_en_cache(agent_id=agent.id, jour=jour, debut=debut, fin=fin,
                                                      maintenant=maintenant)
     context.update(form=form, journee=journee, carte=carte, rayon=settings.AKIG_RAYON_MISSION_M, courbes=courbes,
-                   cle_journee=cle, duree_cache=DUREE_CACHE_LISTE,
+                   # Not stored (read on a lagging replica): nor is its HTML.
+                   cle_journee=cle or "", duree_cache=DUREE_CACHE_LISTE if cle else 0,
                    navigation=_navigation(jour=jour, debut=debut, fin=fin, aujourd_hui=timezone.localdate(maintenant)))
     if cible == "trajet":
         return render(request, "agents/partials/_trajet.html", context)
@@ -271,6 +275,7 @@ def detail(request, agent_id: int):
 
 
 @login_required
+@lecture_replique
 def trajet_csv(request, agent_id: int):
     """The positions of the page's day and window, as a CSV a French Excel opens in columns
     (same parameters as the page); the instant to the second, in local time."""

@@ -88,7 +88,7 @@ class Grappe:
         shutil.chown(self.racine, "postgres", "postgres")
         self._commande(
             str(self.bin / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
-            "-E", "UTF8", "--locale=C.UTF-8",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",  # a throwaway cluster: no fsync of its files
         )
         if archivage is None:
             (self.racine / "log").mkdir()
@@ -126,6 +126,23 @@ class Grappe:
                 # The demo load's WAL precedes the base backup: no use archiving it.
                 "archive_command = '/bin/true'\n"
             )
+
+    def repliquer(self, racine: Path, *, port: int) -> Grappe:
+        """A streaming replica of this running cluster in `racine`, on `port`, not started:
+        `pg_basebackup -R` (standby.signal and primary_conninfo written), as a standby host is
+        built in production."""
+        replique = Grappe(racine, port=port)
+        shutil.chown(racine, "postgres", "postgres")
+        (racine / "log").mkdir()
+        shutil.chown(racine / "log", "postgres", "postgres")
+        self._commande(
+            str(self.bin / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+            "-D", str(replique.pgdata), "-R", "-X", "stream", "-c", "fast",
+        )
+        with (replique.pgdata / "postgresql.conf").open("a", encoding="utf-8") as f:
+            # The copied configuration names the primary's port and socket directory.
+            f.write(f"\nport = {port}\nunix_socket_directories = '{racine}'\nhot_standby_feedback = on\n")
+        return replique
 
     def demarrer(self) -> None:
         self._commande(

@@ -3,7 +3,7 @@ business gauges (akig_ops.lib.metriques) and Celery's task counters."""
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from akig_ops.celery import app
-from akig_ops.lib import sondes
+from akig_ops.lib import replique, sondes
 from akig_ops.lib.compteurs import compteurs_lire
 from akig_ops.lib.metriques_celery import compteurs_taches
 from akig_ops.models import Battement
@@ -24,6 +24,7 @@ class CollecteurAkig:
             yield GaugeMetricFamily(
                 f"akig_{service}_up", f"1 si le service ({service}) répond", value=int(etat != sondes.INDISPONIBLE)
             )
+        yield from self._replique()
         if etats["database"] == sondes.CONNECTE:
             yield from self._depuis_battements()
         yield from self._compteurs_metier()
@@ -36,6 +37,22 @@ class CollecteurAkig:
         for (tache, etat), nombre in compteurs.items():
             taches.add_metric([tache, etat], nombre)
         yield taches
+
+    @staticmethod
+    def _replique():
+        """The replica's state (nothing without DATABASE_REPLICA_URL), from its cached measure."""
+        if not replique.configuree():
+            return
+        mesure = replique.etat_courant()
+        yield GaugeMetricFamily("akig_replica_up", "1 si la réplique répond", value=int(mesure.etat != replique.INDISPONIBLE))
+        yield GaugeMetricFamily(
+            "akig_replica_lectures", "1 si les lectures analytiques vont à la réplique (à jour, en récupération)",
+            value=int(mesure.utilisable),
+        )
+        if mesure.retard_s is not None:
+            yield GaugeMetricFamily(
+                "akig_replica_retard_secondes", "Retard de la réplique sur la primaire (secondes)", value=mesure.retard_s
+            )
 
     @staticmethod
     def _compteurs_metier():

@@ -2,13 +2,14 @@
 the 503 of a database that cannot be reached."""
 import contextvars
 import logging
+import math
 import re
 import time
 import uuid
 
 import psycopg.errors
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
@@ -16,7 +17,8 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from akig_ops.lib import valeurs
+from akig_ops.lib import replique, valeurs
+from akig_ops.lib.erreurs_base import base_injoignable
 from akig_ops.lib.journal import id_requete_courante
 from akig_ops.models import TypeAudit
 from akig_ops.services import audit_enregistrer
@@ -127,25 +129,6 @@ class DelaiRequetesWebMiddleware:
         return render(request, "erreurs/delai.html", {"message": message}, status=503)
 
 
-# PostgreSQL's SQLSTATEs of a server that is gone or going: class 08 (connection exception),
-# admin_shutdown, crash_shutdown, cannot_connect_now (starting up or shutting down).
-ETATS_SERVEUR_ABSENT = ("08", "57P01", "57P02", "57P03")
-
-
-def base_injoignable(exception: BaseException) -> bool:
-    """True when `exception` says the database cannot be reached (refused, closed, shut
-    down), not that a query failed: a deadlock, a constraint or a timeout stay errors."""
-    if isinstance(exception, InterfaceError):  # a connection already closed
-        return True
-    if not isinstance(exception, OperationalError):
-        return False
-    cause = exception.__cause__
-    if not isinstance(cause, psycopg.Error):
-        return False
-    # A connection failure or a lost server carries no SQLSTATE; a server-side error has one.
-    return cause.sqlstate is None or cause.sqlstate.startswith(ETATS_SERVEUR_ABSENT)
-
-
 def reponse_base_injoignable(request, exception: BaseException) -> HttpResponse:
     """503 with Retry-After, in French (JSON under /api/), logged once a minute per process
     without a traceback; the page renders without the request's context processors (they
@@ -229,4 +212,25 @@ class AuditExportsMiddleware:
                 "vue": correspondance.view_name if correspondance else "",
                 "fichier": reponse.get("Content-Disposition", "").partition("filename=")[2].strip('"'),
             })
+        return reponse
+
+
+class RepliqueMiddleware:
+    """The routing state of each request (akig_ops/lib/replique.py) when a replica is
+    configured: a browser that wrote (POST…) reads on the primary for `borne_retard_s()`
+    seconds afterwards (cookie), until the replica has surely replayed its write."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not replique.configuree():
+            return self.get_response(request)
+        with replique.requete(primaire_impose=replique.COOKIE_PRIMAIRE in request.COOKIES) as etat:
+            reponse = self.get_response(request)
+        if etat.ecrit and request.method not in replique.METHODES_SURES:
+            reponse.set_cookie(
+                replique.COOKIE_PRIMAIRE, "1", max_age=math.ceil(replique.borne_retard_s()),
+                httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
+            )
         return reponse

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from akig_ops.celery import app
-from akig_ops.lib import sondes
+from akig_ops.lib import replique, sondes
 from akig_ops.models import Battement, EntreeAudit
 from akig_ops.services import EVALUATION_ESCALADES, SCORES_INSTANTANES
 
@@ -20,25 +20,29 @@ BATTEMENTS_SURVEILLES = (EVALUATION_ESCALADES, SCORES_INSTANTANES)
 
 
 def sante() -> dict:
-    """Return /api/health's body: {statut, database, cache, broker, battements, version}.
+    """Return /api/health's body: {statut, database, cache, broker, replica, battements, version}.
 
-    statut is "ok", "degrade" (the cache or the broker is down: slower, still serving) or
-    "indisponible" (no database); battements maps each job to {dernier_succes, age_secondes}.
+    statut is "ok", "degrade" (the cache or the broker is down, or the replica cannot take the
+    analytics: slower, still serving) or "indisponible" (no database); replica is
+    {etat, retard_secondes, retard_max_secondes} (akig_ops.lib.replique.etat_pour_sante);
+    battements maps each job to {dernier_succes, age_secondes}.
     """
     etats = {"database": sondes.etat_base(), "cache": sondes.etat_cache(), "broker": sondes.etat_broker(app=app)}
+    etat_replique = replique.etat_pour_sante()
     derniers = dict.fromkeys(BATTEMENTS_SURVEILLES)
     if etats["database"] == sondes.CONNECTE:
         derniers.update(battements())
     maintenant = timezone.now()
     if etats["database"] != sondes.CONNECTE:
         statut = "indisponible"
-    elif sondes.INDISPONIBLE in etats.values():
+    elif sondes.INDISPONIBLE in etats.values() or etat_replique["etat"] not in (replique.CONNECTE, replique.ABSENTE):
         statut = "degrade"
     else:
         statut = "ok"
     return {
         "statut": statut,
         **etats,
+        "replica": etat_replique,
         "battements": {
             nom: {
                 "dernier_succes": instant.isoformat() if instant else None,

@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "akig_ops.middleware.JournalRequetesMiddleware",
     # A NUL or a control character in the query string: a French 400 naming the parameter.
     "akig_ops.middleware.ParametresRequeteMiddleware",
+    # Reads of the views marked @lecture_replique on the replica, if any; above the session,
+    # whose save is a write that keeps this browser's next reads on the primary.
+    "akig_ops.middleware.RepliqueMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages and CSVs gzipped (a phone on mobile data: the agent page's HTML 67 → 16 KB). Below
@@ -162,6 +165,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # enough to compile, paying ~0.8 s of LLVM compiling for ~0.1 s of work (the legal list).
         options="-c jit=off",
     )
+# A streaming replica (pg_basebackup -R) for the read-only analytics: the views marked
+# @lecture_replique read there on GET while it answers and lags at most
+# AKIG_REPLICA_RETARD_MAX_S seconds behind the primary, else on the primary; every write goes
+# to the primary (akig_ops/lib/replique.py, docs/scaling.md). The lag is measured at most every
+# AKIG_REPLICA_VERIFICATION_MS per process; a replica that failed is left alone for
+# AKIG_REPLICA_PAUSE_APRES_ECHEC_MS (an unreachable host costs a connect timeout per probe).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+AKIG_REPLICA_RETARD_MAX_S = env_int("AKIG_REPLICA_RETARD_MAX_S", 10, minimum=0)
+AKIG_REPLICA_VERIFICATION_MS = env_int("AKIG_REPLICA_VERIFICATION_MS", 5000, minimum=0)
+AKIG_REPLICA_PAUSE_APRES_ECHEC_MS = env_int("AKIG_REPLICA_PAUSE_APRES_ECHEC_MS", 30000, minimum=0)
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not DATABASE_REPLICA_URL.startswith(
+        ("postgres://", "postgresql://")
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL on both sides (DATABASE_URL and DATABASE_REPLICA_URL postgres://…)"
+        )
+    DATABASES["replica"] = {
+        **_env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], "application_name": "akig_ops_lectures"},
+        # Tests read the test database through the alias: no second test database.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["akig_ops.lib.replique.RouteurReplique"]
 # Web requests only (akig_ops.middleware.DelaiRequetesWebMiddleware): a page's query is
 # cancelled after this many milliseconds and the user sees a French error page. Celery
 # workers and commands (import_csv…) legitimately run long and keep no limit. 0: none.

@@ -13,7 +13,8 @@ from prometheus_client import multiprocess
 
 from akig_ops.lib.jeton_ops import jeton_ops_valide, refus_json
 from akig_ops.metriques_prometheus import CollecteurAkig
-from akig_ops.middleware import base_injoignable, reponse_base_injoignable
+from akig_ops.lib.erreurs_base import base_injoignable
+from akig_ops.middleware import reponse_base_injoignable
 from akig_ops.selectors import sante
 
 

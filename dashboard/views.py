@@ -21,6 +21,7 @@ from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.lib.formats import Formats
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.jeton_ops import jeton_ops_valide, refus_json
+from akig_ops.lib.replique import lecture_replique
 from dashboard.filtres import filtres_lire
 from dashboard.selectors import (
     agents_ajouter,
@@ -91,6 +92,7 @@ def _entetes(colonnes: list[tuple[str, str, bool]], *, tri: str, url, principale
 
 
 @direction_requise
+@lecture_replique
 def accueil(request):
     donnees, _cache = en_cache("dashboard.accueil", tableau_de_bord)
     # The follow-up ladder's own section (tenants per step and site), beside the cards.
@@ -138,6 +140,7 @@ def _colonnes_impayes(tranches) -> list[tuple[str, str, bool]]:
 
 
 @direction_requise
+@lecture_replique
 def impayes(request):
     """/dashboard/impayes?filter=retard:60+: the query string read once (filtres_lire), the
     analysis of its criteres (dashboard.selectors.analyse_impayes, whose figures come from
@@ -174,6 +177,7 @@ def impayes(request):
 
 
 @direction_requise
+@lecture_replique
 def impayes_csv(request):
     filtres = filtres_lire(request.GET)
     analyse = analyse_impayes(criteres=filtres.criteres)
@@ -260,6 +264,7 @@ def _ou_404(objet):
 
 
 @direction_requise
+@lecture_replique
 def site(request, site_id: int):
     site = _ou_404(site_lire(site_id=site_id))
     return _table_locataires(
@@ -274,6 +279,7 @@ def site(request, site_id: int):
 
 
 @direction_requise
+@lecture_replique
 def site_csv(request, site_id: int):
     site = _ou_404(site_lire(site_id=site_id))
     tri, _erreurs = _tri_locataires(request)
@@ -284,6 +290,7 @@ def site_csv(request, site_id: int):
 
 
 @direction_requise
+@lecture_replique
 def contentieux(request):
     return _table_locataires(
         request,
@@ -295,6 +302,7 @@ def contentieux(request):
 
 
 @direction_requise
+@lecture_replique
 def contentieux_csv(request):
     tri, _erreurs = _tri_locataires(request)
     return exports.csv_reponse(
@@ -304,6 +312,7 @@ def contentieux_csv(request):
 
 
 @direction_requise
+@lecture_replique
 def locataire(request, locataire_id: int):
     locataire = _ou_404(locataire_lire(locataire_id=locataire_id))
     dettes = locataire_dettes(locataire_id=locataire.pk)
@@ -319,6 +328,7 @@ def locataire(request, locataire_id: int):
 
 
 @direction_requise
+@lecture_replique
 def lettre(request, locataire_id: int, lettre_id: int):
     """A tenant's formal notice (mise en demeure), the PDF the ladder kept."""
     lettre = lettre_lire(lettre_id=lettre_id)
@@ -332,6 +342,7 @@ def lettre(request, locataire_id: int, lettre_id: int):
 
 @require_safe
 @never_cache
+@lecture_replique
 def resume_api(request):
     """/api/dashboard/resume: the directors' headline figures, cached (header X-Cache).
 

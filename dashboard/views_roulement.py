@@ -12,6 +12,7 @@ from akig_ops import roles
 from akig_ops.lib import csv_export as exports
 from akig_ops.lib.cache_donnees import en_cache
 from akig_ops.lib.formats import Formats
+from akig_ops.lib.replique import lecture_replique
 from dashboard.roulement import mois_libelle, mois_lire, perimetre_roulement, roulement_page, tendance_roulement
 from recovery.roulement import CATEGORIES, fins_de_mois
 from recovery.selectors import sites_lire
@@ -64,6 +65,7 @@ def _cellules(ligne: dict, f: Formats) -> dict:
 
 
 @direction_ou_chef_requis
+@lecture_replique
 def roulement(request):
     perimetre, fins, fin, erreurs = _lire(request)
     page = _page(perimetre, fin)
@@ -97,6 +99,7 @@ def roulement(request):
 
 
 @direction_ou_chef_requis
+@lecture_replique
 def roulement_csv(request):
     perimetre, _fins, fin, erreurs = _lire(request)
     if erreurs:

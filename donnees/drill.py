@@ -141,20 +141,22 @@ def _env_sans_redis(**valeurs: str) -> dict[str, str]:
     return env
 
 
-def _serveur_lancer(url_base: str, *, port: int, journal: Path) -> subprocess.Popen:
-    """gunicorn serving the app on the drill's database, as akig-backend does."""
-    env = _env_sans_redis(
-        DATABASE_URL=url_base, SECRET_KEY="exercice-de-restauration",
-        DEBUG="0", HTTPS="0", ALLOWED_HOSTS="127.0.0.1", DB_CONN_MAX_AGE="0",
-    )
+def serveur_lancer(url_base: str, *, port: int, journal: Path, workers: int = 2, **env: str) -> subprocess.Popen:
+    """gunicorn serving the app on the database `url_base`, as akig-backend does (`env`: more
+    settings, e.g. DATABASE_REPLICA_URL)."""
+    env = _env_sans_redis(**{
+        "DATABASE_URL": url_base, "SECRET_KEY": "exercice-de-restauration",
+        "DEBUG": "0", "HTTPS": "0", "ALLOWED_HOSTS": "127.0.0.1", "DB_CONN_MAX_AGE": "0", **env,
+    })
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "akig_ops.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        [sys.executable, "-m", "gunicorn", "akig_ops.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--timeout", "30"],
         cwd=settings.BASE_DIR, env=env, stdout=journal.open("w"), stderr=subprocess.STDOUT,
     )
 
 
-def _manage(*arguments: str, url_base: str) -> None:
+def manage(*arguments: str, url_base: str) -> None:
+    """`manage.py arguments` on the database `url_base` (no Redis, as the drill's server)."""
     env = _env_sans_redis(DATABASE_URL=url_base, DEBUG="1", SECRET_KEY="exercice-de-restauration")
     subprocess.run([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR, env=env, check=True,
                    stdout=subprocess.DEVNULL)
@@ -196,13 +198,13 @@ def exercice_executer(
             etape(f"chargement de {depuis.name} {comptes}", t)
             # A dump taken by an older release: bring its schema to this code's, as a deploy does.
             t = time.monotonic()
-            _manage("migrate", "--noinput", url_base=grappe.url())
+            manage("migrate", "--noinput", url_base=grappe.url())
             etape("migrate", t)
         else:
             with grappe.connecter() as conn:
                 conn.execute("CREATE DATABASE akig")
-            _manage("migrate", "--noinput", url_base=grappe.url())
-            _manage("seed_demo", "--profil", "small", url_base=grappe.url())
+            manage("migrate", "--noinput", url_base=grappe.url())
+            manage("seed_demo", "--profil", "small", url_base=grappe.url())
             etape("migrate et démo small", t)
 
         t = time.monotonic()
@@ -211,7 +213,7 @@ def exercice_executer(
         etape("sauvegarde de base (pgbackrest backup full)", t)
 
         port_app = port_libre()
-        serveur = _serveur_lancer(grappe.url(), port=port_app, journal=racine / "log" / "gunicorn.log")
+        serveur = serveur_lancer(grappe.url(), port=port_app, journal=racine / "log" / "gunicorn.log")
         sante, attendre = _sante(grappe, port_app)
         attendre(delai_s=60)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from agents.selectors import agents_actifs
 from akig_ops import roles
 from akig_ops.lib import csv_export
+from akig_ops.lib.replique import lecture_replique
 from akig_ops.models import TypeAudit
 from akig_ops.services import audit_enregistrer
 from escalations import selectors
@@ -165,6 +166,7 @@ def reassigner(request, escalade_id: int):
 
 @login_required
 @require_GET
+@lecture_replique
 def campagne(request, escalade_id: int):
     """CSV of the tenants to call or text (names and phones), opened in a spreadsheet."""
     escalade = _escalade(request, escalade_id)
@@ -185,6 +187,7 @@ def campagne(request, escalade_id: int):
 
 @login_required
 @require_GET
+@lecture_replique
 def rapport(request, escalade_id: int, rapport_id: int):
     escalade = _escalade(request, escalade_id)
     pdf = Rapport.objects.filter(pk=rapport_id, escalade=escalade).first()

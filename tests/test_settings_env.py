@@ -38,6 +38,8 @@ def run_django(code: str, **overrides):
         ("CELERY_BROKER_URL", "amqp://rabbit//", "CELERY_BROKER_URL='amqp://rabbit//' is not a redis:// URL"),
         ("CELERY_RESULT_BACKEND", "db+sqlite://", "CELERY_RESULT_BACKEND='db+sqlite://' is not a redis:// URL"),
         ("DATABASE_URL", "nimportequoi://x", "DATABASE_URL is not a valid database URL"),
+        # Without DATABASE_URL the primary is SQLite: no standby to read from.
+        ("DATABASE_REPLICA_URL", "postgres://akig@replique/akig", "DATABASE_REPLICA_URL needs PostgreSQL on both sides"),
         ("EMAIL_PORT", "vingt-cinq", "EMAIL_PORT='vingt-cinq' is not an integer"),
     ],
 )

@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.utils import timezone
 
+from akig_ops.lib import replique
+
 T = TypeVar("T")
 CLE_GENERATION = "donnees:generation"
 # A generation is kept as long as any figure computed under it.
@@ -36,28 +38,41 @@ def _generation() -> str:
     return generation
 
 
-def cle_du_jour(nom: str, *parties: object) -> str:
+def cle_du_jour(nom: str, *parties: object, generation: str | None = None) -> str:
     """Return the cache key of figure `nom` (with its parameters) for today and this generation."""
     suffixe = ":".join(str(p) for p in parties)
-    return f"{nom}:{timezone.localdate():%Y-%m-%d}:{_generation()}:{suffixe}"
+    return f"{nom}:{timezone.localdate():%Y-%m-%d}:{generation or _generation()}:{suffixe}"
+
+
+def _age_s(generation: str) -> float:
+    """Seconds since the generation was drawn (its first part is time.time_ns())."""
+    return time.time() - int(generation.partition("-")[0]) / 1e9
 
 
 def en_cache(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300) -> tuple[T, bool]:
-    """Return (value, hit): the cached value of `nom` for today, or `calcul()` stored for `duree` s."""
+    """Return (value, hit): the cached value of `nom` for today, or `calcul()` stored for `duree` s.
+
+    A value read on the streaming replica while the generation is younger than the replica's
+    possible lag may miss the change that started it: it is returned, not stored (a stored
+    figure is never older than its generation, replica or not)."""
     valeur, hit, _cle = en_cache_avec_cle(nom, calcul, parties=parties, duree=duree)
     return valeur, hit
 
 
 def en_cache_avec_cle(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300) -> tuple[T, bool, str]:
-    """`en_cache`, and the key the value lives under: a template fragment drawn from that value
-    can be cached on it ({% cache %}), valid exactly as long."""
-    cle = cle_du_jour(nom, *parties)
+    """`en_cache`, and the key the value lives under (None when it was not stored): a template
+    fragment drawn from that value can be cached on it ({% cache %}), valid exactly as long."""
+    generation = _generation()
+    cle = cle_du_jour(nom, *parties, generation=generation)
     valeur = cache.get(cle)
     if valeur is not None:
         return valeur, True, cle
+    lectures_avant = replique.lectures_sur_replique()
     valeur = calcul()
-    cache.set(cle, valeur, duree)
-    return valeur, False, cle
+    if replique.lectures_sur_replique() == lectures_avant or _age_s(generation) >= replique.borne_retard_s():
+        cache.set(cle, valeur, duree)
+        return valeur, False, cle
+    return valeur, False, None
 
 
 def en_cache_selon_arguments(nom: str, *, duree: int = 300):
