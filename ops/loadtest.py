@@ -17,7 +17,8 @@ on a spare loopback port, then drives it with locust (ops/loadtest_locust.py, it
 
 LOADTEST_AVANT=<git ref> first measures the saturation of that commit (its files extracted with
 `git archive` into a temporary directory, served the same way), back to back with the current
-code. The load average is printed with each figure: the machine may be shared.
+code. Each figure comes with the load average (the machine may be shared) and the CPU that
+gunicorn and the app's PostgreSQL backends spent per request (/proc), which load moves far less.
 Prints the figures; exits 1 on an error, a position lost or stored twice.
 """
 import datetime
