@@ -53,10 +53,13 @@ def positions_partitionnees() -> bool:
 
 
 def positions_partitions_entretenir(*, maintenant: datetime.datetime | None = None,
-                                    retention_mois: int | None = None, simulation: bool = False) -> Entretien:
+                                    retention_mois: int | None = None, simulation: bool = False,
+                                    depuis: datetime.date | None = None) -> Entretien:
     """Create the coming months' partitions and those the default partition's rows need, then
     archive and drop the months older than `retention_mois` (None: AKIG_RETENTION_POSITIONS_MOIS;
-    0: keep everything). Idempotent. With `simulation`,
+    0: keep everything). With `depuis`, every month from `depuis`'s is created too (before a bulk
+    load of old positions, so they are written into their months rather than into the default
+    partition and moved from there). Idempotent. With `simulation`,
     change nothing and say what would be done. Records the heartbeat BATTEMENT. Return what
     was done; an empty Entretien off PostgreSQL."""
     bilan = Entretien()
@@ -68,7 +71,9 @@ def positions_partitions_entretenir(*, maintenant: datetime.datetime | None = No
     ce_mois = partitions.mois_de(maintenant.date())
     existants = set(partitions.partitions_lister(TABLE))
     en_attente = partitions.mois_du_defaut(TABLE, COLONNE, fuseau)
-    voulus = {partitions.mois_decaler(ce_mois, n) for n in range(MOIS_D_AVANCE + 1)} | set(en_attente)
+    premier = partitions.mois_de(min(depuis, ce_mois)) if depuis else ce_mois
+    ecart = (ce_mois.year - premier.year) * 12 + ce_mois.month - premier.month
+    voulus = {partitions.mois_decaler(ce_mois, n) for n in range(-ecart, MOIS_D_AVANCE + 1)} | set(en_attente)
     for mois in sorted(voulus - existants):
         bilan.creees.append(mois)
         if not simulation:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Avg, Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agents.models import (
@@ -188,10 +189,33 @@ def releves_telephones(
     return releves
 
 
-def dernier_releve(*, agent_id: int) -> Releve | None:
-    """Return what the agent's phone said with its latest position (when it last spoke), or None."""
+# How far back an agent's latest position is first looked for: this month's partition and the
+# one before it (docs/data-model.md). Older months are read only for an agent silent that long.
+RECUL_DERNIERE_POSITION = datetime.timedelta(days=35)
+
+
+def derniere_position(*, agent, maintenant: datetime.datetime) -> Coalesce:
+    """The expression of the timestamp of the agent's latest position at or before `maintenant`
+    (`agent`: an id, or OuterRef("pk") in a query of agents), NULL when it has none.
+
+    On the partitioned table an unbounded "latest first" reads one index of every month (the
+    default partition forbids an ordered scan of the months): the last RECUL_DERNIERE_POSITION
+    days are probed first, with literal bounds that leave one or two months to read, and the
+    whole history only when they hold nothing (PostgreSQL evaluates COALESCE lazily)."""
+    jusqu_a = AgentGeolocalisation.objects.filter(agent_id=agent, timestamp__lte=maintenant).order_by("-timestamp")
+    return Coalesce(
+        Subquery(jusqu_a.filter(timestamp__gte=maintenant - RECUL_DERNIERE_POSITION).values("timestamp")[:1]),
+        Subquery(jusqu_a.values("timestamp")[:1]),
+    )
+
+
+def dernier_releve(*, agent_id: int, maintenant: datetime.datetime | None = None) -> Releve | None:
+    """Return what the agent's phone said with its latest position at or before `maintenant`
+    (default now: when it last spoke), or None. One query."""
     ligne = (
-        AgentGeolocalisation.objects.filter(agent_id=agent_id).order_by("-timestamp")
+        AgentGeolocalisation.objects.filter(
+            agent_id=agent_id, timestamp=derniere_position(agent=agent_id, maintenant=maintenant or timezone.now())
+        )
         .values_list("timestamp", "canal", "batterie_pct", "en_charge", "en_mouvement", "vitesse_kmh")
         .first()
     )
@@ -216,11 +240,11 @@ def dernier_jour_avec_positions(*, agent_id: int, maintenant: datetime.datetime)
     """Return the local day of the agent's latest GPS position at or before `maintenant`, or None
     when the agent has none: the agent page opens on that day.
 
-    One probe of the (agent_id, timestamp) unique index, backwards from `maintenant`."""
+    A probe of the (agent_id, timestamp) unique index, backwards from `maintenant`
+    (`derniere_position`)."""
     dernier = (
-        AgentGeolocalisation.objects.filter(agent_id=agent_id, timestamp__lte=maintenant)
-        .order_by("-timestamp")
-        .values_list("timestamp", flat=True)
+        Agent.objects.filter(pk=agent_id)
+        .values_list(derniere_position(agent=agent_id, maintenant=maintenant), flat=True)
         .first()
     )
     return timezone.localdate(dernier) if dernier else None

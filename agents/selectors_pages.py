@@ -8,11 +8,11 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q
 from django.utils import timezone
 
 from agents import trajets
-from agents.models import AgentGeolocalisation, Mission, StatutMission, PerformanceHistorique, ScoreInstantane
+from agents.models import Mission, StatutMission, PerformanceHistorique, ScoreInstantane
 from agents.selectors import (
     actions_detaillees,
     actions_localisees,
@@ -20,6 +20,7 @@ from agents.selectors import (
     canaux_du_jour,
     comptes_actions_par_agent,
     debut_du_jour,
+    derniere_position,
     dernier_releve,
     heures_de_travail,
     instant_du_releve,
@@ -63,11 +64,7 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
         agents = agents.filter(equipe__code=equipe_code)
     agents = list(
         agents.annotate(
-            derniere_position=Subquery(
-                AgentGeolocalisation.objects.filter(agent=OuterRef("pk"))
-                .order_by("-timestamp")
-                .values("timestamp")[:1]
-            )
+            derniere_position=derniere_position(agent=OuterRef("pk"), maintenant=maintenant)
         ).order_by("equipe__code", "code")
     )
     ids = [agent.id for agent in agents]

@@ -38,15 +38,27 @@ def _retard_min(escalade: Escalade | None, seuils: dict) -> int:
     return escalade.regle.retard_min if escalade else seuils["retard_critique"]
 
 
-def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime) -> dict:
+def _perimetre(escalade: Escalade | None, escalades: list[Escalade]) -> list[int] | None:
+    """The sites a report speaks of: None (every site with critical debts) for the overall
+    report or a group with the overall alert; else the sites of the site alerts."""
+    groupe = escalades or ([escalade] if escalade else [])
+    if not groupe or any(e.site_id is None for e in groupe):
+        return None
+    return sorted({e.site_id for e in groupe})
+
+
+def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime,
+                    escalades: list[Escalade] = ()) -> dict:
     """The impayés report: headline figures, the by-site analysis (runbook query 1,
     recovery.selectors.impayes_par_site), agents with non-complete missions there (query 2), the legal list,
     sensitive sites, ageing of every debt still due on those sites. Every figure is for the
-    report's sites (the escalation's site, or every site with critical debts); `parc`, the
-    whole portfolio, only in the overall report, labelled global there."""
+    report's sites (the escalation's site, the sites of a grouped email's site alerts, or every
+    site with critical debts); `parc`, the whole portfolio, only in the overall report,
+    labelled global there. `sites_en_alerte`: for a grouped email, one section per site alert
+    (its figures are its row of the by-site table), biggest amount first."""
     seuils = seuils_alertes()
     retard = _retard_min(escalade, seuils)
-    site_ids = [escalade.site_id] if escalade and escalade.site_id else None
+    site_ids = _perimetre(escalade, list(escalades))
     agregats = impayes_agreges(retard_min=retard)  # one pass: the analysis and the headline figures
     par_site = impayes_par_site(retard_min=retard, site_ids=site_ids, agregats=agregats)
     ids = {ligne["site_id"] for ligne in par_site}
@@ -66,14 +78,22 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime)
         for i, tranche in enumerate(par_site[0]["tranches"] if par_site else [])
     ]
     portee = [agregats[site_id] for site_id in ids]
+    lignes = {ligne["site_id"]: ligne for ligne in par_site}
+    sites_en_alerte = sorted(
+        ({"escalade": e, "ligne": lignes[e.site_id], "url": url_impayes(retard_min=retard, site_id=e.site_id)}
+         for e in escalades if e.site_id in lignes and len(escalades) > 1),
+        key=lambda s: (-s["ligne"]["montant"], s["ligne"]["code"]),
+    )
     return {
         "retard_min": retard,
+        "site_seul": site_ids[0] if site_ids and len(site_ids) == 1 else None,
+        "sites_en_alerte": sites_en_alerte,
         # All the debts of the report's sites, every age: what the ageing chart adds up to.
         "portee": {"nb": sum(l["nb_total"] for l in portee),
                    "montant": sum((l["montant_total"] for l in portee), Decimal("0.00"))},
         "parc": None if site_ids else impayes_chiffres_cles(retard_min=retard, agregats=agregats,
                                                            seuil_contentieux=seuils["seuil_contentieux"]),
-        "url_urgent": url_impayes(retard_min=retard, site_id=site_ids[0] if site_ids else None),
+        "url_urgent": url_impayes(retard_min=retard, site_id=site_ids[0] if site_ids and len(site_ids) == 1 else None),
         "nb_total": nb_total,
         "montant_total": montant_total,
         "nb_sites": len(par_site),

@@ -139,6 +139,10 @@ class Escalade(models.Model):
         help_text=_("Vide : résolue automatiquement."),
     )
     note_resolution = models.TextField(_("note de résolution"), blank=True)
+    # Resolved by a person while the condition still held: until when the evaluations open no
+    # new escalation for this rule and subject, and why (services.escalade_resoudre).
+    sourdine_jusqu_au = models.DateTimeField(_("en sourdine jusqu'au"), null=True, blank=True)
+    motif_sourdine = models.TextField(_("motif de la mise en sourdine"), blank=True)
 
     class Meta:
         db_table = "escalades"
@@ -162,6 +166,11 @@ class Escalade(models.Model):
             # The list page: WHERE etat = … ORDER BY declenchee_le DESC; a team lead's adds equipe.
             models.Index(fields=["etat", "-declenchee_le"], name="escalade_etat_date"),
             models.Index(fields=["equipe", "-declenchee_le"], name="escalade_equipe_date"),
+            # Each evaluation: WHERE regle_id = X AND sourdine_jusqu_au > now (the snoozed subjects).
+            models.Index(
+                fields=["regle", "sourdine_jusqu_au"], condition=Q(sourdine_jusqu_au__isnull=False),
+                name="escalade_sourdine",
+            ),
         ]
 
     def __str__(self):
@@ -190,6 +199,7 @@ class TypeEvenement(models.TextChoices):
     CONDITION_LEVEE = "condition_levee", _("Condition levée")
     CONDITION_REVENUE = "condition_revenue", _("Condition revenue")
     RESOLUTION = "resolution", _("Résolution")
+    SOURDINE = "sourdine", _("Mise en sourdine")
     RAPPORT = "rapport", _("Rapport PDF")
     ECHEC_RAPPORT = "echec_rapport", _("Rapport PDF en échec")
 
@@ -294,8 +304,13 @@ class Message(models.Model):
 
     Etat = EtatMessage
 
+    # The escalation the email is first about (the overall alert of a grouped email); the
+    # runbook's SQL joins on it. `escalades`: every escalation the email speaks of.
     escalade = models.ForeignKey(
-        Escalade, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+        Escalade, on_delete=models.CASCADE, null=True, blank=True, related_name="messages_principaux"
+    )
+    escalades = models.ManyToManyField(
+        Escalade, through="MessageEscalade", related_name="messages", blank=True, verbose_name=_("escalades"),
     )
     # The template (templates/emails/<gabarit>-subject.txt|-body.txt|-body.html).
     gabarit = models.CharField(_("gabarit"), max_length=40)
@@ -337,3 +352,19 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.sujet} → {', '.join(self.destinataires)}"
+
+
+class MessageEscalade(models.Model):
+    """An escalation an email speaks of: what fires in one evaluation goes out as one email
+    per recipient, covering every escalation it tells that recipient about."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    escalade = models.ForeignKey(Escalade, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "escalades_messages_escalades"
+        verbose_name = _("escalade d'un e-mail")
+        verbose_name_plural = _("escalades d'un e-mail")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "escalade"], name="message_escalade_unique"),
+        ]

@@ -1,9 +1,12 @@
 """The emails of an escalation, written into the outbox from templates.
 
 templates/emails/<gabarit>-subject.txt | -body.txt | -body.html; the figures and the links
-(full URLs from settings.AKIG_BASE_URL) come from the escalation's observed value.
+(full URLs from settings.AKIG_BASE_URL) come from the escalation's observed value. What one
+evaluation fires or raises about the impayés goes out as one email per recipient
+(`notifications_evaluation`): the overall alert first, one section per site alert, one PDF.
 """
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -57,23 +60,12 @@ def destinataires(*, escalade: Escalade | None, niveau: int) -> list[str]:
     return emails
 
 
-def _gabarit(escalade: Escalade, motif: str) -> str:
-    if motif == MOTIF_RESOLUTION:
-        return "escalade-resolue"
-    if escalade.regle.type == TypeRegle.SCORE_AGENT:
-        return "agent-score-bas"
-    return "impayes-critiques"
-
-
 def contexte_email(*, escalade: Escalade, motif: str) -> dict:
     """Return what the templates need: the observed figures, the names, the full URLs. A
     reminder gives the latest figures (derniere_valeur, kept by every evaluation) over the
     window from the condition's start to the reminder, not those of when it fired."""
-    valeur = escalade.valeur_declenchement
-    fin = escalade.declenchee_le
-    if motif == MOTIF_RELANCE:
-        valeur = {**valeur, **(escalade.derniere_valeur or {})}
-        fin = escalade.notifiee_le
+    valeur = contexte_valeur(escalade=escalade, motif=motif)
+    fin = escalade.notifiee_le if motif == MOTIF_RELANCE else escalade.declenchee_le
     contexte = {
         "escalade": escalade,
         "regle": escalade.regle,
@@ -117,19 +109,78 @@ def contexte_email(*, escalade: Escalade, motif: str) -> dict:
 
 def notification_creer(*, escalade: Escalade, motif: str) -> Message | None:
     """Write the escalation's email for `motif` into the outbox (sent after commit); return
-    it, or None when nobody can receive it. The first and reminder emails carry the PDF."""
+    it, or None when nobody can receive it. The first and reminder emails carry the PDF; an
+    impayés alert's are those of a group of one (notifications_evaluation)."""
+    if motif != MOTIF_RESOLUTION and escalade.regle.type != TypeRegle.SCORE_AGENT:
+        messages = notifications_evaluation(envois=[(escalade, motif)])
+        return messages[0] if messages else None
     adresses = destinataires(escalade=escalade, niveau=escalade.niveau)
     if not adresses:
         return None
-    gabarit = _gabarit(escalade, motif)
-    rapport_type = ""
-    if motif != MOTIF_RESOLUTION:
-        rapport_type = TypeRapport.AGENT if escalade.regle.type == TypeRegle.SCORE_AGENT else TypeRapport.IMPAYES
     return message_creer(
-        gabarit=gabarit,
+        gabarit="escalade-resolue" if motif == MOTIF_RESOLUTION else "agent-score-bas",
         destinataires=adresses,
         contexte=contexte_email(escalade=escalade, motif=motif),
         escalade=escalade,
-        rapport_type=rapport_type,
+        rapport_type="" if motif == MOTIF_RESOLUTION else TypeRapport.AGENT,
     )
 
+
+def _ordre(envoi: tuple[Escalade, str]) -> tuple:
+    """The overall alert first, then the sites, biggest amount first."""
+    escalade, motif = envoi
+    valeur = contexte_valeur(escalade=escalade, motif=motif)
+    return (escalade.site_id is not None, -Decimal(valeur.get("montant_total", "0")), escalade.pk)
+
+
+def contexte_valeur(*, escalade: Escalade, motif: str) -> dict:
+    """The figures an email about `escalade` tells: when it fired, or the latest for a reminder."""
+    if motif == MOTIF_RELANCE:
+        return {**escalade.valeur_declenchement, **(escalade.derniere_valeur or {})}
+    return escalade.valeur_declenchement
+
+
+def contexte_groupe(*, envois: list[tuple[Escalade, str]]) -> dict:
+    """What the impayés templates need for one email about several escalations: `sections`,
+    one per escalation (contexte_email), the overall alert first; `globale`, that alert's
+    section or None; `relance` when every one is a reminder; `sites_sujet`, the site codes the
+    subject names when there is no overall alert."""
+    envois = sorted(envois, key=_ordre)
+    sections = [contexte_email(escalade=e, motif=m) for e, m in envois]
+    globale = sections[0] if envois[0][0].site_id is None else None
+    return {
+        "sections": sections,
+        "globale": globale,
+        "relance": all(m == MOTIF_RELANCE for _e, m in envois),
+        "sites_sujet": "" if globale else ", ".join(e.site.code for e, _m in envois),
+        "url_dashboard": url_absolue("/dashboard/"),
+    }
+
+
+def notifications_evaluation(*, envois: list[tuple[Escalade, str]]) -> list[Message]:
+    """Write the emails of one evaluation's firings and reminders (`envois`: (escalation,
+    motif)) into the outbox: the impayés ones grouped, one email per set of recipients told
+    the same escalations, with one PDF covering them; an agent's alert on its own. Return
+    the messages written."""
+    messages, par_adresse = [], defaultdict(list)
+    adresses_par_niveau: dict[tuple, list[str]] = {}
+    for escalade, motif in envois:
+        if escalade.regle.type == TypeRegle.SCORE_AGENT:
+            messages.append(notification_creer(escalade=escalade, motif=motif))
+            continue
+        cle = (escalade.niveau, escalade.equipe_id)
+        if cle not in adresses_par_niveau:
+            adresses_par_niveau[cle] = destinataires(escalade=escalade, niveau=escalade.niveau)
+        for adresse in adresses_par_niveau[cle]:
+            par_adresse[adresse].append((escalade, motif))
+    groupes = defaultdict(list)
+    for adresse, lot in par_adresse.items():
+        groupes[tuple(sorted((e.pk, m) for e, m in lot))].append(adresse)
+    for _cle, adresses in sorted(groupes.items()):
+        lot = sorted(par_adresse[adresses[0]], key=_ordre)
+        escalades = [e for e, _m in lot]
+        messages.append(message_creer(
+            gabarit="impayes-critiques", destinataires=sorted(adresses), contexte=contexte_groupe(envois=lot),
+            escalade=escalades[0], escalades=escalades, rapport_type=TypeRapport.IMPAYES,
+        ))
+    return [m for m in messages if m is not None]

@@ -37,7 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from akig_ops.lib.taches import tache_apres_commit
-from escalations.models import Escalade, Evenement, EtatMessage, Message, Rapport, TypeEvenement
+from escalations.models import Escalade, Evenement, EtatMessage, Message, MessageEscalade, Rapport, TypeEvenement
 from escalations.rapports import rapport_generer
 
 logger = logging.getLogger(__name__)
@@ -59,15 +59,18 @@ def url_absolue(chemin: str) -> str:
 
 def message_creer(
     *, gabarit: str, destinataires: list[str], contexte: dict, escalade: Escalade | None = None,
-    rapport_type: str = "", rapport=None, cle: str = "",
+    escalades: list[Escalade] | None = None, rapport_type: str = "", rapport=None, cle: str = "",
 ) -> Message:
-    """Render the templates into a new outbox row and have it sent once the current
-    transaction commits; return the row. A `cle` already used raises IntegrityError."""
+    """Render the templates into a new outbox row about `escalades` (default: `escalade`
+    alone; `escalade` is the first of them) and have it sent once the current transaction
+    commits; return the row. A `cle` already used raises IntegrityError."""
     sujet, texte, html = rendre(gabarit=gabarit, contexte=contexte)
     message = Message.objects.create(
         escalade=escalade, gabarit=gabarit, destinataires=destinataires, sujet=sujet,
         corps_texte=texte, corps_html=html, rapport_type=rapport_type, rapport=rapport, cle=cle,
     )
+    couvertes = escalades if escalades is not None else [escalade] if escalade else []
+    MessageEscalade.objects.bulk_create(MessageEscalade(message=message, escalade=e) for e in couvertes)
     # A broker that is down must not fail what caused the email; the sweep sends it.
     tache_apres_commit(message_send_task, message.pk)
     return message
@@ -108,8 +111,10 @@ def _piece_jointe(message: Message) -> Rapport | None:
     escalation's timeline: the email goes without it)."""
     if message.rapport_id or not message.rapport_type:
         return message.rapport
+    couvertes = list(message.escalades.order_by("pk"))
     try:
-        rapport = rapport_generer(type_rapport=message.rapport_type, escalade=message.escalade)
+        rapport = rapport_generer(type_rapport=message.rapport_type, escalade=message.escalade,
+                                  escalades=couvertes)
     except Exception as erreur:  # WeasyPrint, a font, the report's data: any bug of the PDF
         logger.exception("outbox: message %s envoyé sans son rapport PDF", message.pk)
         # Once per message on the timeline, however many sending attempts follow (SMTP retries).
@@ -117,9 +122,8 @@ def _piece_jointe(message: Message) -> Rapport | None:
             escalade_id=message.escalade_id, type=TypeEvenement.ECHEC_RAPPORT, valeur__message_id=message.pk
         )
         if message.escalade_id and not deja.exists():
-            Evenement.objects.create(
-                escalade_id=message.escalade_id, type=TypeEvenement.ECHEC_RAPPORT,
-                message=_texte_erreur(erreur),
+            _sur_chronologies(
+                message, type=TypeEvenement.ECHEC_RAPPORT, texte=_texte_erreur(erreur),
                 valeur={"message_id": message.pk, "rapport_type": message.rapport_type},
             )
         return None
@@ -172,13 +176,22 @@ def message_envoyer(*, message_id: int) -> Envoi:
             etat=EtatMessage.ENVOYE, envoye_le=timezone.now(), derniere_erreur="",
             corps_texte=texte, corps_html=html,
         )
-        if message.escalade_id:
-            Evenement.objects.create(
-                escalade_id=message.escalade_id, type=TypeEvenement.NOTIFICATION,
-                message=f"{message.sujet} → {', '.join(message.destinataires)}",
-                valeur={"message_id": message.pk, "pdf": rapport.nom_fichier if rapport else None},
-            )
+        _sur_chronologies(
+            message, type=TypeEvenement.NOTIFICATION, texte=f"{message.sujet} → {', '.join(message.destinataires)}",
+            valeur={"message_id": message.pk, "pdf": rapport.nom_fichier if rapport else None},
+        )
     return Envoi("envoye")
+
+
+def _sur_chronologies(message: Message, *, type: str, texte: str, valeur: dict) -> None:
+    """Put one line on the timeline of every escalation the message speaks of."""
+    escalade_ids = set(MessageEscalade.objects.filter(message=message).values_list("escalade_id", flat=True))
+    if message.escalade_id:
+        escalade_ids.add(message.escalade_id)
+    Evenement.objects.bulk_create(
+        Evenement(escalade_id=escalade_id, type=type, message=texte, valeur=valeur)
+        for escalade_id in sorted(escalade_ids)
+    )
 
 
 def _echec(message: Message, erreur: Exception) -> Envoi:
@@ -199,12 +212,10 @@ def _echec(message: Message, erreur: Exception) -> Envoi:
 
 
 def _echec_sur_escalade(message: Message, texte: str) -> None:
-    if message.escalade_id:
-        Evenement.objects.create(
-            escalade_id=message.escalade_id, type=TypeEvenement.ECHEC_ENVOI,
-            message=f"{message.sujet} → {', '.join(message.destinataires)} : {texte}",
-            valeur={"message_id": message.pk, "tentatives": message.tentatives},
-        )
+    _sur_chronologies(
+        message, type=TypeEvenement.ECHEC_ENVOI, texte=f"{message.sujet} → {', '.join(message.destinataires)} : {texte}",
+        valeur={"message_id": message.pk, "tentatives": message.tentatives},
+    )
 
 
 def _abandonner(message_id: int, maintenant: datetime.datetime) -> Envoi:

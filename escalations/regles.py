@@ -205,15 +205,18 @@ class Decision:
     attendre: dict[str, tuple[Observation, datetime.datetime]] = field(default_factory=dict)
     tiennent: dict[str, Observation] = field(default_factory=dict)
     levees: list[str] = field(default_factory=list)
+    # Would fire (or wait for the duration) but a person snoozed the subject: since when it holds.
+    en_sourdine: dict[str, tuple[Observation, datetime.datetime]] = field(default_factory=dict)
 
 
 def decider(
     *, regle: Regle, constat: Constat, ouvertes: Iterable[str], attentes: dict[str, datetime.datetime],
-    maintenant: datetime.datetime,
+    maintenant: datetime.datetime, sourdines: Iterable[str] = (),
 ) -> Decision:
     """Decide what to do about `regle` given its `constat`, the subjects of its open
-    escalations and its pending starts {sujet: depuis}. Reads nothing."""
-    ouvertes = set(ouvertes)
+    escalations, its pending starts {sujet: depuis} and its snoozed subjects (resolved by a
+    person with a snooze not over yet: nothing fires for them). Reads nothing."""
+    ouvertes, sourdines = set(ouvertes), set(sourdines)
     duree = datetime.timedelta(minutes=regle.duree_min)
     decision = Decision()
     for sujet, observation in constat.vrais.items():
@@ -227,9 +230,12 @@ def decider(
                 depuis = attente
             else:
                 depuis = observation.debut or maintenant
-            if maintenant - depuis < duree:
-                decision.attendre[sujet] = (observation, depuis)
-                continue
+        if sujet in sourdines:
+            decision.en_sourdine[sujet] = (observation, depuis)
+            continue
+        if duree and maintenant - depuis < duree:
+            decision.attendre[sujet] = (observation, depuis)
+            continue
         decision.declencher[sujet] = (observation, depuis)
     for sujet in ouvertes:
         if sujet in constat.vrais or (constat.clairs is not None and sujet not in constat.clairs):

@@ -2,7 +2,7 @@
 checklist and messages, and the lists the runbook's actions work on."""
 import datetime
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agents.selectors import (
@@ -150,3 +150,18 @@ def messages_en_attente() -> int:
 def messages_en_echec() -> int:
     """Return how many outbox emails failed every attempt (never sent, nobody retries them)."""
     return Message.objects.filter(etat=EtatMessage.ECHEC).count()
+
+
+def boite_envoi_etat(*, depuis: datetime.datetime) -> dict:
+    """Return the outbox as stored: {envoyes (sent since `depuis`), a_envoyer (never tried
+    yet), en_cours (claimed by a worker now), en_reessai (an attempt failed, another is due at `prochain_essai`), prochain_essai
+    (the earliest of those, or None), en_echec (every attempt failed)}. One query."""
+    reessai = Q(etat=EtatMessage.EN_ATTENTE, tentatives__gt=0)
+    return Message.objects.aggregate(
+        envoyes=Count("pk", filter=Q(etat=EtatMessage.ENVOYE, envoye_le__gte=depuis)),
+        a_envoyer=Count("pk", filter=Q(etat=EtatMessage.EN_ATTENTE, tentatives=0)),
+        en_cours=Count("pk", filter=Q(etat=EtatMessage.EN_COURS)),
+        en_reessai=Count("pk", filter=reessai),
+        prochain_essai=Min("prochain_essai", filter=reessai),
+        en_echec=Count("pk", filter=Q(etat=EtatMessage.ECHEC)),
+    )

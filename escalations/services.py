@@ -36,6 +36,7 @@ from escalations.notifications import (
     MOTIF_RELANCE,
     MOTIF_RESOLUTION,
     notification_creer,
+    notifications_evaluation,
 )
 from escalations.regles import EVALUATEURS, Constat, Observation, decider, en_service, resolution_due
 
@@ -44,38 +45,51 @@ OUVERTES = [EtatEscalade.DECLENCHEE, EtatEscalade.PRISE_EN_CHARGE]
 
 def escalades_evaluer(*, maintenant: datetime.datetime | None = None) -> dict[str, int]:
     """Evaluate every active rule, raise the unacknowledged escalations that are due and
-    resolve those whose condition stayed clear; record the heartbeat. Return the counts
-    {declenchees, en_attente, relancees, resolues, …}."""
+    resolve those whose condition stayed clear; what fires and climbs goes out as one email
+    per recipient (notifications_evaluation). Record the heartbeat. Return the counts
+    {declenchees, en_attente, en_sourdine, relancees, resolues, …}."""
     maintenant = maintenant or timezone.now()
     bilan: Counter = Counter()
     contexte: dict = {}
-    for regle in Regle.objects.filter(active=True):
-        constat = EVALUATEURS[regle.type](regle=regle, maintenant=maintenant, contexte=contexte)
-        _appliquer(regle=regle, constat=constat, maintenant=maintenant, bilan=bilan)
-    _relancer(maintenant=maintenant, bilan=bilan)
-    bilan = dict(bilan)
+    # One transaction: the emails of what fires and climbs now are written, grouped, at the
+    # end, and must not be lost if the evaluation dies before (a second evaluator's INSERT of
+    # the same episode waits for this commit, then loses as before).
+    with transaction.atomic():
+        envois: list = []
+        for regle in Regle.objects.filter(active=True):
+            constat = EVALUATEURS[regle.type](regle=regle, maintenant=maintenant, contexte=contexte)
+            _appliquer(regle=regle, constat=constat, maintenant=maintenant, bilan=bilan, envois=envois)
+        _relancer(maintenant=maintenant, bilan=bilan, envois=envois)
+        notifications_evaluation(envois=envois)
+    bilan = dict(+bilan)  # the counts that are not 0
     battement_enregistrer(nom=EVALUATION_ESCALADES, details=bilan)
     return bilan
 
 
-def _appliquer(*, regle: Regle, constat: Constat, maintenant, bilan: Counter) -> None:
+def _appliquer(*, regle: Regle, constat: Constat, maintenant, bilan: Counter, envois: list) -> None:
     ouvertes = {e.sujet: e for e in Escalade.objects.filter(regle=regle, etat__in=OUVERTES)}
     attentes = dict(AttenteRegle.objects.filter(regle=regle).values_list("sujet", "depuis"))
-    decision = decider(regle=regle, constat=constat, ouvertes=ouvertes, attentes=attentes, maintenant=maintenant)
+    sourdines = Escalade.objects.filter(regle=regle, sourdine_jusqu_au__gt=maintenant).values_list("sujet", flat=True)
+    decision = decider(regle=regle, constat=constat, ouvertes=ouvertes, attentes=attentes, maintenant=maintenant,
+                       sourdines=sourdines)
     for sujet, observation in decision.tiennent.items():
         _condition_tient(escalade=ouvertes[sujet], observation=observation, maintenant=maintenant)
-    for sujet, (observation, depuis) in decision.attendre.items():
+    # A snoozed subject's run goes on counting toward the rule's duration: when the snooze
+    # ends with the condition still true for that long, it fires at once.
+    en_attente = {**decision.attendre, **(decision.en_sourdine if regle.duree_min else {})}
+    for sujet, (observation, depuis) in en_attente.items():
         AttenteRegle.objects.update_or_create(
             regle=regle, sujet=sujet,
             defaults={"depuis": depuis, "derniere_valeur": observation.valeur, "vu_le": maintenant},
         )
-        bilan["en_attente"] += 1
+    bilan["en_attente"] += len(decision.attendre)
+    bilan["en_sourdine"] += len(decision.en_sourdine)
     for sujet, (observation, depuis) in decision.declencher.items():
         if escalade_declencher(regle=regle, sujet=sujet, observation=observation, depuis=depuis,
-                               maintenant=maintenant):
+                               maintenant=maintenant, envois=envois):
             bilan["declenchees"] += 1
     # A pending start lasts only while every evaluation sees the condition (and ends when it fires).
-    AttenteRegle.objects.filter(regle=regle).exclude(sujet__in=list(decision.attendre)).delete()
+    AttenteRegle.objects.filter(regle=regle).exclude(sujet__in=list(en_attente)).delete()
     for sujet in decision.levees:
         if _condition_levee(escalade=ouvertes[sujet], maintenant=maintenant):
             bilan["resolues"] += 1
@@ -83,10 +97,11 @@ def _appliquer(*, regle: Regle, constat: Constat, maintenant, bilan: Counter) ->
 
 def escalade_declencher(
     *, regle: Regle, sujet: str, observation: Observation, depuis: datetime.datetime,
-    maintenant: datetime.datetime,
+    maintenant: datetime.datetime, envois: list | None = None,
 ) -> Escalade | None:
     """Open the escalation of this episode, its first timeline line and its email, in one
-    transaction; return it, or None if another evaluator opened it first."""
+    transaction; return it, or None if another evaluator opened it first. With `envois` (an
+    evaluation's), the email is left to it: (escalation, motif) is appended."""
     valeur = {**observation.valeur, "depuis": depuis.isoformat()}
     try:
         with transaction.atomic():
@@ -104,7 +119,7 @@ def escalade_declencher(
                 },
                 valeur=valeur,
             )
-            notification_creer(escalade=escalade, motif=MOTIF_DECLENCHEMENT)
+            _notifier(escalade=escalade, motif=MOTIF_DECLENCHEMENT, envois=envois)
     except IntegrityError as erreur:
         # escalade_une_ouverte: the other evaluator won this episode. Any other integrity
         # error is a real one, not to be taken for that.
@@ -116,6 +131,12 @@ def escalade_declencher(
         raise
     return escalade
 
+
+def _notifier(*, escalade: Escalade, motif: str, envois: list | None) -> None:
+    if envois is None:
+        notification_creer(escalade=escalade, motif=motif)
+    else:
+        envois.append((escalade, motif))
 
 
 def _condition_tient(*, escalade: Escalade, observation: Observation, maintenant) -> None:
@@ -153,11 +174,15 @@ def _condition_levee(*, escalade: Escalade, maintenant) -> bool:
                      comme_lue=Q(levee_depuis=escalade.levee_depuis))
 
 
-def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q = Q()) -> bool:
-    """Resolve if still open and `comme_lue` still holds; True if this call did it."""
+def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q = Q(),
+              sourdine: tuple[datetime.datetime, str] | None = None) -> bool:
+    """Resolve if still open and `comme_lue` still holds, with its snooze (until, why) if
+    any; True if this call did it."""
+    jusqu_au, motif = sourdine or (None, "")
     with transaction.atomic():
         if not Escalade.objects.filter(comme_lue, pk=escalade.pk, etat__in=OUVERTES).update(
-            etat=EtatEscalade.RESOLUE, resolue_le=maintenant, resolue_par=auteur, note_resolution=note
+            etat=EtatEscalade.RESOLUE, resolue_le=maintenant, resolue_par=auteur, note_resolution=note,
+            sourdine_jusqu_au=jusqu_au, motif_sourdine=motif,
         ):
             return False
         escalade.refresh_from_db()
@@ -165,11 +190,18 @@ def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q
             escalade=escalade, instant=maintenant, type=TypeEvenement.RESOLUTION, auteur=auteur,
             message=note, valeur=escalade.derniere_valeur,
         )
+        if jusqu_au:
+            Evenement.objects.create(
+                escalade=escalade, instant=maintenant, type=TypeEvenement.SOURDINE, auteur=auteur,
+                message=_("Aucune nouvelle escalade avant le %(jusqu_au)s : %(motif)s") % {
+                    "jusqu_au": timezone.localtime(jusqu_au).strftime("%d/%m/%Y %H:%M"), "motif": motif},
+                valeur={"jusqu_au": jusqu_au.isoformat(), "motif": motif},
+            )
         notification_creer(escalade=escalade, motif=MOTIF_RESOLUTION)
     return True
 
 
-def _relancer(*, maintenant, bilan: Counter) -> None:
+def _relancer(*, maintenant, bilan: Counter, envois: list) -> None:
     """Unacknowledged past the rule's delay: one level up (team lead → Direction → PDG),
     notified again. At the top, the PDG is reminded only in working hours and once a working
     day at most (the first evaluation of the morning), not every delay day and night. An
@@ -203,7 +235,7 @@ def _relancer(*, maintenant, bilan: Counter) -> None:
                 },
                 valeur={**escalade.derniere_valeur, "niveau": niveau},
             )
-            notification_creer(escalade=escalade, motif=MOTIF_RELANCE)
+            envois.append((escalade, MOTIF_RELANCE))
         bilan["relancees"] += 1
 
 
@@ -230,14 +262,80 @@ def escalade_prendre_en_charge(*, escalade_id: int, user) -> Escalade:
     return Escalade.objects.get(pk=escalade_id)
 
 
-def escalade_resoudre(*, escalade_id: int, user, note: str) -> Escalade:
-    """Resolve the escalation as `user` with a note (required); return it. Raise
-    ValidationError for a blank note, Refus if it is already resolved."""
+# The longest snooze a person may set: past it, the rule's threshold is what should change.
+SOURDINE_MAX = datetime.timedelta(days=31)
+
+
+def _sourdine_lire(*, texte: str, maintenant: datetime.datetime) -> datetime.datetime:
+    """Return the aware instant typed in the form (`2026-11-30T14:00`, a datetime-local field,
+    or `30/11/2026 14:00`), in the business time zone; raise ValidationError naming the field
+    when it is not one, not after now, or beyond SOURDINE_MAX."""
+    libelle = _("Jusqu'au")
+    for format_ in ("%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"):
+        try:
+            instant = timezone.make_aware(datetime.datetime.strptime(texte, format_))
+            break
+        except ValueError:
+            continue
+    else:
+        raise ValidationError({"sourdine_jusqu_au": _("%(champ)s : « %(texte)s » n'est pas une date et une heure "
+                                                      "(jj/mm/aaaa hh:mm).") % {"champ": libelle, "texte": texte}})
+    if instant <= maintenant:
+        raise ValidationError({"sourdine_jusqu_au": _("%(champ)s : doit être après maintenant (%(maintenant)s).") % {
+            "champ": libelle, "maintenant": timezone.localtime(maintenant).strftime("%d/%m/%Y %H:%M")}})
+    if instant > maintenant + SOURDINE_MAX:
+        raise ValidationError({"sourdine_jusqu_au": _(
+            "%(champ)s : au plus %(jours)s jours après maintenant (le %(limite)s) ; au-delà, c'est le seuil de la "
+            "règle qu'il faut revoir.") % {
+            "champ": libelle, "jours": SOURDINE_MAX.days,
+            "limite": timezone.localtime(maintenant + SOURDINE_MAX).strftime("%d/%m/%Y %H:%M")}})
+    return instant
+
+
+def escalade_resoudre(*, escalade_id: int, user, note: str, sourdine_jusqu_au: str = "",
+                      motif_sourdine: str = "") -> Escalade:
+    """Resolve the escalation as `user` with a note (required); return it. While its
+    condition holds (the last evaluation saw it true), also a snooze: until when
+    (`sourdine_jusqu_au`, typed) and why (`motif_sourdine`), both required; the evaluations
+    open no escalation for this rule and subject before then (kept on the timeline). Raise
+    ValidationError naming the field for bad input (nothing written), Refus if it is already
+    resolved."""
+    maintenant = timezone.now()
     note = (note or "").strip()
+    sourdine_jusqu_au, motif_sourdine = (sourdine_jusqu_au or "").strip(), (motif_sourdine or "").strip()
+    erreurs = {}
     if not note:
-        raise ValidationError({"note": _("Note de résolution : obligatoire, dites ce qui a été fait.")})
-    texte_libre_verifier(champ="note", libelle=_("Note de résolution"), valeur=note)
+        erreurs["note"] = _("Note de résolution : obligatoire, dites ce qui a été fait.")
+    else:
+        texte_libre_verifier(champ="note", libelle=_("Note de résolution"), valeur=note)
     escalade = Escalade.objects.select_related("regle").get(pk=escalade_id)
-    if not _resoudre(escalade=escalade, auteur=user, note=note, maintenant=timezone.now()):
+    tient = escalade.ouverte and escalade.levee_depuis is None
+    jusqu_au = None
+    if sourdine_jusqu_au:
+        try:
+            jusqu_au = _sourdine_lire(texte=sourdine_jusqu_au, maintenant=maintenant)
+        except ValidationError as erreur:
+            erreurs.update(erreur.message_dict)
+    elif tient:
+        erreurs["sourdine_jusqu_au"] = _(
+            "Jusqu'au : obligatoire, la condition tient encore ; dites jusqu'à quand aucune nouvelle escalade ne "
+            "doit s'ouvrir pour elle.")
+    if motif_sourdine:
+        texte_libre_verifier(champ="motif_sourdine", libelle=_("Motif de la mise en sourdine"), valeur=motif_sourdine)
+    elif tient or sourdine_jusqu_au:
+        erreurs["motif_sourdine"] = _("Motif de la mise en sourdine : obligatoire, dites pourquoi la condition "
+                                      "peut tenir jusque-là.")
+    if erreurs:
+        raise ValidationError(erreurs)
+    # A person who saw the condition clear resolves only if it still is (an evaluation may
+    # have seen it back since the page was read).
+    comme_lue = Q() if jusqu_au else Q(levee_depuis__isnull=False)
+    if not _resoudre(escalade=escalade, auteur=user, note=note, maintenant=maintenant, comme_lue=comme_lue,
+                     sourdine=(jusqu_au, motif_sourdine) if jusqu_au else None):
+        escalade.refresh_from_db()
+        if escalade.ouverte:
+            raise ValidationError({"sourdine_jusqu_au": _(
+                "Jusqu'au : obligatoire, la condition est revenue depuis que la page a été ouverte ; dites jusqu'à "
+                "quand aucune nouvelle escalade ne doit s'ouvrir pour elle.")})
         raise Refus(_("Cette escalade est déjà résolue."))
     return Escalade.objects.get(pk=escalade_id)

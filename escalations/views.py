@@ -111,9 +111,20 @@ def prendre_en_charge(request, escalade_id: int):
 def resoudre(request, escalade_id: int):
     escalade = _escalade(request, escalade_id)
     try:
-        escalade_resoudre(escalade_id=escalade.pk, user=request.user, note=request.POST.get("note", ""))
-        _auditer(request, escalade, "resolution")
-        messages.success(request, _("Escalade résolue."))
+        resolue = escalade_resoudre(
+            escalade_id=escalade.pk, user=request.user, note=request.POST.get("note", ""),
+            sourdine_jusqu_au=request.POST.get("sourdine_jusqu_au", ""),
+            motif_sourdine=request.POST.get("motif_sourdine", ""),
+        )
+        if resolue.sourdine_jusqu_au:
+            jusqu_au = timezone.localtime(resolue.sourdine_jusqu_au)
+            _auditer(request, escalade, "resolution", sourdine_jusqu_au=jusqu_au.isoformat(),
+                     motif_sourdine=resolue.motif_sourdine)
+            messages.success(request, _("Escalade résolue ; aucune nouvelle escalade avant le %(jusqu_au)s.") % {
+                "jusqu_au": jusqu_au.strftime("%d/%m/%Y %H:%M")})
+        else:
+            _auditer(request, escalade, "resolution")
+            messages.success(request, _("Escalade résolue."))
     except ValidationError as erreur:
         return _refuser(request, escalade, erreur)
     except Refus as refus:

@@ -10,7 +10,7 @@ from akig_ops.models import EntreeAudit
 from escalations.models import Regle
 from escalations.regles import Observation
 from escalations.services import escalade_declencher
-from tests.escalations.conftest import regles_et_roles
+from tests.escalations.conftest import regles_et_roles, sourdine
 from tests.factories import AgentFactory, EquipeFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_escalation_actions_are_logged(client):
     client.post(reverse("escalations:prendre_en_charge", args=[escalade.pk]))
     client.post(reverse("escalations:action", args=[escalade.pk]), {"action": "agent_contacte", "commentaire": "Appelé."})
     client.post(reverse("escalations:resoudre", args=[escalade.pk]), {"note": ""})  # refused: not logged
-    client.post(reverse("escalations:resoudre", args=[escalade.pk]), {"note": "Recadré."})
+    client.post(reverse("escalations:resoudre", args=[escalade.pk]), {"note": "Recadré.", **sourdine()})
 
     assert [(t, i, o) for t, i, _a, o in _lignes(type="escalade")] == [
         ("escalade", "chef@akig.local", f"escalade {escalade.pk} : prise_en_charge"),

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from agents.models import AgentGeolocalisation
+from agents.selectors import dernier_jour_avec_positions, dernier_releve
 from agents.partitions import MOIS_D_AVANCE, TABLE, positions_archive_restaurer, positions_partitions_entretenir
 from agents.services import positions_enregistrer
 from agents.tasks import positions_partitions_task
@@ -247,3 +248,38 @@ def test_commands_create_simulate_and_restore(settings, tmp_path, capsys):
     (fichier,) = (tmp_path / "positions").iterdir()
     call_command("restaurer_positions", str(fichier))
     assert "2 positions contrôlées" in capsys.readouterr().out and len(_lignes_du_mois(ancien)) == 2
+
+
+@pytest.mark.django_db
+def test_the_latest_position_is_found_recent_or_years_old_and_never_after_now():
+    recent, ancien, muet = AgentFactory(), AgentFactory(), AgentFactory()
+    hier = MAINTENANT - datetime.timedelta(days=1)
+    il_y_a_deux_ans = MAINTENANT - datetime.timedelta(days=730)
+    PositionFactory(agent=recent, timestamp=il_y_a_deux_ans)
+    PositionFactory(agent=recent, timestamp=hier, batterie_pct=41)
+    PositionFactory(agent=ancien, timestamp=il_y_a_deux_ans, batterie_pct=77)
+    # Past the 35 days probed first: found by the whole history.
+    assert dernier_jour_avec_positions(agent_id=ancien.id, maintenant=MAINTENANT) == timezone.localdate(il_y_a_deux_ans)
+    assert dernier_jour_avec_positions(agent_id=recent.id, maintenant=MAINTENANT) == timezone.localdate(hier)
+    assert dernier_jour_avec_positions(agent_id=recent.id, maintenant=hier - datetime.timedelta(seconds=1)) == (
+        timezone.localdate(il_y_a_deux_ans)
+    )
+    assert dernier_jour_avec_positions(agent_id=muet.id, maintenant=MAINTENANT) is None
+    assert dernier_releve(agent_id=ancien.id).batterie_pct == 77
+    assert dernier_releve(agent_id=recent.id).batterie_pct == 41
+    assert dernier_releve(agent_id=muet.id) is None
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_depuis_creates_every_month_before_a_bulk_load(capsys):
+    depuis = partitions.mois_decaler(CE_MOIS, -14)
+    call_command("partitions_positions", "--depuis", f"{depuis:%Y-%m}", "--retention-mois", "0")
+    assert "Partitions créées" in capsys.readouterr().out
+    mois = partitions.partitions_lister(TABLE)
+    attendus = [partitions.mois_decaler(CE_MOIS, n) for n in range(-14, MOIS_D_AVANCE + 1)]
+    assert set(attendus) <= set(mois)
+    agent = AgentFactory()
+    ancienne = PositionFactory(agent=agent, timestamp=MAINTENANT - datetime.timedelta(days=400))
+    assert _partition_de(ancienne.id) == partitions.nom_partition(TABLE, partitions.mois_de(
+        timezone.localdate(ancienne.timestamp)))

@@ -1,5 +1,7 @@
 """The escalation pages in a real browser: a director opens the list, an impayés escalation
 and acts on it; a team lead acknowledges their agent's. Screenshots at 1366 and 360 px."""
+import datetime
+
 import pytest
 from django.utils import timezone
 
@@ -59,3 +61,26 @@ def test_escalations_pages_director_and_team_lead(onglet, escalades):
     assert "Prise en charge" in onglet.page.locator(".pastille").inner_text()
     onglet.capturer("escalade-agent")
     assert onglet.erreurs_console == []
+
+
+def test_resolving_while_the_condition_holds_asks_for_a_snooze(onglet, escalades):
+    impayes, _score = escalades
+    onglet.connecter("dir@akig.local")
+    onglet.aller(f"/escalations/{impayes.pk}/")
+    assert onglet.page.locator("fieldset.sourdine input[type=datetime-local]").count() == 1
+
+    # Without the snooze (the browser's own check bypassed): a French 400 naming the fields.
+    onglet.page.fill("#note", "Huissier mandaté")
+    onglet.page.eval_on_selector("form.resoudre", "f => f.noValidate = true")
+    onglet.page.click("form.resoudre button")
+    onglet.page.wait_for_load_state("networkidle")
+    assert "Jusqu'au : obligatoire" in onglet.page.locator("#sourdine-erreur").inner_text()
+    assert "Motif de la mise en sourdine : obligatoire" in onglet.page.locator("#motif-erreur").inner_text()
+    onglet.capturer("escalade-sourdine-erreurs")
+
+    onglet.page.fill("#sourdine_jusqu_au", (timezone.localtime() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    onglet.page.fill("#motif_sourdine", "Le syndic verse 6 000 € cet après-midi.")
+    onglet.page.click("form.resoudre button")
+    onglet.page.wait_for_load_state("networkidle")
+    assert "En sourdine jusqu'au" in onglet.page.content()
+    onglet.capturer("escalade-sourdine-resolue")

@@ -1,11 +1,15 @@
 """Fixtures of the escalation tests: the people who get the emails, a team with an agent,
-intraday score snapshots, and critical debts on two sites."""
+intraday score snapshots, critical debts on two sites, and a real SMTP server (aiosmtpd)."""
 import datetime
+import email
+import email.policy
 import importlib
+import socket
 from decimal import Decimal
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from agents.models import ScoreInstantane
@@ -16,6 +20,13 @@ from tests.factories import AgentFactory, EquipeFactory, ImpayeFactory, Locatair
 def paris(*args) -> datetime.datetime:
     """An aware datetime in the business time zone (Europe/Paris)."""
     return timezone.make_aware(datetime.datetime(*args), timezone.get_default_timezone())
+
+
+def sourdine(heures: int = 1) -> dict:
+    """The snooze fields of the resolve form: `heures` from now, with a reason (a person
+    resolving an escalation whose condition still holds must give both)."""
+    jusqu_au = timezone.localtime() + datetime.timedelta(hours=heures)
+    return {"sourdine_jusqu_au": jusqu_au.strftime("%Y-%m-%dT%H:%M"), "motif_sourdine": "Plan d'action en cours."}
 
 
 def regles_et_roles():
@@ -81,3 +92,47 @@ def scores(agent, *, de: datetime.datetime, a: datetime.datetime, score: str | N
             agent=agent, instant=instant, defaults={"score": None if score is None else Decimal(score)}
         )
         instant += datetime.timedelta(minutes=5)
+
+
+class Boite:
+    """An SMTP server's mailbox: every message it accepted."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on a spare port; .arreter() / .demarrer() to simulate an outage."""
+    port = port_libre()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.AKIG_BASE_URL = "https://akig.example"
+
+    class Serveur:
+        boite = Boite()
+        controleur = None
+
+        def demarrer(self):
+            self.controleur = Controller(self.boite, hostname="127.0.0.1", port=port)
+            self.controleur.start()
+
+        def arreter(self):
+            self.controleur.stop()
+            self.controleur = None
+
+    serveur = Serveur()
+    serveur.demarrer()
+    yield serveur
+    if serveur.controleur:
+        serveur.arreter()

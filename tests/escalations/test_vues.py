@@ -15,7 +15,7 @@ from escalations.models import Escalade, Evenement, Rapport, Regle
 from escalations.regles import Observation
 from escalations.services import escalade_declencher
 from recovery.models import Locataire
-from tests.escalations.conftest import impayes_critiques
+from tests.escalations.conftest import impayes_critiques, sourdine
 from tests.factories import AgentFactory, EquipeFactory, MissionFactory, PerformanceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,9 +123,10 @@ def test_resolve_needs_a_note_french_400_and_nothing_written(client, monde):
     reponse = client.post(url, {"note": "   "})
     assert reponse.status_code == 400
     assert "Note de résolution : obligatoire" in reponse.content.decode()
+    assert "Jusqu'au : obligatoire, la condition tient encore" in reponse.content.decode().replace("&#x27;", "'")
     assert Escalade.objects.get(pk=monde["nord"].pk).etat == "declenchee"
 
-    assert client.post(url, {"note": "Agent malade, remplacé pour la journée."}).status_code == 302
+    assert client.post(url, {"note": "Agent malade, remplacé pour la journée.", **sourdine()}).status_code == 302
     escalade = Escalade.objects.get(pk=monde["nord"].pk)
     assert (escalade.etat, escalade.resolue_par, escalade.note_resolution) == (
         "resolue", monde["chef"], "Agent malade, remplacé pour la journée.")
@@ -236,7 +237,7 @@ def test_metrics_gauge_open_escalations_per_rule_and_outbox(client, monde, setti
     # and the Sud agent's escalation resolved (its "résolu" email queued: 4 waiting).
     from escalations.services import escalade_resoudre
 
-    escalade_resoudre(escalade_id=monde["sud"].pk, user=monde["direction"], note="Réglé par téléphone.")
+    escalade_resoudre(escalade_id=monde["sud"].pk, user=monde["direction"], note="Réglé par téléphone.", **sourdine())
     settings.AKIG_OPS_TOKEN, settings.AKIG_METRIQUES_RESEAUX = "jeton-de-test-0123456789", []
     metriques_metier_task.apply()
 
@@ -303,5 +304,5 @@ def test_nul_or_control_character_in_a_note_or_comment_is_a_french_400_and_nothi
     assert Escalade.objects.get(pk=monde["nord"].pk).etat == "declenchee"
     assert not Evenement.objects.filter(type="action").exists()
     # Line breaks are text: kept.
-    client.post(reverse("escalations:resoudre", args=[monde["nord"].pk]), {"note": "Réglé.\r\nAgent remplacé."})
+    client.post(reverse("escalations:resoudre", args=[monde["nord"].pk]), {"note": "Réglé.\r\nAgent remplacé.", **sourdine()})
     assert Escalade.objects.get(pk=monde["nord"].pk).note_resolution == "Réglé.\r\nAgent remplacé."

@@ -1,9 +1,19 @@
-"""manage.py partitions_positions [--retention-mois N] [--simulation]"""
+"""manage.py partitions_positions [--retention-mois N] [--simulation] [--depuis AAAA-MM]"""
+import argparse
+import datetime
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from agents.partitions import MOIS_D_AVANCE, positions_partitionnees, positions_partitions_entretenir
 from akig_ops.lib.partitions import PartitionErreur
+
+
+def _mois(valeur: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(f"{valeur}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"mois invalide : {valeur!r} (attendu AAAA-MM)") from None
 
 
 class Command(BaseCommand):
@@ -19,15 +29,19 @@ class Command(BaseCommand):
             help="Mois gardés avant le mois en cours (remplace AKIG_RETENTION_POSITIONS_MOIS ; 0 : tout garder).",
         )
         parser.add_argument("--simulation", action="store_true", help="Dit ce qui serait fait, sans rien changer.")
+        parser.add_argument(
+            "--depuis", type=_mois, default=None,
+            help="Crée aussi chaque mois depuis AAAA-MM (avant de charger d'anciennes positions).",
+        )
 
-    def handle(self, *args, retention_mois=None, simulation=False, **options):
+    def handle(self, *args, retention_mois=None, simulation=False, depuis=None, **options):
         if retention_mois is not None and retention_mois < 0:
             raise CommandError("--retention-mois doit être positif ou nul.")
         if not positions_partitionnees():
             self.stdout.write("Rien à faire : les positions ne sont partitionnées que sur PostgreSQL.")
             return
         try:
-            bilan = positions_partitions_entretenir(retention_mois=retention_mois, simulation=simulation)
+            bilan = positions_partitions_entretenir(retention_mois=retention_mois, simulation=simulation, depuis=depuis)
         except (PartitionErreur, DatabaseError) as erreur:
             raise CommandError(f"Entretien des partitions en échec : {erreur}") from erreur
         conditionnel = " (simulation : rien n'a été changé)" if simulation else ""

@@ -25,7 +25,11 @@ from akig_ops.lib.commandes import option_renommee
 from akig_ops.lib.csv_import import importer_fichier
 from akig_ops.lib.processus import geler_le_demarrage
 from donnees import demo
-from donnees.management.commands.seed_demo import confirmer_remplacement, domain_tables_empty
+from donnees.management.commands.seed_demo import (
+    confirmer_remplacement,
+    domain_tables_empty,
+    positions_partitions_preparer,
+)
 from donnees.registre import importeurs, sections_bench
 
 
@@ -92,6 +96,7 @@ class Command(BaseCommand):
         )
         generation = time.monotonic() - started
         domain_tables_empty()
+        positions_partitions_preparer(profil=demo.PROFILS[profil], maintenant=maintenant)
 
         premier = self._importer(dossier, "1er import (tables vides)")
         t = time.monotonic()

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
+from agents.partitions import positions_partitions_entretenir
 from akig_ops import roles
 from akig_ops.lib.commandes import option_renommee
 from donnees import demo
@@ -61,6 +62,13 @@ def domain_tables_empty() -> None:
             # Foreign keys are checked at commit (deferred): the order does not matter.
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
+
+
+def positions_partitions_preparer(*, profil, maintenant) -> None:
+    """Give each month of the generated positions its partition before the load (PostgreSQL;
+    nothing elsewhere), so they are copied into their months, not into the default partition."""
+    depuis = maintenant.date() - datetime.timedelta(days=max(profil.jours_missions, 2 * profil.jours_positions))
+    positions_partitions_entretenir(maintenant=maintenant, retention_mois=0, depuis=depuis)
 
 
 def _domain_tables_analyze() -> None:
@@ -219,6 +227,7 @@ class Command(BaseCommand):
         # One transaction: if a file is rejected, the previous demo stays as it was.
         with transaction.atomic():
             domain_tables_empty()
+            positions_partitions_preparer(profil=demo.PROFILS[profil], maintenant=maintenant)
             # import_csv also recomputes performance_historique over the imported missions' days.
             call_command("import_csv", str(dossier), stdout=self.stdout, stderr=self.stderr)
         _domain_tables_analyze()
