@@ -2,7 +2,7 @@
 import datetime
 import hashlib
 from decimal import Decimal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db.models import Avg, Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
@@ -97,8 +97,22 @@ def agents_visibles(*, user):
     return Agent.objects.select_related("equipe").filter(equipes_visibles_filtre(user=user, chemin="equipe__"))
 
 
-# The runbook's "Performance agents très basse": a score under 5.
+# The runbook's "Performance agents très basse": a score under 5. Only the default of the
+# score rule (escalations' Regle, edited in the admin): escalations sits above this app, so it
+# hands over how to read the rule's threshold when it starts (seuil_score_lecteur_enregistrer).
 SEUIL_SCORE = 5
+_LECTEUR_SEUIL_SCORE: list[Callable[[], Decimal]] = []
+
+
+def seuil_score_lecteur_enregistrer(lecteur: Callable[[], Decimal]) -> None:
+    """Make seuil_score() read the threshold with `lecteur` (escalations: the score rule's)."""
+    _LECTEUR_SEUIL_SCORE[:] = [lecteur]
+
+
+def seuil_score() -> Decimal:
+    """Return the score under which an agent is flagged (the pages' red, their charts' line):
+    the score rule's threshold through the registered reader, SEUIL_SCORE without one."""
+    return _LECTEUR_SEUIL_SCORE[0]() if _LECTEUR_SEUIL_SCORE else Decimal(SEUIL_SCORE)
 
 
 def nb_agents_sous_seuil(*, maintenant: datetime.datetime, seuil) -> int:

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.forms import ConfigurationTelephoneForm, FenetreForm, fenetre
 from agents.selectors import (
-    SEUIL_SCORE,
     agents_visibles,
     dernier_jour_avec_positions,
     dernier_releve,
@@ -26,6 +25,7 @@ from agents.selectors import (
     jeton_actif,
     nom_positions,
     score_du_jour,
+    seuil_score,
     taches_a_faire,
     trajet,
 )
@@ -99,7 +99,7 @@ def _silence(ligne: dict, *, silencieux: str, maintenant) -> str:
     return f"{silencieux} : {explication}" if explication else silencieux
 
 
-def _rangees(lignes: list[dict], *, url_liste: str, maintenant) -> list[dict]:
+def _rangees(lignes: list[dict], *, url_liste: str, maintenant, seuil) -> list[dict]:
     """The list's rows as the template prints them, each cell formatted once here (fr-FR)."""
     f = Formats()
     il_y_a = gettext("il y a")
@@ -121,7 +121,7 @@ def _rangees(lignes: list[dict], *, url_liste: str, maintenant) -> list[dict]:
             "url": f"{url_liste}{agent.id}/",
             "nom": agent.nom,
             "sous_titre": f"{agent.code} · {agent.equipe.nom}",
-            "alerte": score is not None and score < SEUIL_SCORE,
+            "alerte": score is not None and score < seuil,
             "tenues": _taux_tenues(l["promesses_tenues"], f),
             "score": f.nombre(score, 2),
             "tendance": fleche,
@@ -198,16 +198,17 @@ def liste(request):
         duree=DUREE_CACHE_LISTE,
     )
     lignes = tableau_trie(lignes, tri=tri, descendant=descendant)
+    seuil = seuil_score()
     context = {
         "lignes": lignes,
         # The 200-row loop prints ready strings: no filter, tag or translation per cell.
-        "rangees": _rangees(lignes, url_liste=reverse("agents:liste"), maintenant=timezone.now()),
+        "rangees": _rangees(lignes, url_liste=reverse("agents:liste"), maintenant=timezone.now(), seuil=seuil),
         "equipes": equipes,
         "colonnes": _colonnes(equipe=equipe, tri=tri, descendant=descendant),
         "equipe": equipe,
         "tri": tri,
         "descendant": descendant,
-        "seuil": SEUIL_SCORE,
+        "seuil": seuil,
         "depuis_une_heure": _("depuis une heure"),
         "titre_tenues": gettext("Promesses tenues, échues sur %(n)s jours") % {"n": JOURS_TAUX_PROMESSES},
         "sans_mission": _("pas de mission aujourd’hui ou trop tôt pour juger"),
@@ -238,7 +239,7 @@ def detail(request, agent_id: int):
     agent = _agent_visible(request, agent_id)
     maintenant = timezone.now()
     cible = request.htmx.target if request.htmx else None
-    context = {"agent": agent, "seuil": SEUIL_SCORE}
+    context = {"agent": agent, "seuil": seuil_score()}
     if cible != "trajet":  # a change of day or window redraws the trail only
         periode = int(request.GET["periode"]) if request.GET.get("periode") in {str(p) for p in PERIODES} else 30
         historique = historique_scores(agent_id=agent.id, jours=periode, aujourd_hui=timezone.localdate(maintenant))

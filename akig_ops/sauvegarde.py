@@ -28,6 +28,7 @@ from django.utils import timezone
 from psycopg import sql
 
 from akig_ops.lib.fichiers import fsync
+from akig_ops.lib.verrous import verrou_pg
 from akig_ops.models import Battement
 from akig_ops.services import SAUVEGARDE, SAUVEGARDE_ECHEC, battement_enregistrer
 
@@ -142,14 +143,28 @@ def sauvegardes_purger(*, repertoire: Path, jour: datetime.date, retention_jours
     return supprimes
 
 
-def sauvegarde_quotidienne(*, base: dict | None = None) -> Path:
-    """The 02:00 job: today's dump, then the purge; return the dump's path.
+# One dump at a time, whatever the hosts: two beats, or the broker handing a long dump to a
+# second worker (acks_late, past the visibility timeout), must not write the same file.
+VERROU = "akig:sauvegarde"
+
+
+def sauvegarde_quotidienne(*, base: dict | None = None) -> Path | None:
+    """The 02:00 job, once at a time on every host (advisory lock VERROU): today's dump, then
+    the purge; return the dump's path, or None when another run holds the lock (logged).
 
     Success records the heartbeat SAUVEGARDE (file, size, duration, files purged). A failure
     is logged as an error, recorded in the heartbeat SAUVEGARDE_ECHEC (its time, the error,
     the number of failures so far) and raised again, so the command exits non-zero and the
     Celery task fails.
     """
+    with verrou_pg(VERROU, attendre=False) as tenu:
+        if not tenu:
+            logger.warning("Sauvegarde déjà en cours ailleurs (verrou %s tenu) : rien à faire", VERROU)
+            return None
+        return _sauvegarde_sous_verrou(base=base)
+
+
+def _sauvegarde_sous_verrou(*, base: dict | None) -> Path:
     debut = time.monotonic()
     jour = timezone.localdate()
     repertoire = Path(settings.AKIG_BACKUP_DIR)

@@ -13,5 +13,7 @@ def metriques_metier_task() -> int:
 
 @shared_task
 def sauvegarde_task() -> str:
-    """The runbook's daily dump; return the file written. A failure raises (the task fails)."""
-    return str(sauvegarde_quotidienne())
+    """The runbook's daily dump; return the file written ("" when another run was dumping).
+    A failure raises (the task fails)."""
+    chemin = sauvegarde_quotidienne()
+    return str(chemin) if chemin else ""

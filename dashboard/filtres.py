@@ -32,7 +32,7 @@ class Criteres:
     query string's `retard`), on one site (code), one team's sites (code), sensitive sites
     only, sites owing at least `montant_min` over the retard; ageing buckets cut at `limites`."""
 
-    retard_min: int = RETARD_CRITIQUE
+    retard_min: int = RETARD_CRITIQUE  # the rule's default; filtres_lire gives the rule's delay
     site: str = ""
     equipe: str = ""
     sensibles: bool = False
@@ -109,13 +109,14 @@ def _termes(expression: str) -> tuple[dict[str, str], list[str]]:
     return valeurs, erreurs
 
 
-def filtres_lire(get: QueryDict) -> Filtres:
-    """Return the Filtres of a query string, with a French message for every bad value."""
+def filtres_lire(get: QueryDict, *, retard_min: int) -> Filtres:
+    """Return the Filtres of a query string, with a French message for every bad value;
+    without a retard, `retard_min` (the overall rule's delay)."""
     valeurs, erreurs = _termes(get.get("filter", ""))
     for cle in CLES:  # the form's fields win over the filter's terms
         if cle in get:
             valeurs[cle] = get[cle]
-    attributs: dict = {}
+    attributs: dict = {"retard_min": retard_min}
 
     if "retard" in valeurs:
         retard_min = _entier(valeurs["retard"])

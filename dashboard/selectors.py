@@ -18,7 +18,6 @@ from dashboard.filtres import Criteres
 from escalations.selectors import seuils_alertes
 from relances.selectors import locataires_par_etape_et_site
 from recovery.selectors import (
-    RETARD_CRITIQUE,
     echeance_limite,
     impayes_en_pause,
     impayes_agreges,
@@ -176,7 +175,7 @@ def lignes_trier(lignes: list[dict], *, tri: str) -> list[dict]:
     return sorted(presentes, key=cle, reverse=descendant) + absentes
 
 
-def relances_et_pauses(*, retard_min: int = RETARD_CRITIQUE) -> dict:
+def relances_et_pauses(*, retard_min: int) -> dict:
     """Return the dashboard's ladder section: locataires_par_etape_et_site's {etapes, sites}
     and {pauses: {contentieux, plan_apurement: {nb, montant}}}, the debts more than
     `retard_min` days late paused today (counted in the runbook's figures, shown apart)."""

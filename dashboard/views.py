@@ -37,8 +37,9 @@ from relances.selectors import (
     locataires_suivi_juridique,
     relance_du_locataire,
 )
+from escalations.selectors import seuils_alertes
 from recovery.selectors import (
-    SEUIL_CONTENTIEUX,
+    contentieux_chiffres,
     echeance_limite,
     impayes_en_pause,
     pauses_du_locataire,
@@ -96,7 +97,8 @@ def _entetes(colonnes: list[tuple[str, str, bool]], *, tri: str, url, principale
 def accueil(request):
     donnees, _cache = en_cache("dashboard.accueil", tableau_de_bord)
     # The follow-up ladder's own section (tenants per step and site), beside the cards.
-    relances, _cache = en_cache("dashboard.relances", relances_et_pauses)
+    relances, _cache = en_cache("dashboard.relances", lambda: relances_et_pauses(
+        retard_min=donnees["resume"]["retard_critique"]))
     return render(request, "dashboard/accueil.html", {**donnees, "relances": relances})
 
 
@@ -146,7 +148,7 @@ def impayes(request):
     analysis of its criteres (dashboard.selectors.analyse_impayes, whose figures come from
     recovery.selectors.impayes_par_site), the page of rows shown; the whole page, or for
     htmx the table it swaps."""
-    filtres = filtres_lire(request.GET)
+    filtres = filtres_lire(request.GET, retard_min=seuils_alertes()["retard_critique"])
     analyse = analyse_impayes(criteres=filtres.criteres)
     page = lignes_paginer(analyse["lignes"], tri=filtres.tri, numero=filtres.page, par_page=PAR_PAGE)
     erreurs = [*filtres.erreurs, *analyse["erreurs"]]
@@ -179,7 +181,7 @@ def impayes(request):
 @direction_requise
 @lecture_replique
 def impayes_csv(request):
-    filtres = filtres_lire(request.GET)
+    filtres = filtres_lire(request.GET, retard_min=seuils_alertes()["retard_critique"])
     analyse = analyse_impayes(criteres=filtres.criteres)
     lignes = lignes_trier(agents_ajouter(analyse["lignes"]), tri=filtres.tri)
     entetes = [
@@ -292,11 +294,15 @@ def site_csv(request, site_id: int):
 @direction_requise
 @lecture_replique
 def contentieux(request):
+    """The legal list: tenants owing more than the overall rule's seuil_contentieux, its
+    figures (recovery.selectors.contentieux_chiffres) above the table."""
+    seuil = seuils_alertes()["seuil_contentieux"]
     return _table_locataires(
         request,
-        lignes_pour=lambda tri: list(locataires_endettes(seuil=SEUIL_CONTENTIEUX, tri=tri)),
+        lignes_pour=lambda tri: list(locataires_endettes(seuil=seuil, tri=tri)),
         page="dashboard/contentieux.html",
-        context={"seuil": SEUIL_CONTENTIEUX, "suivi_juridique": locataires_suivi_juridique()},
+        context={"seuil": seuil, "chiffres": contentieux_chiffres(seuil=seuil),
+                 "suivi_juridique": locataires_suivi_juridique()},
         csv=reverse("dashboard:contentieux_csv"),
     )
 
@@ -305,9 +311,10 @@ def contentieux(request):
 @lecture_replique
 def contentieux_csv(request):
     tri, _erreurs = _tri_locataires(request)
+    seuil = seuils_alertes()["seuil_contentieux"]
     return exports.csv_reponse(
         nom_fichier="contentieux.csv", entetes=ENTETES_CSV_LOCATAIRES,
-        lignes=_rangees_locataires(locataires_endettes(seuil=SEUIL_CONTENTIEUX, tri=tri)),
+        lignes=_rangees_locataires(locataires_endettes(seuil=seuil, tri=tri)),
     )
 
 

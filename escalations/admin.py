@@ -28,6 +28,12 @@ class RegleAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # one row per runbook alert, seeded by the migrations
 
+    def get_exclude(self, request, obj=None):
+        # The legal list's amount is the overall impayés rule's (seuils_alertes reads it there).
+        if obj is None or obj.type != Regle.Type.IMPAYES_CRITIQUES:
+            return ("seuil_contentieux",)
+        return ()
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # The cached pages show the thresholds and count past the delay: a new generation.

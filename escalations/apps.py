@@ -25,3 +25,10 @@ class EscalationsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(donner_droits_direction, sender=self)
+        # Not at the top: selectors import the models, which load after apps.py.
+        from agents.selectors import seuil_score_lecteur_enregistrer
+        # Not at the top either, for the same reason.
+        from escalations.selectors import seuils_alertes
+
+        # The agents' pages (an app below this one) judge with the score rule's threshold.
+        seuil_score_lecteur_enregistrer(lambda: seuils_alertes()["seuil_score"])

@@ -17,18 +17,19 @@ from agents.models import Agent, AgentGeolocalisation, ScoreInstantane
 from akig_ops.lib.bench import Banc, chronometrer, sql_brut
 from escalations.models import Escalade
 from escalations.rapports import pdf_rendre
+from escalations.selectors import seuils_alertes
 from escalations.services import escalades_evaluer
 
 SQL_IMPAYES_PAR_SITE = """
 SELECT site_id, COUNT(*), SUM(montant) FROM impayes
-WHERE EXTRACT(DAY FROM CURRENT_DATE - date_echeance) > 60
+WHERE EXTRACT(DAY FROM CURRENT_DATE - date_echeance) > %(retard)s
 GROUP BY site_id ORDER BY 3 DESC"""
 SQL_AGENTS_ASSIGNES = """
 SELECT agent_id, COUNT(*) FROM missions
-WHERE site_id IN (SELECT site_id FROM impayes WHERE EXTRACT(DAY FROM CURRENT_DATE - date_echeance) > 60)
+WHERE site_id IN (SELECT site_id FROM impayes WHERE EXTRACT(DAY FROM CURRENT_DATE - date_echeance) > %(retard)s)
 AND status = 'non_complete' GROUP BY agent_id"""
 SQL_CONTENTIEUX = """
-SELECT locataire_id, SUM(montant) FROM impayes GROUP BY locataire_id HAVING SUM(montant) > 10000"""
+SELECT locataire_id, SUM(montant) FROM impayes GROUP BY locataire_id HAVING SUM(montant) > %(seuil)s"""
 SQL_SCORES_FENETRE = """
 SELECT agent_id, instant, score FROM scores_instantanes
 WHERE instant > %s AND instant <= %s ORDER BY agent_id, instant"""
@@ -92,7 +93,11 @@ def escalades(banc: Banc) -> None:
                           chronometrer(lambda: escalades_evaluer(maintenant=maintenant), repetitions=10, echauffement=1),
                           cible_ms=1000)
             fenetre = (maintenant - datetime.timedelta(minutes=130), maintenant)
-            banc.resultat("  SQL : runbook impayés par site", chronometrer(sql_brut(SQL_IMPAYES_PAR_SITE), repetitions=10))
+            # The runbook's SQL with the rules' delay and legal threshold (its 60 and 10000 by default).
+            seuils = seuils_alertes()
+            parametres = {"retard": seuils["retard_critique"], "seuil": seuils["seuil_contentieux"]}
+            banc.resultat("  SQL : runbook impayés par site",
+                          chronometrer(sql_brut(SQL_IMPAYES_PAR_SITE, parametres), repetitions=10))
             banc.resultat("  SQL : scores instantanés de la fenêtre",
                           chronometrer(sql_brut(SQL_SCORES_FENETRE, fenetre), repetitions=10))
 
@@ -106,8 +111,8 @@ def escalades(banc: Banc) -> None:
                 _cpu(banc, "PDF impayés critiques", lambda: pdf_rendre(type_rapport="impayes", escalade=globale))
                 for titre, sql in (("  SQL : runbook impayés par site", SQL_IMPAYES_PAR_SITE),
                                    ("  SQL : runbook agents assignés", SQL_AGENTS_ASSIGNES),
-                                   ("  SQL : liste juridique > 10 000 €", SQL_CONTENTIEUX)):
-                    banc.resultat(titre, chronometrer(sql_brut(sql), repetitions=5))
+                                   ("  SQL : liste juridique", SQL_CONTENTIEUX)):
+                    banc.resultat(titre, chronometrer(sql_brut(sql, parametres), repetitions=5))
 
             agent_esc = Escalade.objects.filter(regle__code="score-agent-bas").order_by("agent_id").first()
             if agent_esc is not None:

@@ -1,4 +1,6 @@
 """The runbook's actions for each alert, as a checklist that records who did what and when."""
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,11 +11,12 @@ from agents.selectors import agent_actif
 from agents.services import missions_planifiees_transferer
 from akig_ops.lib import valeurs
 from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.lib.formats import Formats
 from escalations.models import Escalade, Evenement, TypeEvenement, TypeRegle
 
 # (code, label, what the runbook says) — runbook "Impayés Critiques", 3. Actions correctives.
 ACTIONS_IMPAYES = [
-    ("escalade_juridique", gettext_lazy("Escalade juridique"), gettext_lazy("Dettes de plus de 10 000 € : transmettre au service juridique.")),
+    ("escalade_juridique", gettext_lazy("Escalade juridique"), gettext_lazy("Dettes de plus de %(seuil)s : transmettre au service juridique.")),
     ("rappel_pdg", gettext_lazy("Rappel PDG"), gettext_lazy("Sites sensibles : le PDG rappelle le gestionnaire.")),
     ("reassigner_agents", gettext_lazy("Réassigner des agents"), gettext_lazy("Confier les missions ouvertes des agents les moins performants.")),
     ("campagne_appels", gettext_lazy("Campagne appels/SMS"), gettext_lazy("Appeler ou écrire à tous les locataires concernés.")),
@@ -34,9 +37,19 @@ CAUSES_AGENT = [
 ]
 
 
-def actions_de(escalade: Escalade) -> list[tuple]:
-    """Return the checklist items (code, label, hint) of the escalation's rule."""
-    return ACTIONS_AGENT if escalade.regle.type == TypeRegle.SCORE_AGENT else ACTIONS_IMPAYES
+def actions_impayes(*, seuil_contentieux: Decimal) -> list[tuple]:
+    """Return ACTIONS_IMPAYES with the legal list's threshold (the overall rule's
+    seuil_contentieux) written into the hints, in fr-FR money."""
+    montant = Formats().montant_seuil(seuil_contentieux)
+    return [(code, libelle, str(aide) % {"seuil": montant}) for code, libelle, aide in ACTIONS_IMPAYES]
+
+
+def actions_de(escalade: Escalade, *, seuil_contentieux: Decimal | None) -> list[tuple]:
+    """Return the checklist items (code, label, hint) of the escalation's rule (an impayés
+    rule's say `seuil_contentieux`, None for the agents' rule)."""
+    if escalade.regle.type == TypeRegle.SCORE_AGENT:
+        return ACTIONS_AGENT
+    return actions_impayes(seuil_contentieux=seuil_contentieux)
 
 
 def texte_libre_verifier(*, champ: str, libelle: str, valeur: str) -> str:
@@ -52,7 +65,8 @@ def action_enregistrer(*, escalade: Escalade, user, action: str, commentaire: st
                        valeur: dict | None = None) -> Evenement:
     """Record that `user` did checklist item `action` (timeline line); return it. Raise
     ValidationError naming the field for an item that is not this rule's."""
-    libelles = {code: str(libelle) for code, libelle, _aide in actions_de(escalade)}
+    actions = ACTIONS_AGENT if escalade.regle.type == TypeRegle.SCORE_AGENT else ACTIONS_IMPAYES
+    libelles = {code: str(libelle) for code, libelle, _aide in actions}
     if action not in libelles:
         raise ValidationError({"action": _("Action inconnue pour cette escalade : %(action)s.") % {"action": action}})
     texte_libre_verifier(champ="commentaire", libelle=_("Commentaire"), valeur=commentaire)

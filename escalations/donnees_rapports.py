@@ -21,10 +21,11 @@ from agents.selectors import (
 from akig_ops.lib.formats import Formats
 from escalations import figures_svg
 from escalations.liens import url_agent, url_impayes
-from escalations.checklists import ACTIONS_AGENT, ACTIONS_IMPAYES, CAUSES_AGENT
+from escalations.checklists import ACTIONS_AGENT, CAUSES_AGENT, actions_impayes
 from escalations.selectors import contentieux_des_sites, seuils_alertes
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Message, Regle
 from recovery.selectors import (
+    contentieux_chiffres,
     impayes_agreges,
     impayes_chiffres_cles,
     impayes_par_site,
@@ -68,7 +69,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime,
 
     missions = sorted(agents_missions_non_complete(site_ids=ids), key=lambda l: (-l["nb"], l["agent_id"]))
     agents = agents_par_id(agent_ids=[l["agent_id"] for l in missions[:AGENTS_MAX]])
-    contentieux = contentieux_des_sites(site_ids=ids)
+    contentieux = contentieux_des_sites(site_ids=ids, seuil=seuils["seuil_contentieux"])
     anciennete = [
         {"libelle": tranche["tranche"].libelle,
          # Past the rule's retard: the bucket starts at or beyond it (the first has no start).
@@ -78,6 +79,10 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime,
         for i, tranche in enumerate(par_site[0]["tranches"] if par_site else [])
     ]
     portee = [agregats[site_id] for site_id in ids]
+    # The « Total » line's share of every site's amount past the delay: 100 % in the overall
+    # report, the site's own share in a site's report (its rows' parts add up to it).
+    montant_tous_sites = sum((l["montant"] for l in agregats.values()), Decimal("0.00"))
+    part_total = (montant_total * 100 / montant_tous_sites).quantize(Decimal("0.1")) if montant_tous_sites else None
     lignes = {ligne["site_id"]: ligne for ligne in par_site}
     sites_en_alerte = sorted(
         ({"escalade": e, "ligne": lignes[e.site_id], "url": url_impayes(retard_min=retard, site_id=e.site_id)}
@@ -96,6 +101,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime,
         "url_urgent": url_impayes(retard_min=retard, site_id=site_ids[0] if site_ids and len(site_ids) == 1 else None),
         "nb_total": nb_total,
         "montant_total": montant_total,
+        "part_total": part_total,
         "nb_sites": len(par_site),
         "tableau": tableau,
         "autres": {"nb_sites": len(autres), "nb": sum(l["nb"] for l in autres),
@@ -104,15 +110,15 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime,
         "agents": [{"agent": agents[l["agent_id"]], "nb": l["nb"]} for l in missions[:AGENTS_MAX]],
         "nb_agents": len(missions),
         "contentieux": contentieux[:CONTENTIEUX_MAX],
-        "nb_contentieux": len(contentieux),
-        "montant_contentieux": sum((l["montant"] for l in contentieux), Decimal("0.00")),
+        **{f"{cle}_contentieux": valeur for cle, valeur in contentieux_chiffres(
+            seuil=seuils["seuil_contentieux"], site_ids=ids).items()},
         "seuil_contentieux": seuils["seuil_contentieux"],
         "sensibles": [l for l in par_site if l["sensible"]],
         "anciennete": anciennete,
         "graphique_anciennete": figures_svg.barres_anciennete(
             [(t["libelle"], t["montant"], t["nb"], t["au_dela"]) for t in anciennete]
         ) if anciennete else None,
-        "actions": ACTIONS_IMPAYES,
+        "actions": actions_impayes(seuil_contentieux=seuils["seuil_contentieux"]),
     }
 
 

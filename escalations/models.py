@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from recovery.selectors import SEUIL_CONTENTIEUX
+
 
 class TypeRegle(models.TextChoices):
     IMPAYES_CRITIQUES = "impayes_critiques", _("Impayés critiques (ensemble)")
@@ -51,6 +53,13 @@ class Regle(models.Model):
         help_text=_("Impayés : compter aussi ceux en contentieux ou sous plan d'apurement, comme la requête "
                     "SQL du runbook (par défaut)."),
     )
+    # The runbook "Impayés critiques" asks for the legal escalation of the debts > 10000€: the
+    # overall rule holds that amount, read by every page, CSV, email and PDF (seuils_alertes).
+    seuil_contentieux = models.DecimalField(
+        _("escalade juridique au-delà de (€)"), max_digits=12, decimal_places=2, default=SEUIL_CONTENTIEUX,
+        help_text=_("Impayés (ensemble) : la liste juridique compte les locataires dont le reste dû total "
+                    "dépasse ce montant."),
+    )
     duree_min = models.PositiveIntegerField(
         _("durée avant déclenchement (min)"), default=0,
         help_text=_("La condition doit tenir sans interruption pendant cette durée."),
@@ -70,6 +79,7 @@ class Regle(models.Model):
         verbose_name_plural = _("règles d'escalade")
         constraints = [
             models.CheckConstraint(condition=Q(seuil__gte=0), name="regle_seuil_positif"),
+            models.CheckConstraint(condition=Q(seuil_contentieux__gte=0), name="regle_seuil_contentieux_positif"),
         ]
 
     def __str__(self):

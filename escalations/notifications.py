@@ -83,7 +83,7 @@ def contexte_email(*, escalade: Escalade, motif: str) -> dict:
         contexte.update(
             agent=escalade.agent,
             score=Decimal(valeur.get("score", "0")),
-            seuil=Decimal(valeur.get("seuil", "5")),
+            seuil=Decimal(valeur["seuil"]) if "seuil" in valeur else escalade.regle.seuil,
             duree=duree_texte(escalade.regle.duree_min),
             fenetre_debut=debut,
             fenetre_fin=fin,

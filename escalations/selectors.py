@@ -1,6 +1,7 @@
 """Reads of the escalation pages: which escalations a user may see, their timeline,
 checklist and messages, and the lists the runbook's actions work on."""
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -41,7 +42,7 @@ def seuils_alertes() -> dict:
         "seuil_impayes_critiques_site": int(par_site.seuil) if par_site else SEUIL_IMPAYES_CRITIQUES_SITE,
         "retard_critique_site": par_site.retard_min if par_site else RETARD_CRITIQUE,
         "seuil_score": score.seuil if score else SEUIL_SCORE,
-        "seuil_contentieux": SEUIL_CONTENTIEUX,
+        "seuil_contentieux": globale.seuil_contentieux if globale else SEUIL_CONTENTIEUX,
     }
 
 
@@ -88,16 +89,16 @@ def escalade_detail(*, user, escalade_id: int) -> Escalade | None:
     )
 
 
-def checklist(*, escalade: Escalade) -> list[dict]:
+def checklist(*, escalade: Escalade, seuil_contentieux: Decimal | None) -> list[dict]:
     """Return the rule's checklist items [{code, libelle, aide, fait: [Evenement]}], reading
-    the prefetched timeline (no query)."""
+    the prefetched timeline (no query); the legal escalation's hint says `seuil_contentieux`."""
     faits: dict[str, list] = {}
     for evenement in escalade.evenements.all():
         if evenement.type == TypeEvenement.ACTION:
             faits.setdefault(evenement.action, []).append(evenement)
     return [
         {"code": code, "libelle": libelle, "aide": aide, "fait": faits.get(code, [])}
-        for code, libelle, aide in actions_de(escalade)
+        for code, libelle, aide in actions_de(escalade, seuil_contentieux=seuil_contentieux)
     ]
 
 
@@ -135,11 +136,11 @@ def escalades_ouvertes_par_regle() -> dict[str, int]:
     return {code: ouvertes.get(code, 0) for code in Regle.objects.order_by("code").values_list("code", flat=True)}
 
 
-def contentieux_des_sites(*, site_ids) -> list[dict]:
-    """Return the legal list (tenants owing more than 10,000 €, most first, as
-    recovery's locataires_contentieux) narrowed to these sites in the query, without the
-    last-action columns nobody here shows. One query."""
-    return list(locataires_endettes(site_ids=site_ids, seuil=SEUIL_CONTENTIEUX, derniere_action=False))
+def contentieux_des_sites(*, site_ids, seuil: Decimal) -> list[dict]:
+    """Return the legal list (tenants owing strictly more than `seuil`, the overall rule's
+    seuil_contentieux; rows as recovery's locataires_endettes) narrowed to these sites in the
+    query, without the last-action columns; most owed first. One query."""
+    return list(locataires_endettes(site_ids=site_ids, seuil=seuil, derniere_action=False))
 
 
 def messages_en_attente() -> int:

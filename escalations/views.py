@@ -70,8 +70,12 @@ def liste(request):
 
 
 def _contexte_detail(request, escalade) -> dict:
-    context = {"escalade": escalade, "checklist": selectors.checklist(escalade=escalade)}
-    if escalade.regle.type == TypeRegle.SCORE_AGENT:
+    agent = escalade.regle.type == TypeRegle.SCORE_AGENT
+    # The legal escalation's amount (the overall rule's) is an impayés checklist's only.
+    seuil_contentieux = None if agent else selectors.seuils_alertes()["seuil_contentieux"]
+    context = {"escalade": escalade, "seuil_contentieux": seuil_contentieux,
+               "checklist": selectors.checklist(escalade=escalade, seuil_contentieux=seuil_contentieux)}
+    if agent:
         debut, fin = fenetre_declenchement(escalade)
         context.update(causes=CAUSES_AGENT, url_agent=url_agent(escalade.agent_id, debut=debut, fin=fin))
     elif roles.is_direction(request.user):
@@ -80,7 +84,7 @@ def _contexte_detail(request, escalade) -> dict:
             faibles=selectors.agents_faibles(site_ids=site_ids),
             repreneurs=agents_actifs(),
             sensibles=sites_sensibles(site_ids=site_ids),
-            contentieux=selectors.contentieux_des_sites(site_ids=site_ids)[:50],
+            contentieux=selectors.contentieux_des_sites(site_ids=site_ids, seuil=seuil_contentieux)[:50],
             nb_sites=len(site_ids),
         )
     return context

@@ -57,23 +57,34 @@ def impayes_critiques_resume(
     }
 
 
-# The runbook's "escalade juridique pour dettes > 10000€": strictly above, on numeric.
+# The runbook's "escalade juridique pour dettes > 10000€": strictly above, on numeric. Only the
+# default of the overall impayés rule's `seuil_contentieux` (escalations.selectors.seuils_alertes).
 SEUIL_CONTENTIEUX = Decimal("10000.00")
 
 
+def contentieux_chiffres(*, seuil: Decimal, site_ids: Iterable[int] | None = None) -> dict:
+    """Return the legal list's figures {nb, montant}: the tenants whose total still due is
+    strictly above `seuil` (summed and compared in SQL, on numeric), and what they owe in all;
+    on `site_ids` if given. The rows of locataires_endettes(seuil=) add up to it. One query."""
+    impayes = Impaye.objects.all() if site_ids is None else Impaye.objects.filter(site_id__in=list(site_ids))
+    par_locataire = impayes.values("locataire_id").annotate(du=Sum("montant")).filter(du__gt=seuil)
+    resultat = par_locataire.aggregate(nb=Count("locataire_id"), montant=Sum("du"))
+    return {"nb": resultat["nb"] or 0, "montant": _euros(resultat["montant"] or Decimal("0.00"))}
+
+
 def impayes_chiffres_cles(
-    *, retard_min: int = RETARD_CRITIQUE, seuil_contentieux: Decimal = SEUIL_CONTENTIEUX,
-    agregats: dict[int, dict] | None = None,
+    *, retard_min: int, seuil_contentieux: Decimal, agregats: dict[int, dict] | None = None,
 ) -> dict:
     """Return the debts' headline figures: {total_restant_du, nb_impayes, nb_critiques,
-    montant_critiques, nb_sites_critiques, nb_locataires_critiques, nb_locataires_contentieux}.
+    montant_critiques, nb_sites_critiques, nb_locataires_critiques, nb_locataires_contentieux,
+    montant_contentieux}.
 
     `*_critiques` count the debts more than `retard_min` days late (the runbook's first
-    query); `nb_locataires_contentieux` the tenants whose total still due is strictly
-    above `seuil_contentieux`, summed in SQL on numeric; `nb_locataires_critiques` the tenants
-    with at least one debt (a monthly instalment) more than `retard_min` days late. Three
-    queries: the debts by site (impayes_agreges; none when its result for `retard_min` is
-    passed as `agregats`), the tenants over the delay and the tenants' totals.
+    query); `*_contentieux` the legal list (contentieux_chiffres: the tenants whose total still
+    due is strictly above `seuil_contentieux`, and what they owe); `nb_locataires_critiques`
+    the tenants with at least one debt (a monthly instalment) more than `retard_min` days
+    late. Three queries: the debts by site (impayes_agreges; none when its result for
+    `retard_min` is passed as `agregats`), the tenants over the delay and the legal list.
     """
     if agregats is None:
         agregats = impayes_agreges(retard_min=retard_min)
@@ -90,12 +101,9 @@ def impayes_chiffres_cles(
         Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
         .values("locataire_id").distinct().count()
     )
-    totaux["nb_locataires_contentieux"] = (
-        Impaye.objects.values("locataire_id")
-        .annotate(du=Sum("montant"))
-        .filter(du__gt=seuil_contentieux)
-        .count()
-    )
+    contentieux = contentieux_chiffres(seuil=seuil_contentieux)
+    totaux["nb_locataires_contentieux"] = contentieux["nb"]
+    totaux["montant_contentieux"] = contentieux["montant"]
     return totaux
 
 
@@ -371,7 +379,7 @@ def locataires_endettes(
         yield ligne
 
 
-def locataires_contentieux(*, seuil: Decimal = SEUIL_CONTENTIEUX) -> list[dict]:
+def locataires_contentieux(*, seuil: Decimal) -> list[dict]:
     """Return the legal escalation list (the runbook's "escalade juridique pour dettes >
     10000€"): tenants whose total still due is strictly above `seuil`, summed and compared
     in SQL on numeric (10,000.00 is not listed), most owed first; rows as

@@ -177,9 +177,10 @@ def test_liste_query_count_does_not_grow_with_agents(client, monde, django_asser
 
     # session, user, groups, teams, agents with last position, today's actions (counts and
     # those without a position, one pass), windows, snapshot of an hour ago, missions, the
-    # promises of the kept rate and their tenants' payments, what the silent phones said today
+    # promises of the kept rate and their tenants' payments, what the silent phones said today,
+    # the score rule (its threshold)
     cache.clear()
-    with django_assert_num_queries(12) as avant:
+    with django_assert_num_queries(13) as avant:
         client.get(reverse("agents:liste"))
     for agent in AgentFactory.create_batch(20, equipe=monde["lucas"].equipe):
         MissionFactory(agent=agent, date_prevue=JOUR)
@@ -196,8 +197,8 @@ def test_liste_rows_are_cached_for_a_minute_until_data_change(client, monde, dja
     client.force_login(monde["chef_nord"])
     client.get(reverse("agents:liste"))
 
-    # user, groups, teams: the rows come from the cache, and the session too (cached_db)
-    with django_assert_num_queries(3):
+    # user, groups, teams, the score rule: the rows come from the cache, and the session too (cached_db)
+    with django_assert_num_queries(4):
         client.get(reverse("agents:liste"), {"tri": "score"})
     ActionFactory(agent=monde["lucas"], date_action=a(11), type_action="paiement", montant_recouvre=Decimal("10"))
     # A generation is drawn from the clock: let it move (it is frozen at noon here).

@@ -26,7 +26,7 @@ def test_alert_rules_pass_promtool_check():
     resultat = promtool("check", "rules", "alerts.yml")
 
     assert resultat.returncode == 0, resultat.stdout + resultat.stderr
-    assert "SUCCESS: 16 rules found" in resultat.stdout
+    assert "SUCCESS: 17 rules found" in resultat.stdout
 
 
 def test_alert_rules_fire_on_recorded_series():

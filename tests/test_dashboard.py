@@ -209,9 +209,10 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
     for i in range(26):
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=f"P{i:02d}")), retard=61,
                       montant_du=Decimal(1000 + i))
-    # user, groups (the session comes from the cache); the by-site aggregate and site names,
-    # the snapshot of 30 days ago, the agents; the debts under litigation, under a plan.
-    with django_assert_num_queries(8):
+    # user, groups (the session comes from the cache); the rules (the default delay); the by-site
+    # aggregate and site names, the snapshot of 30 days ago, the agents; the debts under
+    # litigation, under a plan.
+    with django_assert_num_queries(9):
         response = direction.get(RUNBOOK)
     assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
     page2 = direction.get(f"{RUNBOOK}&page=2")
@@ -221,22 +222,22 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
 
 
 def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(direction, parc, django_assert_num_queries):
-    # First request: user, groups (the session comes from the cache); the by-site aggregate and
-    # site names, the snapshot of 30 days ago, the agents of the page's sites; the debts under
-    # litigation, under a plan.
-    with django_assert_num_queries(8):
+    # First request: user, groups (the session comes from the cache); the rules (the default
+    # delay); the by-site aggregate and site names, the snapshot of 30 days ago, the agents of
+    # the page's sites; the debts under litigation, under a plan.
+    with django_assert_num_queries(9):
         direction.get(RUNBOOK)
     # Another sort or page of the same criteres: the analysis comes from the cache, only
-    # the agents of the rows shown are read.
-    with django_assert_num_queries(3):
+    # the rule (the default delay) and the agents of the rows shown are read.
+    with django_assert_num_queries(4):
         response = direction.get(f"{RUNBOOK}&tri=code")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("A", 2, Decimal("3000.00")), ("B", 2, Decimal("14000.01"))]
-    with django_assert_num_queries(4):  # + its line in the audit log (an export)
+    with django_assert_num_queries(5):  # + its line in the audit log (an export)
         csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
     assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = direction.get("/dashboard/impayes?filter=retard:90%2B")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))]
@@ -339,7 +340,7 @@ def test_site_page_lists_its_tenants_escaped_with_last_action(direction, parc):
     assert "&lt;b&gt;Bé&lt;/b&gt;" in body and "<b>Bé</b>" not in body
     assert "20/11/2026 14:05 — Promesse" in body
     assert "10\u00a0000,01\u00a0€" in body and "95 jours" in body
-    assert 'href="/dashboard/impayes?filter=retard:60%2B"' in body  # breadcrumbs back up
+    assert 'href="/dashboard/impayes">' in body  # breadcrumbs back up (the rule's delay by default)
 
 
 def test_site_page_rows_are_cached_on_site_and_sort_until_data_change(direction, parc, django_assert_num_queries):

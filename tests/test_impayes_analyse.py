@@ -10,6 +10,7 @@ from django.utils import timezone
 from recovery.selectors import (
     impayes_chiffres_cles,
     impayes_par_site,
+    contentieux_chiffres,
     locataires_contentieux,
     locataires_endettes,
     tranches_depuis,
@@ -140,7 +141,7 @@ def test_impayes_par_site_custom_limits_and_a_retard_between_them(bornes):
 
 def test_chiffres_cles_for_another_retard(bornes):
     # What the escalation report reads for a rule over 45 days: 5 debts, 124,00, on 1 site.
-    chiffres = impayes_chiffres_cles(retard_min=45)
+    chiffres = impayes_chiffres_cles(retard_min=45, seuil_contentieux=Decimal("10000.00"))
     assert (chiffres["nb_critiques"], chiffres["montant_critiques"], chiffres["nb_sites_critiques"]) == (
         5, Decimal("124.00"), 1
     )
@@ -195,7 +196,7 @@ def test_locataires_contentieux_strictly_above_10000(parc):
     ActionFactory(locataire=parc["b1"], type_action="promesse", date_action=hier, agent=AgentFactory(nom="Agent Y"))
 
     with CaptureQueriesContext(connection) as requetes:
-        [ligne] = locataires_contentieux()
+        [ligne] = locataires_contentieux(seuil=Decimal("10000.00"))
 
     assert len(requetes) == 1
     assert (ligne["code"], ligne["nom"]) == ("b1", "<b>Bé</b>")
@@ -203,6 +204,23 @@ def test_locataires_contentieux_strictly_above_10000(parc):
     assert (ligne["site_code"], ligne["site_nom"], ligne["telephone"]) == ("B", "Résidence B", "06 12 34 56 78")
     assert (ligne["derniere_action_type"], ligne["derniere_action_agent"]) == ("promesse", "Agent Y")
     assert ligne["derniere_action_date"] == hier
+
+
+@pytest.mark.parametrize("seuil, attendu", [
+    # At b2's 10 000,00: b2 is not strictly above it, b1's 10 000,01 is.
+    ("10000.00", (1, Decimal("10000.01"))),
+    # Just below: both (10 000,01 + 10 000,00); just above b1: nobody.
+    ("9999.99", (2, Decimal("20000.01"))),
+    ("10000.01", (0, Decimal("0.00"))),
+])
+def test_contentieux_chiffres_at_below_and_above_the_threshold(parc, seuil, attendu):
+    chiffres = contentieux_chiffres(seuil=Decimal(seuil))
+    assert (chiffres["nb"], chiffres["montant"]) == attendu
+    # The list's rows add up to its figures; on site A alone (3 000 and 1 400) nobody.
+    lignes = locataires_contentieux(seuil=Decimal(seuil))
+    assert (len(lignes), sum((l["montant"] for l in lignes), Decimal("0.00"))) == attendu
+    assert contentieux_chiffres(seuil=Decimal(seuil), site_ids=[parc["A"].pk]) == {
+        "nb": 0, "montant": Decimal("0.00")}
 
 
 def test_locataires_contentieux_lower_threshold(parc):

@@ -4,6 +4,7 @@ The round trip runs on throwaway databases of the test server, named after the t
 database and dropped at the end: the live database of the test is never renamed.
 """
 import datetime
+import io
 import gzip
 import subprocess
 import uuid
@@ -259,3 +260,32 @@ def test_restore_of_a_dump_without_its_end_is_refused(base_jetable, tmp_path, tr
 
     assert comptes(base_jetable, base_jetable["NAME"]) == (2, 3, 4)
     assert bases_nommees(base_jetable, base_jetable["NAME"]) == [base_jetable["NAME"]]
+
+
+def _verrou_tenu_ailleurs(nom: str) -> psycopg.Connection:
+    """Another session (another host's worker) holding the advisory lock `nom`."""
+    reglages = connection.settings_dict
+    autre = psycopg.connect(host=reglages["HOST"], port=reglages["PORT"], user=reglages["USER"],
+                            password=reglages["PASSWORD"] or None, dbname=reglages["NAME"], autocommit=True)
+    autre.execute("SELECT pg_advisory_lock(hashtext(%s))", [nom])
+    return autre
+
+
+@pytest.mark.postgresql
+def test_a_second_backup_while_one_runs_elsewhere_writes_nothing_and_fails_nothing(
+    settings, tmp_path, transactional_db, caplog
+):
+    settings.AKIG_BACKUP_DIR = tmp_path
+    with _verrou_tenu_ailleurs("akig:sauvegarde"):
+        resultat = sauvegarde_task()
+        sortie = io.StringIO()
+        call_command("backup", stdout=sortie)
+
+    assert resultat == ""
+    assert sortie.getvalue() == "Une autre sauvegarde est en cours : rien à faire.\n"
+    assert list(tmp_path.iterdir()) == []
+    assert not Battement.objects.filter(nom__in=[SAUVEGARDE, SAUVEGARDE_ECHEC]).exists()
+    assert "Sauvegarde déjà en cours ailleurs" in caplog.text
+
+    # The other run finished: the lock is free again.
+    assert sauvegarde_task().endswith(f"postgres-backup-{timezone.localdate():%Y-%m-%d}.sql.gz")

@@ -50,7 +50,7 @@ def chronometrer(fonction: Callable[[], object], *, repetitions: int = 20, echau
     return Mesure.depuis(durees)
 
 
-def sql_brut(sql: str, params: list | tuple | None = None) -> Callable[[], list]:
+def sql_brut(sql: str, params: list | tuple | dict | None = None) -> Callable[[], list]:
     """Return a function that runs `sql` and fetches every row (the raw query a figure rests on)."""
 
     def executer():

@@ -33,6 +33,13 @@ class Formats:
             return ""
         return f"{self.nombre(value, 2)}\u00a0{settings.AKIG_DEVISE}"
 
+    def montant_seuil(self, value) -> str:
+        """A threshold in euros: '10 000 €' when it has no cents, '10 000,50 €' otherwise."""
+        if value is None or value == "":
+            return ""
+        decimales = 0 if Decimal(value) == Decimal(value).to_integral_value() else 2
+        return f"{self.nombre(value, decimales)}\u00a0{settings.AKIG_DEVISE}"
+
     def signe(self, valeur) -> str:
         """A change with its sign: +3, −2 (a true minus), 0; money as '+1 234,50 €'; '—' if unknown."""
         if valeur is None:

@@ -14,6 +14,12 @@ def montant(value) -> str:
 
 
 @register.filter
+def montant_seuil(value) -> str:
+    """A threshold: 10000 -> '10 000 €', 10000.5 -> '10 000,50 €'."""
+    return Formats().montant_seuil(value)
+
+
+@register.filter
 def est_direction(user) -> bool:
     """True for a director (the dashboard's audience)."""
     return user.is_authenticated and roles.is_direction(user)

@@ -56,6 +56,12 @@
              line: { color: "#b3261e", width: 1.5, dash: "dash" } };
   }
 
+  /* The line's name, at its left end under it (the score rule's threshold). */
+  function nomSeuil(seuil) {
+    return { xref: "paper", x: 0, xanchor: "left", y: seuil, yanchor: "top", showarrow: false,
+             text: "seuil d'alerte : " + String(seuil).replace(".", ","), font: { color: "#b3261e", size: 11 } };
+  }
+
   function avecPlotly(div, dessiner) {
     quandVisible(div, function () {
       charger(ressource("plotly")).then(function () { if (document.body.contains(div)) dessiner(); });
@@ -74,7 +80,8 @@
         hovertemplate: "%{x|%d/%m/%Y} : %{y:.2f}<extra></extra>"
       }], {
         margin: MARGES, height: 260, yaxis: { range: [0, 10.2], title: { text: "score" } },
-        xaxis: { tickformat: "%d/%m" }, shapes: [ligneSeuil(Number(div.dataset.seuil))], showlegend: false
+        xaxis: { tickformat: "%d/%m" }, shapes: [ligneSeuil(Number(div.dataset.seuil))],
+        annotations: [nomSeuil(Number(div.dataset.seuil))], showlegend: false
       }, CONFIG);
     });
   }
@@ -91,7 +98,8 @@
         hovertemplate: "%{x} : %{y:.2f}<extra></extra>"
       }], {
         margin: MARGES, height: 220, yaxis: { range: [0, 10.2] }, xaxis: { type: "category", nticks: 12 },
-        shapes: [ligneSeuil(Number(div.dataset.seuil))], showlegend: false
+        shapes: [ligneSeuil(Number(div.dataset.seuil))], annotations: [nomSeuil(Number(div.dataset.seuil))],
+        showlegend: false
       }, CONFIG);
     });
   }

@@ -37,15 +37,19 @@
       { type: "bar", name: en_deca, x: d.noms, y: d.en_deca.nb, customdata: d.en_deca.montant.map(nombre),
         marker: { color: "#c9d8e4" },
         hovertemplate: "%{x} — " + en_deca + " : %{y} échéances, %{customdata:,.2f} €<extra></extra>" },
+      // The threshold's name in the legend (a label on the chart ran over the red bars and
+      // was cut on a phone); the line itself is the shape, across the whole width.
+      { type: "scatter", mode: "lines", x: [null], y: [null], hoverinfo: "skip",
+        name: "seuil d'alerte d'un site : plus de " + seuils.site + " échéances à " + au_dela,
+        line: { color: "#b3261e", dash: "dash", width: 2 } },
     ];
     Plotly.newPlot("graphique-vieillissement", traces, mise_en_page({
-      barmode: "stack", height: 400, margin: { l: 50, r: 20, t: 30, b: 150 },
+      barmode: "stack", height: 420, margin: { l: 50, r: 20, t: 10, b: 150 },
+      // The legend above the chart: below it, it ran into the slanted site names.
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
       yaxis: { title: { text: "échéances impayées" } }, xaxis: { tickangle: -45, automargin: true },
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: seuils.site, y1: seuils.site,
                  line: { color: "#b3261e", dash: "dash", width: 2 } }],
-      annotations: [{ xref: "paper", x: 1, y: seuils.site, xanchor: "right", yanchor: "bottom", showarrow: false,
-                      text: "seuil d'alerte d'un site : plus de " + seuils.site + " échéances à " + au_dela,
-                      font: { color: "#b3261e" } }],
     }), config);
   }
 

@@ -216,8 +216,9 @@ def test_site_pdf_speaks_of_its_site_and_its_links_are_clickable(gens, deux_site
     assert "12 impayés de plus de 60 jours sur 1 site." in texte
     assert "Tous les impayés de ces sites (toutes anciennetés) : 13 impayés, 6 300,00 € restant dû." in texte
     assert "Ensemble du parc" not in texte and "7 800,00 €" not in texte and "16 impayés" not in texte
-    # The table's rows add up to its Total line.
-    assert "Total 12 6 000,00 € 100 %" in texte
+    # The table's rows add up to its Total line, whose share is the site's of every site's
+    # amount past 60 days (6 000 of 6 000 + 1 500: 80 %), not a 100 % its rows do not make.
+    assert "S02 — Marcadet 12 6 000,00 € 80,0 %" in texte and "Total 12 6 000,00 € 80,0 %" in texte
     # The links are real links to absolute URLs: the site's page and the escalation.
     assert f"{settings.AKIG_BASE_URL}/dashboard/sites/{s2.pk}/" in liens
     assert f"{settings.AKIG_BASE_URL}/escalations/{escalade.pk}/" in liens
@@ -240,4 +241,4 @@ def test_overall_pdf_labels_its_global_line_and_its_chart_adds_up(gens, deux_sit
     # labelled global: 53 debts, 6 040.00 €.
     assert "Tous les impayés de ces sites (toutes anciennetés) : 52 impayés, 5 140,00 € restant dû." in texte
     assert "Ensemble du parc, tous sites (global) : 53 impayés, 6 040,00 € restant dû." in texte
-    assert "Total 51 5 100,00 € 100 %" in texte
+    assert "Total 51 5 100,00 € 100,0 %" in texte

@@ -103,7 +103,8 @@ def test_impayes_detail_is_for_directors_only(client, monde):
     client.force_login(monde["direction"])
     corps = client.get(reverse("escalations:detail", args=[monde["impayes"].pk])).content.decode()
     assert "Escalade juridique" in corps and "Campagne appels/SMS" in corps and "6\u00a0000,00\u00a0€" in corps
-    assert "Aucune dette de plus de 10 000 €." in corps
+    assert "Aucune dette de plus de 10\u00a0000\u00a0€." in corps
+    assert "Dettes de plus de 10\u00a0000\u00a0€ : transmettre au service juridique." in corps
 
 
 def test_acknowledge_by_the_team_lead_and_not_by_another(client, monde):
@@ -261,11 +262,12 @@ def test_impayes_detail_queries_do_not_grow_with_the_data(client, monde, django_
     url = reverse("escalations:detail", args=[monde["impayes"].pk])
     agents_faibles(1, 0)
     # user, groups (the session: cached), escalation, timeline, messages, reports, non-complete missions
-    # (runbook query 2), 7-day scores, agents, active agents, sensitive sites, legal list
-    with django_assert_num_queries(12):
+    # (runbook query 2), 7-day scores, agents, active agents, sensitive sites, legal list and
+    # its threshold (the overall rule)
+    with django_assert_num_queries(13):
         client.get(url)
     agents_faibles(5, 1)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         reponse = client.get(url)
     assert len(reponse.context["faibles"]) == 6
 

@@ -15,4 +15,7 @@ class Command(BaseCommand):
             chemin = sauvegarde_quotidienne()
         except SauvegardeErreur as erreur:
             raise CommandError(f"Sauvegarde en échec : {erreur}") from erreur
+        if chemin is None:
+            self.stdout.write("Une autre sauvegarde est en cours : rien à faire.")
+            return
         self.stdout.write(f"Sauvegarde écrite : {chemin} ({chemin.stat().st_size:,} octets)".replace(",", " "))
