@@ -46,7 +46,9 @@ test: install
 ## bench: generation, import (rows/s per file), performance and re-import timings,
 ## then every app's page/task timings, on the configured database; REPLACES its data.
 ## PROFILE=large for the full-size run; BENCH_ARGS="--sans-import" to time the pages
-## on the data already loaded.
+## on the data already loaded. PROFILE=xlarge (PostgreSQL and Redis): three years of 600 agents
+## generated in SQL, then the production targets over HTTP (gunicorn), PASS/MISS beside the
+## raw SQL and the large figures (docs/scaling.md); BENCH_ARGS="--annees 1" for a smaller run.
 PROFILE ?= small
 BENCH_ARGS ?=
 bench: migrate
