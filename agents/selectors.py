@@ -169,6 +169,11 @@ def heures_de_travail(jour: datetime.date) -> tuple[datetime.datetime, datetime.
     )
 
 
+def nom_positions(agent_id: int) -> str:
+    """The name of the agent's positions for cache_donnees.jeton: renewed when some are stored."""
+    return f"agent:{agent_id}:positions"
+
+
 def trajet(*, agent_id: int, debut: datetime.datetime, fin: datetime.datetime) -> list[Point]:
     """Return the agent's GPS positions with debut <= timestamp < fin, oldest first.
 

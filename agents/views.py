@@ -24,6 +24,7 @@ from agents.selectors import (
     equipe_du_choix,
     equipes_visibles,
     jeton_actif,
+    nom_positions,
     score_du_jour,
     seuil_score,
     taches_a_faire,
@@ -45,7 +46,7 @@ from agents.trajets import BATTERIE
 from agents.graphiques_json import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
-from akig_ops.lib.cache_donnees import en_cache
+from akig_ops.lib.cache_donnees import en_cache, en_cache_avec_cle, jeton
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
@@ -227,6 +228,22 @@ def liste(request):
                            status=400 if erreurs else 200)
 
 
+def _journee_en_cache(*, agent_id: int, jour, debut, fin, maintenant) -> tuple:
+    """The agent page's (journee, carte, courbes, cle): the trail analysed, its map and the day's
+    score curve, the page's heaviest part (docs/scaling.md), and the key they are cached under (the
+    trail's HTML is cached on it too). Shared for DUREE_CACHE_LISTE seconds, as the list, and until
+    the data change (a new generation) or the agent's positions do (their token)."""
+    def calcul():
+        journee = journee_agent(agent_id=agent_id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
+        return journee, donnees_carte(journee), serie_instants(courbe_du_jour(agent_id=agent_id, jour=jour))
+
+    valeur, _en_cache, cle = en_cache_avec_cle(
+        "agents:journee", calcul, duree=DUREE_CACHE_LISTE,
+        parties=(agent_id, jour, debut.isoformat(), fin.isoformat(), jeton(nom_positions(agent_id))),
+    )
+    return (*valeur, cle)
+
+
 @login_required
 @lecture_replique
 def detail(request, agent_id: int):
@@ -248,9 +265,11 @@ def detail(request, agent_id: int):
         # No choice made yet: show the default window in the fields.
         form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
                                     "fin": timezone.localtime(fin).time()})
-    journee = journee_agent(agent_id=agent.id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
-    context.update(form=form, journee=journee, carte=donnees_carte(journee), rayon=settings.AKIG_RAYON_MISSION_M,
-                   courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)),
+    journee, carte, courbes, cle = _journee_en_cache(agent_id=agent.id, jour=jour, debut=debut, fin=fin,
+                                                     maintenant=maintenant)
+    context.update(form=form, journee=journee, carte=carte, rayon=settings.AKIG_RAYON_MISSION_M, courbes=courbes,
+                   # Not stored (read on a lagging replica): nor is its HTML.
+                   cle_journee=cle or "", duree_cache=DUREE_CACHE_LISTE if cle else 0,
                    navigation=_navigation(jour=jour, debut=debut, fin=fin, aujourd_hui=timezone.localdate(maintenant)))
     if cible == "trajet":
         return render(request, "agents/partials/_trajet.html", context)

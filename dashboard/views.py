@@ -276,7 +276,9 @@ def site(request, site_id: int):
     site = _ou_404(site_lire(site_id=site_id))
     return _table_locataires(
         request,
-        lignes_pour=lambda tri: list(locataires_endettes(site_id=site.pk, tri=tri)),
+        # The site's debtors, shared like the dashboard's figures (until the data change).
+        lignes_pour=lambda tri: en_cache("dashboard.site_locataires", lambda: list(
+            locataires_endettes(site_id=site.pk, tri=tri)), parties=(site.pk, tri))[0],
         page="dashboard/site.html",
         context={"site": site},
         csv=reverse("dashboard:site_csv", args=[site.pk]),

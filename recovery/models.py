@@ -240,6 +240,10 @@ class RecouvrementAction(models.Model):
             models.Index(
                 fields=["promesse_date"], condition=Q(promesse_date__isnull=False), name="action_promesse_date"
             ),
+            # The promises of a window and the payments that judge them (recovery.promesses: the
+            # agents' list and pages): WHERE type_action = … AND date_action >= …, without an
+            # agent. Without it, two scans of every action (4 s at three years of 600 agents).
+            models.Index(fields=["type_action", "date_action"], name="action_type_date"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="action_reference_unique"),

@@ -205,8 +205,8 @@ def test_liste_rows_are_cached_for_a_minute_until_data_change(client, monde, dja
     client.force_login(monde["chef_nord"])
     client.get(reverse("agents:liste"))
 
-    # session, user, groups, teams, the score rule: the rows come from the cache
-    with django_assert_num_queries(5):
+    # user, groups, teams, the score rule: the rows come from the cache, and the session too (cached_db)
+    with django_assert_num_queries(4):
         client.get(reverse("agents:liste"), {"tri": "score"})
     ActionFactory(agent=monde["lucas"], date_action=a(11), type_action="paiement", montant_recouvre=Decimal("10"))
     # A generation is drawn from the clock: let it move (it is frozen at noon here).
@@ -434,3 +434,23 @@ def test_detail_map_numbers_the_planned_sites_in_visiting_order_coloured_by_verd
     assert carte["sites"][0]["texte"] == "1. S1 — Les Vergers · 09:00–10:00"
     # The 09:00–09:40 stop at S1 carries its times (the map's label).
     assert [(s["heures"], s["minutes"]) for s in carte["arrets"]] == [("09:00–09:40", 40)]
+
+
+def test_detail_trail_is_cached_until_the_agents_positions_change(client, monde, django_capture_on_commit_callbacks):
+    """The trail, its analysis and map (the page's heaviest part) are shared for a minute; a position
+    stored through the field API's service shows at once, one written behind its back does not."""
+    from agents.services import positions_enregistrer
+
+    client.force_login(monde["chef_nord"])
+    url = reverse("agents:detail", args=[monde["lucas"].id])
+    fenetre = {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"}
+    assert len(client.get(url, fenetre).context["journee"].points) == 9  # 09:00, 09:05 … 09:40
+
+    PositionFactory(agent=monde["lucas"], timestamp=a(11, 0), latitude=48.89, longitude=2.35)
+    assert len(client.get(url, fenetre).context["journee"].points) == 9  # from the cache
+    assert len(client.get(url, {**fenetre, "fin": "11:59"}).context["journee"].points) == 10  # another window
+
+    with django_capture_on_commit_callbacks(execute=True):
+        positions_enregistrer(agent_id=monde["lucas"].id, positions=[
+            {"timestamp": a(11, 30), "latitude": 48.89, "longitude": 2.35}])
+    assert len(client.get(url, fenetre).context["journee"].points) == 11

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from akig_ops.lib.cache_donnees import donnees_modifiees
 from recovery.models import InstantaneSite
 from tests.factories import (
     ActionFactory,
@@ -114,21 +115,21 @@ def test_accueil_headline_figures_and_chart_data(direction, parc):
 
 
 def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc, django_assert_num_queries):
-    # session, user, groups; the rules' thresholds; the debts by site and bucket (one pass:
+    # user, groups (the session comes from the cache); the rules' thresholds; the debts by site and bucket (one pass:
     # the headline figures and the ageing chart), tenants past the delay, tenants over
     # 10 000, today's missions (the agents under the score threshold), site names, trend
     # (snapshots), recovered per week; the ladder's steps and its tenants per step and site, the debts paused (2).
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
     # Working agents: one more query, today's actions, whatever their number.
     for _ in range(3):
         agent_au_travail(jour=timezone.localdate())
-    cache.clear()
+    cache.clear()  # the session is read from the database again: one more
     with django_assert_num_queries(16):
         direction.get(reverse("dashboard:accueil"))
-    with django_assert_num_queries(3):  # cached: session, user, groups
+    with django_assert_num_queries(2):  # cached: user, groups
         direction.get(reverse("dashboard:accueil"))
 
 
@@ -254,10 +255,10 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
     for i in range(26):
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=f"P{i:02d}")), retard=61,
                       montant_du=Decimal(1000 + i))
-    # session, user, groups; the rules (the default delay); the by-site aggregate and site
-    # names, the snapshot of 30 days ago, the agents; the debts under litigation, under a plan;
-    # the pickers' sites and teams.
-    with django_assert_num_queries(12):
+    # user, groups (the session comes from the cache); the rules (the default delay); the by-site
+    # aggregate and site names, the snapshot of 30 days ago, the agents; the debts under
+    # litigation, under a plan; the pickers' sites and teams.
+    with django_assert_num_queries(11):
         response = direction.get(RUNBOOK)
     assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
     page2 = direction.get(f"{RUNBOOK}&page=2")
@@ -267,24 +268,25 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
 
 
 def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(direction, parc, django_assert_num_queries):
-    # First request: session, user, groups; the rules (the default delay); the by-site aggregate
-    # and site names, the snapshot of 30 days ago, the agents of the page's sites; the debts
-    # under litigation, under a plan; the pickers' sites and teams.
-    with django_assert_num_queries(12):
+    # First request: user, groups (the session comes from the cache); the rules (the default
+    # delay); the by-site aggregate and site names, the snapshot of 30 days ago, the agents of
+    # the page's sites; the debts under litigation, under a plan; the pickers'
+    # sites and teams.
+    with django_assert_num_queries(11):
         direction.get(RUNBOOK)
     # Another sort or page of the same criteres: the analysis comes from the cache, only
     # the rule (the default delay) and the agents of the rows shown are read (and the pickers drawn).
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = direction.get(f"{RUNBOOK}&tri=code")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("A", 2, Decimal("3000.00")), ("B", 2, Decimal("14000.01"))]
-    with django_assert_num_queries(6):  # + its line in the audit log (an export)
+    with django_assert_num_queries(5):  # + its line in the audit log (an export)
         csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
     assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
-    with django_assert_num_queries(5):  # htmx's table: the rule and the agents, no form so no pickers
+    with django_assert_num_queries(4):  # htmx's table: user, groups, the rule, the agents; no form so no pickers
         direction.get(f"{RUNBOOK}&tri=-code", HTTP_HX_REQUEST="true")
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = direction.get("/dashboard/impayes?filter=retard:90%2B")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))]
@@ -388,6 +390,19 @@ def test_site_page_lists_its_tenants_escaped_with_last_action(direction, parc):
     assert "20/11/2026 14:05 — Promesse" in body
     assert "10\u00a0000,01\u00a0€" in body and "95 jours" in body
     assert 'href="/dashboard/impayes">' in body  # breadcrumbs back up (the rule's delay by default)
+
+
+def test_site_page_rows_are_cached_on_site_and_sort_until_data_change(direction, parc, django_assert_num_queries):
+    url = reverse("dashboard:site", args=[parc["B"].pk])
+    direction.get(url)
+    ImpayeFactory(locataire=LocataireFactory(site=parc["B"], code="b3"), montant_du=Decimal("20000.00"), retard=70)
+
+    # user, groups, the site: its debtors come from the cache (and the session too)
+    with django_assert_num_queries(3):
+        assert [l["code"] for l in direction.get(url).context["page"]] == ["b1", "b2"]
+    assert [l["code"] for l in direction.get(url, {"tri": "code"}).context["page"]] == ["b1", "b2", "b3"]
+    donnees_modifiees()  # what an import or the field API calls
+    assert [l["code"] for l in direction.get(url).context["page"]] == ["b3", "b1", "b2"]
 
 
 def test_site_csv_exact_content(direction, parc):

@@ -9,12 +9,17 @@ Then every app's `bench.py` sections (donnees/registre.py, akig_ops/lib/bench.py
 raw SQL they rest on, on the data just loaded. `--sans-import` skips generation and
 import and runs the sections on the data already in the database (e.g. after
 `seed_demo --profile large`); `--section` runs only the sections whose title contains it.
+
+`--profil xlarge` (PostgreSQL only) generates three years of 600 agents in SQL instead
+(donnees/xlarge.py: `--agents`, `--annees` for a smaller run), runs the sections, then the
+production targets over HTTP with gunicorn (donnees/cibles.py; `--cibles` for the other profiles),
+each beside its raw SQL and the large figure, PASS/MISS with the margin.
 """
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import formats, timezone
 
@@ -24,7 +29,7 @@ from akig_ops.lib.bench import Banc
 from akig_ops.lib.commandes import option_renommee
 from akig_ops.lib.csv_import import importer_fichier
 from akig_ops.lib.processus import geler_le_demarrage
-from donnees import demo
+from donnees import cibles, demo, xlarge
 from donnees.management.commands.seed_demo import (
     confirmer_remplacement,
     domain_tables_empty,
@@ -51,10 +56,11 @@ class Command(BaseCommand):
     help = "Mesure génération, import (lignes/s par fichier), performance et réimport. Remplace les données."
 
     def add_arguments(self, parser):
-        parser.add_argument("--profil", choices=sorted(demo.PROFILS), default="small")
+        profils = sorted([*demo.PROFILS, "xlarge"])
+        parser.add_argument("--profil", choices=profils, default="small")
         parser.add_argument("--graine", type=int, default=42)
         parser.add_argument("--dossier", type=Path, default=Path("bench-data"), help="Dossier des CSV générés.")
-        option_renommee(parser, "--profile", "--profil", choices=sorted(demo.PROFILS))
+        option_renommee(parser, "--profile", "--profil", choices=profils)
         option_renommee(parser, "--seed", "--graine", type=int)
         option_renommee(parser, "--out", "--dossier", type=Path)
         parser.add_argument("--remplacer", action="store_true", help="Obligatoire hors DEBUG (voir seed_demo).")
@@ -62,13 +68,44 @@ class Command(BaseCommand):
             "--sans-import", action="store_true",
             help="Ne régénère ni ne réimporte rien : mesure les sections sur les données en place.",
         )
-        parser.add_argument("--section", default="", help="Seulement les sections dont le titre contient ce texte.")
+        parser.add_argument("--section", default="", help="Seulement les sections dont le titre contient ce texte (« - » : aucune).")
+        parser.add_argument("--agents", type=int, default=xlarge.XLARGE.agents, help="xlarge : nombre d'agents.")
+        parser.add_argument("--annees", type=float, default=xlarge.XLARGE.annees, help="xlarge : années d'historique.")
+        parser.add_argument("--cibles", action="store_true",
+                            help="Mesure aussi les cibles de production (gunicorn, HTTP) ; toujours en xlarge.")
+        parser.add_argument("--requetes-rss", type=int, default=10_000,
+                            help="Requêtes envoyées à un worker avant de lire sa mémoire (cibles).")
+        parser.add_argument("--sans-sauvegarde", action="store_true", help="Cibles : sans chronométrer pg_dump.")
 
     def handle(self, *args, profil: str, graine: int, dossier: Path, remplacer: bool, sans_import: bool,
-               section: str, **options):
-        if not sans_import:
+               section: str, agents: int, annees: float, cibles: bool, requetes_rss: int, sans_sauvegarde: bool,
+               **options):
+        if profil == "xlarge" and connection.vendor != "postgresql":
+            raise CommandError("Le profil xlarge demande PostgreSQL (DATABASE_URL=postgres://…).")
+        if not sans_import and profil == "xlarge":
+            self._generer(profil=xlarge.ProfilSql(agents=agents, annees=annees), graine=graine, remplacer=remplacer)
+        elif not sans_import:
             self._import(profil=profil, graine=graine, racine=dossier, remplacer=remplacer)
-        self._sections(filtre=section)
+        if section != "-":
+            self._sections(filtre=section)
+        if cibles or profil == "xlarge":
+            self._cibles(requetes_rss=requetes_rss, sauvegarde=not sans_sauvegarde)
+
+    def _generer(self, *, profil: xlarge.ProfilSql, graine: int, remplacer: bool) -> None:
+        confirmer_remplacement(remplacer)
+        self.stdout.write(f"Base : {connection.vendor} — profil xlarge : {profil.agents} agents, "
+                          f"{profil.annees:g} ans, {profil.sites} sites, {_n(profil.locataires)} locataires (SQL)")
+        debut = time.monotonic()
+        xlarge.generer(profil=profil, graine=graine, ecrire=self.stdout.write)
+        self.stdout.write(f"Génération totale         : {time.monotonic() - debut:8.1f} s")
+        self.stdout.write(f"Taille de la base         : {database_size()}")
+
+    def _cibles(self, *, requetes_rss: int, sauvegarde: bool) -> None:
+        """The production targets over HTTP (gunicorn), beside the raw SQL and the large figures."""
+        self.stdout.write("\n== Cibles de production (gunicorn, HTTP, cache Redis vidé pour « sans cache »)")
+        banc = Banc(self.stdout.write, groupe_direction=roles.DIRECTION)
+        mesures = cibles.Cibles(banc, self.stdout.write, requetes_rss=requetes_rss, sauvegarde=sauvegarde)
+        cibles.tableau(mesures.executer(), self.stdout.write)
 
     def _sections(self, *, filtre: str) -> None:
         """Run every app's bench sections (`<app>/bench.py`, SECTIONS) on the loaded data."""
