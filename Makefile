@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export SECRET_KEY ?= dev-only-insecure-key
 DEMO_ENV := DEBUG=1
 
-.PHONY: demo test audit bench drill charge-traqueurs mesure-mobile install migrate run worker beat clean
+.PHONY: demo test audit bench drill charge-traqueurs loadtest mesure-mobile install migrate run worker beat clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 est requis ($(PYTHON) introuvable)."; exit 1; }
@@ -62,6 +62,15 @@ DRILL_ARGS ?=
 drill: install
 	@bash ops/deploy/drill-prerequis.sh
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND $(BIN)/python manage.py drill $(DRILL_ARGS)
+
+## loadtest: throughput against gunicorn (DEBUG off, HTTPS=0, the configured Redis cache): 50
+## logged-in users on the main pages for 60 s, 20 phones posting positions for 60 s (each one
+## stored once, checked in the database), then the saturation step (users without think time
+## until p95 > 250 ms). Loads the small demo into the configured database (REPLACES its data).
+## AVANT=<git ref>: that commit's saturation first, back to back. Not part of `make test`.
+AVANT ?=
+loadtest: migrate
+	LOADTEST_AVANT=$(AVANT) $(BIN)/python ops/loadtest.py
 
 ## mesure-mobile: the main pages on a slow phone (Chromium, 1.6 Mbit/s, 150 ms, CPU ×4), first
 ## and repeat visit, KiB and seconds to usable; loads the small demo into the configured database

@@ -30,11 +30,12 @@ from agents.selectors import (
     fenetres_du_jour,
     heures_de_travail,
     instant_du_releve,
+    nom_positions,
     scores_du_moment,
 )
 from agents.terrain import ErreurElement, LotRefuse, PositionVerifiee, actions_verifiees, positions_verifiees
 from akig_ops.lib import valeurs
-from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.lib.cache_donnees import donnees_modifiees, jeton_renouveler
 from akig_ops.lib.insertion import inserer_nouvelles, lues
 from akig_ops.services import SCORES_INSTANTANES, battement_enregistrer
 from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, statut_cle, statuts_non_realises
@@ -246,6 +247,8 @@ def positions_enregistrer(*, agent_id: int, positions: list[dict], canal: str = 
     if lignes:
         with transaction.atomic():
             stockees = set(_positions_inserer(agent_id, canal, lignes))
+            if stockees:  # the agent's page, cached until its positions change (agents.views)
+                transaction.on_commit(lambda: jeton_renouveler(nom_positions(agent_id)))
         POSITIONS_ENREGISTREES.ajouter(canal, len(stockees))
     resultat = _resultat(cles, stockees)
     for element, ligne in zip(resultat["elements"], lignes):

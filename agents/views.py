@@ -21,8 +21,10 @@ from agents.selectors import (
     agents_visibles,
     dernier_jour_avec_positions,
     dernier_releve,
+    equipe_du_choix,
     equipes_visibles,
     jeton_actif,
+    nom_positions,
     score_du_jour,
     seuil_score,
     taches_a_faire,
@@ -44,7 +46,7 @@ from agents.trajets import BATTERIE
 from agents.graphiques_json import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
-from akig_ops.lib.cache_donnees import en_cache
+from akig_ops.lib.cache_donnees import en_cache, en_cache_avec_cle, jeton
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
@@ -185,9 +187,17 @@ def _navigation(*, jour, debut, fin, aujourd_hui) -> dict:
 def liste(request):
     _verifier_role(request.user)
     equipes = equipes_visibles(user=request.user)
-    equipe = request.GET.get("equipe", "")
-    if equipe not in {e.code for e in equipes}:
-        equipe = ""
+    saisie, equipe, erreurs = request.GET.get("equipe", "").strip(), "", []
+    if saisie:
+        # A code or a name of one of the user's teams; anything else: the message and no row,
+        # never every agent under a team's name.
+        trouvee = equipe_du_choix(saisie=saisie, user=request.user)
+        if trouvee is None:
+            erreurs.append(_("Équipe « %(valeur)s » : aucune de vos équipes n'a ce code ou ce nom ; "
+                             "choisissez-la dans la liste.") % {"valeur": saisie})
+            equipe = saisie
+        else:
+            equipe = trouvee.code
     tri = request.GET.get("tri") if request.GET.get("tri") in TRIS else "agent"
     descendant = request.GET.get("sens") == "desc"
     # The page refreshes every minute: rows are shared for a minute (and until data change).
@@ -213,8 +223,26 @@ def liste(request):
         "titre_tenues": gettext("Promesses tenues, échues sur %(n)s jours") % {"n": JOURS_TAUX_PROMESSES},
         "sans_mission": _("pas de mission aujourd’hui ou trop tôt pour juger"),
         "direction": roles.is_direction(request.user),
+        "erreurs": erreurs,
     }
-    return page_ou_partiel(request, page="agents/liste.html", partiel="agents/partials/_tableau.html", context=context)
+    return page_ou_partiel(request, page="agents/liste.html", partiel="agents/partials/_tableau.html", context=context,
+                           status=400 if erreurs else 200)
+
+
+def _journee_en_cache(*, agent_id: int, jour, debut, fin, maintenant) -> tuple:
+    """The agent page's (journee, carte, courbes, cle): the trail analysed, its map and the day's
+    score curve, the page's heaviest part (docs/scaling.md), and the key they are cached under (the
+    trail's HTML is cached on it too). Shared for DUREE_CACHE_LISTE seconds, as the list, and until
+    the data change (a new generation) or the agent's positions do (their token)."""
+    def calcul():
+        journee = journee_agent(agent_id=agent_id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
+        return journee, donnees_carte(journee), serie_instants(courbe_du_jour(agent_id=agent_id, jour=jour))
+
+    valeur, _en_cache, cle = en_cache_avec_cle(
+        "agents:journee", calcul, duree=DUREE_CACHE_LISTE,
+        parties=(agent_id, jour, debut.isoformat(), fin.isoformat(), jeton(nom_positions(agent_id))),
+    )
+    return (*valeur, cle)
 
 
 @login_required
@@ -238,9 +266,11 @@ def detail(request, agent_id: int):
         # No choice made yet: show the default window in the fields.
         form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
                                     "fin": timezone.localtime(fin).time()})
-    journee = journee_agent(agent_id=agent.id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
-    context.update(form=form, journee=journee, carte=donnees_carte(journee), rayon=settings.AKIG_RAYON_MISSION_M,
-                   courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)),
+    journee, carte, courbes, cle = _journee_en_cache(agent_id=agent.id, jour=jour, debut=debut, fin=fin,
+                                                     maintenant=maintenant)
+    context.update(form=form, journee=journee, carte=carte, rayon=settings.AKIG_RAYON_MISSION_M, courbes=courbes,
+                   # Not stored (read on a lagging replica): nor is its HTML.
+                   cle_journee=cle or "", duree_cache=DUREE_CACHE_LISTE if cle else 0,
                    navigation=_navigation(jour=jour, debut=debut, fin=fin, aujourd_hui=timezone.localdate(maintenant)))
     if cible == "trajet":
         return render(request, "agents/partials/_trajet.html", context)

@@ -22,6 +22,7 @@ from akig_ops.lib.formats import Formats
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.jeton_ops import jeton_ops_valide, refus_json
 from akig_ops.lib.replique import lecture_replique
+from agents.selectors import equipes_visibles
 from dashboard.filtres import filtres_lire
 from dashboard.selectors import (
     agents_ajouter,
@@ -40,6 +41,7 @@ from relances.selectors import (
 from escalations.selectors import seuils_alertes
 from recovery.selectors import (
     contentieux_chiffres,
+    sites_choix,
     echeance_limite,
     impayes_en_pause,
     pauses_du_locataire,
@@ -175,6 +177,9 @@ def impayes(request):
     context = {
         "filtres": filtres,
         "analyse": analyse,
+        # The pickers, queried only when the whole page (its form) is drawn, not for htmx's table.
+        "choix_sites": sites_choix,
+        "choix_equipes": lambda: equipes_visibles(user=request.user),
         # Counted in the analysis as in the runbook, shown apart: « dont N en contentieux / sous plan ».
         "pauses": en_cache("dashboard.pauses", lambda: impayes_en_pause(
             jour=timezone.localdate(), echeance_avant=echeance_limite(retard_min=filtres.retard_min)),
@@ -287,7 +292,9 @@ def site(request, site_id: int):
     site = _ou_404(site_lire(site_id=site_id))
     return _table_locataires(
         request,
-        lignes_pour=lambda tri: list(locataires_endettes(site_id=site.pk, tri=tri)),
+        # The site's debtors, shared like the dashboard's figures (until the data change).
+        lignes_pour=lambda tri: en_cache("dashboard.site_locataires", lambda: list(
+            locataires_endettes(site_id=site.pk, tri=tri)), parties=(site.pk, tri))[0],
         page="dashboard/site.html",
         context={"site": site},
         csv=reverse("dashboard:site_csv", args=[site.pk]),

@@ -30,3 +30,12 @@ def _test_settings(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _cache_vide():
+    """Every test starts on an empty cache: cached pages and figures are keyed on ids, which
+    SQLite hands out again after a rolled-back test (and sessions live there too, cached_db)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,6 +1,7 @@
 """/agents/ and /agents/<id>/: who sees what (owner / director / outsider / no role / anonymous),
 the figures of the list and of one agent's day, sorting, filters, partials, export, query counts."""
 import datetime
+import html
 from decimal import Decimal
 
 import pytest
@@ -145,11 +146,18 @@ def test_liste_director_sees_every_team_and_can_filter_one(client, monde):
 
 
 def test_liste_team_lead_cannot_filter_to_another_team(client, monde):
+    """Another team's code (or a name that names nothing): a French message and no row, never
+    the lead's whole list shown as if it were that team's."""
     client.force_login(monde["chef_nord"])
 
-    lignes = client.get(reverse("agents:liste"), {"equipe": "SUD"}).context["lignes"]
-
-    assert [l["agent"].code for l in lignes] == ["AG001"], "an unknown team is ignored, not obeyed"
+    for saisie in ("SUD", "Nord-Est"):
+        reponse = client.get(reverse("agents:liste"), {"equipe": saisie})
+        assert reponse.status_code == 400
+        assert reponse.context["lignes"] == []
+        assert (f"Équipe « {saisie} » : aucune de vos équipes n'a ce code ou ce nom ; choisissez-la dans la liste."
+                in html.unescape(reponse.content.decode()))
+    par_nom = client.get(reverse("agents:liste"), {"equipe": monde["lucas"].equipe.nom})
+    assert [l["agent"].code for l in par_nom.context["lignes"]] == ["AG001"]
 
 
 def test_liste_sorts_by_score_both_ways_and_serves_its_partial_to_htmx(client, monde):
@@ -197,8 +205,8 @@ def test_liste_rows_are_cached_for_a_minute_until_data_change(client, monde, dja
     client.force_login(monde["chef_nord"])
     client.get(reverse("agents:liste"))
 
-    # session, user, groups, teams, the score rule: the rows come from the cache
-    with django_assert_num_queries(5):
+    # user, groups, teams, the score rule: the rows come from the cache, and the session too (cached_db)
+    with django_assert_num_queries(4):
         client.get(reverse("agents:liste"), {"tri": "score"})
     ActionFactory(agent=monde["lucas"], date_action=a(11), type_action="paiement", montant_recouvre=Decimal("10"))
     # A generation is drawn from the clock: let it move (it is frozen at noon here).
@@ -426,3 +434,23 @@ def test_detail_map_numbers_the_planned_sites_in_visiting_order_coloured_by_verd
     assert carte["sites"][0]["texte"] == "1. S1 — Les Vergers · 09:00–10:00"
     # The 09:00–09:40 stop at S1 carries its times (the map's label).
     assert [(s["heures"], s["minutes"]) for s in carte["arrets"]] == [("09:00–09:40", 40)]
+
+
+def test_detail_trail_is_cached_until_the_agents_positions_change(client, monde, django_capture_on_commit_callbacks):
+    """The trail, its analysis and map (the page's heaviest part) are shared for a minute; a position
+    stored through the field API's service shows at once, one written behind its back does not."""
+    from agents.services import positions_enregistrer
+
+    client.force_login(monde["chef_nord"])
+    url = reverse("agents:detail", args=[monde["lucas"].id])
+    fenetre = {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"}
+    assert len(client.get(url, fenetre).context["journee"].points) == 9  # 09:00, 09:05 … 09:40
+
+    PositionFactory(agent=monde["lucas"], timestamp=a(11, 0), latitude=48.89, longitude=2.35)
+    assert len(client.get(url, fenetre).context["journee"].points) == 9  # from the cache
+    assert len(client.get(url, {**fenetre, "fin": "11:59"}).context["journee"].points) == 10  # another window
+
+    with django_capture_on_commit_callbacks(execute=True):
+        positions_enregistrer(agent_id=monde["lucas"].id, positions=[
+            {"timestamp": a(11, 30), "latitude": 48.89, "longitude": 2.35}])
+    assert len(client.get(url, fenetre).context["journee"].points) == 11

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.templatetags.akig import montant
 from recovery.models import InstantaneSite
 from tests.factories import (
@@ -123,21 +124,21 @@ def test_accueil_headline_figures_and_chart_data(direction, parc):
 
 
 def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc, django_assert_num_queries):
-    # session, user, groups; the rules' thresholds; the debts by site and bucket (one pass:
+    # user, groups (the session comes from the cache); the rules' thresholds; the debts by site and bucket (one pass:
     # the headline figures and the ageing chart), tenants past the delay, tenants over
     # 10 000, today's missions (the agents under the score threshold), site names, trend
     # (snapshots), recovered per week; the ladder's steps and its tenants per step and site, the debts paused (2).
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
     # Working agents: one more query, today's actions, whatever their number.
     for _ in range(3):
         agent_au_travail(jour=timezone.localdate())
-    cache.clear()
+    cache.clear()  # the session is read from the database again: one more
     with django_assert_num_queries(16):
         direction.get(reverse("dashboard:accueil"))
-    with django_assert_num_queries(3):  # cached: session, user, groups
+    with django_assert_num_queries(2):  # cached: user, groups
         direction.get(reverse("dashboard:accueil"))
 
 
@@ -174,6 +175,54 @@ def test_impayes_each_filter(direction, parc, query, codes):
     assert [l["code"] for l in response.context["page"]] == codes
 
 
+@pytest.mark.parametrize(("query", "codes"), [
+    ("site=B", ["B"]), ("site=b", ["B"]),                            # the code, case aside
+    ("site=Résidence B", ["B"]), ("site=résidence  b", ["B"]),       # the name, case and spaces aside
+    ("equipe=EQN", ["A"]), ("equipe=Équipe Nord", ["A"]), ("equipe=Nord", ["A"]),  # the only team « Nord »
+])
+def test_impayes_site_and_team_filters_take_a_code_or_a_name(direction, parc, query, codes):
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQN", nom="Équipe Nord")), site=parc["A"])
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQS", nom="Équipe Sud")), site=parc["B"])
+
+    response = direction.get(f"/dashboard/impayes?retard=60&{query}")
+
+    assert response.status_code == 200, response.context["erreurs"]
+    assert [l["code"] for l in response.context["page"]] == codes
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("site=ZZZ", "Filtre « site » : aucun site n'a le code ou le nom « ZZZ » ; choisissez-le dans la liste."),
+    ("site=Résidence", "Filtre « site » : aucun site n'a le code ou le nom « Résidence » ;"),  # A, B and C: which?
+    ("equipe=Nord", "Filtre « équipe » : aucune équipe n'a le code ou le nom « Nord » ; choisissez-la dans la liste."),
+    ("equipe=Équipe", "Filtre « équipe » : aucune équipe n'a le code ou le nom « Équipe » ;"),  # Ouest and Sud
+])
+def test_impayes_a_site_or_team_that_names_nothing_gives_the_message_and_no_row(direction, parc, query, message):
+    """Not the unfiltered table under the message: a reader would take it for the team's."""
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQO", nom="Équipe Ouest")), site=parc["A"])
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQS", nom="Équipe Sud")), site=parc["B"])
+
+    response = direction.get(f"/dashboard/impayes?retard=60&{query}")
+
+    assert response.status_code == 400
+    corps = html.unescape(response.content.decode())
+    assert message in corps
+    assert list(response.context["page"]) == [] and "Aucun site ne correspond à ces filtres." in corps
+
+
+def test_impayes_pickers_offer_the_sites_and_teams_by_name(direction, parc):
+    EquipeFactory(code="EQS", nom="Équipe Sud")
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQN", nom="Équipe Nord")), site=parc["A"])
+
+    corps = direction.get("/dashboard/impayes?retard=60&equipe=Nord").content.decode()
+
+    assert '<input id="f-site" name="site" value="" list="choix-sites"' in corps
+    assert ('<datalist id="choix-sites"><option value="A">Résidence A</option><option value="B">Résidence B</option>'
+            '<option value="C">Résidence C</option></datalist>') in corps
+    assert '<option value="EQN" selected>Équipe Nord</option>' in corps  # « Nord » resolved to its code
+    assert '<option value="EQS">Équipe Sud</option>' in corps
+    assert "(code)" not in corps
+
+
 def test_impayes_team_filter_keeps_the_team_sites(direction, parc):
     equipe = EquipeFactory(code="EQN")
     MissionFactory(agent=AgentFactory(equipe=equipe), site=parc["A"])
@@ -188,8 +237,6 @@ def test_impayes_team_filter_keeps_the_team_sites(direction, parc):
     ("filter=retard:abc", "Filtre « retard » : « abc » n'est pas un nombre de jours entre 0 et 3650"),
     ("filter=foo:1", "Filtre inconnu « foo:1 » : utilisez retard, site, equipe, sensibles ou montant"),
     ("filter=retard:60+&montant=beaucoup", "Filtre « montant » : « beaucoup » n'est pas un montant en euros"),
-    ("filter=retard:60+&site=ZZZ", "Filtre « site » : aucun site n'a le code « ZZZ »."),
-    ("filter=retard:60+&equipe=ZZZ", "Filtre « equipe » : aucune équipe n'a le code « ZZZ »."),
     ("filter=retard:60+&tri=motdepasse", "Paramètre « tri » : colonne inconnue « motdepasse »."),
     ("filter=retard:60+&page=x", "Paramètre « page » : « x » n'est pas un numéro de page."),
     ("filter=retard:60+&tranches=90,30", "Paramètre « tranches » : « 90,30 » doit être une liste croissante"),
@@ -217,9 +264,10 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
     for i in range(26):
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=f"P{i:02d}")), retard=61,
                       montant_du=Decimal(1000 + i))
-    # session, user, groups; the rules (the default delay); the by-site aggregate and site
-    # names, the snapshot of 30 days ago, the agents; the debts under litigation, under a plan.
-    with django_assert_num_queries(10):
+    # user, groups (the session comes from the cache); the rules (the default delay); the by-site
+    # aggregate and site names, the snapshot of 30 days ago, the agents; the debts under
+    # litigation, under a plan; the pickers' sites and teams.
+    with django_assert_num_queries(11):
         response = direction.get(RUNBOOK)
     assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
     page2 = direction.get(f"{RUNBOOK}&page=2")
@@ -229,22 +277,25 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
 
 
 def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(direction, parc, django_assert_num_queries):
-    # First request: session, user, groups; the rules (the default delay); the by-site aggregate
-    # and site names, the snapshot of 30 days ago, the agents of the page's sites; the debts
-    # under litigation, under a plan.
-    with django_assert_num_queries(10):
+    # First request: user, groups (the session comes from the cache); the rules (the default
+    # delay); the by-site aggregate and site names, the snapshot of 30 days ago, the agents of
+    # the page's sites; the debts under litigation, under a plan; the pickers'
+    # sites and teams.
+    with django_assert_num_queries(11):
         direction.get(RUNBOOK)
     # Another sort or page of the same criteres: the analysis comes from the cache, only
-    # the rule (the default delay) and the agents of the rows shown are read.
-    with django_assert_num_queries(5):
+    # the rule (the default delay) and the agents of the rows shown are read (and the pickers drawn).
+    with django_assert_num_queries(6):
         response = direction.get(f"{RUNBOOK}&tri=code")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("A", 2, Decimal("3000.00")), ("B", 2, Decimal("14000.01"))]
-    with django_assert_num_queries(6):  # + its line in the audit log (an export)
+    with django_assert_num_queries(5):  # + its line in the audit log (an export)
         csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
     assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
+    with django_assert_num_queries(4):  # htmx's table: user, groups, the rule, the agents; no form so no pickers
+        direction.get(f"{RUNBOOK}&tri=-code", HTTP_HX_REQUEST="true")
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = direction.get("/dashboard/impayes?filter=retard:90%2B")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))]
@@ -348,6 +399,19 @@ def test_site_page_lists_its_tenants_escaped_with_last_action(direction, parc):
     assert "20/11/2026 14:05 — Promesse" in body
     assert "10\u00a0000,01\u00a0€" in body and "95 jours" in body
     assert 'href="/dashboard/impayes">' in body  # breadcrumbs back up (the rule's delay by default)
+
+
+def test_site_page_rows_are_cached_on_site_and_sort_until_data_change(direction, parc, django_assert_num_queries):
+    url = reverse("dashboard:site", args=[parc["B"].pk])
+    direction.get(url)
+    ImpayeFactory(locataire=LocataireFactory(site=parc["B"], code="b3"), montant_du=Decimal("20000.00"), retard=70)
+
+    # user, groups, the site: its debtors come from the cache (and the session too)
+    with django_assert_num_queries(3):
+        assert [l["code"] for l in direction.get(url).context["page"]] == ["b1", "b2"]
+    assert [l["code"] for l in direction.get(url, {"tri": "code"}).context["page"]] == ["b1", "b2", "b3"]
+    donnees_modifiees()  # what an import or the field API calls
+    assert [l["code"] for l in direction.get(url).context["page"]] == ["b3", "b1", "b2"]
 
 
 def test_site_csv_exact_content(direction, parc):

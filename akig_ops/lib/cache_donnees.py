@@ -55,16 +55,24 @@ def en_cache(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: i
     A value read on the streaming replica while the generation is younger than the replica's
     possible lag may miss the change that started it: it is returned, not stored (a stored
     figure is never older than its generation, replica or not)."""
+    valeur, hit, _cle = en_cache_avec_cle(nom, calcul, parties=parties, duree=duree)
+    return valeur, hit
+
+
+def en_cache_avec_cle(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300) -> tuple[T, bool, str]:
+    """`en_cache`, and the key the value lives under (None when it was not stored): a template
+    fragment drawn from that value can be cached on it ({% cache %}), valid exactly as long."""
     generation = _generation()
     cle = cle_du_jour(nom, *parties, generation=generation)
     valeur = cache.get(cle)
     if valeur is not None:
-        return valeur, True
+        return valeur, True, cle
     lectures_avant = replique.lectures_sur_replique()
     valeur = calcul()
     if replique.lectures_sur_replique() == lectures_avant or _age_s(generation) >= replique.borne_retard_s():
         cache.set(cle, valeur, duree)
-    return valeur, False
+        return valeur, False, cle
+    return valeur, False, None
 
 
 def en_cache_selon_arguments(nom: str, *, duree: int = 300):
@@ -89,3 +97,14 @@ def donnees_modifiees() -> None:
     """Start a new generation: every figure cached so far is stale from now on."""
     # A random part too: two changes within one clock tick (or under a frozen clock) differ.
     cache.set(CLE_GENERATION, f"{time.time_ns()}-{secrets.token_hex(4)}", DUREE_GENERATION)
+
+
+def jeton(nom: str) -> str:
+    """The current token of the narrower data `nom` (e.g. one agent's positions, which come in
+    all day without starting a new generation): a cache key carrying it changes with them."""
+    return cache.get(f"jeton:{nom}") or "0"
+
+
+def jeton_renouveler(nom: str) -> None:
+    """The data `nom` changed: keys made with its old token are never read again."""
+    cache.set(f"jeton:{nom}", f"{time.time_ns()}-{secrets.token_hex(4)}", DUREE_GENERATION)

@@ -54,7 +54,7 @@ def test_escalations_list_needs_a_login_and_a_role(client, monde):
 
 def test_escalations_list_direction_sees_all_in_bounded_queries(client, monde, django_assert_num_queries):
     client.force_login(monde["direction"])
-    with django_assert_num_queries(6):  # session, user, groups, escalations, counts, rules
+    with django_assert_num_queries(5):  # user, groups (the session: cached), escalations, counts, rules
         reponse = client.get(reverse("escalations:liste"))
     assert {e.pk for e in reponse.context["escalades"]} == {monde["nord"].pk, monde["sud"].pk, monde["impayes"].pk}
     assert "Lucas David" in reponse.content.decode() and "Marcadet" in reponse.content.decode()
@@ -86,7 +86,7 @@ def test_escalation_detail_owner_permitted_outsider(client, monde, qui, attendu)
 def test_escalation_detail_agent_shows_checklist_and_causes_in_bounded_queries(client, monde,
                                                                                django_assert_num_queries):
     client.force_login(monde["chef"])
-    with django_assert_num_queries(7):  # session, user, groups, escalation, timeline, messages, reports
+    with django_assert_num_queries(6):  # user, groups (the session: cached), escalation, timeline, messages, reports
         reponse = client.get(reverse("escalations:detail", args=[monde["nord"].pk]))
     corps = reponse.content.decode()
     for texte in ("Agent contacté", "GPS vérifié", "Saisie validée", "Coaching planifié", "Réseau/GPS", "Motivation"):
@@ -147,7 +147,8 @@ def test_checklist_action_records_who_and_when_and_refuses_unknown(client, monde
 
 
 def test_reassign_moves_the_weak_agents_planned_missions_to_the_chosen_agent(client, monde):
-    faible, repreneur = AgentFactory(code="AG200", nom="Faible"), AgentFactory(code="AG201", nom="Repreneur")
+    faible = AgentFactory(code="AG200", nom="Faible")
+    repreneur = AgentFactory(code="AG201", nom="Repreneur", equipe=faible.equipe)  # the site's team
     s2 = monde["s2"]
     PerformanceFactory(agent=faible, score=Decimal("2.00"))
     MissionFactory(agent=faible, site=s2, status="non_complete", date_prevue=timezone.localdate() - datetime.timedelta(days=1))
@@ -261,9 +262,9 @@ def test_impayes_detail_queries_do_not_grow_with_the_data(client, monde, django_
     client.force_login(monde["direction"])
     url = reverse("escalations:detail", args=[monde["impayes"].pk])
     agents_faibles(1, 0)
-    # session, user, groups, escalation, timeline, messages, reports, non-complete missions
-    # (runbook query 2), 7-day scores, agents, active agents, sensitive sites, legal list and
-    # its threshold (the overall rule)
+    # user, groups (the session: cached), escalation, timeline, messages, reports, non-complete missions
+    # (runbook query 2), 7-day scores, agents, the sites' team agents and their 7-day scores
+    # (the reassignment's choices), sensitive sites, legal list and its threshold (the overall rule)
     with django_assert_num_queries(14):
         client.get(url)
     agents_faibles(5, 1)

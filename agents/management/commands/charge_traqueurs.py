@@ -7,17 +7,14 @@ location per request, an older OsmAnd client one query string per request, OwnTr
 `location` per request, and Traccar Client 9 replaying a buffer in batches. Counts what the
 database stored, then deletes the team. Outside `make test`: `make charge-traqueurs`.
 """
-import base64
 import datetime
 import http.client
-import json
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -25,6 +22,7 @@ from django.utils import timezone
 
 from agents.models import Agent, AgentGeolocalisation, Equipe
 from agents.services import jeton_creer
+from akig_ops.lib.traqueurs import osmand as _osmand, owntracks as _owntracks, traccar9 as _traccar9
 
 PREFIXE = "CHARGE"
 
@@ -39,28 +37,21 @@ def _instant(depart: datetime.datetime, k: int) -> datetime.datetime:
     return depart + datetime.timedelta(seconds=k)
 
 
-def _traccar9(jeton, instants):
-    locations = [{"timestamp": i.isoformat(), "is_moving": True,
-                  "coords": {"latitude": 48.85 + k * 1e-5, "longitude": 2.35, "accuracy": 8, "speed": 1.2},
-                  "battery": {"level": 0.8, "is_charging": False}} for k, i in enumerate(instants)]
-    corps = {"location": locations[0] if len(locations) == 1 else locations, "device_id": jeton}
-    return "POST", "/api/terrain/osmand", json.dumps(corps), {"Content-Type": "application/json"}
+def telephones_jetables(n: int, prefixe: str = PREFIXE) -> tuple[Equipe, dict[str, str]]:
+    """Create a throwaway team of `n` agents (codes PREFIXE00…), each with its phone's secret:
+    return the team and {agent code: secret}. `telephones_supprimer` deletes them."""
+    chef = get_user_model().objects.create_user(username=f"{prefixe.lower()}@akig.local")
+    equipe = Equipe.objects.create(code=prefixe, nom="Charge des traqueurs", chef=chef)
+    agents = [Agent.objects.create(code=f"{prefixe}{k:02d}", nom=f"Téléphone {k}", equipe=equipe) for k in range(n)]
+    return equipe, {agent.code: jeton_creer(agent_id=agent.id) for agent in agents}
 
 
-def _osmand(jeton, instants):
-    parametres = {"id": jeton, "timestamp": int(instants[0].timestamp()), "lat": 48.85, "lon": 2.35,
-                  "speed": 2.1, "accuracy": 8, "batt": 80, "charge": "false"}
-    return "POST", "/api/terrain/osmand?" + urllib.parse.urlencode(parametres), "", {}
-
-
-def _owntracks(code):
-    def requete(jeton, instants):
-        message = {"_type": "location", "lat": 48.85, "lon": 2.35, "tst": int(instants[0].timestamp()),
-                   "acc": 8, "batt": 80, "bs": 1, "vel": 4, "tid": code[-2:]}
-        auth = base64.b64encode(f"{code}:{jeton}".encode()).decode()
-        return "POST", "/api/terrain/owntracks", json.dumps(message), {
-            "Content-Type": "application/json", "Authorization": f"Basic {auth}"}
-    return requete
+def telephones_supprimer(equipe: Equipe) -> None:
+    """Delete the team of `telephones_jetables`, its agents (their positions with them) and its lead."""
+    chef = equipe.chef
+    Agent.objects.filter(equipe=equipe).delete()
+    equipe.delete()
+    chef.delete()
 
 
 class Command(BaseCommand):
@@ -74,11 +65,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, telephones, positions, lot, workers, **options):
         port = _port_libre()
-        chef = get_user_model().objects.create_user(username=f"{PREFIXE.lower()}@akig.local")
-        equipe = Equipe.objects.create(code=PREFIXE, nom="Charge des traqueurs", chef=chef)
-        agents = [Agent.objects.create(code=f"{PREFIXE}{n:02d}", nom=f"Téléphone {n}", equipe=equipe)
-                  for n in range(telephones)]
-        jetons = {agent.code: jeton_creer(agent_id=agent.id) for agent in agents}
+        equipe, jetons = telephones_jetables(telephones)
+        agents = list(equipe.agents.order_by("code"))
         journal = open(os.devnull, "w")
         serveur = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "akig_ops.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -101,9 +89,7 @@ class Command(BaseCommand):
             serveur.terminate()
             serveur.wait(timeout=30)
             journal.close()
-            Agent.objects.filter(equipe=equipe).delete()
-            equipe.delete()
-            chef.delete()
+            telephones_supprimer(equipe)
 
     def _attendre(self, port):
         for _ in range(100):
