@@ -122,7 +122,7 @@ def _au_clavier(onglet, demo):
     page.set_viewport_size({"width": 360, "height": 900})
     onglet.aller(f"/agents/{demo['agent']}/")
     page.locator("#carte").scroll_into_view_if_needed()
-    page.wait_for_function("document.getElementById('carte').dataset.pret === '1'")
+    page.wait_for_function("() => document.getElementById('carte').dataset.pret === '1'")
     avant = page.locator("#horloge").inner_text()
     page.focus("#curseur")
     page.keyboard.press("End")
@@ -137,7 +137,7 @@ def _au_clavier(onglet, demo):
     boite.focus()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.querySelector('#tableau .defile').scrollLeft > 0")
+    page.wait_for_function("() => document.querySelector('#tableau .defile').scrollLeft > 0")
 
     onglet.aller("/escalations/?etat=tout")
     page.locator("table.escalades tbody a").first.click()
