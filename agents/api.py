@@ -9,6 +9,7 @@ schemas' docstrings and their fields' titles and descriptions, the responses' de
 import json
 from decimal import Decimal
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
@@ -23,6 +24,11 @@ from agents.selectors import agent_du_jeton
 from agents.services import actions_enregistrer, positions_enregistrer
 from agents.terrain import CorpsTropGros, LotRefuse, taille_verifier
 from akig_ops.lib.geo import LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN
+
+
+def _docs_decorateur(vue):
+    """The docs page: login required; Swagger UI's CSS draws its icons as data: images (CSP)."""
+    return csp_update({"img-src": ["data:"]})(login_required(vue))
 
 
 class DocsEnFrancais(Swagger):
@@ -40,7 +46,7 @@ api = NinjaAPI(
     urls_namespace="terrain",
     # validatorUrl: no badge fetched from validator.swagger.io (nothing leaves the intranet).
     docs=DocsEnFrancais(settings={"validatorUrl": None}),
-    docs_decorator=login_required,
+    docs_decorator=_docs_decorateur,
 )
 
 

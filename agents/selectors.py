@@ -23,6 +23,7 @@ from agents.models import (
 from agents.scoring import ScoreDuMoment, score_cloture, score_instantane
 from agents.trajets import ActionLocalisee, MissionPlanifiee, Point, Releve
 from akig_ops import roles
+from akig_ops.lib.choix import choix_trouver
 from recovery.models import RecouvrementAction, TypeAction, statuts_non_realises
 
 
@@ -514,14 +515,12 @@ def montant_recouvre_par_semaine(*, semaines: int = 12) -> list[dict]:
     return [{"semaine": semaine, "montant": montant.quantize(Decimal("0.01"))} for semaine, montant in par_semaine.items()]
 
 
-def agents_actifs() -> list[Agent]:
-    """Return the active agents (with their team), by team code then agent code."""
-    return list(Agent.objects.filter(actif=True).select_related("equipe").order_by("equipe__code", "code"))
-
-
-def agent_actif(*, agent_id: int) -> Agent | None:
-    """Return the agent `agent_id` if it exists and is active, else None."""
-    return Agent.objects.filter(pk=agent_id, actif=True).first()
+def agents_des_equipes_des_sites(*, site_ids: Iterable[int]) -> list[Agent]:
+    """Return the active agents (with their team) of the sites' teams, the teams whose agents
+    have missions on these sites, by team code then agent code (one query)."""
+    equipes = Mission.objects.filter(site_id__in=list(site_ids)).values("agent__equipe_id")
+    return list(Agent.objects.filter(actif=True, equipe_id__in=equipes).select_related("equipe")
+                .order_by("equipe__code", "code"))
 
 
 def agents_par_id(*, agent_ids: Iterable[int]) -> dict[int, Agent]:
@@ -529,9 +528,14 @@ def agents_par_id(*, agent_ids: Iterable[int]) -> dict[int, Agent]:
     return Agent.objects.select_related("equipe__chef").in_bulk(list(agent_ids))
 
 
-def agents_score_moyen(*, agent_ids: Iterable[int], depuis: datetime.date) -> dict[int, float]:
-    """Return {agent id: average daily score of the days after `depuis`} for these agents;
-    an agent without such a day is left out (one query)."""
+# The « score moyen 7 j » the escalation pages judge agents by: today and the 6 days before.
+JOURS_SCORE_MOYEN = 7
+
+
+def scores_moyens_7_jours(*, agent_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Return {agent id: average of the daily scores (performance_historique) of today and the
+    6 days before} for these agents; an agent without such a day is left out (one query)."""
+    depuis = timezone.localdate() - datetime.timedelta(days=JOURS_SCORE_MOYEN)
     return dict(
         PerformanceHistorique.objects.filter(agent_id__in=list(agent_ids), date_stat__gt=depuis)
         .values("agent_id").annotate(moyen=Avg("score")).values_list("agent_id", "moyen")
@@ -552,9 +556,19 @@ def scores_instantanes_fenetre(
     )
 
 
-def equipe_id_du_code(*, code: str) -> int | None:
-    """Return the id of the team coded `code`, None if there is none."""
-    return Equipe.objects.filter(code=code).values_list("pk", flat=True).first()
+def equipe_du_choix(*, saisie: str, user=None) -> Equipe | None:
+    """Return the team `saisie` names (code, name or a piece of name only one has:
+    choix_trouver) among those `user` may see (None: every team); None if none or several."""
+    equipes = Equipe.objects.all() if user is None else Equipe.objects.filter(equipes_visibles_filtre(user=user))
+    return choix_trouver(equipes, saisie)
+
+
+def sites_visibles_ids(*, user) -> QuerySet | None:
+    """The ids of the sites `user` may pick (a query), or None for every site (Direction): a
+    team lead's are the sites where their teams' agents have missions."""
+    if roles.is_direction(user):
+        return None
+    return Mission.objects.filter(agent__in=agents_visibles(user=user)).values("site_id")
 
 
 # The window over which the agent who covers a site is found.

@@ -21,6 +21,7 @@ from agents.selectors import (
     agents_visibles,
     dernier_jour_avec_positions,
     dernier_releve,
+    equipe_du_choix,
     equipes_visibles,
     jeton_actif,
     nom_positions,
@@ -54,24 +55,25 @@ from recovery.selectors import taux_promesses_tenues
 
 PERIODES = (7, 30, 90)
 DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
-# The list's columns: (sort key or None, label, numeric, tooltip).
+# The list's columns: (sort key or None, label, numeric, tooltip, secondary: hidden on a phone
+# until asked for; the agent, the score and the amount stay).
 COLONNES = [
-    ("agent", _("Agent"), False, ""),
-    ("score", _("Score du moment"), True, ""),
-    ("visites", _("Visites"), True, ""),
-    (None, _("Prom. / paie. / refus"), True, _("promesses / paiements / refus")),
-    ("montant", _("Recouvré"), True, ""),
-    ("missions", _("Missions faites"), True, _("terminées / prévues aujourd'hui")),
-    ("gps", _("Dernière position"), False, ""),
-    (None, _("Signaux"), False, ""),
+    ("agent", _("Agent"), False, "", False),
+    ("score", _("Score du moment"), True, "", False),
+    ("visites", _("Visites"), True, "", True),
+    (None, _("Prom. / paie. / refus"), True, _("promesses / paiements / refus"), True),
+    ("montant", _("Recouvré"), True, "", False),
+    ("missions", _("Missions faites"), True, _("terminées / prévues aujourd'hui"), True),
+    ("gps", _("Dernière position"), False, "", True),
+    (None, _("Signaux"), False, "", True),
 ]
 
 
 def _colonnes(*, equipe: str, tri: str, descendant: bool) -> list[dict]:
     """The list's header cells: a sortable one links to itself sorted the other way when active."""
     colonnes = []
-    for cle, libelle, nombre, titre in COLONNES:
-        colonne = {"libelle": libelle, "nombre": nombre, "titre": titre, "url": "", "fleche": ""}
+    for cle, libelle, nombre, titre, secondaire in COLONNES:
+        colonne = {"libelle": libelle, "nombre": nombre, "titre": titre, "url": "", "fleche": "", "secondaire": secondaire}
         if cle:
             inverse = cle == tri and not descendant
             colonne["url"] = "?" + urlencode({"equipe": equipe, "tri": cle, **({"sens": "desc"} if inverse else {})})
@@ -185,9 +187,17 @@ def _navigation(*, jour, debut, fin, aujourd_hui) -> dict:
 def liste(request):
     _verifier_role(request.user)
     equipes = equipes_visibles(user=request.user)
-    equipe = request.GET.get("equipe", "")
-    if equipe not in {e.code for e in equipes}:
-        equipe = ""
+    saisie, equipe, erreurs = request.GET.get("equipe", "").strip(), "", []
+    if saisie:
+        # A code or a name of one of the user's teams; anything else: the message and no row,
+        # never every agent under a team's name.
+        trouvee = equipe_du_choix(saisie=saisie, user=request.user)
+        if trouvee is None:
+            erreurs.append(_("Équipe « %(valeur)s » : aucune de vos équipes n'a ce code ou ce nom ; "
+                             "choisissez-la dans la liste.") % {"valeur": saisie})
+            equipe = saisie
+        else:
+            equipe = trouvee.code
     tri = request.GET.get("tri") if request.GET.get("tri") in TRIS else "agent"
     descendant = request.GET.get("sens") == "desc"
     # The page refreshes every minute: rows are shared for a minute (and until data change).
@@ -213,8 +223,10 @@ def liste(request):
         "titre_tenues": gettext("Promesses tenues, échues sur %(n)s jours") % {"n": JOURS_TAUX_PROMESSES},
         "sans_mission": _("pas de mission aujourd’hui ou trop tôt pour juger"),
         "direction": roles.is_direction(request.user),
+        "erreurs": erreurs,
     }
-    return page_ou_partiel(request, page="agents/liste.html", partiel="agents/partials/_tableau.html", context=context)
+    return page_ou_partiel(request, page="agents/liste.html", partiel="agents/partials/_tableau.html", context=context,
+                           status=400 if erreurs else 200)
 
 
 def _journee_en_cache(*, agent_id: int, jour, debut, fin, maintenant) -> tuple:

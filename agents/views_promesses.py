@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agents.selectors import agents_visibles
+from agents.selectors import agents_visibles, sites_visibles_ids
 from akig_ops import roles
 from akig_ops.lib.csv_export import csv_reponse
 from recovery.promesses import STATUTS
-from recovery.selectors import promesses_jugees, site_id_du_code, taux_promesses_tenues
+from recovery.selectors import promesses_jugees, site_du_choix, sites_choix, taux_promesses_tenues
 
 PAR_PAGE = 50
 # The windows of the kept rates, in days.
@@ -30,24 +30,31 @@ RECUL_DEFAUT = 90
 class PromessesForm(forms.Form):
     statut = forms.ChoiceField(label=_("Statut"), required=False, choices=[("", _("Tous")), *STATUTS.items()])
     agent = forms.ChoiceField(label=_("Agent"), required=False)
-    site = forms.CharField(label=_("Site (code)"), required=False, max_length=32)
+    site = forms.CharField(label=_("Site"), required=False, max_length=100, widget=forms.TextInput(
+        attrs={"list": "choix-sites", "autocomplete": "off", "placeholder": _("Code ou nom")}))
     du = forms.DateField(label=_("Échéance du"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     au = forms.DateField(label=_("au"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
-    def __init__(self, *args, agents, **kwargs):
+    def __init__(self, *args, agents, site_ids, **kwargs):
+        """`agents`: those the user may see; `site_ids`: the sites they may pick (None: all)."""
         super().__init__(*args, **kwargs)
+        self.site_ids = site_ids
         self.fields["agent"].choices = [("", _("Tous")), *((a.code, f"{a.code} – {a.nom}") for a in agents)]
+        self.fields["agent"].error_messages["invalid_choice"] = _(
+            "Agent « %(value)s » inconnu ou hors de vos équipes : choisissez-le dans la liste.")
 
     def clean_site(self):
-        code = self.cleaned_data["site"].strip()
-        if not code:
+        saisie = self.cleaned_data["site"].strip()
+        if not saisie:
             return None
-        site_id = site_id_du_code(code=code)
-        if site_id is None:
-            raise forms.ValidationError(_("Site inconnu « %(code)s ».") % {"code": code})
-        return site_id
+        site = site_du_choix(saisie=saisie, site_ids=self.site_ids)
+        if site is None:
+            raise forms.ValidationError(
+                _("Site « %(valeur)s » inconnu ou hors de vos équipes : choisissez-le dans la liste.")
+                % {"valeur": saisie})
+        return site.pk
 
     def clean(self):
         donnees = super().clean()
@@ -68,7 +75,7 @@ def _filtres(request):
     parametres = request.GET.copy()
     if not any(parametres.get(champ) for champ in ("du", "au")):
         parametres["du"] = f"{timezone.localdate() - datetime.timedelta(days=RECUL_DEFAUT):%Y-%m-%d}"
-    form = PromessesForm(parametres, agents=visibles)
+    form = PromessesForm(parametres, agents=visibles, site_ids=sites_visibles_ids(user=request.user))
     if not form.is_valid():
         return form, None
     donnees = form.cleaned_data
@@ -88,7 +95,8 @@ def liste(request):
     aujourd_hui = timezone.localdate()
     form, filtres = _filtres(request)
     visibles = agents_visibles(user=request.user).values("id")
-    context = {"form": form, "fenetres": FENETRES, "csv": "", "page": None}
+    context = {"form": form, "fenetres": FENETRES, "csv": "", "page": None,
+               "choix_sites": sites_choix(site_ids=form.site_ids)}  # the site field's suggestions
     if filtres is not None:
         promesses = promesses_jugees(aujourd_hui=aujourd_hui, **filtres)
         page = Paginator(promesses, PAR_PAGE).get_page(request.GET.get("page"))

@@ -24,7 +24,9 @@ from akig_ops.lib.env import (
     env_time,
     env_timezone,
 )
+from akig_ops.lib.csp import origine_tuiles
 from akig_ops.lib.redis_coupe_circuit import ConnexionCoupeCircuit
+from csp.constants import NONE as CSP_NONE, SELF as CSP_SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 _env = environ.Env()
@@ -66,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Content-Security-Policy (its middleware below; its system checks).
+    "csp",
     "django_prometheus",
     # Login throttling and lockout (per login and per address); attempts in the admin.
     "axes",
@@ -113,6 +117,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Downloads of personal data (CSV, PDF) in the audit log (/journal/).
     "akig_ops.middleware.AuditExportsMiddleware",
+    # Content-Security-Policy on every answer (django-csp; CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -380,6 +386,23 @@ AKIG_VITESSE_MAX_KMH = env_int("AKIG_VITESSE_MAX_KMH", 130, minimum=1)
 AKIG_CARTE_TUILES_URL = env_str("AKIG_CARTE_TUILES_URL", "")
 # Shown in the map's corner when tiles are drawn: the tile provider's licence asks for it.
 AKIG_CARTE_TUILES_ATTRIBUTION = env_str("AKIG_CARTE_TUILES_ATTRIBUTION", "© les contributeurs d’OpenStreetMap")
+# --- Content-Security-Policy (django-csp; docs/security.md): scripts, styles, images, fonts and
+# fetches from our own origin only, plus the tile server's images when one is set. No inline
+# script anywhere (every script is a static file; the JSON data blocks are not run).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, *filter(None, [origine_tuiles(AKIG_CARTE_TUILES_URL)])],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
 # Largest request body the field API accepts (bytes); beyond it, 413.
 AKIG_API_TERRAIN_TAILLE_MAX = env_int("AKIG_API_TERRAIN_TAILLE_MAX", 1_000_000, minimum=1_000)
 # The bounds every value is checked against at the edge (akig_ops/lib/valeurs.py, docs/data-model.md):

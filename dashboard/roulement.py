@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from agents.selectors import equipes_visibles, sites_des_equipes
+from agents.selectors import equipe_du_choix, equipes_visibles, sites_des_equipes
 from akig_ops import roles
 from recovery.roulement import ROULE, fins_de_mois, historique_paiements_depuis, matrice, roulement_lignes
 from recovery.selectors import TRANCHES, tranches_depuis
@@ -31,6 +31,8 @@ class Perimetre:
         """The cache key's part: who sees what."""
         if self.site_ids is None:
             return "tous"
+        if self.erreurs:
+            return "aucune"
         return f"{self.equipe.pk if self.equipe else 'equipes'}:{','.join(str(e.pk) for e in self.equipes)}"
 
 
@@ -42,10 +44,14 @@ def perimetre_roulement(*, user, equipe_code: str = "") -> Perimetre:
     erreurs = []
     equipe = None
     if equipe_code:
-        equipe = next((e for e in equipes if e.code == equipe_code), None)
+        trouvee = equipe_du_choix(saisie=equipe_code, user=user)
+        equipe = next((e for e in equipes if trouvee is not None and e.pk == trouvee.pk), None)
         if equipe is None:
-            erreurs.append(_("Paramètre « equipe » : aucune de vos équipes n'a le code « %(code)s ».") % {"code": equipe_code})
-    if equipe is not None:
+            erreurs.append(_("Paramètre « equipe » : aucune de vos équipes n'a le code ou le nom « %(code)s » ; "
+                             "choisissez-la dans la liste.") % {"code": equipe_code})
+    if erreurs:
+        site_ids = []  # a team that names nothing: no figure, never the whole scope's under its name
+    elif equipe is not None:
         site_ids = sites_par_equipe.get(equipe.pk, [])
     elif roles.is_direction(user):
         site_ids = None

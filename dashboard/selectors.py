@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from agents.selectors import (
     agents_missions_non_complete_par_site,
-    equipe_id_du_code,
+    equipe_du_choix,
     montant_recouvre_par_semaine,
     nb_agents_sous_seuil,
     sites_de_l_equipe,
@@ -24,7 +24,7 @@ from recovery.selectors import (
     impayes_chiffres_cles,
     impayes_par_site,
     impayes_par_site_au,
-    site_id_du_code,
+    site_du_choix,
     tendance_impayes_critiques,
     tranches_depuis,
     vieillissement_par_site,
@@ -76,24 +76,31 @@ def tableau_de_bord() -> dict:
     }
 
 
-def _perimetre(*, site: str, equipe: str) -> tuple[list[int] | None, list[str]]:
-    """Return the site ids that the site and team codes select (None: every site) and a
-    French message for each code that matches nothing. At most three queries."""
-    site_ids, erreurs = None, []
+def _perimetre(*, site: str, equipe: str) -> tuple[list[int] | None, dict, list[str]]:
+    """Return the site ids that the site and team filters select (None: every site), the
+    codes they resolved to ({site, equipe}) and a French message for each value that names
+    nothing: then no site at all, never the unfiltered table. A value is a code, a name or a
+    piece of name only one has (site_du_choix, equipe_du_choix). At most five queries."""
+    site_ids, choisis, erreurs = None, {"site": "", "equipe": ""}, []
     if site:
-        site_id = site_id_du_code(code=site)
-        if site_id is None:
-            erreurs.append(_("Filtre « site » : aucun site n'a le code « %(code)s ».") % {"code": site})
+        trouve = site_du_choix(saisie=site)
+        if trouve is None:
+            erreurs.append(_("Filtre « site » : aucun site n'a le code ou le nom « %(valeur)s » ; "
+                             "choisissez-le dans la liste.") % {"valeur": site})
+            site_ids = []
         else:
-            site_ids = [site_id]
+            site_ids, choisis["site"] = [trouve.pk], trouve.code
     if equipe:
-        equipe_id = equipe_id_du_code(code=equipe)
-        if equipe_id is None:
-            erreurs.append(_("Filtre « equipe » : aucune équipe n'a le code « %(code)s ».") % {"code": equipe})
+        trouvee = equipe_du_choix(saisie=equipe)
+        if trouvee is None:
+            erreurs.append(_("Filtre « équipe » : aucune équipe n'a le code ou le nom « %(valeur)s » ; "
+                             "choisissez-la dans la liste.") % {"valeur": equipe})
+            site_ids = []
         else:
-            sites_equipe = sites_de_l_equipe(equipe_id=equipe_id)
+            choisis["equipe"] = trouvee.code
+            sites_equipe = sites_de_l_equipe(equipe_id=trouvee.pk)
             site_ids = sites_equipe if site_ids is None else [s for s in site_ids if s in sites_equipe]
-    return site_ids, erreurs
+    return site_ids, choisis, erreurs
 
 
 @en_cache_selon_arguments("dashboard.analyse_impayes")
@@ -106,8 +113,9 @@ def analyse_impayes(*, criteres: Criteres) -> dict:
     tell: none that day, or a retard that is not one of their limits; then historique is
     False). The agents of each site are added by agents_ajouter, for the rows shown only.
     totaux: {nb, montant} of the rows; erreurs: a French message for each site or team
-    code that matches nothing. Three queries, and up to three for the codes."""
-    site_ids, erreurs = _perimetre(site=criteres.site, equipe=criteres.equipe)
+    value that names nothing (then no row); choisis: the codes the filters resolved to. Three
+    queries, and up to five for the filters."""
+    site_ids, choisis, erreurs = _perimetre(site=criteres.site, equipe=criteres.equipe)
     lignes = impayes_par_site(
         retard_min=criteres.retard_min, limites=criteres.limites, site_ids=site_ids,
         sensibles=criteres.sensibles, montant_min=criteres.montant_min,
@@ -133,6 +141,7 @@ def analyse_impayes(*, criteres: Criteres) -> dict:
             "montant": sum((ligne["montant"] for ligne in lignes), Decimal("0.00")),
         },
         "erreurs": erreurs,
+        "choisis": choisis,
     }
 
 

@@ -22,6 +22,7 @@ from akig_ops.lib.formats import Formats
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.jeton_ops import jeton_ops_valide, refus_json
 from akig_ops.lib.replique import lecture_replique
+from agents.selectors import equipes_visibles
 from dashboard.filtres import filtres_lire
 from dashboard.selectors import (
     agents_ajouter,
@@ -40,6 +41,7 @@ from relances.selectors import (
 from escalations.selectors import seuils_alertes
 from recovery.selectors import (
     contentieux_chiffres,
+    sites_choix,
     echeance_limite,
     impayes_en_pause,
     pauses_du_locataire,
@@ -99,7 +101,23 @@ def accueil(request):
     # The follow-up ladder's own section (tenants per step and site), beside the cards.
     relances, _cache = en_cache("dashboard.relances", lambda: relances_et_pauses(
         retard_min=donnees["resume"]["retard_critique"]))
-    return render(request, "dashboard/accueil.html", {**donnees, "relances": relances})
+    return render(request, "dashboard/accueil.html",
+                  {**donnees, "relances": relances, "tableaux": _tableaux_des_graphiques(donnees)})
+
+
+def _tableaux_des_graphiques(donnees: dict) -> dict:
+    """The charts' figures as tables (their text alternative, under each chart): the very
+    series the charts draw, one row per bar or point."""
+    v = donnees["vieillissement"]
+    return {
+        "vieillissement": [
+            {"nom": nom, "au_dela_nb": v["au_dela"]["nb"][i], "au_dela_montant": v["au_dela"]["montant"][i],
+             "en_deca_nb": v["en_deca"]["nb"][i], "en_deca_montant": v["en_deca"]["montant"][i]}
+            for i, nom in enumerate(v["noms"])
+        ],
+        "tendance": donnees["tendance"],
+        "recouvre": donnees["recouvre"],
+    }
 
 
 def _rangees_impayes(lignes: list[dict]) -> list[dict]:
@@ -159,6 +177,9 @@ def impayes(request):
     context = {
         "filtres": filtres,
         "analyse": analyse,
+        # The pickers, queried only when the whole page (its form) is drawn, not for htmx's table.
+        "choix_sites": sites_choix,
+        "choix_equipes": lambda: equipes_visibles(user=request.user),
         # Counted in the analysis as in the runbook, shown apart: « dont N en contentieux / sous plan ».
         "pauses": en_cache("dashboard.pauses", lambda: impayes_en_pause(
             jour=timezone.localdate(), echeance_avant=echeance_limite(retard_min=filtres.retard_min)),
@@ -167,7 +188,7 @@ def impayes(request):
         "rangees": _rangees_impayes(page.object_list),
         "erreurs": erreurs,
         "entetes": _entetes(_colonnes_impayes(analyse["tranches"]), tri=filtres.tri,
-                            url=lambda tri: url(tri=tri, page=1), principales={"code", "nb", "montant", "retard_max"}),
+                            url=lambda tri: url(tri=tri, page=1), principales={"code", "montant", "retard_max"}),
         "page_precedente": url(page=page.previous_page_number()) if page.has_previous() else "",
         "page_suivante": url(page=page.next_page_number()) if page.has_next() else "",
         "csv": f"{reverse('dashboard:impayes_csv')}?{filtres.query_string(page=1)}",

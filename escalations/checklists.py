@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from agents.selectors import agent_actif
+from agents.selectors import agents_des_equipes_des_sites, agents_missions_non_complete
 from agents.services import missions_planifiees_transferer
 from akig_ops.lib import valeurs
 from akig_ops.lib.cache_donnees import donnees_modifiees
@@ -82,9 +82,11 @@ def missions_reassigner(*, escalade: Escalade, user, site_ids: list[int], de_age
     `vers_agent`, and record it; return how many moved. ValidationError names the field."""
     if de_agent_id == vers_agent_id:
         raise ValidationError({"vers_agent": _("Agent repreneur : choisissez un autre agent que celui qui cède ses missions.")})
-    vers = agent_actif(agent_id=vers_agent_id)
+    if de_agent_id not in {ligne["agent_id"] for ligne in agents_missions_non_complete(site_ids=site_ids)}:
+        raise ValidationError({"de_agent": _("Agent cédant : choisissez un agent de la liste (missions non terminées sur ces sites).")})
+    vers = next((a for a in agents_des_equipes_des_sites(site_ids=site_ids) if a.pk == vers_agent_id), None)
     if vers is None:
-        raise ValidationError({"vers_agent": _("Agent repreneur : inconnu ou inactif.")})
+        raise ValidationError({"vers_agent": _("Agent repreneur : choisissez un agent actif de l'équipe du site dans la liste.")})
     with transaction.atomic():
         nb = missions_planifiees_transferer(
             de_agent_id=de_agent_id, vers_agent_id=vers.pk, site_ids=site_ids, depuis=timezone.localdate(),

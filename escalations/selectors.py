@@ -9,9 +9,10 @@ from django.utils import timezone
 from agents.selectors import (
     SEUIL_SCORE,
     agents_missions_non_complete,
+    agents_des_equipes_des_sites,
     agents_par_id,
-    agents_score_moyen,
     equipes_visibles_filtre,
+    scores_moyens_7_jours,
 )
 from escalations.checklists import actions_de
 from escalations.models import Escalade, EtatEscalade, EtatMessage, Evenement, Message, Rapport, Regle, TypeEvenement
@@ -115,8 +116,7 @@ def agents_faibles(*, site_ids: list[int], limite: int = 10) -> list[dict]:
     query), weakest 7-day average score first: [{agent, nb, score_moyen (None if no day)}].
     Three queries."""
     nb_par_agent = {ligne["agent_id"]: ligne["nb"] for ligne in agents_missions_non_complete(site_ids=site_ids)}
-    depuis = timezone.localdate() - datetime.timedelta(days=7)
-    scores = agents_score_moyen(agent_ids=nb_par_agent, depuis=depuis)
+    scores = scores_moyens_7_jours(agent_ids=nb_par_agent)
     agents = agents_par_id(agent_ids=nb_par_agent)
     lignes = [
         {"agent": agents[agent_id], "nb": nb, "score_moyen": scores.get(agent_id)}
@@ -124,6 +124,20 @@ def agents_faibles(*, site_ids: list[int], limite: int = 10) -> list[dict]:
     ]
     lignes.sort(key=lambda l: (l["score_moyen"] is None, l["score_moyen"] or 0, -l["nb"]))
     return lignes[:limite]
+
+
+def reassignations(*, site_ids: list[int]) -> list[dict]:
+    """The reassignment form's choices: agents_faibles' rows (who gives missions up), each
+    with `repreneurs`, who may take them over: the other active agents of the sites' teams
+    (never the agent itself), best 7-day score first, those without a score last:
+    [{agent, nb, score_moyen, repreneurs: [{agent, score_moyen}]}]. Five queries."""
+    faibles = agents_faibles(site_ids=site_ids)
+    equipes = agents_des_equipes_des_sites(site_ids=site_ids)
+    scores = scores_moyens_7_jours(agent_ids=[a.pk for a in equipes])
+    candidats = sorted(({"agent": a, "score_moyen": scores.get(a.pk)} for a in equipes),
+                       key=lambda c: (c["score_moyen"] is None, -(c["score_moyen"] or 0), c["agent"].code))
+    return [{**ligne, "repreneurs": [c for c in candidats if c["agent"].pk != ligne["agent"].pk]}
+            for ligne in faibles]
 
 
 def escalades_ouvertes_par_regle() -> dict[str, int]:

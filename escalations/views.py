@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from agents.selectors import agents_actifs
 from akig_ops import roles
 from akig_ops.lib import csv_export
 from akig_ops.lib.replique import lecture_replique
@@ -81,8 +80,8 @@ def _contexte_detail(request, escalade) -> dict:
     elif roles.is_direction(request.user):
         site_ids = selectors.sites_de(escalade=escalade)
         context.update(
-            faibles=selectors.agents_faibles(site_ids=site_ids),
-            repreneurs=agents_actifs(),
+            # The weak agents, each with who may take over its missions (the reassignment form).
+            faibles=selectors.reassignations(site_ids=site_ids),
             sensibles=sites_sensibles(site_ids=site_ids),
             contentieux=selectors.contentieux_des_sites(site_ids=site_ids, seuil=seuil_contentieux)[:50],
             nb_sites=len(site_ids),

@@ -4,8 +4,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Min, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
+
+from akig_ops.lib.choix import choix_trouver
 
 from recovery.models import MONEY_SOMME, Impaye, ImpayeSolde, InstantaneSite, Locataire, Pause, RecouvrementAction, Site
 # The promises' judgement and the pauses live in their own modules; these are public selectors.
@@ -516,9 +518,16 @@ def sites_sensibles(*, site_ids: list[int]) -> list[Site]:
     return list(Site.objects.filter(pk__in=site_ids, sensible=True).order_by("code"))
 
 
-def site_id_du_code(*, code: str) -> int | None:
-    """Return the id of the site coded `code`, None if there is none."""
-    return Site.objects.filter(code=code).values_list("pk", flat=True).first()
+def sites_choix(*, site_ids: Iterable[int] | QuerySet | None = None) -> QuerySet:
+    """The sites a picker offers: these (ids, or a query of ids), or every site (None), by code."""
+    sites = Site.objects.order_by("code")
+    return sites if site_ids is None else sites.filter(pk__in=site_ids)
+
+
+def site_du_choix(*, saisie: str, site_ids: Iterable[int] | QuerySet | None = None) -> Site | None:
+    """Return the site `saisie` names (code, name or a piece of name only one has: choix_trouver)
+    among `site_ids` (None: every site); None if none or several."""
+    return choix_trouver(sites_choix(site_ids=site_ids), saisie)
 
 
 def site_lire(*, site_id: int) -> Site | None:

@@ -1,6 +1,7 @@
 """/agents/ and /agents/<id>/: who sees what (owner / director / outsider / no role / anonymous),
 the figures of the list and of one agent's day, sorting, filters, partials, export, query counts."""
 import datetime
+import html
 from decimal import Decimal
 
 import pytest
@@ -145,11 +146,18 @@ def test_liste_director_sees_every_team_and_can_filter_one(client, monde):
 
 
 def test_liste_team_lead_cannot_filter_to_another_team(client, monde):
+    """Another team's code (or a name that names nothing): a French message and no row, never
+    the lead's whole list shown as if it were that team's."""
     client.force_login(monde["chef_nord"])
 
-    lignes = client.get(reverse("agents:liste"), {"equipe": "SUD"}).context["lignes"]
-
-    assert [l["agent"].code for l in lignes] == ["AG001"], "an unknown team is ignored, not obeyed"
+    for saisie in ("SUD", "Nord-Est"):
+        reponse = client.get(reverse("agents:liste"), {"equipe": saisie})
+        assert reponse.status_code == 400
+        assert reponse.context["lignes"] == []
+        assert (f"Équipe « {saisie} » : aucune de vos équipes n'a ce code ou ce nom ; choisissez-la dans la liste."
+                in html.unescape(reponse.content.decode()))
+    par_nom = client.get(reverse("agents:liste"), {"equipe": monde["lucas"].equipe.nom})
+    assert [l["agent"].code for l in par_nom.context["lignes"]] == ["AG001"]
 
 
 def test_liste_sorts_by_score_both_ways_and_serves_its_partial_to_htmx(client, monde):
@@ -271,9 +279,9 @@ def test_detail_actions_table_speaks_french(client, monde):
                        {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"}).content.decode()
 
     # Column headers and type labels, not the CSV's field names and codes.
-    assert "<th>Action</th><th>Statut</th><th>Résultat</th>" in corps and "montant_recouvre" not in corps
+    assert '<th>Action</th><th class="secondaire">Statut</th><th class="secondaire">Résultat</th>' in corps and "montant_recouvre" not in corps
     # The field system's own statut word ("fait") is shown as sent.
-    assert "<td>09:20</td><td>Promesse</td><td>fait</td>" in corps
+    assert '<td>09:20</td><td>Promesse</td><td class="secondaire">fait</td>' in corps
     # The footer's count per type: 4 actions, one of each type.
     assert "4 actions, 4 comptées — Visite : 1, Promesse : 1, Refus : 1, Appel : 1" in corps
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.templatetags.akig import montant
 from recovery.models import InstantaneSite
 from tests.factories import (
     ActionFactory,
@@ -112,6 +113,14 @@ def test_accueil_headline_figures_and_chart_data(direction, parc):
     assert vieillissement["au_dela"]["montant"] == [Decimal("14000.01"), Decimal("3000.00")]
     assert response.context["seuils_graphiques"] == {"site": 10, "global": 50, "retard": 60, "retard_site": 60}
     assert 'id="donnees-vieillissement"' in body and "plotly-basic-4.1.1.min.js" in body
+    # The chart's text alternative: the same figures in a table, one row per bar.
+    tableau = body[body.index('<details class="donnees-graphique">'):]
+    tableau = tableau[:tableau.index("</details>")]
+    lignes = re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', tableau)
+    assert [nom for nom, _ in lignes] == ["B — Résidence B", "A — Résidence A"]
+    assert re.findall(r'<td class="n[^"]*">(.*?)</td>', lignes[0][1]) == [
+        "2", "14\u00a0000,01\u00a0€", "1", montant(vieillissement["en_deca"]["montant"][0])]
+    assert re.findall(r'<td class="n[^"]*">(.*?)</td>', lignes[1][1])[:3] == ["2", "3\u00a0000,00\u00a0€", "3"]
 
 
 def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc, django_assert_num_queries):
@@ -166,6 +175,54 @@ def test_impayes_each_filter(direction, parc, query, codes):
     assert [l["code"] for l in response.context["page"]] == codes
 
 
+@pytest.mark.parametrize(("query", "codes"), [
+    ("site=B", ["B"]), ("site=b", ["B"]),                            # the code, case aside
+    ("site=Résidence B", ["B"]), ("site=résidence  b", ["B"]),       # the name, case and spaces aside
+    ("equipe=EQN", ["A"]), ("equipe=Équipe Nord", ["A"]), ("equipe=Nord", ["A"]),  # the only team « Nord »
+])
+def test_impayes_site_and_team_filters_take_a_code_or_a_name(direction, parc, query, codes):
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQN", nom="Équipe Nord")), site=parc["A"])
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQS", nom="Équipe Sud")), site=parc["B"])
+
+    response = direction.get(f"/dashboard/impayes?retard=60&{query}")
+
+    assert response.status_code == 200, response.context["erreurs"]
+    assert [l["code"] for l in response.context["page"]] == codes
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("site=ZZZ", "Filtre « site » : aucun site n'a le code ou le nom « ZZZ » ; choisissez-le dans la liste."),
+    ("site=Résidence", "Filtre « site » : aucun site n'a le code ou le nom « Résidence » ;"),  # A, B and C: which?
+    ("equipe=Nord", "Filtre « équipe » : aucune équipe n'a le code ou le nom « Nord » ; choisissez-la dans la liste."),
+    ("equipe=Équipe", "Filtre « équipe » : aucune équipe n'a le code ou le nom « Équipe » ;"),  # Ouest and Sud
+])
+def test_impayes_a_site_or_team_that_names_nothing_gives_the_message_and_no_row(direction, parc, query, message):
+    """Not the unfiltered table under the message: a reader would take it for the team's."""
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQO", nom="Équipe Ouest")), site=parc["A"])
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQS", nom="Équipe Sud")), site=parc["B"])
+
+    response = direction.get(f"/dashboard/impayes?retard=60&{query}")
+
+    assert response.status_code == 400
+    corps = html.unescape(response.content.decode())
+    assert message in corps
+    assert list(response.context["page"]) == [] and "Aucun site ne correspond à ces filtres." in corps
+
+
+def test_impayes_pickers_offer_the_sites_and_teams_by_name(direction, parc):
+    EquipeFactory(code="EQS", nom="Équipe Sud")
+    MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQN", nom="Équipe Nord")), site=parc["A"])
+
+    corps = direction.get("/dashboard/impayes?retard=60&equipe=Nord").content.decode()
+
+    assert '<input id="f-site" name="site" value="" list="choix-sites"' in corps
+    assert ('<datalist id="choix-sites"><option value="A">Résidence A</option><option value="B">Résidence B</option>'
+            '<option value="C">Résidence C</option></datalist>') in corps
+    assert '<option value="EQN" selected>Équipe Nord</option>' in corps  # « Nord » resolved to its code
+    assert '<option value="EQS">Équipe Sud</option>' in corps
+    assert "(code)" not in corps
+
+
 def test_impayes_team_filter_keeps_the_team_sites(direction, parc):
     equipe = EquipeFactory(code="EQN")
     MissionFactory(agent=AgentFactory(equipe=equipe), site=parc["A"])
@@ -180,8 +237,6 @@ def test_impayes_team_filter_keeps_the_team_sites(direction, parc):
     ("filter=retard:abc", "Filtre « retard » : « abc » n'est pas un nombre de jours entre 0 et 3650"),
     ("filter=foo:1", "Filtre inconnu « foo:1 » : utilisez retard, site, equipe, sensibles ou montant"),
     ("filter=retard:60+&montant=beaucoup", "Filtre « montant » : « beaucoup » n'est pas un montant en euros"),
-    ("filter=retard:60+&site=ZZZ", "Filtre « site » : aucun site n'a le code « ZZZ »."),
-    ("filter=retard:60+&equipe=ZZZ", "Filtre « equipe » : aucune équipe n'a le code « ZZZ »."),
     ("filter=retard:60+&tri=motdepasse", "Paramètre « tri » : colonne inconnue « motdepasse »."),
     ("filter=retard:60+&page=x", "Paramètre « page » : « x » n'est pas un numéro de page."),
     ("filter=retard:60+&tranches=90,30", "Paramètre « tranches » : « 90,30 » doit être une liste croissante"),
@@ -211,8 +266,8 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
                       montant_du=Decimal(1000 + i))
     # user, groups (the session comes from the cache); the rules (the default delay); the by-site
     # aggregate and site names, the snapshot of 30 days ago, the agents; the debts under
-    # litigation, under a plan.
-    with django_assert_num_queries(9):
+    # litigation, under a plan; the pickers' sites and teams.
+    with django_assert_num_queries(11):
         response = direction.get(RUNBOOK)
     assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
     page2 = direction.get(f"{RUNBOOK}&page=2")
@@ -224,20 +279,23 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
 def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(direction, parc, django_assert_num_queries):
     # First request: user, groups (the session comes from the cache); the rules (the default
     # delay); the by-site aggregate and site names, the snapshot of 30 days ago, the agents of
-    # the page's sites; the debts under litigation, under a plan.
-    with django_assert_num_queries(9):
+    # the page's sites; the debts under litigation, under a plan; the pickers'
+    # sites and teams.
+    with django_assert_num_queries(11):
         direction.get(RUNBOOK)
     # Another sort or page of the same criteres: the analysis comes from the cache, only
-    # the rule (the default delay) and the agents of the rows shown are read.
-    with django_assert_num_queries(4):
+    # the rule (the default delay) and the agents of the rows shown are read (and the pickers drawn).
+    with django_assert_num_queries(6):
         response = direction.get(f"{RUNBOOK}&tri=code")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("A", 2, Decimal("3000.00")), ("B", 2, Decimal("14000.01"))]
     with django_assert_num_queries(5):  # + its line in the audit log (an export)
         csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
     assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
+    with django_assert_num_queries(4):  # htmx's table: user, groups, the rule, the agents; no form so no pickers
+        direction.get(f"{RUNBOOK}&tri=-code", HTTP_HX_REQUEST="true")
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         response = direction.get("/dashboard/impayes?filter=retard:90%2B")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))]
@@ -419,7 +477,9 @@ def test_scripts_are_local_and_plotly_only_where_there_is_a_chart(direction, par
     accueil = direction.get(reverse("dashboard:accueil")).content.decode()
     impayes = direction.get(RUNBOOK).content.decode()
 
-    assert '<script src="/static/vendor/plotly/plotly-basic-4.1.1.min.js" defer></script>' in accueil
+    # Plotly is named on the charts and fetched after the page's load (static/js/graphiques.js).
+    assert 'data-plotly="/static/vendor/plotly/plotly-basic-4.1.1.min.js"' in accueil
+    assert '<script src="/static/vendor/plotly' not in accueil
     assert "plotly" not in impayes
     assert '<script src="/static/django_htmx/htmx-2.min.js" defer></script>' in impayes
     assert "https://" not in accueil + impayes

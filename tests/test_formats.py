@@ -42,3 +42,15 @@ def test_montant():
 ])
 def test_signe(valeur, texte):
     assert Formats().signe(valeur) == texte
+
+
+@pytest.mark.parametrize(("numero", "lien"), [
+    ("+33 6 48 94 93 39", "tel:+33648949339"),
+    ("06 12 34 56 78", "tel:0612345678"),
+    ("06.12.34.56.78", "tel:0612345678"),
+    ("", "tel:"),
+])
+def test_tel_dials_the_number_without_its_spaces(numero, lien):
+    from akig_ops.templatetags.akig import tel
+
+    assert tel(numero) == lien

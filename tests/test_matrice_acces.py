@@ -196,6 +196,7 @@ def test_route_answers_each_role_as_the_table_says(cle):
     valeurs = _valeurs(ROUTES[cle], monde, ligne)
     chemin = _chemin(ROUTES[cle], valeurs)
     ecarts = []
+    telechargement_verifie = False
     for role in ROLES:
         client = _client(role, monde)
         # Each request in a savepoint rolled back: a role's POST changes nothing for the next one.
@@ -213,6 +214,10 @@ def test_route_answers_each_role_as_the_table_says(cle):
         if obtenu != attendu:
             ecarts.append(f"  {role}: attendu {attendu_lisible(attendu)}, obtenu {attendu_lisible(obtenu)}")
         elif reponse.get("Content-Type", "").startswith(TELECHARGEMENTS) and reponse.status_code == 200:
+            telechargement_verifie = True
             if reponse.get("Cache-Control") != "private, no-store":
                 ecarts.append(f"  {role}: téléchargement sans Cache-Control: private, no-store")
+    if ROUTES[cle].endswith((".csv", ".pdf")) and not telechargement_verifie:
+        # A download that no role received here would escape the Cache-Control check.
+        ecarts.append("  aucun rôle n'a reçu le fichier (200) : son Cache-Control n'est pas vérifié")
     assert not ecarts, f"{ligne.methode} {chemin} ({cle}):\n" + "\n".join(ecarts)

@@ -108,7 +108,7 @@ def test_analysis_and_dashboard_show_them_apart(client, monde):
 def test_tenant_page_lists_its_pauses_with_who_and_when(client, monde):
     client.force_login(monde["directeur"])
     page = client.get(f"/dashboard/locataires/{monde['l2'].id}/").content.decode()
-    assert "Plan d&#x27;apurement</td><td>I2a</td>" in page and "pdg@akig.local, " in page
+    assert 'Plan d&#x27;apurement</td><td class="secondaire">I2a</td>' in page and "pdg@akig.local, " in page
 
 
 def test_director_enters_a_pause_in_the_admin_and_is_kept_as_its_author(client, monde):

@@ -1,6 +1,7 @@
 """Promises to pay: their judgement (tenue / rompue / en cours / sans engagement) with frozen
 time, the kept rates, /promesses/ (who sees what, filters, CSV), the tenant and agent pages."""
 import csv
+import html
 import datetime
 import io
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from recovery.selectors import promesses_jugees, taux_promesses_tenues
-from tests.factories import ActionFactory, AgentFactory, EquipeFactory, LocataireFactory, SiteFactory, UserFactory
+from tests.factories import ActionFactory, AgentFactory, EquipeFactory, LocataireFactory, MissionFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,10 @@ def monde():
     chef_sud = UserFactory(username="chef.sud@akig.local", groups=["Chef d'équipe"])
     ag1 = AgentFactory(code="AG1", nom="Lucas David", equipe=EquipeFactory(code="NORD", chef=chef_nord))
     ag2 = AgentFactory(code="AG2", nom="Emma Leroy", equipe=EquipeFactory(code="SUD", chef=chef_sud))
-    s1, s2 = SiteFactory(code="S1"), SiteFactory(code="S2")
+    s1, s2 = SiteFactory(code="S1", nom="Les Vergers"), SiteFactory(code="S2", nom="Marcadet")
+    # Each team's site (where its agents have missions): what its lead's site picker offers.
+    MissionFactory(agent=ag1, site=s1, date_prevue=j(2))
+    MissionFactory(agent=ag2, site=s2, date_prevue=j(2))
     l1, l2, l3, l4, l5 = (LocataireFactory(code=f"L{n}", site=site) for n, site in
                           ((1, s1), (2, s2), (3, s1), (4, s1), (5, s2)))
 
@@ -184,9 +188,38 @@ def test_promesses_page_filters_and_bad_values(client, monde):
         a_l_envers = client.get("/promesses/", {"du": "2026-03-20", "au": "2026-03-10"})
         periode = client.get("/promesses/", {"du": "2026-03-10", "au": "2026-03-12", "site": "S1"})
     assert [p.reference for p in rompues.context["page"]] == ["P3"]
-    assert site_inconnu.status_code == 400 and "Site inconnu « S9 »." in site_inconnu.content.decode()
+    assert site_inconnu.status_code == 400 and site_inconnu.context["page"] is None
+    assert ("Site « S9 » inconnu ou hors de vos équipes : choisissez-le dans la liste."
+            in html.unescape(site_inconnu.content.decode()))
     assert a_l_envers.status_code == 400 and "La fin de la période précède son début." in a_l_envers.content.decode()
     assert [p.reference for p in periode.context["page"]] == ["P3", "P1"]
+
+
+def test_promesses_pickers_offer_only_the_leads_teams_agents_and_sites(client, monde):
+    """Owner (Nord's lead), permitted (a director), outsider (Sud's lead): each picks among their
+    scope; a site of another team, by code or by name, is refused in French with no list."""
+    directeur = UserFactory(username="pdg@akig.local", groups=["Direction"])
+    with _en(14):
+        client.force_login(monde["chef_nord"])
+        nord = client.get("/promesses/")
+        nord_par_nom = client.get("/promesses/", {"site": "vergers"})
+        nord_hors = client.get("/promesses/", {"site": "Marcadet"})
+        client.force_login(directeur)
+        tout = client.get("/promesses/", {"site": "Marcadet"})
+        client.force_login(monde["chef_sud"])
+        sud_hors = client.get("/promesses/", {"site": "S1"})
+    corps = nord.content.decode()
+    assert '<datalist id="choix-sites"><option value="S1">Les Vergers</option></datalist>' in corps
+    assert '<option value="AG1">AG1 – Lucas David</option>' in corps and "AG2" not in corps
+    assert "Site (code)" not in corps
+    assert [p.reference for p in nord_par_nom.context["page"]] == ["P4", "P3", "P1"]
+    for refus, saisie in ((nord_hors, "Marcadet"), (sud_hors, "S1")):
+        assert refus.status_code == 400 and refus.context["page"] is None
+        assert (f"Site « {saisie} » inconnu ou hors de vos équipes : choisissez-le dans la liste."
+                in html.unescape(refus.content.decode()))
+    assert [p.reference for p in tout.context["page"]] == ["P2", "P5"]
+    assert ('<option value="S1">Les Vergers</option><option value="S2">Marcadet</option>'
+            in tout.content.decode())
 
 
 def test_promesses_page_shows_kept_rates_30_and_90_days(client, monde):

@@ -251,7 +251,7 @@ def test_tenant_page_shows_step_history_and_the_letter(client, monde, directeur)
     ailleurs = client.get(f"/dashboard/locataires/{monde['l1'].id + 1}/lettres/{lettre.id}.pdf")
 
     assert "Étape actuelle : <strong>J+50 Mise en demeure</strong>" in page
-    assert page.count("<td>Retard</td>") == 4
+    assert page.count('<td class="secondaire">Retard</td>') == 4
     assert "mission REL-" in page and "Mise en demeure du " in page and "(750,00\xa0€), PDF" in page
     assert (pdf.status_code, pdf["Content-Type"], pdf.content[:4]) == (200, "application/pdf", b"%PDF")
     assert ailleurs.status_code == 404

@@ -109,8 +109,10 @@ def test_team_lead_cannot_ask_for_another_team(client, parc):
     client.force_login(parc["eq1"].chef)
     reponse = client.get(URL, {"mois": "2026-01", "equipe": "EQ2"})
     assert reponse.status_code == 400
-    assert "Paramètre « equipe » : aucune de vos équipes n'a le code « EQ2 »." in html.unescape(reponse.content.decode())
-    assert reponse.context["page"]["total"]["montant"] == Decimal("600.00")
+    assert ("Paramètre « equipe » : aucune de vos équipes n'a le code ou le nom « EQ2 » ; choisissez-la dans la liste."
+            in html.unescape(reponse.content.decode()))
+    # No figure at all: not the lead's own 600,00 € shown as if it were EQ2's.
+    assert reponse.context["page"]["total"]["montant"] == Decimal("0.00")
     assert client.get(URL + ".csv", {"equipe": "EQ2"}).status_code == 400
 
 

@@ -78,3 +78,81 @@ def test_make_audit_fails_on_a_known_vulnerability(monkeypatch, capsys):
     assert code == 1
     assert "django 5.2.0 : PYSEC-2025-1 (corrigé en : 5.2.1)" in sortie
     assert "2 dépendances auditées, 0 non vérifiables, 1 avec une vulnérabilité connue." in sortie
+
+
+def _reglages(*noms, **env) -> dict:
+    """Settings as a fresh process reads them from `env` (HTTPS=1 as in production)."""
+    import json
+
+    environnement = {"PATH": "/usr/bin:/bin", "SECRET_KEY": CLE, "DEBUG": "0",
+                     "DJANGO_SETTINGS_MODULE": "akig_ops.settings", **env}
+    code = ("import json; from django.conf import settings; "
+            f"print(json.dumps({{n: getattr(settings, n) for n in {list(noms)!r}}}, default=str))")
+    resultat = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=environnement,
+                              capture_output=True, text=True, check=True)
+    return json.loads(resultat.stdout)
+
+
+def test_https_makes_cookies_secure_and_turns_on_hsts_and_the_redirect():
+    noms = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+            "SECURE_REFERRER_POLICY", "SESSION_COOKIE_HTTPONLY")
+    assert _reglages(*noms, HTTPS="1") == {
+        "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True, "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31_536_000, "SECURE_REFERRER_POLICY": "same-origin", "SESSION_COOKIE_HTTPONLY": True}
+    assert _reglages(*noms, HTTPS="0") == {
+        "SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False, "SECURE_SSL_REDIRECT": False,
+        "SECURE_HSTS_SECONDS": 0, "SECURE_REFERRER_POLICY": "same-origin", "SESSION_COOKIE_HTTPONLY": True}
+
+
+@pytest.mark.django_db
+def test_the_login_cookies_travel_over_https_only_when_https_is_on(client, settings):
+    from tests.factories import UserFactory
+
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True  # what HTTPS=1 sets
+    UserFactory(username="dir@akig.local", groups=["Direction"])
+    page = client.get("/connexion/", secure=True)
+    assert page.cookies["csrftoken"]["secure"] is True
+    reponse = client.post("/connexion/", {"username": "dir@akig.local", "password": "motdepasse-test"}, secure=True)
+    assert reponse.status_code == 302
+    assert reponse.cookies["sessionid"]["secure"] is True and reponse.cookies["sessionid"]["httponly"] is True
+
+
+POLITIQUE = {"default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self'",
+             "font-src": "'self'", "connect-src": "'self'", "object-src": "'none'", "base-uri": "'self'",
+             "form-action": "'self'", "frame-ancestors": "'none'"}
+
+
+def _directives(reponse) -> dict:
+    """The response's policy as {directive: sources} (django-csp does not keep their order)."""
+    return dict(d.strip().split(" ", 1) for d in reponse["Content-Security-Policy"].split(";"))
+
+
+@pytest.mark.django_db
+def test_every_page_carries_the_content_security_policy_of_our_own_origin_only(client):
+    assert _directives(client.get("/connexion/")) == POLITIQUE
+    assert _directives(client.get("/page-qui-n-existe-pas/")) == POLITIQUE
+
+
+@pytest.mark.django_db
+def test_the_api_docs_page_alone_allows_data_images_for_swagger_ui_icons(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="dir@akig.local", groups=["Direction"]))
+    assert _directives(client.get("/api/terrain/docs")) == {**POLITIQUE, "img-src": "'self' data:"}
+    assert _directives(client.get("/agents/")) == POLITIQUE
+
+
+def test_the_tile_server_is_the_only_other_origin_and_only_for_images():
+    from akig_ops.lib.csp import origine_tuiles
+
+    assert origine_tuiles("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png") == "https://*.tile.openstreetmap.org"
+    assert origine_tuiles("https://tuiles.akig.example:8443/osm/{z}/{x}/{y}.png") == "https://tuiles.akig.example:8443"
+    assert origine_tuiles("https://Tile.OpenStreetMap.org/{z}/{x}/{y}.png") == "https://tile.openstreetmap.org"
+    assert origine_tuiles("") is None and origine_tuiles("javascript:alert(1)") is None
+
+    directives = _reglages("CONTENT_SECURITY_POLICY", HTTPS="1",
+                           AKIG_CARTE_TUILES_URL="https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png")
+    directives = directives["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]
+    assert directives["img-src"] == ["'self'", "https://*.tile.openstreetmap.org"]
+    autres = [s for nom, sources in directives.items() if nom != "img-src" for s in sources]
+    assert "https://*.tile.openstreetmap.org" not in autres

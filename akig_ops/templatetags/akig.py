@@ -29,3 +29,11 @@ def est_direction(user) -> bool:
 def est_direction_ou_chef(user) -> bool:
     """True for a director or a team lead (the roll-rate page's audience)."""
     return user.is_authenticated and roles.is_direction_ou_chef_equipe(user)
+
+
+@register.filter
+def tel(numero) -> str:
+    """'+33 6 48 94 93 39' -> 'tel:+33648949339': the href that dials the number on a phone."""
+    texte = str(numero or "").strip()
+    chiffres = "".join(c for c in texte if c.isdigit())
+    return f"tel:{'+' if texte.startswith('+') else ''}{chiffres}"

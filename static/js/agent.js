@@ -20,11 +20,12 @@
     return document.getElementById("section-trajet").dataset[nom];
   }
 
+  /* Fetch a script, or a stylesheet (`css`: the link's attributes, {} for none), once. */
   function charger(url, css) {
     if (!chargements[url]) {
       chargements[url] = new Promise(function (resolve, reject) {
         var el = document.createElement(css ? "link" : "script");
-        if (css) { el.rel = "stylesheet"; el.href = url; } else { el.src = url; }
+        if (css) { Object.assign(el, css, { rel: "stylesheet", href: url }); } else { el.src = url; }
         el.onload = resolve;
         el.onerror = function () { delete chargements[url]; reject(new Error(url)); };
         document.head.appendChild(el);
@@ -64,7 +65,10 @@
 
   function avecPlotly(div, dessiner) {
     quandVisible(div, function () {
-      charger(ressource("plotly")).then(function () { if (document.body.contains(div)) dessiner(); });
+      // Plotly's CSS as a file first: finding it, the bundle creates no <style> (CSP).
+      var css = charger(ressource("plotlyCss"), { id: "plotly.js-style-global", className: "no-inline-styles" });
+      Promise.all([css, charger(ressource("plotly"))])
+        .then(function () { if (document.body.contains(div)) dessiner(); });
     });
   }
 
@@ -195,7 +199,7 @@
     if (!div || !d) return;
     rejouer(d, null);  // the replay's controls work (or say there is nothing) before the map is drawn
     quandVisible(div, function () {
-      Promise.all([charger(ressource("leafletCss"), true), charger(ressource("leafletJs"))]).then(function () {
+      Promise.all([charger(ressource("leafletCss"), {}), charger(ressource("leafletJs"))]).then(function () {
         if (document.body.contains(div) && !(carteLeaflet && carteLeaflet.getContainer() === div)) dessinerCarte(div, d);
       });
     });

@@ -7,8 +7,8 @@
   var MOIS_COURTS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
                      "sept.", "oct.", "nov.", "déc."];
   var COULEURS = ["#9ec5e0", "#5b9bc8", "#f0a35e", "#d9622b", "#9d1f16"];
-  var config = { responsive: true, displaylogo: false, locale: "fr",
-                 modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+  // No toolbar: it sat over the charts' tops; the figures are in the table under each chart.
+  var config = { responsive: true, displayModeBar: false, locale: "fr" };
 
   function donnees(id) {
     return JSON.parse(document.getElementById(id).textContent);
@@ -20,7 +20,8 @@
     var base = {
       separators: ",\u202f", margin: { l: 50, r: 20, t: 10, b: 40 }, height: 320,
       font: { family: "system-ui, 'Segoe UI', Roboto, sans-serif", size: 12 },
-      legend: { orientation: "h", y: -0.2 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+      // The legend above the plot: below it, it covered the sites' slanted names.
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
     };
     return Object.assign(base, extra);
   }
@@ -64,7 +65,7 @@
         y: d.map(function (p) { return nombre(p.montant); }), line: { color: "#d9622b", width: 2, dash: "dot" },
         hovertemplate: "%{x|%d/%m/%Y} : %{y:,.2f} €<extra></extra>" },
     ], mise_en_page({
-      margin: { l: 50, r: 70, t: 10, b: 40 },
+      margin: { l: 50, r: 70, t: 40, b: 40 },
       xaxis: { tickformat: "%b %Y" },
       yaxis: { title: { text: "impayés" }, rangemode: "tozero" },
       yaxis2: { overlaying: "y", side: "right", rangemode: "tozero", tickformat: ",.0f", ticksuffix: " €" },
@@ -87,12 +88,19 @@
     }), config);
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    Plotly.register({ moduleType: "locale", name: "fr", dictionary: {},
-                      format: { months: MOIS, shortMonths: MOIS_COURTS, decimal: ",", thousands: "\u202f" } });
-    var seuils = donnees("donnees-seuils");
-    vieillissement(seuils);
-    tendance(seuils);
-    recouvre();
-  });
+  var locale = false;
+  function dessiner(trace) {
+    return function () {
+      if (!locale) {
+        Plotly.register({ moduleType: "locale", name: "fr", dictionary: {},
+                          format: { months: MOIS, shortMonths: MOIS_COURTS, decimal: ",", thousands: "\u202f" } });
+        locale = true;
+      }
+      trace(donnees("donnees-seuils"));
+    };
+  }
+  // Each chart is drawn when about to be seen (static/js/graphiques.js fetches Plotly then).
+  akigGraphique(document.getElementById("graphique-vieillissement"), dessiner(vieillissement));
+  akigGraphique(document.getElementById("graphique-tendance"), dessiner(tendance));
+  akigGraphique(document.getElementById("graphique-recouvre"), dessiner(recouvre));
 })();

@@ -1,5 +1,5 @@
 /* /dashboard/roulement: the 31–60 → 61–90 roll rate over 12 months (Plotly basic bundle,
-   served locally, loaded deferred). Data from the page's json_script; the table beside it
+   served locally, fetched by graphiques.js when the chart is about to be seen). Data from the page's json_script; the table beside it
    says the same without JavaScript. Estimated months are drawn hollow. */
 (function () {
   "use strict";
@@ -8,9 +8,8 @@
   function mois_court(aaaa_mm) {  /* "2026-07" → "juil. 2026" */
     return MOIS_COURTS[Number(aaaa_mm.slice(5, 7)) - 1] + " " + aaaa_mm.slice(0, 4);
   }
-  document.addEventListener("DOMContentLoaded", function () {
-    var cible = document.getElementById("graphique-roulement");
-    if (!cible || typeof Plotly === "undefined") { return; }
+  var cible = document.getElementById("graphique-roulement");
+  akigGraphique(cible, function () {
     var d = JSON.parse(document.getElementById("donnees-roulement").textContent);
     var x = d.map(function (p) { return mois_court(p.mois); });
     var y = d.map(function (p) { return p.taux === null ? null : Number(p.taux); });
@@ -27,7 +26,6 @@
       showlegend: false, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
       xaxis: { type: "category", tickangle: -45 },
       yaxis: { ticksuffix: " %", rangemode: "tozero" },
-    }, { responsive: true, displaylogo: false, locale: "fr",
-         modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] });
+    }, { responsive: true, displayModeBar: false, locale: "fr" });  // no toolbar over the chart
   });
 })();

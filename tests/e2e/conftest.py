@@ -6,6 +6,7 @@ browser is Debian's package.
 """
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,9 @@ def navigateur():
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
+            # Scrollbars drawn as on a desktop (Playwright hides them by default): the walk
+            # checks that a table scrolling in its box shows one.
+            ignore_default_args=["--hide-scrollbars"],
             args=[
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -73,6 +77,19 @@ class Onglet:
 
         self.page.route("**/*", router)
         return bloquees
+
+    def attendre(self, expression: str, arg=None, timeout: int = 30_000):
+        """Wait until `expression` (or the function `arg => …`) is true in the page.
+
+        Not `page.wait_for_function`: its polling compiles the predicate with `eval`, which the
+        Content-Security-Policy forbids (no 'unsafe-eval'); `evaluate` goes through the DevTools
+        protocol, which the policy does not apply to.
+        """
+        fin = time.monotonic() + timeout / 1000
+        while not self.page.evaluate(expression, arg):
+            if time.monotonic() > fin:
+                raise AssertionError(f"toujours faux après {timeout} ms : {expression}")
+            self.page.wait_for_timeout(100)
 
     def aller(self, chemin: str):
         return self.page.goto(self.base_url + chemin)

@@ -62,11 +62,11 @@ def _carte_prete(onglet, nb_points: int, nb_sites: int = 1):
     trail, its numbered sites, its scale bar and the legend in words."""
     page = onglet.page
     # The swapped part has arrived (the map's data), then the map is drawn once scrolled to.
-    page.wait_for_function(
+    onglet.attendre(
         "n => { const d = document.getElementById('donnees-carte');"
         " return d && JSON.parse(d.textContent).points.length === n; }", arg=nb_points, timeout=20_000)
     page.locator("#carte").scroll_into_view_if_needed()
-    page.wait_for_function(
+    onglet.attendre(
         "n => { const d = document.getElementById('carte');"
         " return d && d.dataset.pret === '1' && d.dataset.points === String(n); }",
         arg=nb_points, timeout=20_000,
@@ -126,7 +126,7 @@ def test_team_lead_opens_an_agent_changes_day_and_window_and_plays_the_replay(on
     assert page.locator("#horloge").inner_text() == "09:01:00"
     page.select_option("#vitesse", "60")
     page.click("#lecture")
-    page.wait_for_function("document.getElementById('curseur').value >= 5", timeout=10_000)
+    onglet.attendre("document.getElementById('curseur').value >= 5", timeout=10_000)
     page.click("#lecture")  # pause
     arret = page.locator("#horloge").inner_text()
     page.wait_for_timeout(600)
@@ -149,6 +149,9 @@ def test_team_lead_opens_an_agent_changes_day_and_window_and_plays_the_replay(on
 
 def test_map_still_draws_when_the_tile_server_is_unreachable(onglet, equipe_du_chef, settings):
     settings.AKIG_CARTE_TUILES_URL = "https://tuiles.invalid/{z}/{x}/{y}.png"
+    # The policy allows the tile server's images (read once at start-up from the same variable).
+    politique = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**politique, "img-src": ["'self'", "https://tuiles.invalid"]}}
     bloquees = onglet.bloquer_l_exterieur()
 
     onglet.connecter("chef@akig.local")

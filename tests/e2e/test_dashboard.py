@@ -74,18 +74,18 @@ def test_dashboard_director_journey(onglet, donnees, tmp_path):
     page.check("input[name=sensibles]")
     page.click("form.filtres button[type=submit]")
     page.wait_for_url("**sensibles=1**")
-    page.wait_for_function("document.querySelectorAll('#analyse tbody tr').length === 1")
+    onglet.attendre("document.querySelectorAll('#analyse tbody tr').length === 1")
     assert _codes(page) == ["A"]
     page.uncheck("input[name=sensibles]")
     page.fill("input[name=retard]", "90")
     page.click("form.filtres button[type=submit]")
     page.wait_for_url("**retard=90**")
-    page.wait_for_function("document.querySelectorAll('#analyse tbody tr').length === 2")
+    onglet.attendre("document.querySelectorAll('#analyse tbody tr').length === 2")
 
     # Sort on the site column.
     page.click("#analyse th a:text-is('Site')")
     page.wait_for_url("**tri=code**")
-    page.wait_for_function("document.querySelector('#analyse tbody strong').textContent === 'A'")
+    onglet.attendre("document.querySelector('#analyse tbody strong').textContent === 'A'")
     assert _codes(page) == ["A", "B"]
 
     # Download exactly what the table shows.

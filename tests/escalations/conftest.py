@@ -76,6 +76,20 @@ def impayes_critiques(*, site, nb: int, montant: Decimal = Decimal("500.00"), re
         ImpayeFactory(locataire=LocataireFactory(site=site), retard=retard, montant_du=montant)
 
 
+def escalade_impayes_site(*, site, nb: int = 12):
+    """`nb` critical debts of 500,00 on `site` and its open « impayés critiques » escalation."""
+    from escalations.models import Regle
+    from escalations.regles import Observation
+    from escalations.services import escalade_declencher
+
+    impayes_critiques(site=site, nb=nb)
+    maintenant = timezone.now()
+    return escalade_declencher(
+        regle=Regle.objects.get(code="impayes-critiques-site"), sujet=f"site:{site.pk}", maintenant=maintenant,
+        depuis=maintenant, observation=Observation(site_id=site.pk, valeur={
+            "nb_impayes": nb, "montant_total": f"{nb * 500}.00", "retard_min": 60}))
+
+
 @pytest.fixture
 def deux_sites(db):
     return (

@@ -147,7 +147,8 @@ def test_checklist_action_records_who_and_when_and_refuses_unknown(client, monde
 
 
 def test_reassign_moves_the_weak_agents_planned_missions_to_the_chosen_agent(client, monde):
-    faible, repreneur = AgentFactory(code="AG200", nom="Faible"), AgentFactory(code="AG201", nom="Repreneur")
+    faible = AgentFactory(code="AG200", nom="Faible")
+    repreneur = AgentFactory(code="AG201", nom="Repreneur", equipe=faible.equipe)  # the site's team
     s2 = monde["s2"]
     PerformanceFactory(agent=faible, score=Decimal("2.00"))
     MissionFactory(agent=faible, site=s2, status="non_complete", date_prevue=timezone.localdate() - datetime.timedelta(days=1))
@@ -262,12 +263,12 @@ def test_impayes_detail_queries_do_not_grow_with_the_data(client, monde, django_
     url = reverse("escalations:detail", args=[monde["impayes"].pk])
     agents_faibles(1, 0)
     # user, groups (the session: cached), escalation, timeline, messages, reports, non-complete missions
-    # (runbook query 2), 7-day scores, agents, active agents, sensitive sites, legal list and
-    # its threshold (the overall rule)
-    with django_assert_num_queries(13):
+    # (runbook query 2), 7-day scores, agents, the sites' team agents and their 7-day scores
+    # (the reassignment's choices), sensitive sites, legal list and its threshold (the overall rule)
+    with django_assert_num_queries(14):
         client.get(url)
     agents_faibles(5, 1)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         reponse = client.get(url)
     assert len(reponse.context["faibles"]) == 6
 
