@@ -137,7 +137,7 @@ def demo_logins_set() -> None:
         user.is_staff = group == roles.DIRECTION
         user.set_password(password)
         user.save()
-        user.groups.add(Group.objects.get(name=group))
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
 
 
 # What the summary line calls each file's rows, French plural included ({n}: the count).
