@@ -454,3 +454,26 @@ def test_detail_trail_is_cached_until_the_agents_positions_change(client, monde,
         positions_enregistrer(agent_id=monde["lucas"].id, positions=[
             {"timestamp": a(11, 30), "latitude": 48.89, "longitude": 2.35}])
     assert len(client.get(url, fenetre).context["journee"].points) == 11
+
+
+def test_detail_intraday_curve_has_its_figures_as_a_table(client, monde):
+    # Given Lucas's 11:00 snapshot (6.00, the fixture's), one at 09:00 not judged yet and one at
+    # 11:05 at 4.99, just under the score rule's threshold (5), and one at 11:10 at exactly 5.00.
+    ScoreInstantaneFactory(agent=monde["lucas"], instant=a(9), score=None)
+    ScoreInstantaneFactory(agent=monde["lucas"], instant=a(11, 5), score=Decimal("4.99"))
+    ScoreInstantaneFactory(agent=monde["lucas"], instant=a(11, 10), score=Decimal("5.00"))
+    client.force_login(monde["chef_nord"])
+
+    corps = client.get(reverse("agents:detail", args=[monde["lucas"].id]),
+                       {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"}).content.decode()
+
+    # Then the curve's text alternative lists each snapshot at its Paris time, in French, oldest
+    # first, the one under the threshold marked as the curve marks it (5.00 is not under 5).
+    tableau = corps[corps.index('id="courbe-jour"'):]
+    tableau = tableau[:tableau.index("</table>")]
+    assert [ligne for ligne in tableau.split("<tr>")[2:]] == [
+        '<th scope="row">09:00</th><td class="n">pas encore noté</td></tr>',
+        '<th scope="row">11:00</th><td class="n">6,00</td></tr>',
+        '<th scope="row">11:05</th><td class="n alerte">4,99</td></tr>',
+        '<th scope="row">11:10</th><td class="n">5,00</td></tr></tbody>\n    ',
+    ]

@@ -1,4 +1,6 @@
 """Display helpers of the agent pages: durations and distances the French way."""
+import datetime
+
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext
@@ -6,6 +8,13 @@ from django.utils.translation import gettext
 from agents.models import Canal
 
 register = template.Library()
+
+
+@register.filter
+def instant_ms(ms) -> datetime.datetime:
+    """An instant of the charts' JSON (milliseconds since the epoch, agents/graphiques_json.py)
+    as an aware datetime, for `|date` (shown in the current time zone)."""
+    return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
 
 
 @register.filter
