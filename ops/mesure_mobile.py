@@ -61,7 +61,7 @@ def _visite(page, compteur: dict, url: str, *, attendre_carte: bool) -> tuple[fl
     page.goto(url, wait_until="load")
     if attendre_carte:
         page.locator("#carte").scroll_into_view_if_needed()
-        page.wait_for_function("document.getElementById('carte').dataset.pret === '1'", timeout=60_000)
+        page.wait_for_function("() => document.getElementById('carte').dataset.pret === '1'", timeout=60_000)
     duree = time.monotonic() - debut
     # What the page fetches after it is usable (Plotly for a chart near the screen) counts in the
     # KiB, and does not slow the next visit down.
