@@ -18,6 +18,7 @@ from recovery.selectors import (
 )
 from tests.factories import ActionFactory, AgentFactory, ImpayeFactory, LocataireFactory, SiteFactory
 from tests.parc_impayes import parc  # noqa: F401  (the fixture)
+from tests.test_runbook_sql import run_as_ops
 
 pytestmark = pytest.mark.django_db
 
@@ -181,9 +182,9 @@ def test_impayes_par_site_equals_the_runbook_first_query(parc):
         WHERE EXTRACT(DAY FROM CURRENT_DATE - date_echeance) > 60
         GROUP BY site_id
         ORDER BY 3 DESC;"""
-    with connection.cursor() as cursor:
-        cursor.execute(runbook)
-        attendu = cursor.fetchall()
+    # As ops run it from psql: CURRENT_DATE in the business time zone (not the UTC of Django's
+    # connection, which is the day before for the hour after midnight in Paris).
+    attendu = run_as_ops(runbook)
     assert [(ligne["site_id"], ligne["nb"], ligne["montant"]) for ligne in impayes_par_site(retard_min=60)] == attendu
 
 
