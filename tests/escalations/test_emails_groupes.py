@@ -88,6 +88,9 @@ def test_overall_and_three_sites_firing_at_once_send_one_email_per_recipient(smt
     (piece,) = list(groupe.iter_attachments())
     pdf = texte_pdf(piece.get_content(), tmp_path)
     assert "Sites en alerte (3)" in pdf
+    # Its subtitle names the four escalations, not only the first.
+    numeros = ", ".join(str(pk) for pk in sorted(Escalade.objects.values_list("pk", flat=True)))
+    assert f"escalades n° {numeros}, déclenchées le 30/11/2026 09:00" in pdf
     assert "S01 — Les Vergers 31 impayés de plus de 60 jours, 15 500,00 € (seuil du site : plus de 10)." in pdf
     assert "S03 — Les Tilleuls 11 impayés de plus de 60 jours, 11 000,00 € (seuil du site : plus de 10)." in pdf
     assert "S02 — Marcadet 12 impayés de plus de 60 jours, 3 006,00 € (seuil du site : plus de 10)." in pdf
@@ -288,3 +291,17 @@ def test_two_agents_of_one_team_lead_under_the_threshold_give_one_email_and_one_
     assert "L'escalade « Performance agent très basse » (AG103 – Chloé) est résolue." in texte
     assert texte.count("Résolue automatiquement : condition levée depuis le 30/11/2026 12:25.") == 2
     assert not list(resolu.iter_attachments())
+
+
+def test_a_report_s_subtitle_names_every_escalation_and_when_they_fired():
+    from django.template.loader import render_to_string
+
+    neuf, treize = paris(2026, 11, 30, 9, 0), paris(2026, 11, 30, 13, 0)
+
+    def sous_titre(numeros, declenchees):
+        return render_to_string("pdf/_escalades.html", {"numeros": numeros, "declenchees": declenchees}).strip()
+
+    assert sous_titre([3], [neuf]) == "· escalade n° 3, déclenchée le 30/11/2026 09:00"
+    assert sous_titre([3, 7], [neuf]) == "· escalades n° 3, 7, déclenchées le 30/11/2026 09:00"
+    assert sous_titre([3, 7], [neuf, treize]) == "· escalades n° 3, 7, déclenchées du 30/11/2026 09:00 au 30/11/2026 13:00"
+    assert sous_titre([], []) == ""
