@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -63,10 +63,11 @@ def destinataires(*, escalade: Escalade | None, niveau: int) -> list[str]:
     return emails
 
 
-def contexte_email(*, escalade: Escalade, motif: str) -> dict:
+def contexte_email(*, escalade: Escalade, motif: str, scores: dict | None = None) -> dict:
     """Return what the templates need: the observed figures, the names, the full URLs. A
     reminder gives the latest figures (derniere_valeur, kept by every evaluation) over the
-    window from the condition's start to the reminder, not those of when it fired."""
+    window from the condition's start to the reminder, not those of when it fired. An agent's
+    score is its score of the moment (`scores`: scores_du_moment of the email's agents)."""
     valeur = contexte_valeur(escalade=escalade, motif=motif)
     fin = escalade.notifiee_le if motif == MOTIF_RELANCE else escalade.declenchee_le
     contexte = {
@@ -85,7 +86,7 @@ def contexte_email(*, escalade: Escalade, motif: str) -> dict:
         )
         contexte.update(
             agent=escalade.agent,
-            score=score_du_moment(escalade=escalade, valeur=valeur),
+            score=score_du_moment(escalade=escalade, valeur=valeur, scores=scores),
             seuil=Decimal(valeur["seuil"]) if "seuil" in valeur else escalade.regle.seuil,
             duree=duree_texte(escalade.regle.duree_min),
             fenetre_debut=debut,
@@ -110,11 +111,14 @@ def contexte_email(*, escalade: Escalade, motif: str) -> dict:
     return contexte
 
 
-def score_du_moment(*, escalade: Escalade, valeur: dict) -> Decimal:
+def score_du_moment(*, escalade: Escalade, valeur: dict, scores: dict | None = None) -> Decimal:
     """The agent's score now, by the one score selector (agents.selectors.scores_du_moment, what
-    `/agents/`, the agent page and the dashboard card judge); the last snapshot the evaluation
-    saw when the selector has none (not judged yet this morning, no mission today)."""
-    du_moment = scores_du_moment(maintenant=timezone.now(), agent_ids=[escalade.agent_id]).get(escalade.agent_id)
+    `/agents/`, the agent page and the dashboard card judge; `scores`, its result if already
+    read); the last snapshot the evaluation saw when the selector has none (not judged yet this
+    morning, no mission today)."""
+    if scores is None:
+        scores = scores_du_moment(maintenant=timezone.now(), agent_ids=[escalade.agent_id])
+    du_moment = scores.get(escalade.agent_id)
     if du_moment is not None and du_moment.score is not None:
         return du_moment.score
     return Decimal(valeur.get("score", "0"))
@@ -165,7 +169,10 @@ def contexte_groupe(*, envois: list[tuple[Escalade, str]]) -> dict:
         sections = [{"escalade": e, "regle": e.regle,
                      "url_escalade": url_absolue(reverse("escalations:detail", args=[e.pk]))} for e, _m in envois]
     else:
-        sections = [contexte_email(escalade=e, motif=m) for e, m in envois]
+        # The agents' scores of the moment in one read for the whole email.
+        scores = scores_du_moment(maintenant=timezone.now(), agent_ids=[e.agent_id for e, _m in envois]) if (
+            _famille(envois[0]) == "agent") else None
+        sections = [contexte_email(escalade=e, motif=m, scores=scores) for e, m in envois]
     impayes = _famille(envois[0]) == "impayes"
     globale = sections[0] if impayes and envois[0][0].site_id is None else None
     return {
@@ -192,6 +199,8 @@ def notifications_evaluation(*, envois: list[tuple[Escalade, str]]) -> list[Mess
     the messages written."""
     messages, par_adresse = [], defaultdict(list)
     adresses_par_niveau: dict[tuple, list[str]] = {}
+    # What the emails name (the site, the agent, the rule), read once for the whole evaluation.
+    prefetch_related_objects([e for e, _m in envois], "regle", "site", "agent__equipe")
     for escalade, motif in envois:
         cle = (escalade.niveau, escalade.equipe_id)
         if cle not in adresses_par_niveau:
