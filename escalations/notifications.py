@@ -158,6 +158,18 @@ def contexte_valeur(*, escalade: Escalade, motif: str) -> dict:
     return escalade.valeur_declenchement
 
 
+# A subject names at most this many sites, agents or escalations, then « et N autres ».
+SUJET_NOMS_MAX = 5
+
+
+def liste_bornee(noms: list[str], maximum: int = SUJET_NOMS_MAX) -> str:
+    """'A, B, C'; past `maximum` names: 'A, B, C, D, E et 25 autres' (a subject stays short)."""
+    if len(noms) <= maximum:
+        return ", ".join(noms)
+    reste = len(noms) - maximum
+    return ", ".join(noms[:maximum]) + " " + ngettext("et %(n)s autre", "et %(n)s autres", reste) % {"n": reste}
+
+
 def contexte_groupe(*, envois: list[tuple[Escalade, str]]) -> dict:
     """What the templates need for one email about several escalations of one kind:
     `sections`, one per escalation (contexte_email; for a resolution, the escalation and its
@@ -173,13 +185,16 @@ def contexte_groupe(*, envois: list[tuple[Escalade, str]]) -> dict:
         scores = scores_du_moment(maintenant=timezone.now(), agent_ids=[e.agent_id for e, _m in envois]) if (
             _famille(envois[0]) == "agent") else None
         sections = [contexte_email(escalade=e, motif=m, scores=scores) for e, m in envois]
-    impayes = _famille(envois[0]) == "impayes"
+    famille = _famille(envois[0])
+    impayes = famille == "impayes"
     globale = sections[0] if impayes and envois[0][0].site_id is None else None
     return {
         "sections": sections,
         "globale": globale,
         "relance": all(m == MOTIF_RELANCE for _e, m in envois),
-        "sites_sujet": ", ".join(e.site.code for e, _m in envois) if impayes and not globale else "",
+        "sites_sujet": liste_bornee([e.site.code for e, _m in envois]) if impayes and not globale else "",
+        # What the subject names: the agents' codes, or what was resolved.
+        "noms_sujet": liste_bornee([e.agent.code if famille == "agent" else e.libelle_sujet for e, _m in envois]),
         "url_dashboard": url_absolue("/dashboard/"),
     }
 

@@ -305,3 +305,12 @@ def test_a_report_s_subtitle_names_every_escalation_and_when_they_fired():
     assert sous_titre([3, 7], [neuf]) == "· escalades n° 3, 7, déclenchées le 30/11/2026 09:00"
     assert sous_titre([3, 7], [neuf, treize]) == "· escalades n° 3, 7, déclenchées du 30/11/2026 09:00 au 30/11/2026 13:00"
     assert sous_titre([], []) == ""
+
+
+def test_a_subject_names_five_then_says_how_many_more():
+    from escalations.notifications import liste_bornee
+
+    codes = [f"AG{i}" for i in range(1, 31)]
+    assert liste_bornee(codes[:5]) == "AG1, AG2, AG3, AG4, AG5"
+    assert liste_bornee(codes[:6]) == "AG1, AG2, AG3, AG4, AG5 et 1 autre"
+    assert liste_bornee(codes) == "AG1, AG2, AG3, AG4, AG5 et 25 autres"
