@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from agents.selectors import equipe_du_choix, equipes_visibles, sites_des_equipes
 from akig_ops import roles
-from recovery.roulement import ROULE, fins_de_mois, historique_paiements_depuis, matrice, roulement_lignes
+from recovery.roulement import ROULE, fins_de_mois, historique_paiements_depuis, matrice, roulements_lire
 from recovery.selectors import TRANCHES, tranches_depuis
 
 # The leading indicator: the amount 31–60 days late that a month later is 61–90 days late.
@@ -98,9 +98,10 @@ def roulement_page(*, perimetre: Perimetre, fin_mois: datetime.date) -> dict:
     """Return what /dashboard/roulement shows for the month ending `fin_mois` in `perimetre`:
     {fin_mois, fin_suivante, libelle, estime, exact_depuis, tranches: [{libelle, nb, montant,
     categories}], total, par_equipe: [{equipe, …_resume}], par_site: {site_id: matrix}}.
-    Three queries (two for the instalments, one for the history's start)."""
+    Three queries: the history's start, the month's stored figures (roulements_lire; two
+    grouped queries over the instalments instead when the month is not stored)."""
     exact_depuis = historique_paiements_depuis()
-    resultat = roulement_lignes(fin_mois=fin_mois, exact_depuis=exact_depuis, site_ids=perimetre.site_ids)
+    resultat = roulements_lire(fins=[fin_mois], exact_depuis=exact_depuis, site_ids=perimetre.site_ids)[fin_mois]
     lignes = resultat["lignes"]
     m = matrice(lignes)
     par_site_lignes: dict[int, list] = {}
@@ -125,13 +126,13 @@ def tendance_roulement(*, perimetre: Perimetre, fins: list[datetime.date] | None
     """Return the 31–60 → 61–90 roll rate of each of the 12 latest month-ends, oldest first:
     [{fin_mois, mois (AAAA-MM), libelle, estime, montant (owed 31–60 j at the month-end),
     roule (of it, 61–90 j a month later), taux (%, None when nothing was owed)}].
-    Two queries a month, each on the bucket's range of due dates."""
-    exact_depuis = historique_paiements_depuis()
+    Three queries for the stored months (roulements_lire), two a month not stored, each on the
+    bucket's range of due dates."""
+    fins = fins or fins_de_mois()
+    resultats = roulements_lire(fins=fins, site_ids=perimetre.site_ids, tranche=TRANCHE_INDICATEUR)
     points = []
-    for fin in fins or fins_de_mois():
-        resultat = roulement_lignes(
-            fin_mois=fin, exact_depuis=exact_depuis, site_ids=perimetre.site_ids, tranche=TRANCHE_INDICATEUR
-        )
+    for fin in fins:
+        resultat = resultats[fin]
         tranche = matrice(resultat["lignes"])[TRANCHE_INDICATEUR]
         points.append({
             "fin_mois": fin, "mois": fin.strftime("%Y-%m"), "libelle": mois_libelle(fin), "estime": resultat["estime"],
