@@ -148,14 +148,26 @@ def roulement_lignes(
     return {"fin_mois": d0, "fin_suivante": d1, "estime": estime, "lignes": lignes}
 
 
+def lignes_fusionner(lignes: list[tuple]) -> list[tuple]:
+    """roulement_lignes' lines with one line per (site, bucket, category): its two queries
+    (instalments owed today, settled ones) may each give one; counts and amounts added."""
+    sommes: dict[tuple, list] = {}
+    for site_id, tranche, categorie, nb, montant in lignes:
+        somme = sommes.setdefault((site_id, tranche, categorie), [0, ZERO])
+        somme[0] += nb
+        somme[1] += montant
+    return [(*cle, nb, montant) for cle, (nb, montant) in sommes.items()]
+
+
 def roulements_ecrire(*, fins: list[datetime.date] | None = None) -> int:
     """Compute every site's figures of the month-ends `fins` (the 12 the page offers by
-    default) with roulement_lignes and store them (RoulementMois and its lines), each month
+    default) with roulement_lignes and store them, one line per site, bucket and category (RoulementMois and its lines), each month
     replaced in one transaction; return the lines written. Two grouped queries a month."""
     exact_depuis = historique_paiements_depuis()
     ecrites = 0
     for fin in fins or fins_de_mois():
         resultat = roulement_lignes(fin_mois=fin, exact_depuis=exact_depuis)
+        lignes = lignes_fusionner(resultat["lignes"])
         with transaction.atomic():
             RoulementMois.objects.filter(fin_mois=fin).delete()
             mois = RoulementMois.objects.create(
@@ -163,10 +175,10 @@ def roulements_ecrire(*, fins: list[datetime.date] | None = None) -> int:
             )
             RoulementMoisLigne.objects.bulk_create(
                 (RoulementMoisLigne(mois=mois, site_id=site_id, tranche=tranche, categorie=categorie, nb=nb, montant=montant)
-                 for site_id, tranche, categorie, nb, montant in resultat["lignes"]),
+                 for site_id, tranche, categorie, nb, montant in lignes),
                 batch_size=5000,
             )
-        ecrites += len(resultat["lignes"])
+        ecrites += len(lignes)
     return ecrites
 
 
