@@ -444,9 +444,9 @@ def generer(*, profil: ProfilSql = XLARGE, graine: int = 42, ecrire: Callable[[s
 SQL_CIBLES = """
 CREATE TEMP TABLE xl_cibles AS
 SELECT e.reference, e.solde,
-       (EXTRACT(YEAR FROM %(aujourdhui)s::date) * 12 + EXTRACT(MONTH FROM %(aujourdhui)s::date)
-        - EXTRACT(YEAR FROM e.periode) * 12 - EXTRACT(MONTH FROM e.periode))
-       BETWEEN l.rang_min AND l.rang_max AS impaye,
+       COALESCE((EXTRACT(YEAR FROM %(aujourdhui)s::date) * 12 + EXTRACT(MONTH FROM %(aujourdhui)s::date)
+                 - EXTRACT(YEAR FROM e.periode) * 12 - EXTRACT(MONTH FROM e.periode))
+                BETWEEN l.rang_min AND l.rang_max, false) AS impaye,
        {paye} AS paye
 FROM (SELECT reference, locataire_id, periode, false AS solde FROM impayes
       UNION ALL SELECT reference, locataire_id, periode, true FROM impayes_soldes) e

@@ -110,6 +110,16 @@ def test_unpaid_share_is_seed_demos_generated_or_redrawn_in_place():
     assert Impaye.objects.count() + ImpayeSolde.objects.count() == 3150
     assert deplaces["impayés"] == Impaye.objects.count() and deplaces["soldés"] == 0
     assert 0.10 < _part_impayee() < 0.18
+    # Everything unpaid, then redrawn: most settled again, the same share.
+    with connection.cursor() as c:
+        c.execute("INSERT INTO impayes (id, reference, locataire_id, site_id, periode, montant_du, montant_paye, "
+                  "date_echeance) SELECT id, reference, locataire_id, site_id, periode, montant_du, 0, date_echeance "
+                  "FROM impayes_soldes")
+        c.execute("DELETE FROM impayes_soldes")
+    deplaces = xlarge.impayes_recalibrer(aujourdhui=AUJOURDHUI)
+    assert Impaye.objects.count() + ImpayeSolde.objects.count() == 3150
+    assert deplaces["soldés"] == ImpayeSolde.objects.count() and deplaces["impayés"] == 0
+    assert 0.10 < _part_impayee() < 0.18
     # Partly paid ones in round tens of euros, at least 10 € paid and 10 € due.
     partiels = Impaye.objects.filter(montant_paye__gt=0)
     assert partiels.exists()
