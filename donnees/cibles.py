@@ -32,6 +32,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agents.models import Agent
+from agents.selectors import RECUL_DERNIERE_POSITION
 from agents.services import performance_compute
 from akig_ops import roles
 from akig_ops.lib.bench import Banc, Mesure, chronometrer, sql_brut
@@ -39,6 +40,7 @@ from akig_ops.sauvegarde import sauvegarde_creer
 from agents.bench import SQL_DERNIERES_POSITIONS, SQL_TRAJET, _jour_et_agent
 from dashboard.bench import RUNBOOK_SQL
 from escalations.bench import SQL_CONTENTIEUX, _instantanes, _matin_ouvre
+from escalations.selectors import seuils_alertes
 from escalations.services import escalades_evaluer
 from recovery.services import instantanes_sites_mettre_a_jour
 
@@ -216,6 +218,10 @@ class Cibles:
             url = f"/agents/{agent_id}/"
             debut, fin = _bornes(timezone.localdate())
             sql, params = SQL_TRAJET, [agent_id, debut, fin]
+        elif sql is SQL_DERNIERES_POSITIONS:  # each agent's last position, as /agents/ reads it
+            params = {"maintenant": timezone.now(), "depuis": timezone.now() - RECUL_DERNIERE_POSITION}
+        elif sql is SQL_CONTENTIEUX:  # the legal list's threshold, as the page reads it
+            params = {"seuil": seuils_alertes()["seuil_contentieux"]}
         else:
             params = None
         p95_sql = chronometrer(sql_brut(sql, params)).p95 if sql else None
