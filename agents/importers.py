@@ -9,7 +9,8 @@ from akig_ops.lib import valeurs
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 from akig_ops.lib.reparation import CODE, INSTANT, JOUR, Controle
 from recovery.importers import codes, resoudre
-from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
+from recovery.selectors import impayes_locataires
+from recovery.models import Locataire, RecouvrementAction, Site, TypeAction, statut_cle, statut_nettoye
 
 from .metriques import POSITIONS_ENREGISTREES
 from .models import AgentGeolocalisation, Agent, Canal, Equipe, Mission, PerformanceHistorique, StatutMission
@@ -181,9 +182,8 @@ class ActionsImporteur(Importeur):
     def preparer(self, chemin):
         self.agents = codes(Agent)
         self.locataires = codes(Locataire)
-        # reference -> tenant id, over outstanding and settled debts alike.
-        self.impayes = dict(Impaye.objects.values_list("reference", "locataire_id"))
-        self.impayes.update(ImpayeSolde.objects.values_list("reference", "locataire_id"))
+        self.impayes = impayes_locataires(
+            ci.valeurs_analysees(chemin, "impaye_reference", self.colonne("impaye_reference").parse))
 
     def convertir(self, valeurs):
         locataire = valeurs["locataire_code"]  # popped by resoudre, named by the error
@@ -205,6 +205,7 @@ class PositionsImporteur(Importeur):
     modele = AgentGeolocalisation
     cle = ("agent_id", "timestamp")
     libelle_cle = "timestamp"
+    borne = "timestamp"  # partitioned by month of it (agents/0010): the merge reads the file's days only
     colonnes = [
         Colonne("agent_code", ci.texte(max_length=32)),
         Colonne("timestamp", ci.instant_passe),

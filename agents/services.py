@@ -38,7 +38,8 @@ from akig_ops.lib import valeurs
 from akig_ops.lib.cache_donnees import donnees_modifiees, jeton_renouveler
 from akig_ops.lib.insertion import inserer_nouvelles, lues
 from akig_ops.services import SCORES_INSTANTANES, battement_enregistrer
-from recovery.models import Impaye, ImpayeSolde, Locataire, RecouvrementAction, statut_cle, statuts_non_realises
+from recovery.models import Locataire, RecouvrementAction, statut_cle, statuts_non_realises
+from recovery.selectors import impayes_locataires
 
 CHAMPS_CALCULES = ["score", "visites", "promesses", "paiements", "refus", "montant_recouvre"]
 # Keeps each INSERT bounded when months are recomputed for every agent.
@@ -304,8 +305,7 @@ def actions_enregistrer(*, agent_id: int, actions: list[dict]) -> dict:
     # a bad one is refused, named, by actions_verifiees.
     codes = _cles_lisibles(a.get("locataire_code") for a in actions)
     references = _cles_lisibles(a.get("impaye_reference") for a in actions) - {""}
-    impayes = dict(Impaye.objects.filter(reference__in=references).values_list("reference", "locataire_id"))
-    impayes.update(ImpayeSolde.objects.filter(reference__in=references).values_list("reference", "locataire_id"))
+    impayes = impayes_locataires(references)
     lignes = actions_verifiees(
         actions,
         agent_code=agent.code,

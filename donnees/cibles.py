@@ -372,11 +372,19 @@ class Cibles:
                            detail=f"{avant:.0f} Mo au départ, {self.requetes_rss / duree:.0f} requêtes/s"))
 
 
+def jour_d_import() -> datetime.date:
+    """The day whose files the bench imports: today once its actions (08:30–16:30) are past,
+    else yesterday (an import refuses a time in the future)."""
+    maintenant = timezone.localtime()
+    return maintenant.date() - datetime.timedelta(days=0 if maintenant.hour >= 17 else 1)
+
+
 def fichiers_du_jour(dossier: Path, *, positions: int = 50_000, actions: int = 5_000,
-                     echeances: int = 20_000) -> dict[str, int]:
-    """Write today's import files into `dossier` from the data in place: positions and actions of
-    the active agents (new), and payments on instalments already known; return {file: rows}."""
-    aujourdhui = timezone.localdate()
+                     echeances: int = 20_000, jour: datetime.date | None = None) -> dict[str, int]:
+    """Write a day's import files (jour_d_import by default) into `dossier` from the data in
+    place: positions and actions of the active agents (new), and payments on instalments
+    already known; return {file: rows}."""
+    aujourdhui = jour or jour_d_import()
     agents = list(Agent.objects.filter(actif=True).order_by("pk").values_list("code", flat=True))
     par_agent = -(-positions // len(agents))
     depart = timezone.make_aware(datetime.datetime.combine(aujourdhui, datetime.time(8, 30)))

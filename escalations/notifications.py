@@ -10,7 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -164,6 +164,8 @@ def notifications_evaluation(*, envois: list[tuple[Escalade, str]]) -> list[Mess
     the messages written."""
     messages, par_adresse = [], defaultdict(list)
     adresses_par_niveau: dict[tuple, list[str]] = {}
+    # What the emails name (the site, the agent, the rule), read once for the whole evaluation.
+    prefetch_related_objects([e for e, _m in envois], "regle", "site", "agent__equipe")
     for escalade, motif in envois:
         if escalade.regle.type == TypeRegle.SCORE_AGENT:
             messages.append(notification_creer(escalade=escalade, motif=motif))

@@ -56,10 +56,11 @@ def escalades_evaluer(*, maintenant: datetime.datetime | None = None) -> dict[st
     # the same episode waits for this commit, then loses as before).
     with transaction.atomic():
         envois: list = []
-        for regle in Regle.objects.filter(active=True):
+        regles = list(Regle.objects.filter(active=True))
+        for regle in regles:
             constat = EVALUATEURS[regle.type](regle=regle, maintenant=maintenant, contexte=contexte)
             _appliquer(regle=regle, constat=constat, maintenant=maintenant, bilan=bilan, envois=envois)
-        _relancer(maintenant=maintenant, bilan=bilan, envois=envois)
+        _relancer(regles=regles, maintenant=maintenant, bilan=bilan, envois=envois)
         notifications_evaluation(envois=envois)
     bilan = dict(+bilan)  # the counts that are not 0
     battement_enregistrer(nom=EVALUATION_ESCALADES, details=bilan)
@@ -67,21 +68,22 @@ def escalades_evaluer(*, maintenant: datetime.datetime | None = None) -> dict[st
 
 
 def _appliquer(*, regle: Regle, constat: Constat, maintenant, bilan: Counter, envois: list) -> None:
+    """Carry out `decider`'s decision for one rule. The steady state (conditions that still
+    hold, pending starts, conditions seen clear) is written set-based, in a fixed number of
+    queries whatever the number of subjects; only what changes an escalation's state (it
+    fires, its condition comes back, it resolves) is written one escalation at a time."""
     ouvertes = {e.sujet: e for e in Escalade.objects.filter(regle=regle, etat__in=OUVERTES)}
+    for escalade in ouvertes.values():
+        escalade.regle = regle  # their rule, read once (resolution_due reads its delay)
     attentes = dict(AttenteRegle.objects.filter(regle=regle).values_list("sujet", "depuis"))
     sourdines = Escalade.objects.filter(regle=regle, sourdine_jusqu_au__gt=maintenant).values_list("sujet", flat=True)
     decision = decider(regle=regle, constat=constat, ouvertes=ouvertes, attentes=attentes, maintenant=maintenant,
                        sourdines=sourdines)
-    for sujet, observation in decision.tiennent.items():
-        _condition_tient(escalade=ouvertes[sujet], observation=observation, maintenant=maintenant)
+    _conditions_tiennent(ouvertes=ouvertes, tiennent=decision.tiennent, maintenant=maintenant)
     # A snoozed subject's run goes on counting toward the rule's duration: when the snooze
     # ends with the condition still true for that long, it fires at once.
     en_attente = {**decision.attendre, **(decision.en_sourdine if regle.duree_min else {})}
-    for sujet, (observation, depuis) in en_attente.items():
-        AttenteRegle.objects.update_or_create(
-            regle=regle, sujet=sujet,
-            defaults={"depuis": depuis, "derniere_valeur": observation.valeur, "vu_le": maintenant},
-        )
+    _attentes_enregistrer(regle=regle, en_attente=en_attente, maintenant=maintenant)
     bilan["en_attente"] += len(decision.attendre)
     bilan["en_sourdine"] += len(decision.en_sourdine)
     for sujet, (observation, depuis) in decision.declencher.items():
@@ -89,10 +91,58 @@ def _appliquer(*, regle: Regle, constat: Constat, maintenant, bilan: Counter, en
                                maintenant=maintenant, envois=envois):
             bilan["declenchees"] += 1
     # A pending start lasts only while every evaluation sees the condition (and ends when it fires).
-    AttenteRegle.objects.filter(regle=regle).exclude(sujet__in=list(en_attente)).delete()
-    for sujet in decision.levees:
-        if _condition_levee(escalade=ouvertes[sujet], maintenant=maintenant):
+    if set(attentes) - set(en_attente):
+        AttenteRegle.objects.filter(regle=regle).exclude(sujet__in=list(en_attente)).delete()
+    levees = [ouvertes[sujet] for sujet in decision.levees]
+    _conditions_levees(escalades=[e for e in levees if e.levee_depuis is None], maintenant=maintenant)
+    for escalade in levees:
+        if escalade.levee_depuis is not None and _condition_levee(escalade=escalade, maintenant=maintenant):
             bilan["resolues"] += 1
+
+
+# Rows per UPDATE of the latest values (bulk_update's CASE grows with its rows).
+LOT_VALEURS = 500
+
+
+def _conditions_tiennent(*, ouvertes: dict[str, Escalade], tiennent: dict, maintenant) -> None:
+    """The conditions that still hold: keep the latest values, in one UPDATE per LOT_VALEURS
+    escalations whose value changed (none when nothing changed); an escalation whose condition
+    had cleared is told it is back (_condition_tient)."""
+    changees = []
+    for sujet, observation in tiennent.items():
+        escalade = ouvertes[sujet]
+        if escalade.levee_depuis is not None:
+            _condition_tient(escalade=escalade, observation=observation, maintenant=maintenant)
+        elif escalade.derniere_valeur != observation.valeur:
+            escalade.derniere_valeur = observation.valeur
+            changees.append(escalade)
+    Escalade.objects.bulk_update(changees, ["derniere_valeur"], batch_size=LOT_VALEURS)
+
+
+def _attentes_enregistrer(*, regle: Regle, en_attente: dict, maintenant) -> None:
+    """Store each pending start {sujet: (observation, depuis)} of `regle`: one upsert on
+    (regle, sujet), however many there are."""
+    AttenteRegle.objects.bulk_create(
+        [AttenteRegle(regle=regle, sujet=sujet, depuis=depuis, derniere_valeur=observation.valeur, vu_le=maintenant)
+         for sujet, (observation, depuis) in en_attente.items()],
+        update_conflicts=True, unique_fields=["regle", "sujet"], update_fields=["depuis", "derniere_valeur", "vu_le"],
+        batch_size=LOT_VALEURS,
+    )
+
+
+def _conditions_levees(*, escalades: list[Escalade], maintenant) -> None:
+    """The conditions seen clear for the first time: note since when, with a timeline line,
+    on those still open and still held when this evaluation locks them (another evaluator
+    may have done it first): three queries whatever their number."""
+    if not escalades:
+        return
+    with transaction.atomic():
+        a_lever = Escalade.objects.filter(
+            pk__in=[e.pk for e in escalades], levee_depuis__isnull=True, etat__in=OUVERTES)
+        ids = list(a_lever.select_for_update().values_list("pk", flat=True))
+        Escalade.objects.filter(pk__in=ids).update(levee_depuis=maintenant)
+        Evenement.objects.bulk_create(
+            [Evenement(escalade_id=pk, instant=maintenant, type=TypeEvenement.CONDITION_LEVEE) for pk in ids])
 
 
 def escalade_declencher(
@@ -158,11 +208,7 @@ def _condition_levee(*, escalade: Escalade, maintenant) -> bool:
     """The condition is clear: note since when; resolve once it stayed clear for the rule's
     delay. Return True if this call resolved the escalation."""
     if escalade.levee_depuis is None:
-        with transaction.atomic():
-            if Escalade.objects.filter(pk=escalade.pk, levee_depuis__isnull=True, etat__in=OUVERTES).update(
-                levee_depuis=maintenant
-            ):
-                Evenement.objects.create(escalade=escalade, instant=maintenant, type=TypeEvenement.CONDITION_LEVEE)
+        _conditions_levees(escalades=[escalade], maintenant=maintenant)
         return False
     if not resolution_due(regle=escalade.regle, levee_depuis=escalade.levee_depuis, maintenant=maintenant):
         return False
@@ -201,7 +247,7 @@ def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q
     return True
 
 
-def _relancer(*, maintenant, bilan: Counter, envois: list) -> None:
+def _relancer(*, regles: list[Regle], maintenant, bilan: Counter, envois: list) -> None:
     """Unacknowledged past the rule's delay: one level up (team lead → Direction → PDG),
     notified again. At the top, the PDG is reminded only in working hours and once a working
     day at most (the first evaluation of the morning), not every delay day and night. An
@@ -214,9 +260,11 @@ def _relancer(*, maintenant, bilan: Counter, envois: list) -> None:
     jour = timezone.localdate(maintenant)
     en_conge = set(Conge.objects.filter(debut__lte=jour, fin__gte=jour).values_list("agent_id", flat=True))
     a_relancer = Escalade.objects.filter(etat=EtatEscalade.DECLENCHEE, levee_depuis__isnull=True)
-    for escalade in a_relancer.filter(regle__active=True).select_related("regle"):
-        if maintenant - escalade.notifiee_le < datetime.timedelta(minutes=escalade.regle.delai_relance_min):
-            continue
+    # Only those notified at least their rule's delay ago (`regles`: the active ones) are read.
+    dues = Q(pk__in=[])
+    for regle in regles:
+        dues |= Q(regle=regle, notifiee_le__lte=maintenant - datetime.timedelta(minutes=regle.delai_relance_min))
+    for escalade in a_relancer.filter(dues).select_related("regle"):
         if escalade.regle.type == TypeRegle.SCORE_AGENT and (not de_service or escalade.agent_id in en_conge):
             continue
         if escalade.niveau == Niveau.PDG and (not de_service or timezone.localdate(escalade.notifiee_le) == jour):

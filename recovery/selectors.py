@@ -572,3 +572,24 @@ def pauses_du_locataire(*, locataire_id: int) -> list:
     """Return the tenant's pauses (litigation, payment plans), latest start first, with who
     entered them."""
     return list(Pause.objects.filter(locataire_id=locataire_id).select_related("cree_par").order_by("-debut", "-id"))
+
+
+# Past this many references, every debt is read at once (one scan) rather than by lots.
+REFERENCES_PAR_LOTS_MAX = 20_000
+LOT_REFERENCES = 900  # under SQLite's 999 variables of old versions
+
+
+def impayes_locataires(references: set[str]) -> dict[str, int]:
+    """{reference: tenant id} of the debts, outstanding or settled, among `references` (those
+    an actions file or a phone's batch names: a day names a few of the ~3 M instalments of
+    three years). Past REFERENCES_PAR_LOTS_MAX, every debt is read in one scan."""
+    if len(references) > REFERENCES_PAR_LOTS_MAX:
+        trouves = dict(Impaye.objects.values_list("reference", "locataire_id"))
+        trouves.update(ImpayeSolde.objects.values_list("reference", "locataire_id"))
+        return trouves
+    trouves, liste = {}, sorted(references)
+    for debut in range(0, len(liste), LOT_REFERENCES):
+        lot = liste[debut:debut + LOT_REFERENCES]
+        for modele in (Impaye, ImpayeSolde):
+            trouves.update(modele.objects.filter(reference__in=lot).values_list("reference", "locataire_id"))
+    return trouves

@@ -427,3 +427,53 @@ def test_import_teams_file_not_in_utf8_far_down_is_a_french_error(exports):
     assert error is not None
     assert "equipes.csv, ligne 2003 : le fichier n'est pas en UTF-8 (enregistrez-le en UTF-8)" in err
     assert Equipe.objects.count() == 0
+
+
+def test_import_positions_merge_bounded_by_the_file_days_finds_rows_at_both_ends(exports):
+    # Given the 20/11 positions, and one of 31/10 (another month: another partition on PostgreSQL).
+    write(exports, "positions.csv", FILES["positions.csv"] + ["AG1,2026-10-31T23:30:00+01:00,48.80,2.30,9"])
+    run_import(exports)
+    # When a file changes the earliest and the latest of them (the merge's bounds, inclusive)
+    # and adds one between, in a third month.
+    write(exports, "positions.csv", [
+        "agent_code,timestamp,latitude,longitude,precision_m",
+        "AG1,2026-10-31T23:30:00+01:00,48.81,2.30,9",
+        "AG1,2026-11-01T12:00:00+01:00,48.82,2.31,4",
+        "AG1,2026-11-20T09:00:00,48.85,2.35,5",
+        "AG1,2026-11-20T09:00:30Z,48.8511,2.3501,",
+    ])
+
+    out, _, error = run_import(exports)
+
+    # Then both ends are updated, the new one created, the unchanged one counted as such.
+    assert error is None
+    assert "positions.csv : importé — 1 créé, 2 modifiés, 1 inchangé, 0 rejeté" in out
+    assert dict(AgentGeolocalisation.objects.values_list("timestamp", "latitude")) == {
+        datetime.datetime(2026, 10, 31, 22, 30, tzinfo=datetime.UTC): 48.81,
+        datetime.datetime(2026, 11, 1, 11, 0, tzinfo=datetime.UTC): 48.82,
+        datetime.datetime(2026, 11, 20, 8, 0, tzinfo=datetime.UTC): 48.85,
+        datetime.datetime(2026, 11, 20, 9, 0, 30, tzinfo=datetime.UTC): 48.8511,
+    }
+
+
+def test_import_actions_look_up_only_the_debts_they_name(exports):
+    # Given the debts I1 (outstanding), I2 (settled), I3, and an action on each of the first two.
+    run_import(exports)
+    write(exports, "actions.csv", FILES["actions.csv"][:1] + [
+        "A3,AG1,L1,I2,visite,realisee,,0,2026-11-20T11:00:00+01:00,,",
+        "A4,AG1,L1,I9,visite,realisee,,0,2026-11-20T11:30:00+01:00,,",
+        "A5,AG1,L2,I1,visite,realisee,,0,2026-11-20T11:45:00+01:00,,",
+    ])
+    from recovery.selectors import impayes_locataires
+
+    # The lookup reads the named references only, outstanding and settled alike.
+    l1 = Locataire.objects.get(code="L1").pk
+    assert impayes_locataires({"I1", "I2", "I9"}) == {"I1": l1, "I2": l1}
+
+    _, err, error = run_import(exports)
+
+    # A settled debt is known, an unknown one and another tenant's are refused on their line.
+    assert "actions.csv, ligne 3, colonne « impaye_reference » : impayé inconnu « I9 »" in err
+    assert "actions.csv, ligne 4, colonne « impaye_reference » : l'impayé « I1 » n'est pas du locataire « L2 »" in err
+    assert "ligne 2" not in err
+    assert error is not None and not RecouvrementAction.objects.filter(reference__in=["A3", "A4", "A5"]).exists()

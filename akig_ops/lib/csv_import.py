@@ -271,11 +271,16 @@ class Importeur:
     # The (first, last) business day the file's rows touch, for importers whose
     # rows feed daily performance; None when they do not.
     jours: tuple[datetime.date, datetime.date] | None = None
+    # A key column whose staged min and max bound the merge (fusionner's `borne`).
+    borne: str | None = None
     # The optional columns the file's header leaves out (set by the engine before `preparer`).
     absentes: frozenset[str] = frozenset()
 
     def preparer(self, chemin: Path) -> None:
         """Load what `convertir` needs (code -> id maps); called once per file, before reading it."""
+
+    def colonne(self, nom: str) -> Colonne:
+        return next(c for c in self.colonnes if c.nom == nom)
 
     def convertir(self, valeurs: dict[str, Any]) -> dict[str, Any]:
         """Parsed CSV values -> target column values; raise ErreurLigne for a bad reference.
@@ -324,7 +329,7 @@ class Importeur:
 
     def fusionner(self) -> tuple[int, int]:
         """Merge the staging table into the target; returns (created, updated)."""
-        return fusionner(self.modele._meta.db_table, cle=self.cle, champs=self.champs())
+        return fusionner(self.modele._meta.db_table, cle=self.cle, champs=self.champs(), borne=self.borne)
 
     def apres(self) -> None:
         """Work that depends on the merged rows (run inside the file's transaction)."""
@@ -354,32 +359,45 @@ def fusionner(
     champs: list[str],
     where: str = "",
     insert_extra: dict[str, str] | None = None,
+    borne: str | None = None,
 ) -> tuple[int, int]:
     """UPDATE the rows of `table` that differ from the staging table, INSERT the new ones.
 
     `where` filters the staging rows taken (SQL on alias s); `insert_extra` adds
-    columns set only on insert ({column: SQL expression}). Returns (created, updated).
+    columns set only on insert ({column: SQL expression}). `borne`, a column of the key
+    (a partitioned table's partition key): the target rows looked at are bounded by the
+    staged values' min and max, as constants, so PostgreSQL prunes the partitions the file
+    does not touch (a day of positions reads one month, not three years of them).
+    Returns (created, updated).
     """
     valeurs = [c for c in champs if c not in cle]
     join = " AND ".join(f"{_q(table)}.{_q(k)} = s.{_q(k)}" for k in cle)
+    t_join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in cle)
     filtre = f" AND ({where})" if where else ""
+    params: list = []
     created = updated = 0
     with connection.cursor() as cursor:
+        if borne is not None:
+            cursor.execute(f"SELECT MIN({_q(borne)}), MAX({_q(borne)}) FROM {STAGE}")
+            params = list(cursor.fetchone())
+            if params[0] is None:
+                return 0, 0  # nothing staged
+            join += f" AND {_q(table)}.{_q(borne)} BETWEEN %s AND %s"
+            t_join += f" AND t.{_q(borne)} BETWEEN %s AND %s"
         if valeurs:
             sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in valeurs)
             differs = " OR ".join(f"{_q(table)}.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in valeurs)
             cursor.execute(
                 f"UPDATE {_q(table)} SET {sets} FROM {STAGE} s "
-                f"WHERE {join} AND ({differs}){filtre}"
+                f"WHERE {join} AND ({differs}){filtre}", params
             )
             updated = cursor.rowcount
         extra = insert_extra or {}
         cols = ", ".join(_q(c) for c in [*champs, *extra])
         exprs = ", ".join([*(f"s.{_q(c)}" for c in champs), *extra.values()])
-        t_join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in cle)
         cursor.execute(
             f"INSERT INTO {_q(table)} ({cols}) SELECT {exprs} FROM {STAGE} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {_q(table)} t WHERE {t_join}){filtre}"
+            f"WHERE NOT EXISTS (SELECT 1 FROM {_q(table)} t WHERE {t_join}){filtre}", params
         )
         created = cursor.rowcount
     return created, updated
@@ -560,6 +578,20 @@ def valeurs_colonne(chemin: Path, nom: str) -> Iterator[str]:
         for _, cells in rows:
             if idx < len(cells):
                 yield cells[idx]
+
+
+def valeurs_analysees(chemin: Path, nom: str, parse: Callable[[str], Any]) -> set:
+    """The distinct non-empty values of one column as `parse` reads them, cells it refuses left
+    out (reported on their line by the row check): what an importer looks up before the rows."""
+    trouvees = set()
+    for raw in valeurs_colonne(chemin, nom):
+        try:
+            valeur = parse(raw)
+        except ValeurInvalide:
+            continue
+        if valeur not in (None, ""):
+            trouvees.add(valeur)
+    return trouvees
 
 
 def importer_fichier(importeur: Importeur, chemin: Path, *, skip_invalid: bool) -> Rapport:
