@@ -179,9 +179,11 @@ def _bornes(jour: datetime.date):
 
 
 class Cibles:
-    def __init__(self, banc: Banc, ecrire, *, requetes_rss: int = 10_000, sauvegarde: bool = True):
+    def __init__(self, banc: Banc, ecrire, *, requetes_rss: int = 10_000, sauvegarde: bool = True,
+                 taches_seules: bool = False):
         self.banc, self.ecrire = banc, ecrire
         self.requetes_rss, self.sauvegarde = requetes_rss, sauvegarde
+        self.taches_seules = taches_seules  # the rules, the nightly jobs and the import; no page
         self.lignes: list[Ligne] = []
 
     def ajouter(self, ligne: Ligne) -> None:
@@ -192,16 +194,18 @@ class Cibles:
         self.ecrire(f"  charge de la machine : {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
                     f"{os.getloadavg()[2]:.2f} ({os.cpu_count()} cœurs)")
         agent_id, jour = _agent_et_jour()
-        cookie = _cookie_direction(self.banc)
-        with Serveur() as serveur:
-            nav = Navigateur(serveur.port, cookie)
-            self._pages(nav, agent_id)
-            self._jours_passes(nav, jour)
-            self._historique(nav, agent_id)
+        if not self.taches_seules:
+            cookie = _cookie_direction(self.banc)
+            with Serveur() as serveur:
+                nav = Navigateur(serveur.port, cookie)
+                self._pages(nav, agent_id)
+                self._jours_passes(nav, jour)
+                self._historique(nav, agent_id)
         self._escalades()
         self._nocturnes(jour)
         self._import_du_jour()
-        self._rss(cookie)
+        if not self.taches_seules:
+            self._rss(cookie)
         return self.lignes
 
     # --- Pages
