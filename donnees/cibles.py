@@ -32,6 +32,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agents.models import Agent
+from agents.selectors import RECUL_DERNIERE_POSITION
 from agents.services import performance_compute
 from akig_ops import roles
 from akig_ops.lib.bench import Banc, Mesure, chronometrer, sql_brut
@@ -220,6 +221,9 @@ class Cibles:
             url = f"/agents/{agent_id}/"
             debut, fin = _bornes(timezone.localdate())
             sql, params = SQL_TRAJET, [agent_id, debut, fin]
+        elif sql is SQL_DERNIERES_POSITIONS:
+            maintenant = timezone.now()
+            params = {"maintenant": maintenant, "depuis": maintenant - RECUL_DERNIERE_POSITION}
         else:
             params = None
         p95_sql = chronometrer(sql_brut(sql, params)).p95 if sql else None
