@@ -222,8 +222,9 @@ class Cibles:
             url = f"/agents/{agent_id}/"
             debut, fin = _bornes(timezone.localdate())
             sql, params = SQL_TRAJET, [agent_id, debut, fin]
-        elif sql is SQL_DERNIERES_POSITIONS:  # each agent's last position, as /agents/ reads it
-            params = {"maintenant": timezone.now(), "depuis": timezone.now() - RECUL_DERNIERE_POSITION}
+        elif sql is SQL_DERNIERES_POSITIONS:
+            maintenant = timezone.now()
+            params = {"maintenant": maintenant, "depuis": maintenant - RECUL_DERNIERE_POSITION}
         elif sql is SQL_CONTENTIEUX:  # the legal list's threshold, as the page reads it
             params = {"seuil": seuils_alertes()["seuil_contentieux"]}
         else:
