@@ -10,10 +10,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from agents.forms import ConfigurationTelephoneForm, FenetreForm, fenetre
@@ -46,7 +48,7 @@ from agents.trajets import BATTERIE
 from agents.graphiques_json import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
-from akig_ops.lib.cache_donnees import en_cache, en_cache_avec_cle, jeton
+from akig_ops.lib.cache_donnees import en_cache_avec_cle, jeton
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
@@ -201,7 +203,7 @@ def liste(request):
     tri = request.GET.get("tri") if request.GET.get("tri") in TRIS else "agent"
     descendant = request.GET.get("sens") == "desc"
     # The page refreshes every minute: rows are shared for a minute (and until data change).
-    lignes, _en_cache = en_cache(
+    lignes, _en_cache, cle = en_cache_avec_cle(
         "agents:liste",
         lambda: tableau_agents(user=request.user, maintenant=timezone.now(), equipe_code=equipe),
         parties=(request.user.pk, equipe),
@@ -211,8 +213,11 @@ def liste(request):
     seuil = seuil_score()
     context = {
         "lignes": lignes,
-        # The 200-row loop prints ready strings: no filter, tag or translation per cell.
-        "rangees": _rangees(lignes, url_liste=reverse("agents:liste"), maintenant=timezone.now(), seuil=seuil),
+        # The 600-row loop prints ready strings: no filter, tag or translation per cell. Built
+        # only when the rows' HTML is not cached (the template calls it), which is cached on
+        # the rows' key, as long as them (a minute, or until the data change).
+        "rangees": lambda: _rangees(lignes, url_liste=reverse("agents:liste"), maintenant=timezone.now(), seuil=seuil),
+        "cle_lignes": cle or "", "duree_cache": DUREE_CACHE_LISTE if cle else 0,
         "equipes": equipes,
         "colonnes": _colonnes(equipe=equipe, tri=tri, descendant=descendant),
         "equipe": equipe,
@@ -245,46 +250,76 @@ def _journee_en_cache(*, agent_id: int, jour, debut, fin, maintenant) -> tuple:
     return (*valeur, cle)
 
 
-@login_required
-@lecture_replique
-def detail(request, agent_id: int):
-    agent = _agent_visible(request, agent_id)
-    maintenant = timezone.now()
-    cible = request.htmx.target if request.htmx else None
-    context = {"agent": agent, "seuil": seuil_score()}
-    if cible != "trajet":  # a change of day or window redraws the trail only
-        periode = int(request.GET["periode"]) if request.GET.get("periode") in {str(p) for p in PERIODES} else 30
-        historique = historique_scores(agent_id=agent.id, jours=periode, aujourd_hui=timezone.localdate(maintenant))
-        context.update(periode=periode, periodes=PERIODES, historique=historique,
-                       historique_json=serie_historique(historique))
-    if cible == "historique":
-        return render(request, "agents/partials/_historique.html", context)
-
+def _page_en_cache(request, agent, *, periode: int) -> tuple[str, int]:
+    """The agent page's content (HTML) and status, drawn by `_contenu_de_la_page` at most once a
+    minute (DUREE_CACHE_LISTE, the list's refresh period) per agent, role, language and asked-for
+    window, and again as soon as the data change (a new generation) or the agent's positions do
+    (their token): the page's cost is then the access check and three cache reads (docs/scaling.md).
+    Only for the agent's visible users: the caller has checked access before."""
     form = FenetreForm(request.GET)
-    jour, debut, fin = _fenetre_de_la_page(form, agent_id=agent.id, maintenant=maintenant)
-    if not any(request.GET.get(champ) for champ in form.fields):
-        # No choice made yet: show the default window in the fields.
-        form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
-                                    "fin": timezone.localtime(fin).time()})
-    journee, carte, courbes, cle = _journee_en_cache(agent_id=agent.id, jour=jour, debut=debut, fin=fin,
-                                                     maintenant=maintenant)
-    context.update(form=form, journee=journee, carte=carte, rayon=settings.AKIG_RAYON_MISSION_M, courbes=courbes,
-                   # Not stored (read on a lagging replica): nor is its HTML.
-                   cle_journee=cle or "", duree_cache=DUREE_CACHE_LISTE if cle else 0,
-                   navigation=_navigation(jour=jour, debut=debut, fin=fin, aujourd_hui=timezone.localdate(maintenant)))
-    if cible == "trajet":
-        return render(request, "agents/partials/_trajet.html", context)
+    fenetre_demandee = urlencode([(champ, request.GET.get(champ, "")) for champ in form.fields])
+    role = "direction" if roles.is_direction(request.user) else "chef"
+    (corps, statut), _en_cache, _cle = en_cache_avec_cle(
+        "agents:page", lambda: _contenu_de_la_page(request, agent, form=form, periode=periode),
+        duree=DUREE_CACHE_LISTE,
+        parties=(agent.id, role, get_language(), periode, fenetre_demandee, jeton(nom_positions(agent.id))),
+    )
+    return corps, statut
 
+
+def _contenu_de_la_page(request, agent, *, form: FenetreForm, periode: int) -> tuple[str, int]:
+    maintenant = timezone.now()
+    aujourd_hui = timezone.localdate(maintenant)
+    context = {"agent": agent, "seuil": seuil_score(), "periode": periode, "periodes": PERIODES}
+    context["historique"] = historique = historique_scores(agent_id=agent.id, jours=periode, aujourd_hui=aujourd_hui)
+    context["historique_json"] = serie_historique(historique)
+    context.update(_trajet_contexte(form, agent=agent, maintenant=maintenant))
+    jour = context["journee"].jour
     context["du_moment"] = score_du_jour(agent_id=agent.id, jour=jour, maintenant=maintenant)
-    context.update(jour_score=jour, jour_passe=jour < timezone.localdate(maintenant))
-    tenues = taux_promesses_tenues(aujourd_hui=timezone.localdate(maintenant), jours=JOURS_TAUX_PROMESSES,
+    context.update(jour_score=jour, jour_passe=jour < aujourd_hui)
+    tenues = taux_promesses_tenues(aujourd_hui=aujourd_hui, jours=JOURS_TAUX_PROMESSES,
                                    par="agent", agent_ids=[agent.id]).get(agent.id)
     context.update(promesses_tenues=_taux_tenues(tenues, Formats()), jours_promesses=JOURS_TAUX_PROMESSES,
                    taches=taches_a_faire(agent_id=agent.id))
     context["telephone"] = telephone = telephone_agent(agent_id=agent.id, jour=jour, maintenant=maintenant)
     context["explication"] = texte_explication(telephone["explication"], maintenant=maintenant)
     # A refused day or hour: the default window, the field's French error, and a 400.
-    return render(request, "agents/detail.html", context, status=400 if form.errors else 200)
+    return render_to_string("agents/partials/_detail.html", context, request), 400 if form.errors else 200
+
+
+def _trajet_contexte(form: FenetreForm, *, agent, maintenant) -> dict:
+    """The trail's part of the page (the day chosen in `form`, else the default one)."""
+    jour, debut, fin = _fenetre_de_la_page(form, agent_id=agent.id, maintenant=maintenant)
+    if not any(form.data.get(champ) for champ in form.fields):
+        # No choice made yet: show the default window in the fields.
+        form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
+                                    "fin": timezone.localtime(fin).time()})
+    journee, carte, courbes, cle = _journee_en_cache(agent_id=agent.id, jour=jour, debut=debut, fin=fin,
+                                                     maintenant=maintenant)
+    return dict(form=form, journee=journee, carte=carte, rayon=settings.AKIG_RAYON_MISSION_M, courbes=courbes,
+                # Not stored (read on a lagging replica): nor is its HTML.
+                cle_journee=cle or "", duree_cache=DUREE_CACHE_LISTE if cle else 0,
+                navigation=_navigation(jour=jour, debut=debut, fin=fin, aujourd_hui=timezone.localdate(maintenant)))
+
+
+@login_required
+@lecture_replique
+def detail(request, agent_id: int):
+    agent = _agent_visible(request, agent_id)
+    cible = request.htmx.target if request.htmx else None
+    periode = int(request.GET["periode"]) if request.GET.get("periode") in {str(p) for p in PERIODES} else 30
+    if cible not in {"trajet", "historique"}:
+        corps, statut = _page_en_cache(request, agent, periode=periode)
+        return render(request, "agents/detail.html", {"agent": agent, "corps": mark_safe(corps)}, status=statut)
+    context = {"agent": agent, "seuil": seuil_score()}
+    if cible == "historique":
+        historique = historique_scores(agent_id=agent.id, jours=periode, aujourd_hui=timezone.localdate())
+        context.update(periode=periode, periodes=PERIODES, historique=historique,
+                       historique_json=serie_historique(historique))
+        return render(request, "agents/partials/_historique.html", context)
+    # A change of day or window redraws the trail only.
+    context.update(_trajet_contexte(FenetreForm(request.GET), agent=agent, maintenant=timezone.now()))
+    return render(request, "agents/partials/_trajet.html", context)
 
 
 @login_required

@@ -2,6 +2,7 @@
 the figures of the list and of one agent's day, sorting, filters, partials, export, query counts."""
 import datetime
 import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -436,24 +437,59 @@ def test_detail_map_numbers_the_planned_sites_in_visiting_order_coloured_by_verd
     assert [(s["heures"], s["minutes"]) for s in carte["arrets"]] == [("09:00–09:40", 40)]
 
 
+def _positions(reponse) -> int:
+    """The trail's count of positions, as the page says it (« … de 08:00 à 12:00 : 9 positions. »)."""
+    return int(re.search(r"à \d\d:\d\d : (\d+) positions?\.", reponse.content.decode()).group(1))
+
+
 def test_detail_trail_is_cached_until_the_agents_positions_change(client, monde, django_capture_on_commit_callbacks):
-    """The trail, its analysis and map (the page's heaviest part) are shared for a minute; a position
-    stored through the field API's service shows at once, one written behind its back does not."""
+    """The page (the trail, its analysis and map, the phone, the score) is shared for a minute; a
+    position stored through the field API's service shows at once, one written behind its back does
+    not."""
     from agents.services import positions_enregistrer
 
     client.force_login(monde["chef_nord"])
     url = reverse("agents:detail", args=[monde["lucas"].id])
     fenetre = {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"}
-    assert len(client.get(url, fenetre).context["journee"].points) == 9  # 09:00, 09:05 … 09:40
+    assert _positions(client.get(url, fenetre)) == 9  # 09:00, 09:05 … 09:40
 
     PositionFactory(agent=monde["lucas"], timestamp=a(11, 0), latitude=48.89, longitude=2.35)
-    assert len(client.get(url, fenetre).context["journee"].points) == 9  # from the cache
-    assert len(client.get(url, {**fenetre, "fin": "11:59"}).context["journee"].points) == 10  # another window
+    assert _positions(client.get(url, fenetre)) == 9  # from the cache
+    assert _positions(client.get(url, {**fenetre, "fin": "11:59"})) == 10  # another window
 
     with django_capture_on_commit_callbacks(execute=True):
         positions_enregistrer(agent_id=monde["lucas"].id, positions=[
             {"timestamp": a(11, 30), "latitude": 48.89, "longitude": 2.35}])
-    assert len(client.get(url, fenetre).context["journee"].points) == 11
+    assert _positions(client.get(url, fenetre)) == 11
+
+
+def test_detail_page_is_drawn_once_a_minute_per_role_and_again_on_a_data_change(client, monde, django_assert_num_queries):
+    """The whole page is shared for a minute (the list's refresh period) by the users of one role:
+    a second visit costs the access check only; a task put behind the cache's back waits (for the
+    minute), a new generation (what the follow-up ladder starts) shows it at once; the cached page
+    never opens a refused agent (another team's lead: 404)."""
+    from agents.services import tache_creer
+
+    url = reverse("agents:detail", args=[monde["lucas"].id])
+    martin = LocataireFactory(code="L2", nom="Martin Durand", site=monde["lucas"].missions.first().site)
+    client.force_login(monde["chef_nord"])
+    assert "Rien à faire." in client.get(url).content.decode()
+
+    tache_creer(agent_id=monde["lucas"].id, locataire_id=martin.id, type_tache="appel", jour=JOUR)
+    # user, groups, the agent (its team checked in the query); the session is the cache's
+    with django_assert_num_queries(3):
+        corps = client.get(url).content.decode()
+    assert "Rien à faire." in corps and "Martin Durand" not in corps
+    client.force_login(monde["direction"])  # another role: drawn for it
+    assert "Martin Durand" in client.get(url).content.decode()
+
+    client.force_login(monde["chef_sud"])
+    assert client.get(url).status_code == 404
+
+    client.force_login(monde["chef_nord"])
+    donnees_modifiees()
+    corps = client.get(url).content.decode()
+    assert "Martin Durand" in corps and "Rien à faire." not in corps
 
 
 def test_detail_intraday_curve_has_its_figures_as_a_table(client, monde):
