@@ -340,7 +340,7 @@ def test_agent_alert_email_and_pdf_say_the_score_of_every_other_place(client, pa
     # /agents/ and every agent's page today: the score of the moment, red under 5 only.
     client.force_login(parc["chef"])
     liste = client.get(reverse("agents:liste"))
-    assert {r["nom"]: (r["score"], r["alerte"]) for r in liste.context["rangees"]} == {
+    assert {r["nom"]: (r["score"], r["alerte"]) for r in liste.context["rangees"]()} == {
         nom: (score, nom in sous_5) for nom, score in attendus.items()}
     for agent in Agent.objects.filter(equipe=equipe):
         page = client.get(reverse("agents:detail", args=[agent.pk]), {"jour": "2026-11-30"}).content.decode()
