@@ -40,6 +40,7 @@ from akig_ops.sauvegarde import sauvegarde_creer
 from agents.bench import SQL_DERNIERES_POSITIONS, SQL_TRAJET, _jour_et_agent
 from dashboard.bench import RUNBOOK_SQL
 from escalations.bench import SQL_CONTENTIEUX, _instantanes, _matin_ouvre
+from escalations.selectors import seuils_alertes
 from escalations.services import escalades_evaluer
 from recovery.services import instantanes_sites_mettre_a_jour
 
@@ -224,6 +225,8 @@ class Cibles:
         elif sql is SQL_DERNIERES_POSITIONS:
             maintenant = timezone.now()
             params = {"maintenant": maintenant, "depuis": maintenant - RECUL_DERNIERE_POSITION}
+        elif sql is SQL_CONTENTIEUX:  # the legal list's threshold, as the page reads it
+            params = {"seuil": seuils_alertes()["seuil_contentieux"]}
         else:
             params = None
         p95_sql = chronometrer(sql_brut(sql, params)).p95 if sql else None
