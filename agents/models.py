@@ -90,6 +90,9 @@ class Mission(models.Model):
         indexes = [
             # An agent's day (planned vs GPS trail): WHERE agent_id = X AND date_prevue = D.
             models.Index(fields=["agent", "date_prevue"], name="mission_agent_date"),
+            # The sites of each team (agents.selectors.sites_des_equipes): each agent's
+            # distinct sites, skipped to one after the other.
+            models.Index(fields=["agent", "site"], name="mission_agent_site"),
             # Runbook "Quels agents assignés?": WHERE site_id IN (...) AND status = 'non_complete'
             # GROUP BY agent_id. Partial: only the rows that query reads.
             models.Index(

@@ -5,6 +5,7 @@ from decimal import Decimal
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.db import connections, router
 from django.db.models import Avg, Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -472,23 +473,39 @@ def agents_missions_non_complete_par_site(*, site_ids: Iterable[int]) -> dict[in
 
 def sites_de_l_equipe(*, equipe_id: int) -> list[int]:
     """Return the ids of the sites where the agents of team `equipe_id` have missions."""
-    return list(
-        Mission.objects.filter(agent__equipe_id=equipe_id).values_list("site_id", flat=True).distinct()
-    )
+    return sites_des_equipes(equipe_ids=[equipe_id]).get(equipe_id, [])
+
+
+# Each agent's distinct sites, skipping from one to the next on the index mission_agent_site
+# (agent_id, site_id): one index probe per (agent, site) pair (15 000 at `xlarge`) instead of
+# reading every mission (922 000 there, 300 ms to 1.7 s).
+SQL_SITES_DES_EQUIPES = """
+WITH RECURSIVE paires (agent_id, site_id) AS (
+    SELECT a.id, (SELECT MIN(m.site_id) FROM {missions} m WHERE m.agent_id = a.id)
+    FROM {agents} a WHERE a.equipe_id IN ({equipes})
+    UNION ALL
+    SELECT p.agent_id,
+           (SELECT MIN(m.site_id) FROM {missions} m WHERE m.agent_id = p.agent_id AND m.site_id > p.site_id)
+    FROM paires p WHERE p.site_id IS NOT NULL
+)
+SELECT DISTINCT a.equipe_id, p.site_id FROM paires p JOIN {agents} a ON a.id = p.agent_id
+WHERE p.site_id IS NOT NULL ORDER BY a.equipe_id, p.site_id"""
 
 
 def sites_des_equipes(*, equipe_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Return {equipe_id: [site_id]}: for each team, the sites where its agents have missions
-    (as sites_de_l_equipe), in one query; a team without any mission is absent."""
-    lignes = (
-        Mission.objects.filter(agent__equipe_id__in=list(equipe_ids))
-        .values_list("agent__equipe_id", "site_id")
-        .distinct()
-        .order_by("agent__equipe_id", "site_id")
+    """Return {equipe_id: [site_id]}: for each team, the sites where its agents have missions,
+    in one query (SQL_SITES_DES_EQUIPES); a team without any mission is absent."""
+    equipe_ids = [int(e) for e in equipe_ids]
+    if not equipe_ids:
+        return {}
+    sql = SQL_SITES_DES_EQUIPES.format(
+        missions=Mission._meta.db_table, agents=Agent._meta.db_table, equipes=", ".join(["%s"] * len(equipe_ids))
     )
     par_equipe: dict[int, list[int]] = {}
-    for equipe_id, site_id in lignes:
-        par_equipe.setdefault(equipe_id, []).append(site_id)
+    with connections[router.db_for_read(Mission)].cursor() as cursor:
+        cursor.execute(sql, equipe_ids)
+        for equipe_id, site_id in cursor.fetchall():
+            par_equipe.setdefault(equipe_id, []).append(site_id)
     return par_equipe
 
 

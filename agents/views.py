@@ -48,7 +48,7 @@ from agents.trajets import BATTERIE
 from agents.graphiques_json import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
-from akig_ops.lib.cache_donnees import en_cache, en_cache_avec_cle, jeton
+from akig_ops.lib.cache_donnees import en_cache_avec_cle, jeton
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
@@ -203,7 +203,7 @@ def liste(request):
     tri = request.GET.get("tri") if request.GET.get("tri") in TRIS else "agent"
     descendant = request.GET.get("sens") == "desc"
     # The page refreshes every minute: rows are shared for a minute (and until data change).
-    lignes, _en_cache = en_cache(
+    lignes, _en_cache, cle = en_cache_avec_cle(
         "agents:liste",
         lambda: tableau_agents(user=request.user, maintenant=timezone.now(), equipe_code=equipe),
         parties=(request.user.pk, equipe),
@@ -213,8 +213,11 @@ def liste(request):
     seuil = seuil_score()
     context = {
         "lignes": lignes,
-        # The 200-row loop prints ready strings: no filter, tag or translation per cell.
-        "rangees": _rangees(lignes, url_liste=reverse("agents:liste"), maintenant=timezone.now(), seuil=seuil),
+        # The 600-row loop prints ready strings: no filter, tag or translation per cell. Built
+        # only when the rows' HTML is not cached (the template calls it), which is cached on
+        # the rows' key, as long as them (a minute, or until the data change).
+        "rangees": lambda: _rangees(lignes, url_liste=reverse("agents:liste"), maintenant=timezone.now(), seuil=seuil),
+        "cle_lignes": cle or "", "duree_cache": DUREE_CACHE_LISTE if cle else 0,
         "equipes": equipes,
         "colonnes": _colonnes(equipe=equipe, tri=tri, descendant=descendant),
         "equipe": equipe,

@@ -8,6 +8,7 @@ from akig_ops.models import Battement, EntreeAudit, TypeAudit
 EVALUATION_ESCALADES = "escalades.evaluation"
 SCORES_INSTANTANES = "agents.scores_instantanes"
 INSTANTANES_SITES = "recovery.instantanes_sites"
+ROULEMENTS = "recovery.roulements"
 SAUVEGARDE = "ops.sauvegarde"
 # Not a success: the last failed backup (details: "erreur", "echecs" = failures so far),
 # so that /metrics can count failures and alert on a backup newer than the last success.

@@ -465,6 +465,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.instantanes_sites_task",
         "schedule": crontab(hour=0, minute=5),
     },
+    # The roll and cure figures of the 12 month-ends /dashboard/roulement offers, stored once
+    # a night (and after each import of impayes.csv): the page reads them, no grouping of the
+    # settled instalments per request.
+    "roulements": {
+        "task": "recovery.tasks.roulements_task",
+        "schedule": crontab(hour=0, minute=20),
+    },
     # The follow-up ladder: each tenant moves to the step reached today (days late of the
     # oldest unpaid instalment, promises broken or kept) and its work is created, once
     # (compare-and-set per tenant: a second beat or a restart creates nothing twice).

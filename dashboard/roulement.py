@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from agents.selectors import equipe_du_choix, equipes_visibles, sites_des_equipes
 from akig_ops import roles
-from recovery.roulement import ROULE, fins_de_mois, historique_paiements_depuis, matrice, roulement_lignes
+from akig_ops.lib.cache_donnees import en_cache
+from recovery.roulement import ROULE, fins_de_mois, historique_paiements_depuis, matrice, roulements_lire
 from recovery.selectors import TRANCHES, tranches_depuis
 
 # The leading indicator: the amount 31–60 days late that a month later is 61–90 days late.
@@ -38,9 +39,14 @@ class Perimetre:
 
 def perimetre_roulement(*, user, equipe_code: str = "") -> Perimetre:
     """Return the user's scope: a director sees every site (or a chosen team's), a team lead
-    the sites of the teams they lead (or of one of them), in the queries. Two queries."""
+    the sites of the teams they lead (or of one of them), in the queries. Two queries (one
+    when the teams' sites are in the cache)."""
     equipes = equipes_visibles(user=user)
-    sites_par_equipe = sites_des_equipes(equipe_ids=[e.pk for e in equipes])
+    ids = [e.pk for e in equipes]
+    # Cached with the figures (same generation): the cached page reads no mission.
+    sites_par_equipe, _hit = en_cache(
+        "dashboard.roulement.sites", lambda: sites_des_equipes(equipe_ids=ids), parties=(",".join(map(str, ids)),)
+    )
     erreurs = []
     equipe = None
     if equipe_code:
@@ -94,13 +100,15 @@ def matrice_totale(m: list[dict]) -> dict:
     return matrice(lignes, limites=())[0]
 
 
-def roulement_page(*, perimetre: Perimetre, fin_mois: datetime.date) -> dict:
+def roulement_page(*, perimetre: Perimetre, fin_mois: datetime.date, par_site: bool = False) -> dict:
     """Return what /dashboard/roulement shows for the month ending `fin_mois` in `perimetre`:
     {fin_mois, fin_suivante, libelle, estime, exact_depuis, tranches: [{libelle, nb, montant,
-    categories}], total, par_equipe: [{equipe, …_resume}], par_site: {site_id: matrix}}.
-    Three queries (two for the instalments, one for the history's start)."""
+    categories}], total, par_equipe: [{equipe, …_resume}]}, and with `par_site` (the CSV's)
+    par_site: {site_id: matrix} (1 500 matrices at `xlarge`: not for the page).
+    Three queries: the history's start, the month's stored figures (roulements_lire; two
+    grouped queries over the instalments instead when the month is not stored)."""
     exact_depuis = historique_paiements_depuis()
-    resultat = roulement_lignes(fin_mois=fin_mois, exact_depuis=exact_depuis, site_ids=perimetre.site_ids)
+    resultat = roulements_lire(fins=[fin_mois], exact_depuis=exact_depuis, site_ids=perimetre.site_ids)[fin_mois]
     lignes = resultat["lignes"]
     m = matrice(lignes)
     par_site_lignes: dict[int, list] = {}
@@ -108,30 +116,32 @@ def roulement_page(*, perimetre: Perimetre, fin_mois: datetime.date) -> dict:
         par_site_lignes.setdefault(ligne[0], []).append(ligne)
     par_equipe = []
     for equipe in ([perimetre.equipe] if perimetre.equipe else perimetre.equipes):
-        sites = set(perimetre.sites_par_equipe.get(equipe.pk, []))
-        m_equipe = matrice([ligne for ligne in lignes if ligne[0] in sites])
+        sites = perimetre.sites_par_equipe.get(equipe.pk, [])
+        m_equipe = matrice([ligne for site_id in sites for ligne in par_site_lignes.get(site_id, ())])
         par_equipe.append({"equipe": equipe, **_resume(m_equipe)})
-    return {
+    page = {
         "fin_mois": resultat["fin_mois"], "fin_suivante": resultat["fin_suivante"],
         "libelle": mois_libelle(fin_mois), "estime": resultat["estime"], "exact_depuis": exact_depuis,
         "tranches": [{"libelle": t.libelle, **ligne} for t, ligne in zip(tranches_depuis(TRANCHES), m)],
         "total": _resume(m),
         "par_equipe": par_equipe,
-        "par_site": {site_id: matrice(l) for site_id, l in par_site_lignes.items()},
     }
+    if par_site:
+        page["par_site"] = {site_id: matrice(l) for site_id, l in par_site_lignes.items()}
+    return page
 
 
 def tendance_roulement(*, perimetre: Perimetre, fins: list[datetime.date] | None = None) -> list[dict]:
     """Return the 31–60 → 61–90 roll rate of each of the 12 latest month-ends, oldest first:
     [{fin_mois, mois (AAAA-MM), libelle, estime, montant (owed 31–60 j at the month-end),
     roule (of it, 61–90 j a month later), taux (%, None when nothing was owed)}].
-    Two queries a month, each on the bucket's range of due dates."""
-    exact_depuis = historique_paiements_depuis()
+    Three queries for the stored months (roulements_lire), two a month not stored, each on the
+    bucket's range of due dates."""
+    fins = fins or fins_de_mois()
+    resultats = roulements_lire(fins=fins, site_ids=perimetre.site_ids, tranche=TRANCHE_INDICATEUR)
     points = []
-    for fin in fins or fins_de_mois():
-        resultat = roulement_lignes(
-            fin_mois=fin, exact_depuis=exact_depuis, site_ids=perimetre.site_ids, tranche=TRANCHE_INDICATEUR
-        )
+    for fin in fins:
+        resultat = resultats[fin]
         tranche = matrice(resultat["lignes"])[TRANCHE_INDICATEUR]
         points.append({
             "fin_mois": fin, "mois": fin.strftime("%Y-%m"), "libelle": mois_libelle(fin), "estime": resultat["estime"],

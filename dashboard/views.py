@@ -337,12 +337,15 @@ def contentieux(request):
     """The legal list: tenants owing more than the overall rule's seuil_contentieux, its
     figures (recovery.selectors.contentieux_chiffres) above the table."""
     seuil = seuils_alertes()["seuil_contentieux"]
+    # Shared like the dashboard's figures (until the data change): the cached page reads no debt.
+    chiffres, suivi = en_cache("dashboard.contentieux", lambda: (
+        contentieux_chiffres(seuil=seuil), locataires_suivi_juridique()), parties=(seuil,))[0]
     return _table_locataires(
         request,
-        lignes_pour=lambda tri: list(locataires_endettes(seuil=seuil, tri=tri)),
+        lignes_pour=lambda tri: en_cache("dashboard.contentieux_locataires", lambda: list(
+            locataires_endettes(seuil=seuil, tri=tri)), parties=(seuil, tri))[0],
         page="dashboard/contentieux.html",
-        context={"seuil": seuil, "chiffres": contentieux_chiffres(seuil=seuil),
-                 "suivi_juridique": locataires_suivi_juridique()},
+        context={"seuil": seuil, "chiffres": chiffres, "suivi_juridique": suivi},
         csv=reverse("dashboard:contentieux_csv"),
     )
 

@@ -44,9 +44,10 @@ def _lire(request):
     return perimetre, fins, fin, [*perimetre.erreurs, *erreurs]
 
 
-def _page(perimetre, fin) -> dict:
+def _page(perimetre, fin, *, par_site: bool = False) -> dict:
     donnees, _cache = en_cache(
-        "dashboard.roulement", lambda: roulement_page(perimetre=perimetre, fin_mois=fin), parties=(perimetre.cle, fin)
+        "dashboard.roulement.csv" if par_site else "dashboard.roulement",
+        lambda: roulement_page(perimetre=perimetre, fin_mois=fin, par_site=par_site), parties=(perimetre.cle, fin),
     )
     return donnees
 
@@ -104,7 +105,7 @@ def roulement_csv(request):
     perimetre, _fins, fin, erreurs = _lire(request)
     if erreurs:
         return render(request, "dashboard/partials/_erreurs.html", {"erreurs": erreurs}, status=400)
-    page = _page(perimetre, fin)
+    page = _page(perimetre, fin, par_site=True)
     sites = sites_lire(site_ids=page["par_site"])
     equipes_du_site: dict[int, list[str]] = {}
     for equipe in perimetre.equipes:

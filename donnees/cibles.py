@@ -32,6 +32,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agents.models import Agent
+from agents.selectors import RECUL_DERNIERE_POSITION
 from agents.services import performance_compute
 from akig_ops import roles
 from akig_ops.lib.bench import Banc, Mesure, chronometrer, sql_brut
@@ -39,6 +40,7 @@ from akig_ops.sauvegarde import sauvegarde_creer
 from agents.bench import SQL_DERNIERES_POSITIONS, SQL_TRAJET, _jour_et_agent
 from dashboard.bench import RUNBOOK_SQL
 from escalations.bench import SQL_CONTENTIEUX, _instantanes, _matin_ouvre
+from escalations.selectors import seuils_alertes
 from escalations.services import escalades_evaluer
 from recovery.services import instantanes_sites_mettre_a_jour
 
@@ -177,9 +179,11 @@ def _bornes(jour: datetime.date):
 
 
 class Cibles:
-    def __init__(self, banc: Banc, ecrire, *, requetes_rss: int = 10_000, sauvegarde: bool = True):
+    def __init__(self, banc: Banc, ecrire, *, requetes_rss: int = 10_000, sauvegarde: bool = True,
+                 taches_seules: bool = False):
         self.banc, self.ecrire = banc, ecrire
         self.requetes_rss, self.sauvegarde = requetes_rss, sauvegarde
+        self.taches_seules = taches_seules  # the rules, the nightly jobs and the import; no page
         self.lignes: list[Ligne] = []
 
     def ajouter(self, ligne: Ligne) -> None:
@@ -190,16 +194,18 @@ class Cibles:
         self.ecrire(f"  charge de la machine : {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
                     f"{os.getloadavg()[2]:.2f} ({os.cpu_count()} cœurs)")
         agent_id, jour = _agent_et_jour()
-        cookie = _cookie_direction(self.banc)
-        with Serveur() as serveur:
-            nav = Navigateur(serveur.port, cookie)
-            self._pages(nav, agent_id)
-            self._jours_passes(nav, jour)
-            self._historique(nav, agent_id)
+        if not self.taches_seules:
+            cookie = _cookie_direction(self.banc)
+            with Serveur() as serveur:
+                nav = Navigateur(serveur.port, cookie)
+                self._pages(nav, agent_id)
+                self._jours_passes(nav, jour)
+                self._historique(nav, agent_id)
         self._escalades()
         self._nocturnes(jour)
         self._import_du_jour()
-        self._rss(cookie)
+        if not self.taches_seules:
+            self._rss(cookie)
         return self.lignes
 
     # --- Pages
@@ -216,6 +222,11 @@ class Cibles:
             url = f"/agents/{agent_id}/"
             debut, fin = _bornes(timezone.localdate())
             sql, params = SQL_TRAJET, [agent_id, debut, fin]
+        elif sql is SQL_DERNIERES_POSITIONS:
+            maintenant = timezone.now()
+            params = {"maintenant": maintenant, "depuis": maintenant - RECUL_DERNIERE_POSITION}
+        elif sql is SQL_CONTENTIEUX:  # the legal list's threshold, as the page reads it
+            params = {"seuil": seuils_alertes()["seuil_contentieux"]}
         else:
             params = None
         p95_sql = chronometrer(sql_brut(sql, params)).p95 if sql else None

@@ -34,7 +34,8 @@ from donnees.management.commands.seed_demo import (
     demo_logins_set,
     domain_tables_empty,
 )
-from recovery.services import instantanes_sites_mettre_a_jour
+from recovery.roulement import fins_de_mois
+from recovery.services import instantanes_sites_mettre_a_jour, roulements_mettre_a_jour
 
 
 @dataclass(frozen=True)
@@ -177,27 +178,53 @@ SELECT i, 'L' || lpad(i::text, 7, '0'), 'Locataire ' || i, '07' || lpad((i::bigi
        'Bât. ' || chr(65 + i %% 6) || ', apt ' || (i %% 300), ((i - 1) %% %(sites)s) + 1
 FROM generate_series(1, %(locataires)s) i"""
 
+# Which of each tenant's instalments are unpaid, drawn per tenant as seed_demo draws them
+# (donnees/demo/monde.py, _tirer_impayes): on a problem site (the first ones) 32 %% of the tenants
+# are in arrears and 10 %% late this month, elsewhere 0.3 %% and 8 %%. Arrears: a run of months
+# ending now or one or two months ago (4 in 6 still running), 2 + Exp(4.5) months long, 30 %% of
+# them partly paid; late: this month (a quarter also last month), 40 %% partly paid. Unpaid are
+# the months `rang` (0 = this month) from rang_min to rang_max. ~0.13 unpaid instalments a
+# tenant, as seed_demo's 15 000 for 100 000 tenants at `large`.
+SQL_PROFILS = """
+CREATE TEMP TABLE xl_profils AS
+SELECT id AS locataire_id, loyer, debut,
+       CASE WHEN r < arrieres THEN fin WHEN r < recents THEN 0 END AS rang_min,
+       CASE WHEN r < arrieres THEN fin + 1 + duree WHEN r < recents THEN dernier_aussi END AS rang_max,
+       CASE WHEN r < arrieres THEN 0.3 ELSE 0.4 END AS partiel
+FROM (
+  SELECT id, round((380 + (id * 7919 %% 900))::numeric, 2) AS loyer,
+         CASE WHEN id %% 4 = 0 THEN (id * 13) %% %(mois)s ELSE 0 END AS debut,
+         random() AS r,
+         CASE WHEN site_id <= %(problemes)s THEN 0.32 ELSE 0.003 END AS arrieres,
+         CASE WHEN site_id <= %(problemes)s THEN 0.42 ELSE 0.083 END AS recents,
+         (ARRAY[0, 0, 0, 0, 1, 2])[1 + floor(random() * 6)::int] AS fin,
+         floor(-ln(1 - random()) * 4.5)::int AS duree,
+         CASE WHEN random() < 0.25 THEN 1 ELSE 0 END AS dernier_aussi
+  FROM locataires
+) l"""
+
+# What an unpaid instalment has paid: nothing, or (share `partiel`) 20–80 %% of it in round
+# tens of euros, at least 10 € paid and 10 € still due (seed_demo's partial payment).
+PAYE_SI_IMPAYE = """CASE WHEN random() < {p}.partiel
+     THEN LEAST({p}.loyer - 10, GREATEST(10, floor({p}.loyer * (0.2 + 0.6 * random()) / 10) * 10))
+     ELSE 0 END"""
+
 # Every instalment of every tenant since its lease began (a quarter moved in during the
-# period), due the 5th; unpaid: 30 %% on problem sites (the first ones), else 1.5 %%,
-# more for the last two months (8 %%) and the current one (25 %%).
+# period), due the 5th; unpaid as xl_profils says.
 SQL_ECHEANCES = """
 CREATE TEMP TABLE xl_echeances AS
 SELECT row_number() OVER () AS id, e.*
 FROM (
-  SELECT 'IMP-L' || lpad(l.id::text, 7, '0') || '-' || to_char(m.mois, 'YYYYMM') AS reference,
-         l.id AS locataire_id, l.site_id, m.mois::date AS periode, l.loyer AS montant_du,
+  SELECT 'IMP-L' || lpad(l.locataire_id::text, 7, '0') || '-' || to_char(m.mois, 'YYYYMM') AS reference,
+         l.locataire_id, lo.site_id, m.mois::date AS periode, l.loyer AS montant_du,
          (m.mois + interval '4 days')::timestamp AS date_echeance,
-         CASE WHEN random() < CASE WHEN l.site_id <= %(problemes)s AND m.rang > 2 THEN 0.30
-                                   WHEN m.rang = 0 THEN 0.25 WHEN m.rang <= 2 THEN 0.08 ELSE 0.015 END
-              THEN CASE WHEN random() < 0.7 THEN 0 ELSE round((l.loyer * random() * 0.8)::numeric, 2) END
-              ELSE l.loyer END AS montant_paye
-  FROM (SELECT id, site_id, round((380 + (id * 7919 %% 900))::numeric, 2) AS loyer,
-               CASE WHEN id %% 4 = 0 THEN (id * 13) %% %(mois)s ELSE 0 END AS debut
-        FROM locataires) l
+         CASE WHEN m.rang BETWEEN l.rang_min AND l.rang_max THEN {paye} ELSE l.loyer END AS montant_paye
+  FROM xl_profils l
+  JOIN locataires lo ON lo.id = l.locataire_id
   JOIN (SELECT g AS rang, date_trunc('month', %(aujourdhui)s::date - make_interval(months => g)) AS mois
         FROM generate_series(0, %(mois)s - 1) g) m ON %(mois)s - 1 - m.rang >= l.debut
   WHERE m.mois + interval '4 days' <= %(aujourdhui)s::date
-) e"""
+) e""".format(paye=PAYE_SI_IMPAYE.format(p="l"))
 
 SQL_IMPAYES = """
 INSERT INTO impayes (id, reference, locataire_id, site_id, periode, montant_du, montant_paye, date_echeance)
@@ -354,6 +381,8 @@ def generer(*, profil: ProfilSql = XLARGE, graine: int = 42, ecrire: Callable[[s
 
             def echeances():
                 _executer(c, "DROP TABLE IF EXISTS xl_echeances")
+                _executer(c, "DROP TABLE IF EXISTS xl_profils")
+                _executer(c, SQL_PROFILS, p)
                 _executer(c, SQL_ECHEANCES, p)
                 with _SansIndex(c, "impayes"):
                     n = _executer(c, SQL_IMPAYES)
@@ -399,21 +428,76 @@ def generer(*, profil: ProfilSql = XLARGE, graine: int = 42, ecrire: Callable[[s
             c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                       f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
         _executer(c, "DROP TABLE IF EXISTS xl_echeances")
+        _executer(c, "DROP TABLE IF EXISTS xl_profils")
         _executer(c, "DROP TABLE IF EXISTS xl_journees")
     _historique(aujourdhui=aujourdhui, ecrire=ecrire, bilan=bilan)
     debut = time.monotonic()
     with connection.cursor() as c:
-        c.execute("VACUUM (ANALYZE) " + ", ".join(SEQUENCES) + ", instantanes_sites")
+        c.execute("VACUUM (ANALYZE) " + ", ".join(SEQUENCES) + ", instantanes_sites, roulements_mois, roulements_mois_lignes")
     bilan["VACUUM ANALYZE"] = (0, time.monotonic() - debut)
     ecrire(f"  {'VACUUM ANALYZE':<24}{'':>21} {bilan['VACUUM ANALYZE'][1]:9.1f} s")
     return bilan
 
 
+# impayes_recalibrer: each instalment's month `rang` (0 = this month) and, per xl_profils,
+# whether it is unpaid and what it has paid.
+SQL_CIBLES = """
+CREATE TEMP TABLE xl_cibles AS
+SELECT e.reference, e.solde,
+       COALESCE((EXTRACT(YEAR FROM %(aujourdhui)s::date) * 12 + EXTRACT(MONTH FROM %(aujourdhui)s::date)
+                 - EXTRACT(YEAR FROM e.periode) * 12 - EXTRACT(MONTH FROM e.periode))
+                BETWEEN l.rang_min AND l.rang_max, false) AS impaye,
+       {paye} AS paye
+FROM (SELECT reference, locataire_id, periode, false AS solde FROM impayes
+      UNION ALL SELECT reference, locataire_id, periode, true FROM impayes_soldes) e
+JOIN xl_profils l ON l.locataire_id = e.locataire_id""".format(paye=PAYE_SI_IMPAYE.format(p="l"))
+
+
+def impayes_recalibrer(*, graine: int = 42, aujourdhui: datetime.date | None = None) -> dict[str, int]:
+    """Redraw which instalments of data generated in place are unpaid, as `generer` now draws
+    them (xl_profils, seed_demo's share), without generating again: the instalments to settle
+    move to impayes_soldes (settled the day `generer` would date them), those to leave unpaid
+    move to impayes with their drawn payment; return the rows moved each way. PostgreSQL only;
+    the per-site snapshots and the stored roll figures are then to be rewritten."""
+    aujourdhui = aujourdhui or timezone.localdate()
+    colonnes = "id, reference, locataire_id, site_id, periode, montant_du, date_echeance"
+    p = {"problemes": XLARGE.sites_a_probleme, "mois": XLARGE.mois, "aujourdhui": aujourdhui,
+         "limite_longue": aujourdhui - datetime.timedelta(days=181),
+         "limite_courte": aujourdhui - datetime.timedelta(days=60)}
+    with connection.cursor() as c:
+        c.execute("SELECT setseed(%s)", [(graine % 1000) / 1000])
+        for sql in ("DROP TABLE IF EXISTS xl_profils", "DROP TABLE IF EXISTS xl_cibles", SQL_PROFILS, SQL_CIBLES):
+            _executer(c, sql, p)
+        _executer(c, "CREATE INDEX ON xl_cibles (reference)")
+        _executer(c, "ANALYZE xl_cibles")
+        soldes = _executer(c, f"""
+            INSERT INTO impayes_soldes ({colonnes}, montant_paye, solde_le)
+            SELECT {colonnes}, montant_du, LEAST(%(aujourdhui)s::date, (date_echeance + ({_RETARD_DE_PAIEMENT}) * interval '1 day')::date)
+            FROM impayes WHERE reference IN (SELECT reference FROM xl_cibles WHERE NOT solde AND NOT impaye)""", p)
+        _executer(c, "DELETE FROM impayes WHERE reference IN (SELECT reference FROM xl_cibles WHERE NOT solde AND NOT impaye)")
+        _executer(c, "UPDATE impayes i SET montant_paye = x.paye FROM xl_cibles x WHERE x.reference = i.reference")
+        impayes = _executer(c, f"""
+            INSERT INTO impayes ({colonnes}, montant_paye)
+            SELECT {colonnes.replace("reference", "s.reference")}, x.paye FROM impayes_soldes s
+            JOIN xl_cibles x ON x.reference = s.reference AND x.solde AND x.impaye""")
+        _executer(c, "DELETE FROM impayes_soldes WHERE reference IN (SELECT reference FROM xl_cibles WHERE solde AND impaye)")
+        for sql in ("DROP TABLE xl_profils", "DROP TABLE xl_cibles"):
+            _executer(c, sql)
+        c.execute("VACUUM (ANALYZE) impayes, impayes_soldes")
+    return {"soldés": soldes, "impayés": impayes}
+
+
 def _historique(*, aujourdhui: datetime.date, ecrire, bilan) -> None:
-    """Back-fill a year of per-site snapshots, as seed_demo does."""
+    """Back-fill a year of per-site snapshots, as seed_demo does, and store the roll figures of
+    the 12 month-ends /dashboard/roulement offers (its nightly job)."""
     debut = time.monotonic()
     lignes = instantanes_sites_mettre_a_jour(
         du=aujourdhui - datetime.timedelta(days=JOURS_D_HISTORIQUE), au=aujourdhui)
     bilan["instantanes_sites"] = (lignes, time.monotonic() - debut)
     ecrire(f"  {'instantanes_sites':<24}{lignes:>14,} lignes {bilan['instantanes_sites'][1]:9.1f} s".replace(",", "\u202f")
            + f"  ({JOURS_D_HISTORIQUE} jours)")
+    debut = time.monotonic()
+    lignes = roulements_mettre_a_jour(fins=fins_de_mois(aujourdhui=aujourdhui))
+    bilan["roulements_mois"] = (lignes, time.monotonic() - debut)
+    ecrire(f"  {'roulements_mois':<24}{lignes:>14,} lignes {bilan['roulements_mois'][1]:9.1f} s".replace(",", "\u202f")
+           + "  (12 fins de mois)")

@@ -66,12 +66,12 @@ def impayes_critiques(*, regle: Regle, maintenant: datetime.datetime, contexte: 
     nb = sum(ligne["nb"] for ligne in par_site)
     if nb <= regle.seuil:
         return Constat()
-    resume = impayes_critiques_resume(retard_min=regle.retard_min, par_site=par_site)
+    resume = impayes_critiques_resume(retard_min=regle.retard_min, par_site=par_site, sites_nommes=SITES_NOMMES)
     valeur = {
         "nb_impayes": nb,
         "montant_total": str(resume["total_montant"]),
-        "nb_sites": len(resume["sites"]),
-        "sites": resume["sites"][:SITES_NOMMES],
+        "nb_sites": len(resume["site_ids"]),
+        "sites": resume["sites"],
         "retard_min": regle.retard_min,
     }
     return Constat(vrais={SUJET_GLOBAL: Observation(valeur=valeur)})

@@ -10,6 +10,7 @@ Safe with two evaluators at once (two beats, a beat and a cron `check_escalation
 import datetime
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -67,14 +68,24 @@ def escalades_evaluer(*, maintenant: datetime.datetime | None = None) -> dict[st
     return bilan
 
 
+class _Ouverte(NamedTuple):
+    """What an evaluation reads of an open escalation (not the whole row: 1 689 of them at xlarge)."""
+
+    pk: int
+    derniere_valeur: dict
+    levee_depuis: datetime.datetime | None
+
+
 def _appliquer(*, regle: Regle, constat: Constat, maintenant, bilan: Counter, envois: list) -> None:
     """Carry out `decider`'s decision for one rule. The steady state (conditions that still
     hold, pending starts, conditions seen clear) is written set-based, in a fixed number of
     queries whatever the number of subjects; only what changes an escalation's state (it
     fires, its condition comes back, it resolves) is written one escalation at a time."""
-    ouvertes = {e.sujet: e for e in Escalade.objects.filter(regle=regle, etat__in=OUVERTES)}
-    for escalade in ouvertes.values():
-        escalade.regle = regle  # their rule, read once (resolution_due reads its delay)
+    ouvertes = {
+        sujet: _Ouverte(pk, valeur, levee_depuis)
+        for pk, sujet, valeur, levee_depuis in Escalade.objects.filter(regle=regle, etat__in=OUVERTES)
+        .values_list("pk", "sujet", "derniere_valeur", "levee_depuis")
+    }
     attentes = dict(AttenteRegle.objects.filter(regle=regle).values_list("sujet", "depuis"))
     sourdines = Escalade.objects.filter(regle=regle, sourdine_jusqu_au__gt=maintenant).values_list("sujet", flat=True)
     decision = decider(regle=regle, constat=constat, ouvertes=ouvertes, attentes=attentes, maintenant=maintenant,
@@ -94,29 +105,44 @@ def _appliquer(*, regle: Regle, constat: Constat, maintenant, bilan: Counter, en
     if set(attentes) - set(en_attente):
         AttenteRegle.objects.filter(regle=regle).exclude(sujet__in=list(en_attente)).delete()
     levees = [ouvertes[sujet] for sujet in decision.levees]
-    _conditions_levees(escalades=[e for e in levees if e.levee_depuis is None], maintenant=maintenant)
-    for escalade in levees:
-        if escalade.levee_depuis is not None and _condition_levee(escalade=escalade, maintenant=maintenant):
+    _conditions_levees(ids=[o.pk for o in levees if o.levee_depuis is None], maintenant=maintenant)
+    dues = [o.pk for o in levees
+            if o.levee_depuis is not None and resolution_due(regle=regle, levee_depuis=o.levee_depuis,
+                                                             maintenant=maintenant)]
+    for escalade in _escalades(dues, regle=regle):
+        if _condition_levee(escalade=escalade, maintenant=maintenant):
             bilan["resolues"] += 1
+
+
+def _escalades(ids: list[int], *, regle: Regle) -> list[Escalade]:
+    """The open escalations `ids` of `regle`, whole, in one query (none when there are none)."""
+    if not ids:
+        return []
+    escalades = list(Escalade.objects.filter(pk__in=ids, etat__in=OUVERTES).order_by("pk"))
+    for escalade in escalades:
+        escalade.regle = regle
+    return escalades
 
 
 # Rows per UPDATE of the latest values (bulk_update's CASE grows with its rows).
 LOT_VALEURS = 500
 
 
-def _conditions_tiennent(*, ouvertes: dict[str, Escalade], tiennent: dict, maintenant) -> None:
+def _conditions_tiennent(*, ouvertes: dict[str, _Ouverte], tiennent: dict, maintenant) -> None:
     """The conditions that still hold: keep the latest values, in one UPDATE per LOT_VALEURS
     escalations whose value changed (none when nothing changed); an escalation whose condition
     had cleared is told it is back (_condition_tient)."""
-    changees = []
+    changees, revenues = [], {}
     for sujet, observation in tiennent.items():
-        escalade = ouvertes[sujet]
-        if escalade.levee_depuis is not None:
-            _condition_tient(escalade=escalade, observation=observation, maintenant=maintenant)
-        elif escalade.derniere_valeur != observation.valeur:
-            escalade.derniere_valeur = observation.valeur
-            changees.append(escalade)
+        ouverte = ouvertes[sujet]
+        if ouverte.levee_depuis is not None:
+            revenues[ouverte.pk] = observation
+        elif ouverte.derniere_valeur != observation.valeur:
+            changees.append(Escalade(pk=ouverte.pk, derniere_valeur=observation.valeur))
     Escalade.objects.bulk_update(changees, ["derniere_valeur"], batch_size=LOT_VALEURS)
+    if revenues:
+        for escalade in Escalade.objects.filter(pk__in=list(revenues)).order_by("pk"):
+            _condition_tient(escalade=escalade, observation=revenues[escalade.pk], maintenant=maintenant)
 
 
 def _attentes_enregistrer(*, regle: Regle, en_attente: dict, maintenant) -> None:
@@ -130,15 +156,14 @@ def _attentes_enregistrer(*, regle: Regle, en_attente: dict, maintenant) -> None
     )
 
 
-def _conditions_levees(*, escalades: list[Escalade], maintenant) -> None:
-    """The conditions seen clear for the first time: note since when, with a timeline line,
-    on those still open and still held when this evaluation locks them (another evaluator
-    may have done it first): three queries whatever their number."""
-    if not escalades:
+def _conditions_levees(*, ids: list[int], maintenant) -> None:
+    """The conditions of the escalations `ids` seen clear for the first time: note since when,
+    with a timeline line, on those still open and still held when this evaluation locks them
+    (another evaluator may have done it first): three queries whatever their number."""
+    if not ids:
         return
     with transaction.atomic():
-        a_lever = Escalade.objects.filter(
-            pk__in=[e.pk for e in escalades], levee_depuis__isnull=True, etat__in=OUVERTES)
+        a_lever = Escalade.objects.filter(pk__in=ids, levee_depuis__isnull=True, etat__in=OUVERTES)
         ids = list(a_lever.select_for_update().values_list("pk", flat=True))
         Escalade.objects.filter(pk__in=ids).update(levee_depuis=maintenant)
         Evenement.objects.bulk_create(
@@ -208,7 +233,7 @@ def _condition_levee(*, escalade: Escalade, maintenant) -> bool:
     """The condition is clear: note since when; resolve once it stayed clear for the rule's
     delay. Return True if this call resolved the escalation."""
     if escalade.levee_depuis is None:
-        _conditions_levees(escalades=[escalade], maintenant=maintenant)
+        _conditions_levees(ids=[escalade.pk], maintenant=maintenant)
         return False
     if not resolution_due(regle=escalade.regle, levee_depuis=escalade.levee_depuis, maintenant=maintenant):
         return False

@@ -9,6 +9,7 @@ from django.utils import timezone
 from akig_ops.lib import csv_import as ci
 from akig_ops.lib.csv_import import Colonne, ErreurLigne, Importeur
 from akig_ops.lib.reparation import CODE, INSTANT, JOUR, MONTANT, Controle
+from akig_ops.lib.taches import tache_apres_commit
 
 from .models import ChangementPaiement, Impaye, ImpayeSolde, Locataire, RecouvrementAction, Site
 
@@ -132,6 +133,14 @@ class ImpayesImporteur(Importeur):
                 )
                 moved += cursor.rowcount
         return created + c2 - moved, updated + u2 + moved
+
+    def applique(self, rapport):
+        # The stored roll figures (recovery.roulement) follow the instalments: recomputed by
+        # the worker once the import is committed (a broker down loses only this run; the
+        # nightly job catches up).
+        from recovery.tasks import roulements_task
+
+        tache_apres_commit(roulements_task)
 
     def changements_paiement_enregistrer(self) -> None:
         """Before the merge, record each instalment whose montant_paye the file changes (in

@@ -244,6 +244,11 @@ class RecouvrementAction(models.Model):
             # agents' list and pages): WHERE type_action = … AND date_action >= …, without an
             # agent. Without it, two scans of every action (4 s at three years of 600 agents).
             models.Index(fields=["type_action", "date_action"], name="action_type_date"),
+            # One agent's promises (the agent page's kept share): WHERE type_action = 'promesse'
+            # AND agent_id = X; without it PostgreSQL ANDs the agent's actions with every promise
+            # (600 000 index entries at `xlarge`, 70–800 ms).
+            models.Index(fields=["agent", "promesse_date"], condition=Q(type_action="promesse"),
+                         name="action_promesse_agent"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="action_reference_unique"),
@@ -349,6 +354,55 @@ class ChangementPaiement(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.jour}: {self.montant_paye_avant} → {self.montant_paye}"
+
+
+class RoulementMois(models.Model):
+    """The roll and cure figures of one month-end D0 (recovery.roulement), as stored by
+    `roulements_ecrire`: a month-end whose next one D1 has passed is computed once a night
+    (and after each import of impayes.csv), and /dashboard/roulement reads it from here
+    instead of grouping the instalments again. Its rows by site are RoulementMoisLigne.
+
+    Valid while the history of montant_paye starts on `exact_depuis` (the page recomputes a
+    month stored under another start); a month-end absent here is computed live."""
+
+    fin_mois = models.DateField(_("fin de mois"), unique=True)
+    estime = models.BooleanField(_("estimé"))
+    exact_depuis = models.DateField(_("historique exact depuis"))
+    calcule_le = models.DateTimeField(_("calculé le"))
+
+    class Meta:
+        db_table = "roulements_mois"
+        ordering = ["fin_mois"]
+        verbose_name = _("roulement d'une fin de mois")
+        verbose_name_plural = _("roulements des fins de mois")
+
+    def __str__(self):
+        return f"{self.fin_mois}"
+
+
+class RoulementMoisLigne(models.Model):
+    """One line of `roulement_lignes` for a stored month-end: a site, the bucket at D0
+    (index in recovery.selectors.TRANCHES' buckets), the category at D1, the count and the
+    amount owed at D0."""
+
+    mois = models.ForeignKey(RoulementMois, on_delete=models.CASCADE, related_name="lignes")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    tranche = models.PositiveSmallIntegerField(_("tranche"))
+    categorie = models.CharField(_("catégorie"), max_length=8)
+    nb = models.PositiveIntegerField(_("impayés"))
+    montant = models.DecimalField(_("reste dû"), **MONEY_SOMME)
+
+    class Meta:
+        db_table = "roulements_mois_lignes"
+        verbose_name = _("ligne de roulement")
+        verbose_name_plural = _("lignes de roulement")
+        constraints = [
+            # One line per site, bucket and category (also the index of a month's lines).
+            models.UniqueConstraint(fields=["mois", "site", "tranche", "categorie"], name="roulement_ligne_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.mois_id} {self.site_id} {self.tranche} {self.categorie}"
 
 
 class TypePause(models.TextChoices):

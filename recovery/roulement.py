@@ -20,12 +20,13 @@ import calendar
 import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Case, CharField, Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from recovery.models import MONEY, ChangementPaiement, Impaye, ImpayeSolde
+from recovery.models import MONEY, ChangementPaiement, Impaye, ImpayeSolde, RoulementMois, RoulementMoisLigne
 from recovery.selectors import TRANCHES, ZERO, _euros, _tranche_de
 
 ROULE, RESTE, PARTIEL, SOLDE = "roule", "reste", "partiel", "solde"
@@ -145,6 +146,69 @@ def roulement_lignes(
         # A settled instalment was owed at D0 only if its montant_paye changed since.
         lignes += _lignes(soldes.filter(Exists(change_apres)), **exact, **commun)
     return {"fin_mois": d0, "fin_suivante": d1, "estime": estime, "lignes": lignes}
+
+
+def lignes_fusionner(lignes: list[tuple]) -> list[tuple]:
+    """roulement_lignes' lines with one line per (site, bucket, category): its two queries
+    (instalments owed today, settled ones) may each give one; counts and amounts added."""
+    sommes: dict[tuple, list] = {}
+    for site_id, tranche, categorie, nb, montant in lignes:
+        somme = sommes.setdefault((site_id, tranche, categorie), [0, ZERO])
+        somme[0] += nb
+        somme[1] += montant
+    return [(*cle, nb, montant) for cle, (nb, montant) in sommes.items()]
+
+
+def roulements_ecrire(*, fins: list[datetime.date] | None = None) -> int:
+    """Compute every site's figures of the month-ends `fins` (the 12 the page offers by
+    default) with roulement_lignes and store them, one line per site, bucket and category (RoulementMois and its lines), each month
+    replaced in one transaction; return the lines written. Two grouped queries a month."""
+    exact_depuis = historique_paiements_depuis()
+    ecrites = 0
+    for fin in fins or fins_de_mois():
+        resultat = roulement_lignes(fin_mois=fin, exact_depuis=exact_depuis)
+        lignes = lignes_fusionner(resultat["lignes"])
+        with transaction.atomic():
+            RoulementMois.objects.filter(fin_mois=fin).delete()
+            mois = RoulementMois.objects.create(
+                fin_mois=fin, estime=resultat["estime"], exact_depuis=exact_depuis, calcule_le=timezone.now()
+            )
+            RoulementMoisLigne.objects.bulk_create(
+                (RoulementMoisLigne(mois=mois, site_id=site_id, tranche=tranche, categorie=categorie, nb=nb, montant=montant)
+                 for site_id, tranche, categorie, nb, montant in lignes),
+                batch_size=5000,
+            )
+        ecrites += len(lignes)
+    return ecrites
+
+
+def roulements_lire(
+    *, fins: list[datetime.date], exact_depuis: datetime.date | None = None, site_ids: list[int] | None = None,
+    tranche: int | None = None,
+) -> dict[datetime.date, dict]:
+    """Return {fin_mois: roulement_lignes(…)} for the month-ends `fins`, each read from its
+    stored figures (roulements_ecrire) when they were computed under the same history start,
+    else computed live: the same figures either way. Two queries for the stored months."""
+    exact_depuis = exact_depuis or historique_paiements_depuis()
+    stockes = {
+        m.fin_mois: m for m in RoulementMois.objects.filter(fin_mois__in=fins, exact_depuis=exact_depuis)
+    }
+    resultats = {
+        fin: {"fin_mois": fin, "fin_suivante": fin_mois_suivant(fin), "estime": m.estime, "lignes": []}
+        for fin, m in stockes.items()
+    }
+    if stockes:
+        lignes = RoulementMoisLigne.objects.filter(mois__in=list(stockes.values()))
+        if site_ids is not None:
+            lignes = lignes.filter(site_id__in=site_ids)
+        if tranche is not None:
+            lignes = lignes.filter(tranche=tranche)
+        for fin, *ligne in lignes.values_list("mois__fin_mois", "site_id", "tranche", "categorie", "nb", "montant"):
+            resultats[fin]["lignes"].append(tuple(ligne))
+    for fin in fins:
+        if fin not in resultats:
+            resultats[fin] = roulement_lignes(fin_mois=fin, exact_depuis=exact_depuis, site_ids=site_ids, tranche=tranche)
+    return resultats
 
 
 def matrice(lignes: list[tuple], *, limites: tuple[int, ...] = TRANCHES) -> list[dict]:

@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from akig_ops.lib.cache_donnees import donnees_modifiees
-from akig_ops.services import INSTANTANES_SITES, battement_enregistrer
+from akig_ops.services import INSTANTANES_SITES, ROULEMENTS, battement_enregistrer
 from recovery.models import Impaye, ImpayeSolde, InstantaneSite
+from recovery.roulement import fins_de_mois, roulements_ecrire
 from recovery.selectors import TRANCHES, tranches_depuis
 
 # Keeps each INSERT bounded when a year of snapshots is back-filled.
@@ -90,6 +91,17 @@ def instantanes_sites_ecrire(*, du: datetime.date, au: datetime.date) -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {InstantaneSite._meta.db_table}")
     return len(lignes)
+
+
+def roulements_mettre_a_jour(*, fins: list[datetime.date] | None = None) -> int:
+    """The roll job (beat task, after each import of impayes.csv, and command): store the
+    figures of the month-ends `fins` (the 12 the page offers by default), start a new
+    generation of cached figures, record the job's heartbeat; return the lines written."""
+    fins = fins or fins_de_mois()
+    lignes = roulements_ecrire(fins=fins)
+    donnees_modifiees()
+    battement_enregistrer(nom=ROULEMENTS, details={"fins": [f.isoformat() for f in fins], "lignes": lignes})
+    return lignes
 
 
 def _instantanes_inserer(lignes: list[list]) -> None:

@@ -2,7 +2,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from recovery.services import instantanes_sites_mettre_a_jour
+from recovery.services import instantanes_sites_mettre_a_jour, roulements_mettre_a_jour
 
 
 @shared_task
@@ -13,3 +13,10 @@ def instantanes_sites_task() -> int:
     """
     jour = timezone.localdate()
     return instantanes_sites_mettre_a_jour(du=jour, au=jour)
+
+
+@shared_task
+def roulements_task() -> int:
+    """Store the roll and cure figures of the 12 month-ends /dashboard/roulement offers
+    (nightly, and after each import of impayes.csv); return the lines written. Idempotent."""
+    return roulements_mettre_a_jour()

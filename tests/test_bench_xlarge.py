@@ -88,6 +88,44 @@ def test_generation_writes_the_profile_through_the_parent_tables(tmp_path):
     assert all(Decimal(l.split(",")[4]) != avant[l.split(",")[0]] for l in lignes)
 
 
+def _part_impayee() -> float:
+    return Impaye.objects.count() / (Impaye.objects.count() + ImpayeSolde.objects.count())
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_unpaid_share_is_seed_demos_generated_or_redrawn_in_place():
+    # One month's instalments, 12 of the 50 sites with problems (a quarter of the tenants):
+    # unpaid this month, 0.3 % × 4/6 + 8 % elsewhere, 32 % × 4/6 + 10 % there: ~13.7 % in all
+    # (the generator before: 25 % this month everywhere).
+    xlarge.generer(profil=PROFIL, aujourdhui=AUJOURDHUI, ecrire=lambda _l: None)
+    assert 0.10 < _part_impayee() < 0.18
+    # Everything settled, then redrawn in place: the same share, nothing lost.
+    with connection.cursor() as c:
+        c.execute("INSERT INTO impayes_soldes (id, reference, locataire_id, site_id, periode, montant_du, montant_paye, "
+                  "date_echeance, solde_le) SELECT id, reference, locataire_id, site_id, periode, montant_du, montant_du, "
+                  "date_echeance, %s FROM impayes", [AUJOURDHUI])
+        c.execute("DELETE FROM impayes")
+    deplaces = xlarge.impayes_recalibrer(aujourdhui=AUJOURDHUI)
+    assert Impaye.objects.count() + ImpayeSolde.objects.count() == 3150
+    assert deplaces["impayés"] == Impaye.objects.count() and deplaces["soldés"] == 0
+    assert 0.10 < _part_impayee() < 0.18
+    # Everything unpaid, then redrawn: most settled again, the same share.
+    with connection.cursor() as c:
+        c.execute("INSERT INTO impayes (id, reference, locataire_id, site_id, periode, montant_du, montant_paye, "
+                  "date_echeance) SELECT id, reference, locataire_id, site_id, periode, montant_du, 0, date_echeance "
+                  "FROM impayes_soldes")
+        c.execute("DELETE FROM impayes_soldes")
+    deplaces = xlarge.impayes_recalibrer(aujourdhui=AUJOURDHUI)
+    assert Impaye.objects.count() + ImpayeSolde.objects.count() == 3150
+    assert deplaces["soldés"] == ImpayeSolde.objects.count() and deplaces["impayés"] == 0
+    assert 0.10 < _part_impayee() < 0.18
+    # Partly paid ones in round tens of euros, at least 10 € paid and 10 € due.
+    partiels = Impaye.objects.filter(montant_paye__gt=0)
+    assert partiels.exists()
+    assert all(i.montant_paye % 10 == 0 and 10 <= i.montant_paye <= i.montant_du - 10 for i in partiels)
+
+
 def test_the_table_says_pass_at_the_limit_and_miss_just_above():
     lignes = [
         cibles.Ligne("dashboard_froid", "/dashboard/ sans cache (p95)", 250.0, 250.0, sql=12.5),

@@ -289,7 +289,7 @@ def test_agent_figures_are_the_same_everywhere(client, parc):
 
     # The score of the moment: /agents/, the agent's page today, the snapshots in /metrics.
     liste = client.get(reverse("agents:liste"))
-    assert {r["nom"]: (r["score"], r["alerte"]) for r in liste.context["rangees"]} == {
+    assert {r["nom"]: (r["score"], r["alerte"]) for r in liste.context["rangees"]()} == {
         "Alice": ("5,00", False), "Bruno": ("3,00", True), "Chloé": ("9,00", False)}
     aujourdhui = client.get(reverse("agents:detail", args=[parc["A1"].pk]), {"jour": "2026-11-30"}).content.decode()
     assert apres(aujourdhui, 'id="score-moment">', "<") == "5,00"

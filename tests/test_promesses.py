@@ -258,5 +258,5 @@ def test_agent_list_and_page_show_the_kept_rate_beside_the_score(client, monde):
     with _en(14):
         liste = client.get("/agents/")
         page = client.get(f"/agents/{monde['ag1'].id}/")
-    assert [r["tenues"] for r in liste.context["rangees"]] == ["50\u00a0% tenues (1/2)"]
+    assert [r["tenues"] for r in liste.context["rangees"]()] == ["50\u00a0% tenues (1/2)"]
     assert "50\u00a0% tenues (1/2)" in page.content.decode()

@@ -139,7 +139,7 @@ def test_legal_and_score_thresholds_edited_in_the_admin_reach_every_place(
     # The agents' list flags the agent; its page draws the line at 5.01.
     agents = client.get(reverse("agents:liste")).content.decode()
     assert "sous 5,01 : en rouge" in agents
-    rangees = client.get(reverse("agents:liste")).context["rangees"]
+    rangees = client.get(reverse("agents:liste")).context["rangees"]()
     assert [r["alerte"] for r in rangees if r["nom"] == agent.nom] == [True]
     fiche = client.get(reverse("agents:detail", args=[agent.pk])).content.decode()
     assert 'data-seuil="5.01"' in fiche and '<td class="n alerte">5,00</td>' in fiche  # yesterday's row

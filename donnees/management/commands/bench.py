@@ -76,10 +76,12 @@ class Command(BaseCommand):
         parser.add_argument("--requetes-rss", type=int, default=10_000,
                             help="Requêtes envoyées à un worker avant de lire sa mémoire (cibles).")
         parser.add_argument("--sans-sauvegarde", action="store_true", help="Cibles : sans chronométrer pg_dump.")
+        parser.add_argument("--taches", action="store_true",
+                            help="Cibles : seulement les tâches (règles d'escalade, travaux de nuit, import du jour).")
 
     def handle(self, *args, profil: str, graine: int, dossier: Path, remplacer: bool, sans_import: bool,
                section: str, agents: int, annees: float, cibles: bool, requetes_rss: int, sans_sauvegarde: bool,
-               **options):
+               taches: bool, **options):
         if profil == "xlarge" and connection.vendor != "postgresql":
             raise CommandError("Le profil xlarge demande PostgreSQL (DATABASE_URL=postgres://…).")
         if not sans_import and profil == "xlarge":
@@ -89,7 +91,7 @@ class Command(BaseCommand):
         if section != "-":
             self._sections(filtre=section)
         if cibles or profil == "xlarge":
-            self._cibles(requetes_rss=requetes_rss, sauvegarde=not sans_sauvegarde)
+            self._cibles(requetes_rss=requetes_rss, sauvegarde=not sans_sauvegarde, taches_seules=taches)
 
     def _generer(self, *, profil: xlarge.ProfilSql, graine: int, remplacer: bool) -> None:
         confirmer_remplacement(remplacer)
@@ -100,11 +102,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Génération totale         : {time.monotonic() - debut:8.1f} s")
         self.stdout.write(f"Taille de la base         : {database_size()}")
 
-    def _cibles(self, *, requetes_rss: int, sauvegarde: bool) -> None:
+    def _cibles(self, *, requetes_rss: int, sauvegarde: bool, taches_seules: bool) -> None:
         """The production targets over HTTP (gunicorn), beside the raw SQL and the large figures."""
         self.stdout.write("\n== Cibles de production (gunicorn, HTTP, cache Redis vidé pour « sans cache »)")
         banc = Banc(self.stdout.write, groupe_direction=roles.DIRECTION)
-        mesures = cibles.Cibles(banc, self.stdout.write, requetes_rss=requetes_rss, sauvegarde=sauvegarde)
+        mesures = cibles.Cibles(banc, self.stdout.write, requetes_rss=requetes_rss, sauvegarde=sauvegarde,
+                                taches_seules=taches_seules)
         cibles.tableau(mesures.executer(), self.stdout.write)
 
     def _sections(self, *, filtre: str) -> None:
