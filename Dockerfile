@@ -27,4 +27,5 @@ RUN useradd --system --uid 1000 --home /app akig \
  && mkdir -p /backups/postgres && chown akig /backups/postgres
 USER akig
 EXPOSE 4000
-CMD ["gunicorn", "akig_ops.wsgi", "--bind", "0.0.0.0:4000", "--workers", "3"]
+# Workers and threads: gunicorn.conf.py (WEB_CONCURRENCY processes, one per core).
+CMD ["gunicorn", "akig_ops.wsgi", "--bind", "0.0.0.0:4000"]

@@ -9,8 +9,11 @@ from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -254,30 +257,45 @@ def _rangees_locataires(lignes):
                ligne["derniere_action_type"], ligne["derniere_action_agent"]]
 
 
-def _table_locataires(request, *, lignes_pour, page: str, context: dict, csv: str):
-    """A tenants' table page (a site's tenants, the legal list): sorted, paginated, htmx."""
+def _table_locataires(request, *, lignes_pour, page: str, context: dict, csv: str, en_cache_sous: tuple = ()):
+    """A tenants' table page (a site's tenants, the legal list): sorted, paginated, htmx. With
+    `en_cache_sous` (a name and the key's parts), the table's HTML is cached as the figures are
+    (until the data change), per sort and page asked for: a visit then draws no row."""
     tri, erreurs = _tri_locataires(request)
     numero = request.GET.get("page", "1")
-    page_obj = Paginator(lignes_pour(tri), PAR_PAGE_LOCATAIRES).get_page(numero)
-    chemin = request.path
 
-    def url(**parametres):
-        return _lien(chemin, {"tri": tri if tri != "-montant" else "", **parametres})
+    def tableau() -> tuple[str, int]:
+        page_obj = Paginator(lignes_pour(tri), PAR_PAGE_LOCATAIRES).get_page(numero)
+        chemin = request.path
 
-    context.update({
-        "page": page_obj,
-        "erreurs": erreurs,
-        "entetes": _entetes(COLONNES_LOCATAIRES, tri=tri, url=lambda t: url(tri=t),
-                            principales={"code", "montant", "retard_max"}),
-        "page_precedente": url(page=page_obj.previous_page_number()) if page_obj.has_previous() else "",
-        "page_suivante": url(page=page_obj.next_page_number()) if page_obj.has_next() else "",
-        "csv": _lien(csv, {"tri": tri if tri != "-montant" else ""}),
-    })
-    # A refused parameter: the page still shows, with its French message, as a 400.
-    return page_ou_partiel(
-        request, page=page, partiel="dashboard/partials/_locataires.html", context=context,
-        status=400 if erreurs else 200,
-    )
+        def url(**parametres):
+            return _lien(chemin, {"tri": tri if tri != "-montant" else "", **parametres})
+
+        contexte = {
+            **context,
+            "page": page_obj,
+            "erreurs": erreurs,
+            "entetes": _entetes(COLONNES_LOCATAIRES, tri=tri, url=lambda t: url(tri=t),
+                                principales={"code", "montant", "retard_max"}),
+            "page_precedente": url(page=page_obj.previous_page_number()) if page_obj.has_previous() else "",
+            "page_suivante": url(page=page_obj.next_page_number()) if page_obj.has_next() else "",
+            "csv": _lien(csv, {"tri": tri if tri != "-montant" else ""}),
+        }
+        # A refused parameter: the page still shows, with its French message, as a 400.
+        return render_to_string("dashboard/partials/_locataires.html", contexte, request), 400 if erreurs else 200
+
+    # Cached for the sorts and page numbers a page links to only: any other query string is drawn.
+    if en_cache_sous and not erreurs and numero.isdigit() and len(numero) <= 4:
+        nom, *parties = en_cache_sous
+        (html, statut), _hit = en_cache(nom, tableau, parties=(*parties, tri, numero))
+    else:
+        html, statut = tableau()
+    if request.htmx and not request.htmx.history_restore_request:
+        reponse = HttpResponse(html, status=statut)
+    else:
+        reponse = render(request, page, {**context, "tableau": mark_safe(html)}, status=statut)
+    patch_vary_headers(reponse, ("HX-Request",))  # no cache serves the table for the page
+    return reponse
 
 
 def _ou_404(objet):
@@ -293,8 +311,9 @@ def site(request, site_id: int):
     return _table_locataires(
         request,
         # The site's debtors, shared like the dashboard's figures (until the data change).
-        lignes_pour=lambda tri: en_cache("dashboard.site_locataires", lambda: list(
-            locataires_endettes(site_id=site.pk, tri=tri)), parties=(site.pk, tri))[0],
+        lignes_pour=lambda tri: list(locataires_endettes(site_id=site.pk, tri=tri)),
+        # The site's table (its debtors), shared like the dashboard's figures (until the data change).
+        en_cache_sous=("dashboard.site_locataires_html", site.pk),
         page="dashboard/site.html",
         context={"site": site},
         csv=reverse("dashboard:site_csv", args=[site.pk]),

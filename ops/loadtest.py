@@ -15,6 +15,9 @@ on a spare loopback port, then drives it with locust (ops/loadtest_locust.py, it
    no error; the ramp goes on to the maximal rate (until it stops growing, p95 passes
    LOADTEST_P95_ARRET_MS or a request fails).
 
+4. memory: one gunicorn worker alone serves LOADTEST_MEMOIRE (10 000) requests of the same mix;
+   its resident memory after them must stay within 250 MB (0: not measured).
+
 LOADTEST_AVANT=<git ref> first measures the saturation of that commit (its files extracted with
 `git archive` into a temporary directory, served the same way), back to back with the current
 code. Each figure comes with the load average (the machine may be shared) and the CPU that
@@ -53,6 +56,9 @@ TELEPHONES = _entier("LOADTEST_TELEPHONES", 20)
 DUREE = _entier("LOADTEST_DUREE", 60)
 DUREE_PALIER = _entier("LOADTEST_DUREE_PALIER", 8)
 PALIERS = [int(n) for n in os.environ.get("LOADTEST_PALIERS", "2,4,8,12,16,24,32,48").split(",")]
+# The web worker's memory after this many requests of the mix (0: not measured), and its ceiling.
+MEMOIRE_REQUETES = _entier("LOADTEST_MEMOIRE", 10000)
+MEMOIRE_MAX_MO = 250
 # gunicorn's options when the served tree has no gunicorn.conf.py (as main was measured in issue 17).
 GUNICORN_SANS_CONF = ["--workers", "4", "--timeout", "60"]
 
@@ -84,10 +90,11 @@ def _statiques(env: dict) -> None:
 class Serveur:
     """gunicorn serving `arbre` (its gunicorn.conf.py if it has one) on a spare port."""
 
-    def __init__(self, arbre: Path, env: dict):
+    def __init__(self, arbre: Path, env: dict, options: list[str] | None = None):
         self.port = _port_libre()
         self.base = f"http://127.0.0.1:{self.port}"
-        options = [] if (arbre / "gunicorn.conf.py").exists() else GUNICORN_SANS_CONF
+        if options is None:
+            options = [] if (arbre / "gunicorn.conf.py").exists() else GUNICORN_SANS_CONF
         self.processus = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "akig_ops.wsgi", "--bind", f"127.0.0.1:{self.port}", *options],
             cwd=arbre, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -232,6 +239,35 @@ def _saturation(serveur: "Serveur", plan: dict, titre: str) -> dict | None:
     return tenu
 
 
+def _rss_mo(serveur: "Serveur") -> list[float]:
+    """The resident memory (MB) of each gunicorn worker."""
+    import psutil
+
+    return [p.memory_info().rss / 2**20 for p in psutil.Process(serveur.processus.pid).children()]
+
+
+def _memoire(env: dict, plan: dict) -> str | None:
+    """One web worker alone serving MEMOIRE_REQUETES requests of the mix: its resident memory
+    before (after a warm-up round) and after; an error message past MEMOIRE_MAX_MO or on errors."""
+    serveur = Serveur(RACINE, env, options=["--workers", "1", "--timeout", "60"])
+    try:
+        print(f"Mémoire (un seul worker web, {MEMOIRE_REQUETES} requêtes du même mélange, sans temps de "
+              f"réflexion, 8 utilisateurs) :", flush=True)
+        base = {**plan, "base": serveur.base, "phase": "memoire", "utilisateurs": 8}
+        _locust({**base, "requetes": 100}, Cpu(serveur))  # every page drawn once: what stays loaded
+        avant = _rss_mo(serveur)
+        m = _locust({**base, "requetes": MEMOIRE_REQUETES}, Cpu(serveur))
+        apres = _rss_mo(serveur)
+    finally:
+        serveur.arreter()
+    print("  " + _ligne(f"{m['requetes']} requêtes", m))
+    print(f"  → mémoire résidente du worker : {avant[0]:.1f} Mo après 100 requêtes, {apres[0]:.1f} Mo après "
+          f"{m['requetes'] + 100} (cible ≤ {MEMOIRE_MAX_MO} Mo)", flush=True)
+    if m["erreurs"]:
+        return f"mémoire : {m['erreurs']} erreurs {m['causes']}"
+    return f"mémoire : {apres[0]:.1f} Mo > {MEMOIRE_MAX_MO} Mo" if apres[0] > MEMOIRE_MAX_MO else None
+
+
 def main() -> int:
     # Stopped (Ctrl-C, kill): the `finally`s still stop gunicorn and delete the throwaway phones.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -340,6 +376,9 @@ def main() -> int:
         _saturation(serveur, plan, "code actuel")
     finally:
         serveur.arreter()
+    if MEMOIRE_REQUETES:
+        echecs.append(_memoire(env, plan))
+    echecs = [e for e in echecs if e]
     for echec in echecs:
         print(f"✘ {echec}")
     return 1 if echecs else 0

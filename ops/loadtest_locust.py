@@ -7,6 +7,8 @@ measured figures, on its last line. Phases:
 - `saturation`: the same mix without think time, users added step by step; each step's figures
   over `duree` seconds; stops at an error, at a p95 past `p95_arret_ms`, or when more users no
   longer bring more requests (ops/loadtest.py finds the last step within the p95 target).
+- `memoire`: the saturation's mix with `utilisateurs` users until `requetes` requests are answered
+  (ops/loadtest.py reads the web worker's memory before and after).
 - `telephones`: one locust user per phone posting its positions as its tracker app does (Traccar
   Client 9 one at a time or its buffer in batches, OsmAnd's query string, OwnTracks), no think time;
   counts the positions the server answered 200 for (ops/loadtest.py compares them with the database).
@@ -17,6 +19,7 @@ login page (once per role) and makes the other users' sessions the way a login d
 import datetime
 import json
 import sys
+import time
 from pathlib import Path
 
 import gevent
@@ -168,6 +171,17 @@ def _palier(env: Environment, utilisateurs: int, duree: float) -> dict:
     return {"utilisateurs": utilisateurs, **_chiffres(env, duree)}
 
 
+def _jusqu_a(env: Environment, utilisateurs: int, requetes: int) -> dict:
+    """`utilisateurs` users until `requetes` requests have been answered."""
+    env.runner.start(utilisateurs, spawn_rate=max(utilisateurs, 1))
+    print(json.dumps({"debut": utilisateurs}), flush=True)
+    debut = time.monotonic()
+    while env.stats.total.num_requests < requetes:
+        gevent.sleep(0.2)
+    env.runner.stop()
+    return _chiffres(env, time.monotonic() - debut)
+
+
 def main() -> None:
     PLAN.update(json.load(sys.stdin))
     phase = PLAN["phase"]
@@ -195,6 +209,8 @@ def main() -> None:
         env.create_local_runner()
         if phase == "utilisateurs":
             resultat = _palier(env, PLAN["utilisateurs"], PLAN["duree"])
+        elif phase == "memoire":
+            resultat = _jusqu_a(env, PLAN["utilisateurs"], PLAN["requetes"])
         else:
             paliers = []
             for utilisateurs in PLAN["paliers"]:

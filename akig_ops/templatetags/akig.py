@@ -1,22 +1,40 @@
 """Display helpers shared by every template: money in the fr-FR way, the user's role."""
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.translation import get_language
 
 from akig_ops import roles
 from akig_ops.lib.formats import Formats
 
 register = template.Library()
+# The active language's Formats, made once (get_format's lookups were a tenth of a page's
+# rendering when each cell made its own); forgotten when a test changes the settings.
+_FORMATS: dict[str, Formats] = {}
+
+
+@receiver(setting_changed)
+def _formats_oublies(**kwargs) -> None:
+    _FORMATS.clear()
+
+
+def _formats() -> Formats:
+    langue = get_language()
+    if langue not in _FORMATS:
+        _FORMATS[langue] = Formats()
+    return _FORMATS[langue]
 
 
 @register.filter
 def montant(value) -> str:
     """1234.5 -> '1 234,50 €' (the currency symbol is settings.AKIG_DEVISE)."""
-    return Formats().montant(value)
+    return _formats().montant(value)
 
 
 @register.filter
 def montant_seuil(value) -> str:
     """A threshold: 10000 -> '10 000 €', 10000.5 -> '10 000,50 €'."""
-    return Formats().montant_seuil(value)
+    return _formats().montant_seuil(value)
 
 
 @register.filter
