@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Q, Sum
+from django.db import connection
+from django.db.models import DateField, F, Func, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -90,21 +91,24 @@ def _debut(jour: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(jour, datetime.time.min))
 
 
-def _paiements_par_jour(locataire_ids: set[int], depuis: datetime.date) -> dict[int, list]:
-    """{tenant id: [(day, amount paid that day)] sorted}: the payments done (statut not in the
-    "did not happen" list), from `depuis`."""
-    lignes = (
-        RecouvrementAction.objects.filter(
-            locataire_id__in=locataire_ids, type_action=TypeAction.PAIEMENT, date_action__gte=_debut(depuis),
-        )
-        .exclude(statut_cle__in=statuts_non_realises())
+def _paiements_du_jour(locataire_ids, depuis: datetime.date):
+    """The payments done (statut not in the "did not happen" list) of `locataire_ids` (None: every
+    tenant's) from `depuis`, summed per tenant and day: rows (locataire_id, jour, montant)."""
+    paiements = RecouvrementAction.objects.filter(type_action=TypeAction.PAIEMENT, date_action__gte=_debut(depuis))
+    if locataire_ids is not None:
+        paiements = paiements.filter(locataire_id__in=locataire_ids)
+    return (
+        paiements.exclude(statut_cle__in=statuts_non_realises())
         .annotate(jour=TruncDate("date_action"))
         .values("locataire_id", "jour")
         .annotate(montant=Sum("montant_recouvre"))
-        .order_by("locataire_id", "jour")
     )
+
+
+def _paiements_par_jour(locataire_ids: set[int], depuis: datetime.date) -> dict[int, list]:
+    """{tenant id: [(day, amount paid that day)] sorted} (_paiements_du_jour)."""
     paiements = defaultdict(list)
-    for ligne in lignes:
+    for ligne in _paiements_du_jour(locataire_ids, depuis).order_by("locataire_id", "jour"):
         paiements[ligne["locataire_id"]].append((ligne["jour"], ligne["montant"]))
     return paiements
 
@@ -187,19 +191,83 @@ class Taux:
         return (Decimal(100) * self.tenues / self.jugees).quantize(Decimal("0.1"))
 
 
+class _PlusJours(Func):
+    """A date plus a fixed number of days, as a date (PostgreSQL: date + integer; SQLite: date())."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, jours: int):
+        super().__init__(expression)
+        self.jours = int(jours)
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} + %s::integer)", [*params, self.jours]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, %s)", [*params, f"+{self.jours} days"]
+
+
+# Each promise against its tenant's payments per day (a hash join, not a subquery per promise:
+# 10 552 promises of 600 agents read 667 000 heap blocks that way, 3.9 s), then counted per
+# agent or site: 77 ms at `xlarge` (was ~1 s: two queries and the judgement in Python).
+_TAUX_SQL = """
+WITH p AS ({promesses}), v AS ({paiements}),
+j AS (
+    SELECT p.cle, p.code, p.promesse_date, COALESCE(SUM(v.montant), 0) >= p.promesse_montant AS tenue
+    FROM p LEFT JOIN v ON v.locataire_id = p.locataire_id AND v.jour >= p.jour AND v.jour <= p.limite
+    GROUP BY p.id, p.cle, p.code, p.promesse_date, p.promesse_montant
+)
+SELECT cle, code, SUM(CASE WHEN tenue THEN 1 ELSE 0 END),
+       SUM(CASE WHEN NOT tenue AND promesse_date < %s THEN 1 ELSE 0 END)
+FROM j GROUP BY cle, code
+"""
+
+
 def taux_promesses_tenues(
     *, aujourd_hui: datetime.date, jours: int, par: str, agent_ids=None
 ) -> dict[int, Taux]:
     """Return {agent id or site id (`par` = "agent" or "site"): Taux} over the promises whose
     date promised falls in the last `jours` days (today included) and that are judged (tenue or
-    rompue; en cours and sans engagement left out). `agent_ids` narrows as in promesses_jugees."""
-    cle, code = {"agent": ("agent_id", "agent_code"), "site": ("site_id", "site_code")}[par]
-    comptes: dict[int, list] = {}
-    for promesse in promesses_jugees(
-        aujourd_hui=aujourd_hui, agent_ids=agent_ids,
-        echeance_du=aujourd_hui - datetime.timedelta(days=jours - 1), echeance_au=aujourd_hui,
-    ):
-        if promesse.statut in (TENUE, ROMPUE):
-            compte = comptes.setdefault(getattr(promesse, cle), [getattr(promesse, code), 0, 0])
-            compte[1 if promesse.statut == TENUE else 2] += 1
-    return {ident: Taux(code=c, tenues=t, rompues=r) for ident, (c, t, r) in comptes.items()}
+    rompue; en cours and sans engagement left out). `agent_ids` narrows as in promesses_jugees.
+
+    The rule of `juger`, set-based in SQL (a MIN and one aggregate query): the amounts paid being
+    ≥ 0 (action_montant_recouvre_positif), a promise is tenue when its tenant's payments from its
+    day to min(limite, aujourd_hui) add up to the amount, rompue when not and its limit is past.
+    tests/test_promesses.py checks it against promesses_jugees day by day."""
+    cle, code = {"agent": ("agent_id", "agent__code"), "site": ("locataire__site_id", "locataire__site__code")}[par]
+    tolerance = tolerance_jours()
+    promesses = RecouvrementAction.objects.filter(
+        type_action=TypeAction.PROMESSE, promesse_montant__isnull=False,
+        promesse_date__gte=aujourd_hui - datetime.timedelta(days=jours - 1), promesse_date__lte=aujourd_hui,
+    )
+    if agent_ids is not None:
+        promesses = promesses.filter(agent_id__in=agent_ids)
+    premiere = promesses.aggregate(premiere=Min("date_action"))["premiere"]
+    if premiere is None:
+        return {}
+    p_sql, p_params = (
+        promesses.annotate(
+            cle=F(cle), code=F(code), jour=TruncDate("date_action"),
+            limite=_PlusJours(F("promesse_date"), tolerance),
+        )
+        .values("id", "cle", "code", "locataire_id", "promesse_montant", "promesse_date", "jour", "limite")
+        .order_by()
+        .query.sql_with_params()
+    )
+    v_sql, v_params = (
+        # Every tenant's payments of the window (action_type_date), hashed: restricted to the
+        # promises' tenants, PostgreSQL misjudged their count and probed each tenant's actions (4.9 s).
+        _paiements_du_jour(None, timezone.localdate(premiere))
+        .filter(date_action__lt=_debut(aujourd_hui + datetime.timedelta(days=1)))
+        .order_by()
+        .query.sql_with_params()
+    )
+    with connection.cursor() as curseur:
+        curseur.execute(
+            _TAUX_SQL.format(promesses=p_sql, paiements=v_sql),
+            [*p_params, *v_params, aujourd_hui - datetime.timedelta(days=tolerance)],
+        )
+        lignes = curseur.fetchall()
+    return {ident: Taux(code=c, tenues=int(t), rompues=int(r)) for ident, c, t, r in lignes if t or r}

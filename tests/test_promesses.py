@@ -146,6 +146,53 @@ def test_taux_promesses_tenues_by_agent_and_site_over_a_window(monde):
     assert ag2 not in taux_promesses_tenues(aujourd_hui=j(14), jours=5, par="agent")
 
 
+def _taux_par_jugement(aujourd_hui, jours, par):
+    """The kept share counted from promesses_jugees (the rule in Python, promise by promise)."""
+    comptes = {}
+    for p in promesses_jugees(aujourd_hui=aujourd_hui, echeance_du=aujourd_hui - datetime.timedelta(days=jours - 1),
+                              echeance_au=aujourd_hui):
+        if p.statut in ("tenue", "rompue"):
+            cle = p.agent_id if par == "agent" else p.site_id
+            compte = comptes.setdefault(cle, [0, 0])
+            compte[0 if p.statut == "tenue" else 1] += 1
+    return {cle: tuple(c) for cle, c in comptes.items()}
+
+
+@pytest.mark.parametrize("tolerance", [0, 3])
+def test_taux_set_based_agrees_with_the_judgement_promise_by_promise(monde, settings, tolerance):
+    """taux_promesses_tenues judges in one SQL aggregate: on every day of the month and two
+    tolerances, it counts what promesses_jugees judges, edges included. Beside the fixture:
+    L6 (S1, AG1) promises 200 on 05/03 for 10/03, paid in full at 00:30 Paris on 13/03 (23:30 UTC
+    the 12th: the limit's day with the tolerance of 3, the day after without it); L7 (S2, AG2)
+    promises 150 for 08/03, paid 100 then 50 on 11/03 (the limit: kept with 3 days, partial
+    with 0) and 500 on 12/03 (the day after the limit)."""
+    settings.AKIG_PROMESSE_TOLERANCE_JOURS = tolerance
+    l6 = LocataireFactory(code="L6", site=monde["s1"])
+    l7 = LocataireFactory(code="L7", site=monde["s2"])
+    ActionFactory(reference="P6", agent=monde["ag1"], locataire=l6, type_action="promesse", date_action=le(5),
+                  promesse_montant=Decimal("200.00"), promesse_date=j(10))
+    ActionFactory(reference="V61", agent=monde["ag1"], locataire=l6, type_action="paiement",
+                  date_action=datetime.datetime(2026, 3, 13, 0, 30, tzinfo=PARIS), montant_recouvre=Decimal("200.00"))
+    ActionFactory(reference="P7", agent=monde["ag2"], locataire=l7, type_action="promesse", date_action=le(6),
+                  promesse_montant=Decimal("150.00"), promesse_date=j(8))
+    for ref, jour, montant in (("V71", 11, "100.00"), ("V72", 11, "50.00"), ("V73", 12, "500.00")):
+        ActionFactory(reference=ref, agent=monde["ag2"], locataire=l7, type_action="paiement", date_action=le(jour),
+                      montant_recouvre=Decimal(montant))
+    jugees = 0
+    for jour in range(1, 29):
+        for par in ("agent", "site"):
+            attendu = _taux_par_jugement(j(jour), 10, par)
+            taux = taux_promesses_tenues(aujourd_hui=j(jour), jours=10, par=par)
+            assert {k: (t.tenues, t.rompues) for k, t in taux.items()} == attendu, (jour, par)
+            jugees += sum(sum(c) for c in attendu.values())
+    assert jugees > 0
+    # By hand on 14/03 with 3 days: AG1 has P1 and P6 kept, P3 broken; AG2 P7 kept, P2 broken.
+    if tolerance == 3:
+        taux = taux_promesses_tenues(aujourd_hui=j(14), jours=10, par="agent")
+        assert {k: (t.tenues, t.rompues) for k, t in taux.items()} == {
+            monde["ag1"].id: (2, 1), monde["ag2"].id: (1, 1)}
+
+
 # --- /promesses/
 
 
