@@ -148,6 +148,17 @@ class Navigateur:
         self.connexion = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def get(self, url: str, entetes: dict | None = None) -> bytes:
+        try:
+            return self._get(url, entetes)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # gunicorn's threads keep a connection alive a few seconds only (gunicorn.conf.py):
+            # after a longer pause (a raw SQL timed between two pages) it is closed; a GET is
+            # asked again once, on a new connection.
+            self.connexion.close()
+            self.connexion = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            return self._get(url, entetes)
+
+    def _get(self, url: str, entetes: dict | None) -> bytes:
         self.connexion.request("GET", url, headers={"Host": "127.0.0.1", "Cookie": f"sessionid={self.cookie}",
                                                     **(entetes or {})})
         reponse = self.connexion.getresponse()

@@ -15,6 +15,7 @@ from agents.selectors import (
     debut_du_jour,
     missions_du_jour,
     performance_recente,
+    scores_du_moment,
     scores_instantanes,
     trajet,
 )
@@ -37,6 +38,16 @@ SITES_MAX, AGENTS_MAX, CONTENTIEUX_MAX = 20, 12, 20
 
 def _retard_min(escalade: Escalade | None, seuils: dict) -> int:
     return escalade.regle.retard_min if escalade else seuils["retard_critique"]
+
+
+def _numeros(groupe: list[Escalade]) -> dict:
+    """What a report's subtitle says of its escalations: `numeros`, every one's number (in
+    order); `declenchees`, the distinct minutes they fired at (one: « déclenchée(s) le … »;
+    more: « du … au … »)."""
+    return {
+        "numeros": sorted(e.pk for e in groupe),
+        "declenchees": sorted({timezone.localtime(e.declenchee_le).replace(second=0, microsecond=0) for e in groupe}),
+    }
 
 
 def _perimetre(escalade: Escalade | None, escalades: list[Escalade]) -> list[int] | None:
@@ -90,6 +101,7 @@ def donnees_impayes(*, escalade: Escalade | None, maintenant: datetime.datetime,
         key=lambda s: (-s["ligne"]["montant"], s["ligne"]["code"]),
     )
     return {
+        **_numeros(list(escalades) or ([escalade] if escalade else [])),
         "retard_min": retard,
         "site_seul": site_ids[0] if site_ids and len(site_ids) == 1 else None,
         "sites_en_alerte": sites_en_alerte,
@@ -143,11 +155,31 @@ def _libelle_verdict(verdict: trajets.Verdict) -> str:
     )
 
 
-def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
-    """The agent report: today's scores and actions, the last 4 hours' trail with its stops
-    and the planned sites (agents.trajets' analysis), mission réelle vs planifiée, the 7-day
-    history, and the runbook's causes and actions."""
-    agent = agents_par_id(agent_ids=[escalade.agent_id])[escalade.agent_id]
+def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime, escalades: list[Escalade] = ()) -> dict:
+    """The agent report, about every agent of a grouped email (`escalades`, else `escalade`
+    alone): a summary of their scores of the moment, then one section per agent (by code)
+    with its own figures (_donnees_un_agent), and the runbook's causes and actions once.
+    `numeros`: the escalations' numbers, for the subtitle."""
+    groupe = list(escalades) or [escalade]
+    agents = agents_par_id(agent_ids=[e.agent_id for e in groupe])
+    groupe.sort(key=lambda e: (agents[e.agent_id].code, e.pk))
+    # The one score of the moment (what /agents/, the agent page and the dashboard card judge).
+    du_moment = scores_du_moment(maintenant=maintenant, agent_ids=[e.agent_id for e in groupe])
+    sections = [_donnees_un_agent(escalade=e, agent=agents[e.agent_id], maintenant=maintenant,
+                                  du_moment=du_moment.get(e.agent_id)) for e in groupe]
+    return {
+        "sections": sections,
+        **_numeros(groupe),
+        "seuil": escalade.regle.seuil,
+        "causes": CAUSES_AGENT,
+        "actions": ACTIONS_AGENT,
+    }
+
+
+def _donnees_un_agent(*, escalade: Escalade, agent, maintenant: datetime.datetime, du_moment) -> dict:
+    """One agent's section: its score of the moment and when it fired, today's actions, the
+    last 4 hours' trail with its stops and the planned sites (agents.trajets' analysis),
+    mission réelle vs planifiée, the 7-day history."""
     jour = timezone.localdate(maintenant)
     seuil = float(escalade.regle.seuil)
     depuis = escalade.valeur_declenchement.get("depuis")
@@ -177,7 +209,12 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
     scores = scores_instantanes(agent_id=agent.pk, debut=debut_du_jour(jour),
                                 fin=maintenant + datetime.timedelta(seconds=1))
     return {
+        "escalade": escalade,
         "agent": agent,
+        # None: not judged at this hour (before the first visit is expected, no mission today).
+        "score_moment": du_moment.score if du_moment is not None else None,
+        "score_declenchement": Decimal(escalade.valeur_declenchement.get("score", "0")),
+        "sous_seuil": du_moment is not None and du_moment.score is not None and du_moment.score < escalade.regle.seuil,
         "fenetre_debut": datetime.datetime.fromisoformat(depuis) if depuis else None,
         "graphique_scores": figures_svg.courbe_scores(
             [(i, float(s) if s is not None else None) for i, s in scores], seuil=seuil,
@@ -198,8 +235,6 @@ def donnees_agent(*, escalade: Escalade, maintenant: datetime.datetime) -> dict:
         "actions_jour": actions,
         "montant_jour": sum((a["montant_recouvre"] for a in actions if a["comptee"]), Decimal("0.00")),
         "historique": historique,
-        "causes": CAUSES_AGENT,
-        "actions": ACTIONS_AGENT,
         # The page of the agent on the trail's window (the last 4 hours).
         "url_agent": url_agent(agent.pk, debut=maintenant - datetime.timedelta(hours=4), fin=maintenant),
     }

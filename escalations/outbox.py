@@ -42,11 +42,14 @@ from escalations.rapports import rapport_generer
 
 logger = logging.getLogger(__name__)
 A_ENVOYER = [EtatMessage.EN_ATTENTE, EtatMessage.EN_COURS]
+SUJET_MAX = Message._meta.get_field("sujet").max_length
 
 
 def rendre(*, gabarit: str, contexte: dict) -> tuple[str, str, str]:
     """Return (subject on one line, text body, HTML body) of templates/emails/<gabarit>-*."""
     sujet = " ".join(render_to_string(f"emails/{gabarit}-subject.txt", contexte).split())
+    if len(sujet) > SUJET_MAX:  # Message.sujet's length: cut, said with an ellipsis, never refused
+        sujet = sujet[:SUJET_MAX - 1] + "…"
     texte = render_to_string(f"emails/{gabarit}-body.txt", contexte)
     html = render_to_string(f"emails/{gabarit}-body.html", contexte)
     return sujet, texte, html

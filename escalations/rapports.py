@@ -38,6 +38,9 @@ CONSTRUCTEURS = {
 }
 
 
+# The reports that cover every escalation of a grouped email.
+GROUPABLES = {TypeRapport.IMPAYES, TypeRapport.AGENT}
+
 _polices = None
 
 
@@ -54,11 +57,11 @@ def _configuration_polices():
 def pdf_rendre(*, type_rapport: str, escalade: Escalade | None = None, escalades: list[Escalade] | None = None,
                maintenant: datetime.datetime | None = None) -> tuple[bytes, int]:
     """Return (the PDF's bytes, its page count) for this report, built from today's data.
-    `escalades`: every escalation of a grouped email (the impayés report covers them all)."""
+    `escalades`: every escalation of a grouped email (the impayés and agent reports cover them all)."""
     from weasyprint import HTML  # heavy import: workers only
 
     maintenant = maintenant or timezone.now()
-    groupe = {"escalades": escalades} if escalades and type_rapport == TypeRapport.IMPAYES else {}
+    groupe = {"escalades": escalades} if escalades and type_rapport in GROUPABLES else {}
     with transaction.atomic():
         # (JIT is off for the app's connections, settings.DATABASES: the legal list's
         # correlated subqueries used to cost 0.8 s of compiling for 0.1 s of work.)

@@ -110,7 +110,7 @@ def _appliquer(*, regle: Regle, constat: Constat, maintenant, bilan: Counter, en
             if o.levee_depuis is not None and resolution_due(regle=regle, levee_depuis=o.levee_depuis,
                                                              maintenant=maintenant)]
     for escalade in _escalades(dues, regle=regle):
-        if _condition_levee(escalade=escalade, maintenant=maintenant):
+        if _condition_levee(escalade=escalade, maintenant=maintenant, envois=envois):
             bilan["resolues"] += 1
 
 
@@ -229,9 +229,10 @@ def _condition_tient(*, escalade: Escalade, observation: Observation, maintenant
             )
 
 
-def _condition_levee(*, escalade: Escalade, maintenant) -> bool:
+def _condition_levee(*, escalade: Escalade, maintenant, envois: list | None = None) -> bool:
     """The condition is clear: note since when; resolve once it stayed clear for the rule's
-    delay. Return True if this call resolved the escalation."""
+    delay (its « Résolu » email left to the evaluation's `envois`). Return True if this call
+    resolved the escalation."""
     if escalade.levee_depuis is None:
         _conditions_levees(ids=[escalade.pk], maintenant=maintenant)
         return False
@@ -242,13 +243,14 @@ def _condition_levee(*, escalade: Escalade, maintenant) -> bool:
     }
     # Only if still clear since then: another evaluator may have seen the condition back.
     return _resoudre(escalade=escalade, auteur=None, note=note, maintenant=maintenant,
-                     comme_lue=Q(levee_depuis=escalade.levee_depuis))
+                     comme_lue=Q(levee_depuis=escalade.levee_depuis), envois=envois)
 
 
 def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q = Q(),
-              sourdine: tuple[datetime.datetime, str] | None = None) -> bool:
+              sourdine: tuple[datetime.datetime, str] | None = None, envois: list | None = None) -> bool:
     """Resolve if still open and `comme_lue` still holds, with its snooze (until, why) if
-    any; True if this call did it."""
+    any, and its « Résolu » email (left to an evaluation's `envois`, see _notifier); True if
+    this call did it."""
     jusqu_au, motif = sourdine or (None, "")
     with transaction.atomic():
         if not Escalade.objects.filter(comme_lue, pk=escalade.pk, etat__in=OUVERTES).update(
@@ -268,7 +270,7 @@ def _resoudre(*, escalade: Escalade, auteur, note: str, maintenant, comme_lue: Q
                     "jusqu_au": timezone.localtime(jusqu_au).strftime("%d/%m/%Y %H:%M"), "motif": motif},
                 valeur={"jusqu_au": jusqu_au.isoformat(), "motif": motif},
             )
-        notification_creer(escalade=escalade, motif=MOTIF_RESOLUTION)
+        _notifier(escalade=escalade, motif=MOTIF_RESOLUTION, envois=envois)
     return True
 
 

@@ -148,3 +148,33 @@ def test_xlarge_needs_postgresql(settings):
         pytest.skip("the refusal is SQLite's")
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("bench", "--profil", "xlarge", "--remplacer", stdout=io.StringIO())
+
+
+def test_bench_browser_reconnects_when_the_server_closed_the_idle_connection():
+    # A keep-alive server that closes every connection after one answer, without saying so
+    # (as gunicorn's threads do after their keep-alive delay): the next GET is asked again.
+    import http.server
+    import threading
+
+    class Gestionnaire(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            corps = self.path.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(corps)))
+            self.end_headers()
+            self.wfile.write(corps)
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    serveur = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gestionnaire)
+    threading.Thread(target=serveur.serve_forever, daemon=True).start()
+    try:
+        nav = cibles.Navigateur(serveur.server_address[1], cookie="x")
+        assert [nav.get("/a"), nav.get("/b"), nav.get("/c")] == [b"/a", b"/b", b"/c"]
+    finally:
+        serveur.shutdown()
+        serveur.server_close()

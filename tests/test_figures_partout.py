@@ -30,7 +30,7 @@ Agents, mission 09:00–11:00 (the day is judged whole at noon: 8 visits expecte
     A2 today nothing: 0 + 6 × 2/4 = 3,00 (under 5);
        Friday a payment of 150,00: 4 × 1/8 + 6 × 3/5 = 0,50 + 3,60 = 4,10
     A3 today 8 promises: 4 + 6 × 10/12 = 9,00
-Agents under 5 now: 1 (A2). Recovered: week of 23/11 150,00 €, week of 30/11 0,00 €.
+Agents under 5 now: 1 (A2). (The agent alert's test adds A4 at 4,93 and A5 at 5,07.) Recovered: week of 23/11 150,00 €, week of 30/11 0,00 €.
 """
 import datetime
 import json
@@ -44,8 +44,10 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from akig_ops.tasks import metriques_metier_task
+from agents.models import Agent
 from agents.services import performance_compute, scores_instantanes_enregistrer
 from escalations.models import Escalade, Message, Regle
+from escalations.outbox import outbox_vider
 from escalations.rapports import pdf_rendre
 from escalations.services import escalades_evaluer
 from recovery.services import instantanes_sites_ecrire
@@ -312,3 +314,60 @@ def test_agent_figures_are_the_same_everywhere(client, parc):
     series = scraper(client)
     assert {etiquettes[0][1]: valeur for (nom, etiquettes), valeur in series.items()
             if nom == "akig_agent_score_instantane"} == {"A1": 5.0, "A2": 3.0, "A3": 9.0}
+
+
+def test_agent_alert_email_and_pdf_say_the_score_of_every_other_place(client, parc, horloge, tmp_path):  # noqa: F811
+    # Two more agents of the team, around the threshold (the mission is over: their score holds):
+    #   A4 Damien, 2 promises and a refusal (3 visits): 4 × 3/8 + 6 × 4/7 = 1,50 + 3,43 = 4,93 (just under 5)
+    #   A5 Emma, 2 visits, a promise, 2 refusals (5 visits): 4 × 5/8 + 6 × 3/7 = 2,50 + 2,57 = 5,07 (just over)
+    # with A1 at exactly 5,00 (not under), A2 at 3,00 (under), A3 at 9,00.
+    equipe = parc["A1"].equipe
+    a4 = agent_au_travail(jour=AUJOURDHUI, actions={"promesse": 2, "refus": 1}, code="A4", nom="Damien",
+                          equipe=equipe)
+    agent_au_travail(jour=AUJOURDHUI, actions={"visite": 2, "promesse": 1, "refus": 2}, code="A5", nom="Emma",
+                     equipe=equipe)
+    scores_instantanes_enregistrer()  # the 12:00 snapshot, with them
+    # A director shortens the score rule to 5 minutes; at 12:05 beat's snapshot and evaluation:
+    # A2 and A4, under 5 since 12:00, fire together → one email to their team lead, one PDF.
+    Regle.objects.filter(code="score-agent-bas").update(duree_min=5)
+    horloge(paris(2026, 11, 30, 12, 5))
+    scores_instantanes_enregistrer()
+    escalades_evaluer()
+    assert outbox_vider() == {"envoye": 2}  # the impayés email of 12:00 and this one
+    attendus = {"Alice": "5,00", "Bruno": "3,00", "Chloé": "9,00", "Damien": "4,93", "Emma": "5,07"}
+    sous_5 = {"Bruno", "Damien"}
+
+    # /agents/ and every agent's page today: the score of the moment, red under 5 only.
+    client.force_login(parc["chef"])
+    liste = client.get(reverse("agents:liste"))
+    assert {r["nom"]: (r["score"], r["alerte"]) for r in liste.context["rangees"]()} == {
+        nom: (score, nom in sous_5) for nom, score in attendus.items()}
+    for agent in Agent.objects.filter(equipe=equipe):
+        page = client.get(reverse("agents:detail", args=[agent.pk]), {"jour": "2026-11-30"}).content.decode()
+        assert apres(page, 'id="score-moment">', "<") == attendus[agent.nom], agent.nom
+    # A2's Friday on its page's history: 4,10, under 5.
+    page_a2 = client.get(reverse("agents:detail", args=[parc["A2"].pk]), {"jour": "2026-11-30"}).content.decode()
+    assert '<td>27/11/2026</td><td class="n alerte">4,10</td>' in page_a2
+
+    # The dashboard's « Agents sous 5 »: Bruno and Damien (Alice at 5,00 is not under).
+    client.force_login(parc["direction"])
+    page = client.get(reverse("dashboard:accueil")).content.decode()
+    assert sans_balises(apres(page, "Agents sous 5 en ce moment", "</a>")).startswith("2 ")
+
+    # The email: one, to the team lead, a section per agent under 5 with its score.
+    (message,) = Message.objects.filter(gabarit="agent-score-bas")
+    assert message.destinataires == ["chef@akig.local"]
+    assert message.sujet == "Performance agent très basse - 2 agents sous le seuil : A2, A4"
+    scores_email = dict(re.findall(r"L'agent (\w+) \(.*\nScore du moment : (" + NOMBRE + ") / 10", message.corps_texte))
+    assert scores_email == {nom: attendus[nom] for nom in sous_5}
+    assert f"/agents/{a4.pk}/?jour=2026-11-30&debut=12:00&fin=12:05" in message.corps_texte
+
+    # Its PDF (pdftotext): the summary's rows and each agent's card, the same scores; A2's
+    # Friday in its 7-day history, as on its page.
+    texte = texte_pdf(bytes(Message.objects.get(pk=message.pk).rapport.contenu), tmp_path)
+    for code, nom in (("A2", "Bruno"), ("A4", "Damien")):
+        assert f"{code} {nom} Équipe Nord {attendus[nom]} {attendus[nom]} 30/11/2026 12:00" in texte
+        assert f"de 12:00 à 12:05. {attendus[nom]} " in texte
+    assert "vendredi 27/11/2026 4,10" in texte
+    for nom in ("Alice", "Chloé", "Emma"):
+        assert nom not in texte and nom not in message.corps_texte

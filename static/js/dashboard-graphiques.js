@@ -68,7 +68,9 @@
       margin: { l: 50, r: 70, t: 40, b: 40 },
       xaxis: { tickformat: "%b %Y" },
       yaxis: { title: { text: "impayés" }, rangemode: "tozero" },
-      yaxis2: { overlaying: "y", side: "right", rangemode: "tozero", tickformat: ",.0f", ticksuffix: " €" },
+      // Its own round ticks (« 50 000 € »), not ticks synced to the count axis's grid (« 37 262 € »).
+      yaxis2: { overlaying: "y", side: "right", rangemode: "tozero", tickformat: ",.0f", ticksuffix: " €",
+                tickmode: "auto", nticks: 6, showgrid: false },
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: seuil, y1: seuil,
                  line: { color: "#b3261e", dash: "dash", width: 1 } }],
     }), config);

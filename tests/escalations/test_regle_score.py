@@ -43,7 +43,7 @@ def test_score_under_5_for_two_hours_fires_once_to_the_team_lead(gens, horloge):
     assert message.sujet == "Performance agent très basse - AG007 Lucas David"
     assert "L'agent Lucas David (AG007, Équipe Nord) a un score sous 5 depuis 2 h d'affilée" in message.corps_texte
     assert "(30/11/2026 09:00 → 11:00)" in message.corps_texte
-    assert "Score observé : 3,50 / 10" in message.corps_texte
+    assert "Score du moment : 3,50 / 10" in message.corps_texte
     # The link opens the agent page on that day and window, not on an empty "now".
     assert f"/agents/{agent.pk}/?jour=2026-11-30&debut=09:00&fin=11:00" in message.corps_texte
     assert message.rapport_type == "agent"

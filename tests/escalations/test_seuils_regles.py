@@ -1,6 +1,7 @@
 """Thresholds come from the rules: a director changes a rule's threshold and delay in the admin,
 and the dashboard card, the ageing chart, /metrics, the email's links and the next evaluation
 all follow (escalations.selectors.seuils_alertes)."""
+import json
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from escalations.rapports import pdf_rendre
 from escalations.services import escalades_evaluer
 from tests.escalations.conftest import impayes_critiques, paris
 from tests.escalations.test_synthese_et_pdf import texte_pdf
+from tests.test_figures_partout import apres
 from tests.factories import ImpayeFactory, LocataireFactory, PerformanceFactory, agent_au_travail
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +74,14 @@ def test_rule_threshold_and_delay_edited_in_the_admin_reach_every_place(
     assert "seuil d'alerte (plus de 5 échéances) dépassé" in carte
     assert 'href="/dashboard/impayes?filter=retard:30%2B" id="carte-critiques"' in page
     assert "retard:60" not in page
-    # The chart: a site's line at 3, its bottom part past 30 days (S01 4, S02 2).
+    # The chart, as the page gives it to the browser: a site's line at 3, its bottom part past
+    # 30 days (S01 4, S02 2) and its top part the rest (none).
+    assert json.loads(apres(page, '<script id="donnees-seuils" type="application/json">', "</script>")) == {
+        "site": 3, "global": 5, "retard": 30, "retard_site": 30}
+    graphique = json.loads(apres(page, '<script id="donnees-vieillissement" type="application/json">', "</script>"))
+    assert graphique["retard_min"] == 30
+    assert dict(zip(graphique["sites"], zip(graphique["au_dela"]["nb"], graphique["en_deca"]["nb"]))) == {
+        "S01": (4, 0), "S02": (2, 0)}
     donnees = tableau_de_bord()
     assert donnees["seuils_graphiques"] == {"site": 3, "global": 5, "retard": 30, "retard_site": 30}
     assert donnees["vieillissement"]["retard_min"] == 30
