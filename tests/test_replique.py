@@ -396,3 +396,23 @@ def test_metrics_show_the_replicas_lag_and_whether_it_takes_the_reads(client, et
     assert series() == {"akig_replica_up": 0, "akig_replica_lectures": 0}
     etat_replique["mesure"] = _mesure(replique.CONNECTE, 0.0)
     assert series() == {"akig_replica_up": 1, "akig_replica_lectures": 1, "akig_replica_retard_secondes": 0.0}
+
+
+@pytest.mark.parametrize(("a_jour", "age_s", "etat", "retard"), [
+    (True, 50.0, replique.CONNECTE, 0.0),  # replayed up to the primary's WAL: no lag, whatever the age
+    (False, 2.999, replique.CONNECTE, 2.999),
+    (False, 3.0, replique.CONNECTE, 3.0),  # at the limit: still read there
+    (False, 3.0004, replique.EN_RETARD, 3.001),  # just above: lagging, and the figure says it is above
+    (False, 3.001, replique.EN_RETARD, 3.001),
+    (False, -0.2, replique.CONNECTE, 0.0),  # clocks a little apart: never a negative lag
+    (False, None, replique.EN_RETARD, None),  # nothing replayed yet: not usable
+])
+def test_the_lag_judged_is_the_lag_shown(a_jour, age_s, etat, retard):
+    assert replique.juger(en_recuperation=True, a_jour=a_jour, age_s=age_s, retard_max_s=3) == (etat, retard)
+    if etat == replique.EN_RETARD and retard is not None:
+        assert round(retard, 3) > 3  # /api/health prints round(retard, 3): above the limit too
+
+
+def test_a_server_not_in_recovery_has_no_lag():
+    assert replique.juger(en_recuperation=False, a_jour=False, age_s=1.0, retard_max_s=3) == (
+        replique.PAS_EN_RECUPERATION, None)

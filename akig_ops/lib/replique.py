@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -97,11 +98,24 @@ def mesurer(*, primaire, replique, retard_max_s: float) -> Mesure:
         with contextlib.suppress(DatabaseError):
             replique.close()  # reconnect at the next probe, not reuse a dead socket
         return Mesure(INDISPONIBLE, None, maintenant)
-    if not en_recuperation:
-        return Mesure(PAS_EN_RECUPERATION, None, maintenant)
-    retard = 0.0 if a_jour else (max(age, 0.0) if age is not None else None)
-    etat = CONNECTE if retard is not None and retard <= retard_max_s else EN_RETARD
+    etat, retard = juger(en_recuperation=en_recuperation, a_jour=a_jour, age_s=age, retard_max_s=retard_max_s)
     return Mesure(etat, retard, maintenant)
+
+
+def juger(*, en_recuperation: bool, a_jour: bool, age_s: float | None, retard_max_s: float):
+    """(state, lag in seconds) of a probe's answer. The lag is rounded UP to the millisecond
+    (it is an upper bound, and the figure /api/health and /metrics print is the one judged:
+    a replica 3.0004 s behind is « 3.001 s, lagging », never « 3.0 s, lagging » for a 3 s limit)."""
+    if not en_recuperation:
+        return PAS_EN_RECUPERATION, None
+    if a_jour:
+        retard = 0.0
+    elif age_s is None:
+        retard = None
+    else:
+        retard = math.ceil(round(max(age_s, 0.0) * 1000, 6)) / 1000
+    etat = CONNECTE if retard is not None and retard <= retard_max_s else EN_RETARD
+    return etat, retard
 
 
 _derniere: Mesure | None = None
