@@ -54,3 +54,23 @@ def test_tel_dials_the_number_without_its_spaces(numero, lien):
     from akig_ops.templatetags.akig import tel
 
     assert tel(numero) == lien
+
+
+@pytest.mark.django_db
+def test_options_choix_escape_code_and_name_as_the_template_did():
+    """The site pickers' options (akig.options_choix): from a queryset (two columns read) or from
+    objects, by code, escaped as {{ }} escaped them."""
+    from django.template import Context, Template
+
+    from recovery.selectors import sites_choix
+    from tests.factories import SiteFactory
+
+    SiteFactory(code="B&2", nom='Les "Tilleuls" <Est>')
+    SiteFactory(code="A1", nom="Marcadet")
+    attendu = ('<option value="A1">Marcadet</option>'
+               '<option value="B&amp;2">Les &quot;Tilleuls&quot; &lt;Est&gt;</option>')
+    gabarit = Template("{% load akig %}{{ sites|options_choix }}")
+    assert gabarit.render(Context({"sites": sites_choix()})) == attendu
+    assert gabarit.render(Context({"sites": list(sites_choix())})) == attendu
+    ancien = Template('{% for s in sites %}<option value="{{ s.code }}">{{ s.nom }}</option>{% endfor %}')
+    assert ancien.render(Context({"sites": sites_choix()})) == attendu

