@@ -19,9 +19,11 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import formats, timezone
+from django.utils.module_loading import import_string
 
 from agents.services import performance_compute
 from akig_ops import roles
@@ -89,6 +91,8 @@ class Command(BaseCommand):
         elif not sans_import:
             self._import(profil=profil, graine=graine, racine=dossier, remplacer=remplacer)
         if section != "-":
+            if issubclass(import_string(settings.STORAGES["staticfiles"]["BACKEND"]), ManifestFilesMixin):
+                cibles.statiques_collecter()  # the pages render as production's: with their static manifest
             self._sections(filtre=section)
         if cibles or profil == "xlarge":
             self._cibles(requetes_rss=requetes_rss, sauvegarde=not sans_sauvegarde, taches_seules=taches)
