@@ -249,6 +249,11 @@ class RecouvrementAction(models.Model):
             # (600 000 index entries at `xlarge`, 70–800 ms).
             models.Index(fields=["agent", "promesse_date"], condition=Q(type_action="promesse"),
                          name="action_promesse_agent"),
+            # The payments of a window that judge the promises (recovery.promesses.taux_promesses_tenues:
+            # WHERE type_action = 'paiement' AND date_action >= …), read from the index alone
+            # (PostgreSQL; SQLite ignores INCLUDE): 26 000 heap rows at `xlarge` were half its time.
+            models.Index(fields=["date_action"], include=["locataire", "montant_recouvre", "statut_cle"],
+                         condition=Q(type_action="paiement"), name="action_paiement_date"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="action_reference_unique"),
