@@ -32,6 +32,7 @@ from akig_ops.lib.commandes import option_renommee
 from akig_ops.lib.csv_import import importer_fichier
 from akig_ops.lib.processus import geler_le_demarrage
 from donnees import cibles, demo, xlarge
+from donnees.cibles import statiques_collecter
 from donnees.management.commands.seed_demo import (
     confirmer_remplacement,
     domain_tables_empty,
@@ -92,7 +93,7 @@ class Command(BaseCommand):
             self._import(profil=profil, graine=graine, racine=dossier, remplacer=remplacer)
         if section != "-":
             if issubclass(import_string(settings.STORAGES["staticfiles"]["BACKEND"]), ManifestFilesMixin):
-                cibles.statiques_collecter()  # the pages render as production's: with their static manifest
+                statiques_collecter()  # the pages render as production's: with their static manifest
             self._sections(filtre=section)
         if cibles or profil == "xlarge":
             self._cibles(requetes_rss=requetes_rss, sauvegarde=not sans_sauvegarde, taches_seules=taches)
