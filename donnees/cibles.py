@@ -96,6 +96,13 @@ def _port_libre() -> int:
         return s.getsockname()[1]
 
 
+def statiques_collecter(env: dict | None = None) -> None:
+    """collectstatic, as production serves the pages: with DEBUG off the manifest storage needs
+    its manifest (a clean clone has none), for gunicorn and for the bench's in-process pages."""
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=RACINE,
+                   env=env or os.environ, check=True)
+
+
 class Serveur:
     """gunicorn akig_ops.wsgi on a spare loopback port, DEBUG off, this process's database and cache."""
 
@@ -106,8 +113,7 @@ class Serveur:
     def __enter__(self) -> Serveur:
         env = {**os.environ, "DEBUG": "0", "HTTPS": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost",
                "SECRET_KEY": settings.SECRET_KEY}
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=RACINE, env=env,
-                       check=True)
+        statiques_collecter(env)
         self.journal = open(os.devnull, "w")
         self.processus = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "akig_ops.wsgi", "--bind", f"127.0.0.1:{self.port}",

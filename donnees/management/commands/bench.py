@@ -19,9 +19,11 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import formats, timezone
+from django.utils.module_loading import import_string
 
 from agents.services import performance_compute
 from akig_ops import roles
@@ -30,6 +32,7 @@ from akig_ops.lib.commandes import option_renommee
 from akig_ops.lib.csv_import import importer_fichier
 from akig_ops.lib.processus import geler_le_demarrage
 from donnees import cibles, demo, xlarge
+from donnees.cibles import statiques_collecter
 from donnees.management.commands.seed_demo import (
     confirmer_remplacement,
     domain_tables_empty,
@@ -89,6 +92,8 @@ class Command(BaseCommand):
         elif not sans_import:
             self._import(profil=profil, graine=graine, racine=dossier, remplacer=remplacer)
         if section != "-":
+            if issubclass(import_string(settings.STORAGES["staticfiles"]["BACKEND"]), ManifestFilesMixin):
+                statiques_collecter()  # the pages render as production's: with their static manifest
             self._sections(filtre=section)
         if cibles or profil == "xlarge":
             self._cibles(requetes_rss=requetes_rss, sauvegarde=not sans_sauvegarde, taches_seules=taches)
