@@ -46,7 +46,6 @@ from recovery.services import instantanes_sites_mettre_a_jour
 
 RACINE = Path(settings.BASE_DIR)
 FICHIER_LARGE = Path(__file__).with_name("bench_large.json")
-WORKERS = 3  # as deployed (Dockerfile, docker-compose.yml)
 
 SQL_HISTORIQUE_90 = (
     "SELECT date_stat, score, visites, promesses, paiements, refus FROM performance_historique "
@@ -106,7 +105,8 @@ def statiques_collecter(env: dict | None = None) -> None:
 class Serveur:
     """gunicorn akig_ops.wsgi on a spare loopback port, DEBUG off, this process's database and cache."""
 
-    def __init__(self, *, workers: int = WORKERS):
+    def __init__(self, *, workers: int | None = None):
+        """`workers`: gunicorn processes; None: as deployed (gunicorn.conf.py, read from RACINE)."""
         self.port = _port_libre()
         self.workers = workers
 
@@ -117,7 +117,7 @@ class Serveur:
         self.journal = open(os.devnull, "w")
         self.processus = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "akig_ops.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--timeout", "120"], cwd=RACINE, env=env,
+             *(("--workers", str(self.workers)) if self.workers else ()), "--timeout", "120"], cwd=RACINE, env=env,
             stdout=self.journal, stderr=self.journal)
         for _ in range(300):
             try:
