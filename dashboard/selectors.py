@@ -22,10 +22,12 @@ from recovery.selectors import (
     impayes_en_pause,
     impayes_agreges,
     impayes_chiffres_cles,
+    historique_disponible,
     impayes_par_site,
     impayes_par_site_au,
     site_du_choix,
     tendance_impayes_critiques,
+    tranches_ajouter,
     tranches_depuis,
     vieillissement_par_site,
 )
@@ -106,35 +108,26 @@ def _perimetre(*, site: str, equipe: str) -> tuple[list[int] | None, dict, list[
 @en_cache_selon_arguments("dashboard.analyse_impayes")
 def analyse_impayes(*, criteres: Criteres) -> dict:
     """Return the analysis by site for `criteres` (cached on them for today and this data
-    generation): {lignes, tranches, historique, jour_de_comparaison, totaux, erreurs}.
-    lignes: recovery.selectors.impayes_par_site's rows (the query behind the figures) on
-    the sites of the criteres' site and team codes, each with variation_nb /
-    variation_montant (against the snapshot of 30 days ago; None when the snapshots cannot
-    tell: none that day, or a retard that is not one of their limits; then historique is
-    False). The agents of each site are added by agents_ajouter, for the rows shown only.
+    generation): {lignes, tranches, historique, jour_de_comparaison, totaux, erreurs, choisis}.
+    lignes: recovery.selectors.impayes_par_site's rows (the query behind the figures) on the
+    sites of the criteres' site and team codes, without their ageing buckets, change and
+    agents: lignes_detailler adds them to the rows shown (a page of 25 of some 250 sites at
+    `xlarge`), or to every row for the CSV. historique: whether the snapshot of 30 days ago
+    can tell the change (a day with snapshots, a retard that is one of their limits).
     totaux: {nb, montant} of the rows; erreurs: a French message for each site or team
     value that names nothing (then no row); choisis: the codes the filters resolved to. Three
     queries, and up to five for the filters."""
     site_ids, choisis, erreurs = _perimetre(site=criteres.site, equipe=criteres.equipe)
     lignes = impayes_par_site(
         retard_min=criteres.retard_min, limites=criteres.limites, site_ids=site_ids,
-        sensibles=criteres.sensibles, montant_min=criteres.montant_min,
+        sensibles=criteres.sensibles, montant_min=criteres.montant_min, avec_tranches=False,
     )
     jour = timezone.localdate() - datetime.timedelta(days=JOURS_DE_COMPARAISON)
-    avant = impayes_par_site_au(jour=jour, retard_min=criteres.retard_min)
-    # No snapshot that day at all (history not yet written): the change is unknown, not "all new".
-    historique = bool(avant)
-    for ligne in lignes:
-        if not historique:
-            ligne["variation_nb"] = ligne["variation_montant"] = None
-        else:
-            passe = avant.get(ligne["site_id"], {"nb": 0, "montant": Decimal("0.00")})
-            ligne["variation_nb"] = ligne["nb"] - passe["nb"]
-            ligne["variation_montant"] = ligne["montant"] - passe["montant"]
     return {
         "lignes": lignes,
         "tranches": tranches_depuis(criteres.limites),
-        "historique": historique,
+        # No snapshot that day at all (history not yet written): the change is unknown, not "all new".
+        "historique": historique_disponible(jour=jour, retard_min=criteres.retard_min),
         "jour_de_comparaison": jour,
         "totaux": {
             "nb": sum(ligne["nb"] for ligne in lignes),
@@ -145,6 +138,30 @@ def analyse_impayes(*, criteres: Criteres) -> dict:
     }
 
 
+def lignes_detailler(lignes: list[dict], *, analyse: dict, criteres: Criteres) -> list[dict]:
+    """Return `lignes` (rows of `analyse`, analyse_impayes(criteres=criteres)) each given its
+    ageing buckets (recovery.selectors.tranches_ajouter: nb_total, montant_total, tranches),
+    its change against the snapshot of 30 days ago (variation_nb / variation_montant; None when
+    the analysis has no history) and its agents (agents_ajouter). Three queries, on these
+    rows' sites only."""
+    if not lignes:
+        return []
+    lignes = tranches_ajouter(lignes, retard_min=criteres.retard_min, limites=criteres.limites)
+    avant = (
+        impayes_par_site_au(jour=analyse["jour_de_comparaison"], retard_min=criteres.retard_min,
+                            site_ids=[ligne["site_id"] for ligne in lignes])
+        if analyse["historique"] else None
+    )
+    for ligne in lignes:
+        if avant is None:
+            ligne["variation_nb"] = ligne["variation_montant"] = None
+        else:
+            passe = avant.get(ligne["site_id"], {"nb": 0, "montant": Decimal("0.00")})
+            ligne["variation_nb"] = ligne["nb"] - passe["nb"]
+            ligne["variation_montant"] = ligne["montant"] - passe["montant"]
+    return agents_ajouter(lignes)
+
+
 def agents_ajouter(lignes: list[dict]) -> list[dict]:
     """Return `lignes` (analysis rows), each given `agents`: the runbook's "Quels agents
     assignés ?", [{agent_id, code, nom, nb}] of non-complete missions on its site. One query,
@@ -153,16 +170,22 @@ def agents_ajouter(lignes: list[dict]) -> list[dict]:
     return [{**ligne, "agents": agents.get(ligne["site_id"], [])} for ligne in lignes]
 
 
-def lignes_paginer(lignes: list[dict], *, tri: str, numero: int, par_page: int) -> Page:
-    """Return page `numero` of the analysis rows sorted by `tri`, each with its agents
-    (agents_ajouter): read for the page's sites only, or for every site when the sort is
-    on the agents. One query."""
-    par_agents = tri.lstrip("-") == "agents"
-    if par_agents:
-        lignes = agents_ajouter(lignes)
+# The sorts on what only lignes_detailler adds: every row is detailed before it is sorted.
+TRIS_SUR_LE_DETAIL = ("variation_nb", "variation_montant", "agents")
+
+
+def lignes_paginer(analyse: dict, *, criteres: Criteres, tri: str, numero: int, par_page: int) -> Page:
+    """Return page `numero` of the analysis rows sorted by `tri`, each detailed
+    (lignes_detailler): the page's rows only, or every row first when the sort is on what the
+    detail adds (a change, a bucket, the agents). Three queries."""
+    colonne = tri.lstrip("-")
+    sur_le_detail = colonne in TRIS_SUR_LE_DETAIL or (colonne.startswith("t") and colonne[1:].isdigit())
+    lignes = analyse["lignes"]
+    if sur_le_detail:
+        lignes = lignes_detailler(lignes, analyse=analyse, criteres=criteres)
     page = Paginator(lignes_trier(lignes, tri=tri), par_page).get_page(numero)
-    if not par_agents:
-        page.object_list = agents_ajouter(list(page.object_list))
+    if not sur_le_detail:
+        page.object_list = lignes_detailler(list(page.object_list), analyse=analyse, criteres=criteres)
     return page
 
 

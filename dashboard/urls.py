@@ -9,6 +9,7 @@ urlpatterns = [
     # Exactly the runbook's link: /dashboard/impayes?filter=retard:60+
     path("impayes", views.impayes, name="impayes"),
     path("impayes.csv", views.impayes_csv, name="impayes_csv"),
+    path("sites/choix", views.sites_suggeres, name="sites_choix"),
     path("sites/<int:site_id>/", views.site, name="site"),
     path("sites/<int:site_id>/locataires.csv", views.site_csv, name="site_csv"),
     path("locataires/<int:locataire_id>/", views.locataire, name="locataire"),

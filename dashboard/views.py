@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from akig_ops import roles
@@ -28,8 +28,8 @@ from akig_ops.lib.replique import lecture_replique
 from agents.selectors import equipes_visibles
 from dashboard.filtres import filtres_lire
 from dashboard.selectors import (
-    agents_ajouter,
     analyse_impayes,
+    lignes_detailler,
     lignes_paginer,
     lignes_trier,
     relances_et_pauses,
@@ -171,7 +171,7 @@ def impayes(request):
     htmx the table it swaps."""
     filtres = filtres_lire(request.GET, retard_min=seuils_alertes()["retard_critique"])
     analyse = analyse_impayes(criteres=filtres.criteres)
-    page = lignes_paginer(analyse["lignes"], tri=filtres.tri, numero=filtres.page, par_page=PAR_PAGE)
+    page = lignes_paginer(analyse, criteres=filtres.criteres, tri=filtres.tri, numero=filtres.page, par_page=PAR_PAGE)
     erreurs = [*filtres.erreurs, *analyse["erreurs"]]
 
     def url(**changements):
@@ -180,8 +180,8 @@ def impayes(request):
     context = {
         "filtres": filtres,
         "analyse": analyse,
-        # The pickers, queried only when the whole page (its form) is drawn, not for htmx's table.
-        "choix_sites": sites_choix,
+        # The team picker, queried only when the whole page (its form) is drawn, not for htmx's
+        # table; the site field's 1 500 suggestions come apart, when it gets the focus (sites_suggeres).
         "choix_equipes": lambda: equipes_visibles(user=request.user),
         # Counted in the analysis as in the runbook, shown apart: « dont N en contentieux / sous plan ».
         "pauses": en_cache("dashboard.pauses", lambda: impayes_en_pause(
@@ -204,10 +204,26 @@ def impayes(request):
 
 @direction_requise
 @lecture_replique
+@require_safe
+@cache_control(private=True, max_age=300)
+def sites_suggeres(request):
+    """The analysis page's site suggestions (<datalist>), fetched by htmx when the site field
+    first gets the focus: every site, 60 KB of HTML at `xlarge` that the page itself no longer
+    draws nor sends (a phone on mobile data; the runbook link's time). Without JavaScript the
+    field still takes a code or a name, without suggestions. Cached like the figures, and 5 min
+    by the browser."""
+    html, _cache = en_cache("dashboard.sites_suggeres", lambda: render_to_string(
+        "partials/_choix_sites.html", {"id": "choix-sites", "sites": sites_choix()}))
+    return HttpResponse(html)
+
+
+@direction_requise
+@lecture_replique
 def impayes_csv(request):
     filtres = filtres_lire(request.GET, retard_min=seuils_alertes()["retard_critique"])
     analyse = analyse_impayes(criteres=filtres.criteres)
-    lignes = lignes_trier(agents_ajouter(analyse["lignes"]), tri=filtres.tri)
+    lignes = lignes_trier(lignes_detailler(analyse["lignes"], analyse=analyse, criteres=filtres.criteres),
+                          tri=filtres.tri)
     entetes = [
         _("Code site"), _("Site"), _("Sensible"),
         _("Impayés > %(n)s j") % {"n": filtres.retard_min}, _("Reste dû > %(n)s j (€)") % {"n": filtres.retard_min},

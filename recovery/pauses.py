@@ -28,16 +28,19 @@ def filtre_en_pause(*, jour: datetime.date, type_pause: str | None = None) -> Q:
 def impayes_en_pause(*, jour: datetime.date, echeance_avant: datetime.date) -> dict[str, dict]:
     """Return {type de pause: {nb, montant}} of the outstanding debts due before
     `echeance_avant` and paused on `jour`; a debt under both a litigation and a plan counts as
-    litigation. Two queries."""
-    resultat = {}
-    deja = Q()
-    for type_pause in (TypePause.CONTENTIEUX, TypePause.PLAN_APUREMENT):
-        filtre = filtre_en_pause(jour=jour, type_pause=type_pause)
-        ligne = Impaye.objects.filter(date_echeance__lt=echeance_avant).filter(filtre).exclude(deja).aggregate(
-            nb=Count("id"), montant=Sum("montant"))
-        resultat[type_pause.value] = {"nb": ligne["nb"], "montant": (ligne["montant"] or Decimal("0")).quantize(Decimal("0.01"))}
-        deja |= filtre
-    return resultat
+    litigation. One query: the paused debts, summed by type of pause."""
+    contentieux = filtre_en_pause(jour=jour, type_pause=TypePause.CONTENTIEUX)
+    plan = filtre_en_pause(jour=jour, type_pause=TypePause.PLAN_APUREMENT) & ~contentieux
+    sommes = (
+        Impaye.objects.filter(date_echeance__lt=echeance_avant).filter(filtre_en_pause(jour=jour))
+        .aggregate(nb_c=Count("id", filter=contentieux), montant_c=Sum("montant", filter=contentieux),
+                   nb_p=Count("id", filter=plan), montant_p=Sum("montant", filter=plan))
+    )
+    return {
+        type_pause.value: {"nb": sommes[f"nb_{suffixe}"],
+                           "montant": (sommes[f"montant_{suffixe}"] or Decimal("0")).quantize(Decimal("0.01"))}
+        for type_pause, suffixe in ((TypePause.CONTENTIEUX, "c"), (TypePause.PLAN_APUREMENT, "p"))
+    }
 
 
 def locataires_en_pause(*, jour: datetime.date) -> set[int]:

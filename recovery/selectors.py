@@ -171,7 +171,8 @@ def _tranche_de(jour: datetime.date, limites: tuple[int, ...]) -> Case:
 
 
 def impayes_agreges(
-    *, retard_min: int = RETARD_CRITIQUE, limites: tuple[int, ...] = TRANCHES, critiques_seulement: bool = False
+    *, retard_min: int = RETARD_CRITIQUE, limites: tuple[int, ...] = TRANCHES, critiques_seulement: bool = False,
+    site_ids: Iterable[int] | None = None,
 ) -> dict[int, dict]:
     """Return every outstanding debt summed by site, in one pass (one query):
 
@@ -183,7 +184,7 @@ def impayes_agreges(
     One row per site, its buckets summed by PostgreSQL (SUM ... FILTER; CASE WHEN on SQLite).
     `critiques_seulement`: only the sites with a debt more than `retard_min` days late (nb > 0),
     the others left out in the query (HAVING), not read and dropped (1 500 sites at `xlarge`,
-    a few hundred over the retard).
+    a few hundred over the retard). `site_ids`: these sites only (a page of the analysis).
     """
     jour = timezone.localdate()
     bornes = [jour - datetime.timedelta(days=fin) for fin in limites]
@@ -199,7 +200,8 @@ def impayes_agreges(
     for i, filtre in enumerate(dans):
         sommes[f"a_nb_{i}"] = Count("id", filter=filtre)
         sommes[f"a_montant_{i}"] = Sum("montant", filter=filtre)
-    groupes = Impaye.objects.values_list("site_id").annotate(**sommes).order_by()
+    impayes = Impaye.objects.all() if site_ids is None else Impaye.objects.filter(site_id__in=list(site_ids))
+    groupes = impayes.values_list("site_id").annotate(**sommes).order_by()
     if critiques_seulement:
         groupes = groupes.filter(a_nb__gt=0)
     par_site: dict[int, dict] = {}
@@ -213,6 +215,19 @@ def impayes_agreges(
     return par_site
 
 
+def impayes_au_dela_par_site(*, retard_min: int = RETARD_CRITIQUE) -> dict[int, dict]:
+    """Return {site_id: {nb, montant, echeance_min}} of the debts more than `retard_min` days
+    late, by site: the runbook's first query (and the site's oldest due date), read on the
+    date_echeance index. The part of impayes_agreges that the analysis's sort, totals and
+    shares need, without the ageing buckets of every debt of every site. One query."""
+    lignes = (
+        Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
+        .values_list("site_id").annotate(Count("id"), Sum("montant"), Min("date_echeance")).order_by()
+    )
+    return {site_id: {"nb": nb, "montant": montant, "echeance_min": echeance_min}
+            for site_id, nb, montant, echeance_min in lignes}
+
+
 def impayes_par_site(
     *,
     retard_min: int = RETARD_CRITIQUE,
@@ -221,6 +236,7 @@ def impayes_par_site(
     sensibles: bool = False,
     montant_min: Decimal | None = None,
     agregats: dict[int, dict] | None = None,
+    avec_tranches: bool = True,
 ) -> list[dict]:
     """Return the analysis by site of the debts more than `retard_min` days late, largest
     amount first (the runbook's first query, with its site and ageing):
@@ -234,13 +250,18 @@ def impayes_par_site(
     bucket. Only sites with at least one debt over `retard_min` are listed; `site_ids`,
     `sensibles` and `montant_min` (on montant) narrow them.
 
+    Without `avec_tranches`, the rows stop at `part` (impayes_au_dela_par_site instead of
+    impayes_agreges): tranches_ajouter gives them their buckets later, for the rows shown.
+
     Two queries: impayes_agreges (none when its result for the same `retard_min` and
     `limites` is passed as `agregats`), then the listed sites' names.
     """
     jour = timezone.localdate()
-    tranches = tranches_depuis(limites)
     if agregats is None:
-        agregats = impayes_agreges(retard_min=retard_min, limites=limites, critiques_seulement=True)
+        agregats = (
+            impayes_agreges(retard_min=retard_min, limites=limites, critiques_seulement=True)
+            if avec_tranches else impayes_au_dela_par_site(retard_min=retard_min)
+        )
     critiques = {site_id: ligne for site_id, ligne in agregats.items() if ligne["nb"]}
     total = sum((ligne["montant"] for ligne in critiques.values()), Decimal("0.00"))
     if site_ids is not None:
@@ -251,6 +272,7 @@ def impayes_par_site(
     sites = Site.objects.filter(pk__in=list(critiques)).values_list("pk", "code", "nom", "sensible")
     if sensibles:
         sites = sites.filter(sensible=True)
+    tranches = tranches_depuis(limites)
     resultat = []
     for site_id, code, nom, sensible in sites:
         ligne = critiques[site_id]
@@ -263,15 +285,32 @@ def impayes_par_site(
             "montant": _euros(ligne["montant"]),
             "retard_max": _retard(ligne["echeance_min"], jour),
             "part": _pourcentage(ligne["montant"], total),
-            "nb_total": ligne["nb_total"],
-            "montant_total": _euros(ligne["montant_total"]),
-            "tranches": [
-                {"tranche": tranche, "nb": nb, "montant": _euros(montant)}
-                for tranche, nb, montant in zip(tranches, ligne["tranches_nb"], ligne["tranches_montant"])
-            ],
+            **(_tranches_de(ligne, tranches) if avec_tranches else {}),
         })
     resultat.sort(key=lambda ligne: (-ligne["montant"], ligne["code"]))
     return resultat
+
+
+def _tranches_de(agregat: dict, tranches: list[Tranche]) -> dict:
+    """A site's {nb_total, montant_total, tranches} from its row of impayes_agreges."""
+    return {
+        "nb_total": agregat["nb_total"],
+        "montant_total": _euros(agregat["montant_total"]),
+        "tranches": [
+            {"tranche": tranche, "nb": nb, "montant": _euros(montant)}
+            for tranche, nb, montant in zip(tranches, agregat["tranches_nb"], agregat["tranches_montant"])
+        ],
+    }
+
+
+def tranches_ajouter(lignes: list[dict], *, retard_min: int, limites: tuple[int, ...] = TRANCHES) -> list[dict]:
+    """Return `lignes` (rows of impayes_par_site(avec_tranches=False) for the same `retard_min`)
+    each given what impayes_par_site adds with its tranches: {nb_total, montant_total,
+    tranches}. One query, on these rows' sites only (a page of 25, not every site)."""
+    agregats = impayes_agreges(retard_min=retard_min, limites=limites,
+                               site_ids=[ligne["site_id"] for ligne in lignes])
+    tranches = tranches_depuis(limites)
+    return [{**ligne, **_tranches_de(agregats[ligne["site_id"]], tranches)} for ligne in lignes]
 
 
 def vieillissement_par_site(
@@ -408,15 +447,27 @@ def _somme_colonnes(colonnes: list[tuple[str, str]]) -> dict:
     return {"nb": Sum(nb), "montant": Sum(montant, output_field=DecimalField(**MONEY_SOMME))}
 
 
-def impayes_par_site_au(*, jour: datetime.date, retard_min: int = RETARD_CRITIQUE) -> dict[int, dict] | None:
+def impayes_par_site_au(
+    *, jour: datetime.date, retard_min: int = RETARD_CRITIQUE, site_ids: Iterable[int] | None = None,
+) -> dict[int, dict] | None:
     """Return {site_id: {nb, montant}} of the debts more than `retard_min` days late as they
-    stood on `jour` (its snapshots: sites owing nothing then are absent), or None when the
-    snapshots cannot tell (`retard_min` not a limit of TRANCHES)."""
+    stood on `jour` (its snapshots: sites owing nothing then are absent), on `site_ids` if
+    given, or None when the snapshots cannot tell (`retard_min` not a limit of TRANCHES)."""
     colonnes = _colonnes_au_dela(retard_min)
     if colonnes is None:
         return None
-    lignes = InstantaneSite.objects.filter(jour=jour).values("site_id").annotate(**_somme_colonnes(colonnes))
+    instantanes = InstantaneSite.objects.filter(jour=jour)
+    if site_ids is not None:
+        instantanes = instantanes.filter(site_id__in=list(site_ids))
+    lignes = instantanes.values("site_id").annotate(**_somme_colonnes(colonnes))
     return {ligne["site_id"]: {"nb": ligne["nb"], "montant": _euros(ligne["montant"])} for ligne in lignes}
+
+
+def historique_disponible(*, jour: datetime.date, retard_min: int) -> bool:
+    """Whether the snapshots can tell the debts more than `retard_min` days late on `jour`:
+    that day has snapshots (the history was written) and `retard_min` is one of their limits.
+    One query at most."""
+    return _colonnes_au_dela(retard_min) is not None and InstantaneSite.objects.filter(jour=jour).exists()
 
 
 def impayes_critiques_par_site_par_jour(

@@ -74,6 +74,7 @@ ACCES = {
     "dashboard:accueil": Ligne(DIRECTION),
     "dashboard:impayes": Ligne(DIRECTION),
     "dashboard:impayes_csv": Ligne(DIRECTION),
+    "dashboard:sites_choix": Ligne(DIRECTION),
     "dashboard:site": Ligne(DIRECTION),
     "dashboard:site_csv": Ligne(DIRECTION),
     "dashboard:locataire": Ligne(DIRECTION),

@@ -127,8 +127,9 @@ def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc
     # user, groups (the session comes from the cache); the rules' thresholds; the debts by site and bucket (one pass:
     # the headline figures and the ageing chart), tenants past the delay, tenants over
     # 10 000, today's missions (the agents under the score threshold), site names, trend
-    # (snapshots), recovered per week; the ladder's steps and its tenants per step and site, the debts paused (2).
-    with django_assert_num_queries(14):
+    # (snapshots), recovered per week; the ladder's steps and its tenants per step and site, the debts paused (one
+    # query for both kinds of pause).
+    with django_assert_num_queries(13):
         direction.get(reverse("dashboard:accueil"))
     for i in range(40):  # more sites and debts: the same count
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory()), retard=70 + i)
@@ -136,7 +137,7 @@ def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc
     for _ in range(3):
         agent_au_travail(jour=timezone.localdate())
     cache.clear()  # the session is read from the database again: one more
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         direction.get(reverse("dashboard:accueil"))
     with django_assert_num_queries(2):  # cached: user, groups
         direction.get(reverse("dashboard:accueil"))
@@ -214,10 +215,16 @@ def test_impayes_pickers_offer_the_sites_and_teams_by_name(direction, parc):
     MissionFactory(agent=AgentFactory(equipe=EquipeFactory(code="EQN", nom="Équipe Nord")), site=parc["A"])
 
     corps = direction.get("/dashboard/impayes?retard=60&equipe=Nord").content.decode()
+    suggestions = direction.get("/dashboard/sites/choix")
 
-    assert '<input id="f-site" name="site" value="" list="choix-sites"' in corps
-    assert ('<datalist id="choix-sites"><option value="A">Résidence A</option><option value="B">Résidence B</option>'
-            '<option value="C">Résidence C</option></datalist>') in corps
+    # The site field fetches its suggestions when it first gets the focus: the page has none.
+    assert ('<input id="f-site" name="site" value="" list="choix-sites" autocomplete="off" placeholder="Code ou nom"\n'
+            '           hx-get="/dashboard/sites/choix" hx-trigger="focus once" hx-target="#choix-sites"') in corps
+    assert '<datalist id="choix-sites"></datalist>' in corps and "Résidence B</option>" not in corps
+    assert suggestions.content.decode().strip() == (
+        '<datalist id="choix-sites"><option value="A">Résidence A</option><option value="B">Résidence B</option>'
+        '<option value="C">Résidence C</option></datalist>')
+    assert suggestions["Cache-Control"] == "private, max-age=300"
     assert '<option value="EQN" selected>Équipe Nord</option>' in corps  # « Nord » resolved to its code
     assert '<option value="EQS">Équipe Sud</option>' in corps
     assert "(code)" not in corps
@@ -264,10 +271,11 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
     for i in range(26):
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=f"P{i:02d}")), retard=61,
                       montant_du=Decimal(1000 + i))
-    # user, groups (the session comes from the cache); the rules (the default delay); the by-site
-    # aggregate and site names, the snapshot of 30 days ago, the agents; the debts under
-    # litigation, under a plan; the pickers' sites and teams.
-    with django_assert_num_queries(11):
+    # user, groups (the session comes from the cache); the rules (the default delay); the
+    # by-site figures past the delay and site names, whether snapshots exist 30 days ago (none
+    # here: no snapshot read); the page's buckets and agents; the paused debts; the team picker
+    # (the sites' suggestions come apart, on focus). 26 sites, 25 shown: the same count.
+    with django_assert_num_queries(10):
         response = direction.get(RUNBOOK)
     assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
     page2 = direction.get(f"{RUNBOOK}&page=2")
@@ -278,24 +286,24 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
 
 def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(direction, parc, django_assert_num_queries):
     # First request: user, groups (the session comes from the cache); the rules (the default
-    # delay); the by-site aggregate and site names, the snapshot of 30 days ago, the agents of
-    # the page's sites; the debts under litigation, under a plan; the pickers'
-    # sites and teams.
-    with django_assert_num_queries(11):
+    # delay); the by-site figures past the delay and site names, whether snapshots exist 30
+    # days ago; the buckets and agents of the page's sites; the paused debts; the team picker.
+    with django_assert_num_queries(10):
         direction.get(RUNBOOK)
     # Another sort or page of the same criteres: the analysis comes from the cache, only
-    # the rule (the default delay) and the agents of the rows shown are read (and the pickers drawn).
+    # the rule (the default delay), the buckets and agents of the rows shown are read (and the
+    # team picker drawn).
     with django_assert_num_queries(6):
         response = direction.get(f"{RUNBOOK}&tri=code")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("A", 2, Decimal("3000.00")), ("B", 2, Decimal("14000.01"))]
-    with django_assert_num_queries(5):  # + its line in the audit log (an export)
+    with django_assert_num_queries(6):  # every row's buckets and agents, + its line in the audit log (an export)
         csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
     assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
-    with django_assert_num_queries(4):  # htmx's table: user, groups, the rule, the agents; no form so no pickers
+    with django_assert_num_queries(5):  # htmx's table: user, groups, the rule, the buckets, the agents; no form so no picker
         direction.get(f"{RUNBOOK}&tri=-code", HTTP_HX_REQUEST="true")
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = direction.get("/dashboard/impayes?filter=retard:90%2B")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))]
@@ -489,3 +497,31 @@ def test_scripts_are_local_and_plotly_only_where_there_is_a_chart(direction, par
     assert "plotly" not in impayes
     assert '<script src="/static/django_htmx/htmx-2.min.js" defer></script>' in impayes
     assert "https://" not in accueil + impayes
+
+
+def test_impayes_sorts_on_the_change_and_a_bucket_across_pages(direction):
+    # 26 sites, one debt each past 60 days: P00 1 000 € … P25 1 025 €, so by amount P00 is alone
+    # on page 2. 30 days ago P00 had 5 debts past 60 days (change −4), P01 none (+1), the others
+    # 1 (0); P00's debt is 200 days late (> 180 bucket), the others' 61 days (61–90).
+    il_y_a_30_jours = timezone.localdate() - datetime.timedelta(days=30)
+    sites = [SiteFactory(code=f"P{i:02d}") for i in range(26)]
+    for i, site in enumerate(sites):
+        ImpayeFactory(locataire=LocataireFactory(site=site), retard=200 if i == 0 else 61, montant_du=Decimal(1000 + i))
+        if i != 1:
+            InstantaneSite.objects.create(site=site, jour=il_y_a_30_jours, nb_61_90=5 if i == 0 else 1,
+                                          montant_61_90=Decimal("100.00"))
+
+    par_variation = direction.get(f"{RUNBOOK}&tri=-variation_nb").context["page"]
+    # +1 first (P01), then the 0s by code, P00's −4 last: on page 2, though the page-1 sites
+    # were the 25 largest amounts.
+    assert [(l["code"], l["variation_nb"]) for l in par_variation][:3] == [("P01", 1), ("P02", 0), ("P03", 0)]
+    assert [(l["code"], l["variation_nb"]) for l in direction.get(f"{RUNBOOK}&tri=-variation_nb&page=2")
+            .context["page"]] == [("P00", -4)]
+    # The > 180 bucket (t4), largest first: P00 (1 000 €) leads, from page 2 by amount.
+    par_tranche = direction.get(f"{RUNBOOK}&tri=-t4").context["page"]
+    assert [(l["code"], l["tranches"][4]["montant"]) for l in par_tranche][:2] == [
+        ("P00", Decimal("1000.00")), ("P01", Decimal("0.00"))]
+    # By amount: the page's rows carry their change and buckets too.
+    p25 = direction.get(RUNBOOK).context["page"][0]
+    assert (p25["code"], p25["variation_nb"], p25["variation_montant"]) == ("P25", 0, Decimal("925.00"))
+    assert [t["nb"] for t in p25["tranches"]] == [0, 0, 1, 0, 0]

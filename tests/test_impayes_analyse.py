@@ -1,5 +1,6 @@
 """The directors' analysis by site, the legal list and the ageing chart, computed by hand."""
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -7,12 +8,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from recovery.models import InstantaneSite
 from recovery.selectors import (
+    TRANCHES,
+    historique_disponible,
+    impayes_au_dela_par_site,
     impayes_chiffres_cles,
     impayes_par_site,
+    impayes_par_site_au,
     contentieux_chiffres,
     locataires_contentieux,
     locataires_endettes,
+    tranches_ajouter,
     tranches_depuis,
     vieillissement_par_site,
 )
@@ -272,3 +279,56 @@ def test_vieillissement_par_site_ties_at_the_cut_go_by_code():
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=code)), retard=61, montant_du=Decimal(montant))
     assert vieillissement_par_site(nb_sites=2)["sites"] == ["D", "C"]
     assert vieillissement_par_site(nb_sites=9)["sites"] == ["D", "C", "M", "Z"]
+
+
+@pytest.mark.parametrize("retard, limites", [(60, TRANCHES), (0, TRANCHES), (45, TRANCHES), (90, (45, 120)), (199, TRANCHES)])
+def test_impayes_par_site_without_buckets_then_buckets_added_are_the_one_pass_rows(parc, retard, limites):
+    # The analysis page reads the figures past the delay for every site, then the buckets of
+    # the rows it shows: the same rows, cell for cell, as the one pass the reports make.
+    d_abord = impayes_par_site(retard_min=retard, limites=limites, avec_tranches=False)
+    assert all("tranches" not in ligne and "nb_total" not in ligne for ligne in d_abord)
+    assert tranches_ajouter(d_abord, retard_min=retard, limites=limites) == impayes_par_site(
+        retard_min=retard, limites=limites)
+
+
+def test_impayes_au_dela_par_site_by_hand_at_60_61_days(parc):
+    # Past 60 days: A's 61 j 1 000,00 and 200 j 2 000,00 (its 60 j debt is not past 60); B's
+    # 95 j and 181 j; C's 30 j none. The oldest due date is the 200 j and the 181 j one.
+    jour = timezone.localdate()
+    assert impayes_au_dela_par_site(retard_min=60) == {
+        parc["A"].pk: {"nb": 2, "montant": Decimal("3000.00"), "echeance_min": jour - datetime.timedelta(days=200)},
+        parc["B"].pk: {"nb": 2, "montant": Decimal("14000.01"), "echeance_min": jour - datetime.timedelta(days=181)},
+    }
+    # 59 days: A's 60 j debt now counts; 61: A's 61 j no longer does.
+    assert impayes_au_dela_par_site(retard_min=59)[parc["A"].pk]["nb"] == 3
+    assert impayes_au_dela_par_site(retard_min=61)[parc["A"].pk]["nb"] == 1
+
+
+def test_tranches_ajouter_reads_the_given_sites_only(parc):
+    [b, a] = impayes_par_site(retard_min=60, avec_tranches=False)
+    with CaptureQueriesContext(connection) as requetes:
+        [a_detaillee] = tranches_ajouter([a], retard_min=60)
+    assert len(requetes.captured_queries) == 1
+    lus = re.search(r'"site_id" IN \(([^)]*)\)', requetes.captured_queries[0]["sql"]).group(1)
+    assert [int(site_id) for site_id in lus.split(",")] == [parc["A"].pk]
+    assert (a_detaillee["nb_total"], a_detaillee["montant_total"]) == (5, Decimal("4400.00"))
+    assert a_detaillee["code"] == "A" and "tranches" not in a
+
+
+def test_impayes_par_site_au_on_some_sites_and_whether_history_can_tell(parc):
+    jour = timezone.localdate() - datetime.timedelta(days=30)
+    assert not historique_disponible(jour=jour, retard_min=60)  # no snapshot that day
+    InstantaneSite.objects.create(site=parc["A"], jour=jour, nb_61_90=1, montant_61_90=Decimal("10.00"))
+    InstantaneSite.objects.create(site=parc["B"], jour=jour, nb_plus_180=2, montant_plus_180=Decimal("20.00"),
+                                  nb_31_60=4, montant_31_60=Decimal("40.00"))
+    assert historique_disponible(jour=jour, retard_min=60)
+    assert historique_disponible(jour=jour, retard_min=30)
+    # 45 days is not one of the snapshots' limits: they cannot tell.
+    assert not historique_disponible(jour=jour, retard_min=45)
+    assert not historique_disponible(jour=jour - datetime.timedelta(days=1), retard_min=60)
+    assert impayes_par_site_au(jour=jour, retard_min=60, site_ids=[parc["B"].pk]) == {
+        parc["B"].pk: {"nb": 2, "montant": Decimal("20.00")}}
+    # Past 30 days B also had its 31–60 bucket.
+    assert impayes_par_site_au(jour=jour, retard_min=30, site_ids=[parc["B"].pk, parc["C"].pk]) == {
+        parc["B"].pk: {"nb": 6, "montant": Decimal("60.00")}}
+    assert impayes_par_site_au(jour=jour, retard_min=60)[parc["A"].pk] == {"nb": 1, "montant": Decimal("10.00")}

@@ -75,6 +75,15 @@ def test_filters_pick_a_team_and_a_site_by_name(onglet, equipes):
     assert "equipe=NORD" in page.url
     onglet.capturer("formulaire-analyse-equipe")
 
+    # The site field's suggestions come when it first gets the focus, once; the URL stays.
+    assert page.locator("#choix-sites option").count() == 0
+    page.focus("#f-site")
+    onglet.attendre("document.querySelectorAll('#choix-sites option').length === 3")
+    options = page.locator("#choix-sites option")
+    assert [(options.nth(i).get_attribute("value"), options.nth(i).text_content()) for i in range(3)] == [
+        ("S01", "Les Vergers"), ("S02", "Marcadet"), ("S03", "Square Ornano")]
+    assert "equipe=NORD" in page.url and "sites/choix" not in page.url
+
     # A name typed by hand, not picked: the only site it names.
     page.fill("#f-site", "vergers")
     page.click(".filtres button[type=submit]")
