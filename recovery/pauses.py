@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
 
 from recovery.models import Impaye, Pause, TypePause
 
@@ -28,18 +28,22 @@ def filtre_en_pause(*, jour: datetime.date, type_pause: str | None = None) -> Q:
 def impayes_en_pause(*, jour: datetime.date, echeance_avant: datetime.date) -> dict[str, dict]:
     """Return {type de pause: {nb, montant}} of the outstanding debts due before
     `echeance_avant` and paused on `jour`; a debt under both a litigation and a plan counts as
-    litigation. One query: the paused debts, summed by type of pause."""
-    contentieux = filtre_en_pause(jour=jour, type_pause=TypePause.CONTENTIEUX)
-    plan = filtre_en_pause(jour=jour, type_pause=TypePause.PLAN_APUREMENT) & ~contentieux
-    sommes = (
-        Impaye.objects.filter(date_echeance__lt=echeance_avant).filter(filtre_en_pause(jour=jour))
-        .aggregate(nb_c=Count("id", filter=contentieux), montant_c=Sum("montant", filter=contentieux),
-                   nb_p=Count("id", filter=plan), montant_p=Sum("montant", filter=plan))
+    litigation. One query: each debt's pause in force (litigation first), summed by type."""
+    pause = (
+        _en_vigueur(jour).filter(Q(impaye_reference="") | Q(impaye_reference=OuterRef("reference")))
+        .order_by(Case(When(type_pause=TypePause.CONTENTIEUX, then=Value(0)), default=Value(1)))
+        .values("type_pause")[:1]
     )
+    sommes = {
+        type_pause: (nb, montant)
+        for type_pause, nb, montant in Impaye.objects.filter(date_echeance__lt=echeance_avant)
+        .annotate(pause=Subquery(pause)).filter(pause__isnull=False)
+        .values_list("pause").annotate(Count("id"), Sum("montant")).order_by()
+    }
     return {
-        type_pause.value: {"nb": sommes[f"nb_{suffixe}"],
-                           "montant": (sommes[f"montant_{suffixe}"] or Decimal("0")).quantize(Decimal("0.01"))}
-        for type_pause, suffixe in ((TypePause.CONTENTIEUX, "c"), (TypePause.PLAN_APUREMENT, "p"))
+        type_pause.value: {"nb": sommes.get(type_pause.value, (0, None))[0],
+                           "montant": (sommes.get(type_pause.value, (0, None))[1] or Decimal("0")).quantize(Decimal("0.01"))}
+        for type_pause in (TypePause.CONTENTIEUX, TypePause.PLAN_APUREMENT)
     }
 
 

@@ -216,16 +216,19 @@ def impayes_agreges(
 
 
 def impayes_au_dela_par_site(*, retard_min: int = RETARD_CRITIQUE) -> dict[int, dict]:
-    """Return {site_id: {nb, montant, echeance_min}} of the debts more than `retard_min` days
-    late, by site: the runbook's first query (and the site's oldest due date), read on the
-    date_echeance index. The part of impayes_agreges that the analysis's sort, totals and
-    shares need, without the ageing buckets of every debt of every site. One query."""
+    """Return {site_id: {nb, montant, echeance_min, code, nom, sensible}} of the debts more
+    than `retard_min` days late, by site: the runbook's first query (and the site's oldest due
+    date, its code, name and flag), read on the date_echeance index. The part of
+    impayes_agreges that the analysis's sort, totals and shares need, without the ageing
+    buckets of every debt of every site. One query."""
     lignes = (
         Impaye.objects.filter(date_echeance__lt=echeance_limite(retard_min=retard_min))
-        .values_list("site_id").annotate(Count("id"), Sum("montant"), Min("date_echeance")).order_by()
+        .values_list("site_id", "site__code", "site__nom", "site__sensible")
+        .annotate(Count("id"), Sum("montant"), Min("date_echeance")).order_by()
     )
-    return {site_id: {"nb": nb, "montant": montant, "echeance_min": echeance_min}
-            for site_id, nb, montant, echeance_min in lignes}
+    return {site_id: {"nb": nb, "montant": montant, "echeance_min": echeance_min,
+                      "code": code, "nom": nom, "sensible": sensible}
+            for site_id, code, nom, sensible, nb, montant, echeance_min in lignes}
 
 
 def impayes_par_site(
@@ -250,11 +253,12 @@ def impayes_par_site(
     bucket. Only sites with at least one debt over `retard_min` are listed; `site_ids`,
     `sensibles` and `montant_min` (on montant) narrow them.
 
-    Without `avec_tranches`, the rows stop at `part` (impayes_au_dela_par_site instead of
-    impayes_agreges): tranches_ajouter gives them their buckets later, for the rows shown.
+    Without `avec_tranches`, the rows stop at `part` and one query reads them all
+    (impayes_au_dela_par_site, names included): tranches_ajouter gives them their buckets
+    later, for the rows shown.
 
-    Two queries: impayes_agreges (none when its result for the same `retard_min` and
-    `limites` is passed as `agregats`), then the listed sites' names.
+    With them, two queries: impayes_agreges (none when its result for the same `retard_min`
+    and `limites` is passed as `agregats`), then the listed sites' names.
     """
     jour = timezone.localdate()
     if agregats is None:
@@ -269,9 +273,13 @@ def impayes_par_site(
         critiques = {site_id: ligne for site_id, ligne in critiques.items() if site_id in gardes}
     if montant_min is not None:
         critiques = {site_id: ligne for site_id, ligne in critiques.items() if ligne["montant"] >= montant_min}
-    sites = Site.objects.filter(pk__in=list(critiques)).values_list("pk", "code", "nom", "sensible")
-    if sensibles:
-        sites = sites.filter(sensible=True)
+    if avec_tranches:
+        sites = Site.objects.filter(pk__in=list(critiques)).values_list("pk", "code", "nom", "sensible")
+        if sensibles:
+            sites = sites.filter(sensible=True)
+    else:
+        sites = [(site_id, ligne["code"], ligne["nom"], ligne["sensible"]) for site_id, ligne in critiques.items()
+                 if ligne["sensible"] or not sensibles]
     tranches = tranches_depuis(limites)
     resultat = []
     for site_id, code, nom, sensible in sites:

@@ -272,10 +272,10 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
         ImpayeFactory(locataire=LocataireFactory(site=SiteFactory(code=f"P{i:02d}")), retard=61,
                       montant_du=Decimal(1000 + i))
     # user, groups (the session comes from the cache); the rules (the default delay); the
-    # by-site figures past the delay and site names, whether snapshots exist 30 days ago (none
-    # here: no snapshot read); the page's buckets and agents; the paused debts; the team picker
-    # (the sites' suggestions come apart, on focus). 26 sites, 25 shown: the same count.
-    with django_assert_num_queries(10):
+    # by-site figures past the delay with the sites' names (one query), whether snapshots exist
+    # 30 days ago (none here: no snapshot read); the page's buckets and agents; the paused debts;
+    # the team picker (the sites' suggestions come apart, on focus). 26 sites, 25 shown: the same count.
+    with django_assert_num_queries(9):
         response = direction.get(RUNBOOK)
     assert len(response.context["page"]) == 25 and response.context["page"].paginator.num_pages == 2
     page2 = direction.get(f"{RUNBOOK}&page=2")
@@ -286,9 +286,9 @@ def test_impayes_paginates_and_keeps_the_query_count(direction, django_assert_nu
 
 def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(direction, parc, django_assert_num_queries):
     # First request: user, groups (the session comes from the cache); the rules (the default
-    # delay); the by-site figures past the delay and site names, whether snapshots exist 30
-    # days ago; the buckets and agents of the page's sites; the paused debts; the team picker.
-    with django_assert_num_queries(10):
+    # delay); the by-site figures past the delay with the sites' names, whether snapshots exist
+    # 30 days ago; the buckets and agents of the page's sites; the paused debts; the team picker.
+    with django_assert_num_queries(9):
         direction.get(RUNBOOK)
     # Another sort or page of the same criteres: the analysis comes from the cache, only
     # the rule (the default delay), the buckets and agents of the rows shown are read (and the
@@ -303,7 +303,7 @@ def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(directi
     with django_assert_num_queries(5):  # htmx's table: user, groups, the rule, the buckets, the agents; no form so no picker
         direction.get(f"{RUNBOOK}&tri=-code", HTTP_HX_REQUEST="true")
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = direction.get("/dashboard/impayes?filter=retard:90%2B")
     assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
         ("B", 2, Decimal("14000.01")), ("A", 1, Decimal("2000.00"))]

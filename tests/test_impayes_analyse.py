@@ -291,13 +291,26 @@ def test_impayes_par_site_without_buckets_then_buckets_added_are_the_one_pass_ro
         retard_min=retard, limites=limites)
 
 
+@pytest.mark.parametrize("filtres", [{"sensibles": True}, {"montant_min": Decimal("5000")}, {"site_ids": "A"},
+                                     {"sensibles": True, "montant_min": Decimal("5000")}])
+def test_impayes_par_site_filters_alike_with_or_without_buckets(parc, filtres):
+    if "site_ids" in filtres:
+        filtres = {"site_ids": [parc["A"].pk]}
+    sans = impayes_par_site(retard_min=60, avec_tranches=False, **filtres)
+    avec = impayes_par_site(retard_min=60, **filtres)
+    assert [ligne["code"] for ligne in sans] == [ligne["code"] for ligne in avec]
+    assert tranches_ajouter(sans, retard_min=60) == avec
+
+
 def test_impayes_au_dela_par_site_by_hand_at_60_61_days(parc):
     # Past 60 days: A's 61 j 1 000,00 and 200 j 2 000,00 (its 60 j debt is not past 60); B's
     # 95 j and 181 j; C's 30 j none. The oldest due date is the 200 j and the 181 j one.
     jour = timezone.localdate()
     assert impayes_au_dela_par_site(retard_min=60) == {
-        parc["A"].pk: {"nb": 2, "montant": Decimal("3000.00"), "echeance_min": jour - datetime.timedelta(days=200)},
-        parc["B"].pk: {"nb": 2, "montant": Decimal("14000.01"), "echeance_min": jour - datetime.timedelta(days=181)},
+        parc["A"].pk: {"nb": 2, "montant": Decimal("3000.00"), "echeance_min": jour - datetime.timedelta(days=200),
+                       "code": "A", "nom": "Résidence A", "sensible": True},
+        parc["B"].pk: {"nb": 2, "montant": Decimal("14000.01"), "echeance_min": jour - datetime.timedelta(days=181),
+                       "code": "B", "nom": "Résidence B", "sensible": False},
     }
     # 59 days: A's 60 j debt now counts; 61: A's 61 j no longer does.
     assert impayes_au_dela_par_site(retard_min=59)[parc["A"].pk]["nb"] == 3

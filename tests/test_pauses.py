@@ -127,3 +127,18 @@ def test_director_enters_a_pause_in_the_admin_and_is_kept_as_its_author(client, 
     assert bonne.status_code == 302
     pause = Pause.objects.get(locataire=monde["l3"])
     assert (pause.impaye_reference, pause.cree_par, pause.type_pause) == ("I3", directeur, "contentieux")
+
+
+def test_a_debt_under_both_a_litigation_and_a_plan_counts_once_as_litigation(monde):
+    # L3's I3 (65 days, 400,00 €): a plan on the tenant and a litigation on that debt. L2's
+    # I2a, already under its plan, also gets a tenant-wide litigation that ended yesterday.
+    Pause.objects.create(locataire=monde["l3"], type_pause="plan_apurement", motif="Plan",
+                         debut=il_y_a(1), fin=AUJOURD_HUI, cree_par=monde["directeur"])
+    Pause.objects.create(locataire=monde["l3"], impaye_reference="I3", type_pause="contentieux", motif="Huissier",
+                         debut=AUJOURD_HUI, fin=AUJOURD_HUI, cree_par=monde["directeur"])
+    Pause.objects.create(locataire=monde["l2"], type_pause="contentieux", motif="Close",
+                         debut=il_y_a(10), fin=il_y_a(1), cree_par=monde["directeur"])
+    assert impayes_en_pause(jour=AUJOURD_HUI, echeance_avant=echeance_limite(retard_min=60)) == {
+        "contentieux": {"nb": 3, "montant": Decimal("1400.00")},
+        "plan_apurement": {"nb": 1, "montant": Decimal("500.00")},
+    }
