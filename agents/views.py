@@ -50,7 +50,7 @@ from agents.trajets import BATTERIE
 from agents.graphiques_json import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
-from akig_ops.lib.cache_donnees import en_cache, en_cache_avec_cle, jeton
+from akig_ops.lib.cache_donnees import en_cache, en_cache_avec_cle
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
@@ -247,8 +247,8 @@ def _dessin_en_cache(request, agent, *, partie: str, periode: int, dessin: Calla
     fenetre_demandee = urlencode([(champ, request.GET.get(champ, "")) for champ in FenetreForm.base_fields])
     role = "direction" if roles.is_direction(request.user) else "chef"
     (corps, statut), _hit = en_cache(
-        "agents:page", dessin, duree=DUREE_CACHE_LISTE,
-        parties=(partie, agent.id, role, get_language(), periode, fenetre_demandee, jeton(nom_positions(agent.id))),
+        "agents:page", dessin, duree=DUREE_CACHE_LISTE, jetons=(nom_positions(agent.id),),
+        parties=(partie, agent.id, role, get_language(), periode, fenetre_demandee),
     )
     return corps, statut
 
