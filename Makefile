@@ -88,7 +88,7 @@ beat: install
 	$(BIN)/celery -A akig_ops beat --loglevel=info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
 
 ## charge-traqueurs: positions/s through /api/terrain/osmand and /owntracks with 20 phones at
 ## once, against gunicorn (3 workers) on a spare port and the configured database (PostgreSQL

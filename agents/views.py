@@ -4,11 +4,13 @@ Each view requires a login and a role; an agent outside the user's teams is a 40
 the queryset (agents_visibles), on the page, its partials and its export.
 """
 import datetime
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -48,7 +50,7 @@ from agents.trajets import BATTERIE
 from agents.graphiques_json import donnees_carte, serie_historique, serie_instants
 from agents.templatetags.agents_extras import duree
 from akig_ops import roles
-from akig_ops.lib.cache_donnees import en_cache_avec_cle, jeton
+from akig_ops.lib.cache_donnees import en_cache, en_cache_avec_cle
 from akig_ops.lib.htmx import page_ou_partiel
 from akig_ops.lib.csv_export import csv_reponse
 from akig_ops.lib.formats import Formats
@@ -234,35 +236,19 @@ def liste(request):
                            status=400 if erreurs else 200)
 
 
-def _journee_en_cache(*, agent_id: int, jour, debut, fin, maintenant) -> tuple:
-    """The agent page's (journee, carte, courbes, cle): the trail analysed, its map and the day's
-    score curve, the page's heaviest part (docs/scaling.md), and the key they are cached under (the
-    trail's HTML is cached on it too). Shared for DUREE_CACHE_LISTE seconds, as the list, and until
-    the data change (a new generation) or the agent's positions do (their token)."""
-    def calcul():
-        journee = journee_agent(agent_id=agent_id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
-        return journee, donnees_carte(journee), serie_instants(courbe_du_jour(agent_id=agent_id, jour=jour))
-
-    valeur, _en_cache, cle = en_cache_avec_cle(
-        "agents:journee", calcul, duree=DUREE_CACHE_LISTE,
-        parties=(agent_id, jour, debut.isoformat(), fin.isoformat(), jeton(nom_positions(agent_id))),
-    )
-    return (*valeur, cle)
-
-
-def _page_en_cache(request, agent, *, periode: int) -> tuple[str, int]:
-    """The agent page's content (HTML) and status, drawn by `_contenu_de_la_page` at most once a
-    minute (DUREE_CACHE_LISTE, the list's refresh period) per agent, role, language and asked-for
-    window, and again as soon as the data change (a new generation) or the agent's positions do
-    (their token): the page's cost is then the access check and three cache reads (docs/scaling.md).
-    Only for the agent's visible users: the caller has checked access before."""
-    form = FenetreForm(request.GET)
-    fenetre_demandee = urlencode([(champ, request.GET.get(champ, "")) for champ in form.fields])
+def _dessin_en_cache(request, agent, *, partie: str, periode: int, dessin: Callable[[], tuple[str, int]]) -> tuple[str, int]:
+    """The agent page's HTML and status (`partie` "page": its whole content; "trajet": the trail
+    htmx redraws on a change of day or window), drawn by `dessin` at most once a minute
+    (DUREE_CACHE_LISTE, the list's refresh period) per agent, role, language, period and asked-for
+    window, and again as soon as the business day turns, the data change (a new generation) or the
+    agent's positions do (their token, renewed when some are stored): the page's only cache.
+    A hit costs the access check and three cache reads (docs/scaling.md). Only for the agent's
+    visible users: the caller has checked access before."""
+    fenetre_demandee = urlencode([(champ, request.GET.get(champ, "")) for champ in FenetreForm.base_fields])
     role = "direction" if roles.is_direction(request.user) else "chef"
-    (corps, statut), _en_cache, _cle = en_cache_avec_cle(
-        "agents:page", lambda: _contenu_de_la_page(request, agent, form=form, periode=periode),
-        duree=DUREE_CACHE_LISTE,
-        parties=(agent.id, role, get_language(), periode, fenetre_demandee, jeton(nom_positions(agent.id))),
+    (corps, statut), _hit = en_cache(
+        "agents:page", dessin, duree=DUREE_CACHE_LISTE, jetons=(nom_positions(agent.id),),
+        parties=(partie, agent.id, role, get_language(), periode, fenetre_demandee),
     )
     return corps, statut
 
@@ -287,18 +273,23 @@ def _contenu_de_la_page(request, agent, *, form: FenetreForm, periode: int) -> t
     return render_to_string("agents/partials/_detail.html", context, request), 400 if form.errors else 200
 
 
+def _contenu_du_trajet(request, agent, *, form: FenetreForm) -> tuple[str, int]:
+    context = {"agent": agent, "seuil": seuil_score(), **_trajet_contexte(form, agent=agent, maintenant=timezone.now())}
+    # A 200 even for a refused window (shown with its error): htmx swaps no 4xx by default.
+    return render_to_string("agents/partials/_trajet.html", context, request), 200
+
+
 def _trajet_contexte(form: FenetreForm, *, agent, maintenant) -> dict:
-    """The trail's part of the page (the day chosen in `form`, else the default one)."""
+    """The trail's part of the page (the day chosen in `form`, else the default one): the trail
+    analysed, its map and the day's score curve."""
     jour, debut, fin = _fenetre_de_la_page(form, agent_id=agent.id, maintenant=maintenant)
     if not any(form.data.get(champ) for champ in form.fields):
         # No choice made yet: show the default window in the fields.
         form = FenetreForm(initial={"jour": jour, "debut": timezone.localtime(debut).time(),
                                     "fin": timezone.localtime(fin).time()})
-    journee, carte, courbes, cle = _journee_en_cache(agent_id=agent.id, jour=jour, debut=debut, fin=fin,
-                                                     maintenant=maintenant)
-    return dict(form=form, journee=journee, carte=carte, rayon=settings.AKIG_RAYON_MISSION_M, courbes=courbes,
-                # Not stored (read on a lagging replica): nor is its HTML.
-                cle_journee=cle or "", duree_cache=DUREE_CACHE_LISTE if cle else 0,
+    journee = journee_agent(agent_id=agent.id, jour=jour, debut=debut, fin=fin, maintenant=maintenant)
+    return dict(form=form, journee=journee, carte=donnees_carte(journee), rayon=settings.AKIG_RAYON_MISSION_M,
+                courbes=serie_instants(courbe_du_jour(agent_id=agent.id, jour=jour)),
                 navigation=_navigation(jour=jour, debut=debut, fin=fin, aujourd_hui=timezone.localdate(maintenant)))
 
 
@@ -308,18 +299,19 @@ def detail(request, agent_id: int):
     agent = _agent_visible(request, agent_id)
     cible = request.htmx.target if request.htmx else None
     periode = int(request.GET["periode"]) if request.GET.get("periode") in {str(p) for p in PERIODES} else 30
-    if cible not in {"trajet", "historique"}:
-        corps, statut = _page_en_cache(request, agent, periode=periode)
-        return render(request, "agents/detail.html", {"agent": agent, "corps": mark_safe(corps)}, status=statut)
-    context = {"agent": agent, "seuil": seuil_score()}
     if cible == "historique":
         historique = historique_scores(agent_id=agent.id, jours=periode, aujourd_hui=timezone.localdate())
-        context.update(periode=periode, periodes=PERIODES, historique=historique,
-                       historique_json=serie_historique(historique))
-        return render(request, "agents/partials/_historique.html", context)
-    # A change of day or window redraws the trail only.
-    context.update(_trajet_contexte(FenetreForm(request.GET), agent=agent, maintenant=timezone.now()))
-    return render(request, "agents/partials/_trajet.html", context)
+        return render(request, "agents/partials/_historique.html", {
+            "agent": agent, "seuil": seuil_score(), "periode": periode, "periodes": PERIODES,
+            "historique": historique, "historique_json": serie_historique(historique)})
+    form = FenetreForm(request.GET)
+    if cible == "trajet":  # a change of day or window redraws the trail only
+        corps, statut = _dessin_en_cache(request, agent, partie="trajet", periode=periode,
+                                         dessin=lambda: _contenu_du_trajet(request, agent, form=form))
+        return HttpResponse(corps, status=statut)
+    corps, statut = _dessin_en_cache(request, agent, partie="page", periode=periode,
+                                     dessin=lambda: _contenu_de_la_page(request, agent, form=form, periode=periode))
+    return render(request, "agents/detail.html", {"agent": agent, "corps": mark_safe(corps)}, status=statut)
 
 
 @login_required

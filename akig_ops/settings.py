@@ -5,8 +5,9 @@ cache and Celery tasks run eagerly. Production sets DATABASE_URL (PostgreSQL)
 and REDIS_URL.
 """
 import datetime
+import os
+import tempfile
 from decimal import Decimal
-import datetime
 from pathlib import Path
 
 import environ
@@ -157,6 +158,24 @@ else:
             "NAME": BASE_DIR / "db.sqlite3",
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # One writer at a time: a second connection (cron's check_escalations beside the server,
+        # the background thread of an eager task beside its request) waits this many seconds for
+        # the lock instead of failing at once with "database is locked".
+        timeout=5,
+        # A transaction takes the write lock when it begins: one that read first could not wait
+        # for it later (SQLite refuses the upgrade at once, a deadlock otherwise).
+        transaction_mode="IMMEDIATE",
+        # Readers go on while one connection writes. A commit is synced to disk at checkpoints
+        # only: a power cut may lose the last commits, never corrupt the database (WAL).
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
+    # The tests' database: a file, not SQLite's in-memory default, whose shared cache refuses a
+    # second connection's write at once whatever the timeout. One per process, named after its
+    # checkout: suites of other worktrees run beside this one on a developer's machine.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", Path(tempfile.gettempdir()) / f"akig_ops_test_{BASE_DIR.name}_{os.getpid()}.sqlite3")
 # Persistent connections: one per web worker thread, reused, so the number of backends is
 # bounded by the workers (see docs/operations.md), far below the runbook's alert at 95.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60, minimum=0))

@@ -39,3 +39,13 @@ def _cache_vide():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sequences_a_zero():
+    """factory_boy's counters live as long as the process: without this, a code built by a
+    factory depended on how many earlier tests had used it, and met a code a test wrote by hand
+    (AG007) only in some orders of the files."""
+    from tests.factories import sequences_remettre_a_zero
+
+    sequences_remettre_a_zero()

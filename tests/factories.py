@@ -100,7 +100,8 @@ class AgentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Agent
 
-    code = factory.Sequence(lambda n: f"AG{n:03d}")
+    # Not AKIG's shape (AG + 3 digits): the tests name their agents AG001, AG007… by hand.
+    code = factory.Sequence(lambda n: f"AGF{n:03d}")
     nom = factory.Sequence(lambda n: f"Agent {n}")
     equipe = factory.SubFactory(EquipeFactory)
 
@@ -169,3 +170,12 @@ def agent_au_travail(*, jour: datetime.date, actions: dict[str, int] | None = No
     for type_action, nombre in (actions or {}).items():
         ActionFactory.create_batch(nombre, agent=agent, type_action=type_action, date_action=dix_heures)
     return agent
+
+
+def sequences_remettre_a_zero() -> None:
+    """Every factory's sequence back to 0: each test builds the same codes and names whatever
+    ran before it in the process (the database is rolled back, the counters are not)."""
+    for fabrique in list(globals().values()):
+        if (isinstance(fabrique, type) and issubclass(fabrique, factory.Factory)
+                and fabrique._meta.model is not None and fabrique._meta.counter_reference is fabrique._meta):
+            fabrique.reset_sequence()

@@ -492,6 +492,60 @@ def test_detail_page_is_drawn_once_a_minute_per_role_and_again_on_a_data_change(
     assert "Martin Durand" in corps and "Rien à faire." not in corps
 
 
+def test_detail_trail_redrawn_by_htmx_is_cached_by_the_page_s_rule(client, monde, django_capture_on_commit_callbacks):
+    """The trail htmx swaps in (a change of day or window) follows the page's one rule: a position
+    written behind the cache's back waits, one stored through the field API shows at once, another
+    window is drawn for itself, another team's lead gets a 404, not the cached trail."""
+    from agents.services import positions_enregistrer
+
+    url = reverse("agents:detail", args=[monde["lucas"].id])
+    fenetre, htmx = {"jour": "2026-03-10", "debut": "08:00", "fin": "12:00"}, {"HTTP_HX_REQUEST": "true",
+                                                                              "HTTP_HX_TARGET": "trajet"}
+    client.force_login(monde["chef_nord"])
+    assert _positions(client.get(url, fenetre, **htmx)) == 9
+
+    PositionFactory(agent=monde["lucas"], timestamp=a(11, 0), latitude=48.89, longitude=2.35)
+    partiel = client.get(url, fenetre, **htmx)
+    assert _positions(partiel) == 9 and "<html" not in partiel.content.decode()
+    assert _positions(client.get(url, {**fenetre, "fin": "11:59"}, **htmx)) == 10
+    client.force_login(monde["chef_sud"])
+    assert client.get(url, fenetre, **htmx).status_code == 404
+
+    client.force_login(monde["chef_nord"])
+    with django_capture_on_commit_callbacks(execute=True):
+        positions_enregistrer(agent_id=monde["lucas"].id, positions=[
+            {"timestamp": a(11, 30), "latitude": 48.89, "longitude": 2.35}])
+    assert _positions(client.get(url, fenetre, **htmx)) == 11
+
+
+def test_detail_page_cached_at_midnight_s_eve_is_not_served_the_next_day(client, monde):
+    """The business day is in the key: the page drawn at 23:59 (today: « Score du moment ») is
+    drawn again at 00:01, when the same address opens on that day as a past one."""
+    url = reverse("agents:detail", args=[monde["lucas"].id])
+    client.force_login(monde["chef_nord"])
+    with time_machine.travel(a(23, 59), tick=False):
+        assert "Score du moment" in client.get(url).content.decode()
+
+    with time_machine.travel(a(0, 1, jour=JOUR + datetime.timedelta(days=1)), tick=False):
+        corps = client.get(url).content.decode()
+
+    assert "Score du moment" not in corps and "Score du 10/03/2026" in corps
+
+
+def test_detail_page_is_one_cache_entry(client, monde, monkeypatch):
+    """One cache for the page: its HTML under one key, for a minute (the list's refresh period:
+    with a replica, what no generation or token tracks is at most 60 s + the replica's 15 s old,
+    docs/scaling.md), nothing cached beneath it."""
+    ecrites = []
+    ecrire = cache.set
+    monkeypatch.setattr(cache, "set", lambda cle, valeur, duree: (ecrites.append((cle, duree)), ecrire(cle, valeur, duree))[1])
+    client.force_login(monde["chef_nord"])
+
+    client.get(reverse("agents:detail", args=[monde["lucas"].id]))
+
+    assert [(cle.split(":")[:2], duree) for cle, duree in ecrites if cle.startswith("agents:")] == [(["agents", "page"], 60)]
+
+
 def test_detail_intraday_curve_has_its_figures_as_a_table(client, monde):
     # Given Lucas's 11:00 snapshot (6.00, the fixture's), one at 09:00 not judged yet and one at
     # 11:05 at 4.99, just under the score rule's threshold (5), and one at 11:10 at exactly 5.00.

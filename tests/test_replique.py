@@ -339,6 +339,35 @@ def test_a_figure_read_on_the_replica_just_after_a_change_is_not_stored(etat_rep
     assert calculs == [ALIAS, ALIAS, ALIAS]
 
 
+def test_a_figure_read_on_the_replica_just_after_its_token_changed_is_not_stored(etat_replique, monkeypatch):
+    """The agent page's case: a new position renews the agent's token, not the generation; a page
+    read on the replica before it has surely replayed that position is not stored either."""
+    calculs = []
+
+    @lecture_replique
+    def vue(request):
+        valeur, _hit = cache_donnees.en_cache("page-agent", lambda: calculs.append(routeur.db_for_read(Agent)) or 7,
+                                              jetons=("agent:1:positions",))
+        return HttpResponse(str(valeur))
+
+    cache_donnees.jeton_renouveler("agent:1:positions")  # a position arrives
+    marque = cache_donnees.jeton("agent:1:positions")
+    ages = {marque: 0.1}
+    monkeypatch.setattr(cache_donnees, "_age_s", lambda m: ages.get(m, 3600.0))  # the generation: an hour old
+    vue(RequestFactory().get("/"))
+    vue(RequestFactory().get("/"))
+    assert calculs == [ALIAS, ALIAS]  # computed again: nothing stored
+
+    # The token as old as the replica's possible lag (10 s + 5 s): stored; just under it, not.
+    ages[marque] = 14.999
+    vue(RequestFactory().get("/"))
+    assert calculs == [ALIAS] * 3
+    ages[marque] = 15.0
+    vue(RequestFactory().get("/"))
+    vue(RequestFactory().get("/"))
+    assert calculs == [ALIAS] * 4
+
+
 def test_a_figure_read_on_the_primary_is_stored_at_once(etat_replique):
     etat_replique["mesure"] = _mesure(replique.EN_RETARD, 30.0)
     calculs = []

@@ -1,52 +1,65 @@
-"""Eager tasks in a background thread (no broker): a table locked by the request's own SQLite
-connection is tried again, a real failure is not."""
+"""Eager tasks in a background thread (no broker) beside the request that published them: on
+SQLite, one connection writes at a time, and the task's connection waits for the request's
+write transaction to end (the busy timeout of settings) instead of failing."""
+import os
+import threading
+import time
+
 import pytest
-from django.db import OperationalError
+from django.conf import settings
+from django.db import connection, transaction
 
-from akig_ops.lib import taches
+from akig_ops.celery import app
+from akig_ops.lib.journal import id_requete_courante
+from akig_ops.lib.taches import attendre_fond, tache_apres_commit
+from recovery.models import Site
+from tests.factories import SiteFactory
 
-
-class TacheFactice:
-    name = "factice"
-
-    def __init__(self, erreurs):
-        self.erreurs = list(erreurs)
-        self.appels = 0
-
-    def apply(self, args, kwargs):
-        self.appels += 1
-        if self.erreurs:
-            raise self.erreurs.pop(0)
+TENUE_S = 1.0  # how long the request keeps its write transaction open
+_requete_ecrit = threading.Event()
+_fin_ecriture_fond: list[float] = []
 
 
-@pytest.fixture(autouse=True)
-def _sans_attente(monkeypatch):
-    monkeypatch.setattr(taches.time, "sleep", lambda s: None)
+@app.task(name="tests.ecrire_un_site")
+def ecrire_un_site(code: str) -> None:
+    _requete_ecrit.wait(10)  # the request holds the write lock from here on
+    SiteFactory(code=code)
+    _fin_ecriture_fond.append(time.perf_counter())
 
 
-@pytest.fixture
-def echecs(monkeypatch):
-    """The failures logged (the logger's own throttling filter aside)."""
-    journal = []
-    monkeypatch.setattr(taches.logger, "exception", lambda message, **kw: journal.append(message))
-    return journal
+@pytest.mark.django_db(transaction=True)
+def test_a_background_task_waits_for_the_requests_write_transaction_then_writes(monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL verrouille des lignes, pas la base : la tâche n'attend rien de la requête")
+    monkeypatch.setattr(app.conf, "task_always_eager", True)  # no broker, as on the embedded defaults
+    _requete_ecrit.clear()
+    _fin_ecriture_fond.clear()
+    # Given a task published while serving a request (it runs in a background thread)…
+    jeton = id_requete_courante.set("requete-test")
+    try:
+        tache_apres_commit(ecrire_un_site, "FOND")
+    finally:
+        id_requete_courante.reset(jeton)
+    # …when the request writes, then keeps its transaction open for TENUE_S (its log, its session).
+    with transaction.atomic():
+        SiteFactory(code="REQUETE")
+        _requete_ecrit.set()
+        time.sleep(TENUE_S)
+        fin_transaction = time.perf_counter()
+
+    # Then the task waited for the commit and wrote after it, within the busy timeout.
+    assert attendre_fond(10)
+    assert sorted(Site.objects.values_list("code", flat=True)) == ["FOND", "REQUETE"]
+    (fin_ecriture,) = _fin_ecriture_fond
+    assert fin_ecriture >= fin_transaction
+    assert TENUE_S < connection.settings_dict["OPTIONS"]["timeout"]
 
 
-def test_a_locked_table_is_tried_again_until_the_task_runs(echecs):
-    tache = TacheFactice([OperationalError("database table is locked")] * 2)
-    taches._executer_en_fond(tache, (), {})
-    assert (tache.appels, echecs) == (3, [])
-
-
-def test_it_gives_up_after_the_last_try(echecs):
-    tache = TacheFactice([OperationalError("database table is locked")] * taches.ESSAIS_SI_VERROUILLEE)
-    taches._executer_en_fond(tache, (), {})
-    assert tache.appels == taches.ESSAIS_SI_VERROUILLEE
-    assert echecs == ["tache en arriere-plan en echec"]
-
-
-def test_any_other_failure_is_not_tried_again(echecs):
-    tache = TacheFactice([OperationalError("no such table: escalations_message"), ValueError("x")])
-    taches._executer_en_fond(tache, (), {})
-    assert tache.appels == 1
-    assert echecs == ["tache en arriere-plan en echec"]
+def test_the_sqlite_test_database_is_a_file_of_this_process():
+    """Not SQLite's in-memory default (its shared cache refuses the task's write at once), and
+    not another suite's: several run at once on a developer's machine."""
+    reglages = settings.DATABASES["default"]
+    if reglages["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("la base de test SQLite seulement")
+    nom = str(reglages["TEST"]["NAME"])
+    assert nom.endswith(f"_{os.getpid()}.sqlite3") and settings.BASE_DIR.name in nom

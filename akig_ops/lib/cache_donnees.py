@@ -44,32 +44,38 @@ def cle_du_jour(nom: str, *parties: object, generation: str | None = None) -> st
     return f"{nom}:{timezone.localdate():%Y-%m-%d}:{generation or _generation()}:{suffixe}"
 
 
-def _age_s(generation: str) -> float:
-    """Seconds since the generation was drawn (its first part is time.time_ns())."""
-    return time.time() - int(generation.partition("-")[0]) / 1e9
+def _age_s(marque: str) -> float:
+    """Seconds since a generation or a token was drawn (its first part is time.time_ns(); a token
+    never renewed, "0", is as old as the clock)."""
+    return time.time() - int(marque.partition("-")[0]) / 1e9
 
 
-def en_cache(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300) -> tuple[T, bool]:
-    """Return (value, hit): the cached value of `nom` for today, or `calcul()` stored for `duree` s.
+def en_cache(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300,
+             jetons: tuple[str, ...] = ()) -> tuple[T, bool]:
+    """Return (value, hit): the cached value of `nom` for today, or `calcul()` stored for `duree` s;
+    with `jetons`, the names of narrower data (`jeton`) whose change draws it again at once.
 
-    A value read on the streaming replica while the generation is younger than the replica's
-    possible lag may miss the change that started it: it is returned, not stored (a stored
-    figure is never older than its generation, replica or not)."""
-    valeur, hit, _cle = en_cache_avec_cle(nom, calcul, parties=parties, duree=duree)
+    A value read on the streaming replica while the generation or one of the tokens is younger
+    than the replica's possible lag may miss the change that started it: it is returned, not
+    stored (a stored figure is never older than its generation and tokens, replica or not)."""
+    valeur, hit, _cle = en_cache_avec_cle(nom, calcul, parties=parties, duree=duree, jetons=jetons)
     return valeur, hit
 
 
-def en_cache_avec_cle(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300) -> tuple[T, bool, str]:
+def en_cache_avec_cle(nom: str, calcul: Callable[[], T], *, parties: tuple = (), duree: int = 300,
+                      jetons: tuple[str, ...] = ()) -> tuple[T, bool, str]:
     """`en_cache`, and the key the value lives under (None when it was not stored): a template
     fragment drawn from that value can be cached on it ({% cache %}), valid exactly as long."""
     generation = _generation()
-    cle = cle_du_jour(nom, *parties, generation=generation)
+    marques = [jeton(nom_jeton) for nom_jeton in jetons]
+    cle = cle_du_jour(nom, *parties, *marques, generation=generation)
     valeur = cache.get(cle)
     if valeur is not None:
         return valeur, True, cle
     lectures_avant = replique.lectures_sur_replique()
     valeur = calcul()
-    if replique.lectures_sur_replique() == lectures_avant or _age_s(generation) >= replique.borne_retard_s():
+    if (replique.lectures_sur_replique() == lectures_avant
+            or min(_age_s(marque) for marque in (generation, *marques)) >= replique.borne_retard_s()):
         cache.set(cle, valeur, duree)
         return valeur, False, cle
     return valeur, False, None

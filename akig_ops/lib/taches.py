@@ -18,11 +18,9 @@ request, still run it in line.
 """
 import logging
 import threading
-import time
 from functools import partial
 
 from celery import Task
-from django.db import OperationalError as ErreurBase
 from django.db import connections, transaction
 from kombu.exceptions import OperationalError
 
@@ -32,7 +30,6 @@ logger = logging.getLogger("akig_ops.broker")
 # The background threads of eager tasks still running (tests wait for them: attendre_fond).
 _fils_en_cours: set[threading.Thread] = set()
 _verrou = threading.Lock()
-ESSAIS_SI_VERROUILLEE = 5
 
 
 def tache_apres_commit(tache: Task, *args, **kwargs) -> None:
@@ -41,26 +38,9 @@ def tache_apres_commit(tache: Task, *args, **kwargs) -> None:
     transaction.on_commit(partial(_publier, tache, args, kwargs))
 
 
-def _table_sqlite_verrouillee(erreur: Exception) -> bool:
-    """SQLite's "database table is locked": a shared-cache database (the embedded default's
-    tests) refuses a write while the request's own connection holds the table, at once,
-    without waiting for a busy timeout."""
-    return isinstance(erreur, ErreurBase) and "locked" in str(erreur)
-
-
 def _executer_en_fond(tache: Task, args: tuple, kwargs: dict) -> None:
     try:
-        for essai in range(ESSAIS_SI_VERROUILLEE):
-            try:
-                tache.apply(args=args, kwargs=kwargs)
-                break
-            except Exception as erreur:
-                # The request that published it may still be writing (its session, its log):
-                # try again shortly. Safe: the tasks run here claim their work by
-                # compare-and-set (the outbox's lease), so a run that failed did nothing.
-                if not _table_sqlite_verrouillee(erreur) or essai == ESSAIS_SI_VERROUILLEE - 1:
-                    raise
-                time.sleep(0.05 * (essai + 1))
+        tache.apply(args=args, kwargs=kwargs)
     except Exception:
         logger.exception("tache en arriere-plan en echec", extra={"tache": tache.name})
     finally:
