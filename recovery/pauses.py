@@ -28,15 +28,18 @@ def filtre_en_pause(*, jour: datetime.date, type_pause: str | None = None) -> Q:
 def impayes_en_pause(*, jour: datetime.date, echeance_avant: datetime.date) -> dict[str, dict]:
     """Return {type de pause: {nb, montant}} of the outstanding debts due before
     `echeance_avant` and paused on `jour`; a debt under both a litigation and a plan counts as
-    litigation. One query: each debt's pause in force (litigation first), summed by type."""
+    litigation. One query: each debt's pause in force (litigation first), summed by type; only
+    the debts of tenants with a pause in force look theirs up (a semi-join on the few pauses,
+    not a lookup for each of the thousands of debts)."""
     pause = (
         _en_vigueur(jour).filter(Q(impaye_reference="") | Q(impaye_reference=OuterRef("reference")))
         .order_by(Case(When(type_pause=TypePause.CONTENTIEUX, then=Value(0)), default=Value(1)))
         .values("type_pause")[:1]
     )
+    en_pause = Pause.objects.filter(debut__lte=jour, fin__gte=jour).values("locataire_id")
     sommes = {
         type_pause: (nb, montant)
-        for type_pause, nb, montant in Impaye.objects.filter(date_echeance__lt=echeance_avant)
+        for type_pause, nb, montant in Impaye.objects.filter(date_echeance__lt=echeance_avant, locataire_id__in=en_pause)
         .annotate(pause=Subquery(pause)).filter(pause__isnull=False)
         .values_list("pause").annotate(Count("id"), Sum("montant")).order_by()
     }
