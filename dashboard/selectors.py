@@ -115,8 +115,9 @@ def analyse_impayes(*, criteres: Criteres) -> dict:
     `xlarge`), or to every row for the CSV. historique: whether the snapshot of 30 days ago
     can tell the change (a day with snapshots, a retard that is one of their limits).
     totaux: {nb, montant} of the rows; erreurs: a French message for each site or team
-    value that names nothing (then no row); choisis: the codes the filters resolved to. Three
-    queries, and up to five for the filters."""
+    value that names nothing (then no row); choisis: the codes the filters resolved to. Two
+    queries (the figures with the sites' names, whether history exists), and up to five for
+    the filters."""
     site_ids, choisis, erreurs = _perimetre(site=criteres.site, equipe=criteres.equipe)
     lignes = impayes_par_site(
         retard_min=criteres.retard_min, limites=criteres.limites, site_ids=site_ids,

@@ -205,13 +205,13 @@ def impayes(request):
 @direction_requise
 @lecture_replique
 @require_safe
-@cache_control(private=True, max_age=300)
+@cache_control(private=True, no_cache=True)
 def sites_suggeres(request):
     """The analysis page's site suggestions (<datalist>), fetched by htmx when the site field
     first gets the focus: every site, 60 KB of HTML at `xlarge` that the page itself no longer
     draws nor sends (a phone on mobile data; the runbook link's time). Without JavaScript the
-    field still takes a code or a name, without suggestions. Cached like the figures, and 5 min
-    by the browser."""
+    field still takes a code or a name, without suggestions. Cached like the figures; the
+    browser asks again each time (a role taken away, a new site: at once, as everywhere)."""
     html, _cache = en_cache("dashboard.sites_suggeres", lambda: render_to_string(
         "partials/_choix_sites.html", {"id": "choix-sites", "sites": sites_choix()}))
     return HttpResponse(html)

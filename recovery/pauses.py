@@ -17,11 +17,9 @@ def _en_vigueur(jour: datetime.date):
     return Pause.objects.filter(locataire_id=OuterRef("locataire_id"), debut__lte=jour, fin__gte=jour)
 
 
-def filtre_en_pause(*, jour: datetime.date, type_pause: str | None = None) -> Q:
-    """The filter of the Impaye rows paused on `jour` (of that type when given)."""
+def filtre_en_pause(*, jour: datetime.date) -> Q:
+    """The filter of the Impaye rows paused on `jour`."""
     pauses = _en_vigueur(jour)
-    if type_pause:
-        pauses = pauses.filter(type_pause=type_pause)
     return Q(Exists(pauses.filter(impaye_reference=""))) | Q(Exists(pauses.filter(impaye_reference=OuterRef("reference"))))
 
 
@@ -38,16 +36,14 @@ def impayes_en_pause(*, jour: datetime.date, echeance_avant: datetime.date) -> d
     )
     en_pause = Pause.objects.filter(debut__lte=jour, fin__gte=jour).values("locataire_id")
     sommes = {
-        type_pause: (nb, montant)
+        type_pause: {"nb": nb, "montant": montant.quantize(Decimal("0.01"))}
         for type_pause, nb, montant in Impaye.objects.filter(date_echeance__lt=echeance_avant, locataire_id__in=en_pause)
         .annotate(pause=Subquery(pause)).filter(pause__isnull=False)
         .values_list("pause").annotate(Count("id"), Sum("montant")).order_by()
     }
-    return {
-        type_pause.value: {"nb": sommes.get(type_pause.value, (0, None))[0],
-                           "montant": (sommes.get(type_pause.value, (0, None))[1] or Decimal("0")).quantize(Decimal("0.01"))}
-        for type_pause in (TypePause.CONTENTIEUX, TypePause.PLAN_APUREMENT)
-    }
+    aucun = {"nb": 0, "montant": Decimal("0.00")}
+    return {type_pause.value: sommes.get(type_pause.value, aucun)
+            for type_pause in (TypePause.CONTENTIEUX, TypePause.PLAN_APUREMENT)}
 
 
 def locataires_en_pause(*, jour: datetime.date) -> set[int]:

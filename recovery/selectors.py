@@ -254,8 +254,8 @@ def impayes_par_site(
     `sensibles` and `montant_min` (on montant) narrow them.
 
     Without `avec_tranches`, the rows stop at `part` and one query reads them all
-    (impayes_au_dela_par_site, names included): tranches_ajouter gives them their buckets
-    later, for the rows shown.
+    (impayes_au_dela_par_site, names included; `agregats` is then its result, not
+    impayes_agreges'): tranches_ajouter gives them their buckets later, for the rows shown.
 
     With them, two queries: impayes_agreges (none when its result for the same `retard_min`
     and `limites` is passed as `agregats`), then the listed sites' names.
@@ -314,11 +314,17 @@ def _tranches_de(agregat: dict, tranches: list[Tranche]) -> dict:
 def tranches_ajouter(lignes: list[dict], *, retard_min: int, limites: tuple[int, ...] = TRANCHES) -> list[dict]:
     """Return `lignes` (rows of impayes_par_site(avec_tranches=False) for the same `retard_min`)
     each given what impayes_par_site adds with its tranches: {nb_total, montant_total,
-    tranches}. One query, on these rows' sites only (a page of 25, not every site)."""
+    tranches}. One query, on these rows' sites only (a page of 25, not every site).
+
+    The rows may come from a cached analysis and the buckets are read now: a site whose debts
+    went since (a write that started no new generation, a replica behind the primary) gets
+    empty buckets, never an error."""
     agregats = impayes_agreges(retard_min=retard_min, limites=limites,
                                site_ids=[ligne["site_id"] for ligne in lignes])
     tranches = tranches_depuis(limites)
-    return [{**ligne, **_tranches_de(agregats[ligne["site_id"]], tranches)} for ligne in lignes]
+    aucun = {"nb_total": 0, "montant_total": ZERO, "tranches_nb": [0] * len(tranches),
+             "tranches_montant": [ZERO] * len(tranches)}
+    return [{**ligne, **_tranches_de(agregats.get(ligne["site_id"], aucun), tranches)} for ligne in lignes]
 
 
 def vieillissement_par_site(

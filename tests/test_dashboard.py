@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from akig_ops.lib.cache_donnees import donnees_modifiees
 from akig_ops.templatetags.akig import montant
-from recovery.models import InstantaneSite
+from recovery.models import Impaye, InstantaneSite
 from tests.factories import (
     ActionFactory,
     agent_au_travail,
@@ -224,7 +224,7 @@ def test_impayes_pickers_offer_the_sites_and_teams_by_name(direction, parc):
     assert suggestions.content.decode().strip() == (
         '<datalist id="choix-sites"><option value="A">Résidence A</option><option value="B">Résidence B</option>'
         '<option value="C">Résidence C</option></datalist>')
-    assert suggestions["Cache-Control"] == "private, max-age=300"
+    assert suggestions["Cache-Control"] == "private, no-cache"
     assert '<option value="EQN" selected>Équipe Nord</option>' in corps  # « Nord » resolved to its code
     assert '<option value="EQS">Équipe Sud</option>' in corps
     assert "(code)" not in corps
@@ -525,3 +525,20 @@ def test_impayes_sorts_on_the_change_and_a_bucket_across_pages(direction):
     p25 = direction.get(RUNBOOK).context["page"][0]
     assert (p25["code"], p25["variation_nb"], p25["variation_montant"]) == ("P25", 0, Decimal("925.00"))
     assert [t["nb"] for t in p25["tranches"]] == [0, 0, 1, 0, 0]
+
+
+def test_impayes_row_of_a_cached_analysis_whose_debts_went_since_shows_empty_buckets(direction, parc):
+    # The analysis is cached (until the data generation changes); its rows' buckets are read
+    # live. B's debts deleted behind the services' back (no new generation): the page still
+    # answers, B's row keeps its cached figures and shows no bucket, never a 500.
+    direction.get(RUNBOOK)
+    Impaye.objects.filter(site=parc["B"]).delete()
+
+    response = direction.get(RUNBOOK)
+
+    assert response.status_code == 200
+    b, a = response.context["page"]
+    assert (b["code"], b["nb"], b["montant"]) == ("B", 2, Decimal("14000.01"))
+    assert (b["nb_total"], b["montant_total"]) == (0, Decimal("0.00"))
+    assert [t["nb"] for t in b["tranches"]] == [0, 0, 0, 0, 0]
+    assert (a["nb_total"], a["montant_total"]) == (5, Decimal("4400.00"))
