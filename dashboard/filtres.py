@@ -26,6 +26,11 @@ TRIS = ("code", "nom", "sensible", "nb", "montant", "retard_max", "part", "varia
 VRAI = {"", "1", "oui", "on", "true"}
 
 
+def tranche_du_tri(colonne: str) -> int | None:
+    """The index of the ageing bucket a sort column names (« t2 » → 2), None for another column."""
+    return int(colonne[1:]) if colonne.startswith("t") and colonne[1:].isdigit() else None
+
+
 @dataclass(frozen=True)
 class Criteres:
     """What the analysis computes, the key of its cache: debts over `retard_min` days (the
@@ -158,7 +163,7 @@ def filtres_lire(get: QueryDict, *, retard_min: int) -> Filtres:
         nb_tranches = len(attributs.get("limites", TRANCHES)) + 1
         colonne = tri.lstrip("-")
         # A bucket column (t0, t1…) only among the buckets asked for.
-        if colonne in TRIS and not (colonne.startswith("t") and int(colonne[1:]) >= nb_tranches):
+        if colonne in TRIS and (tranche_du_tri(colonne) or 0) < nb_tranches:
             attributs["tri"] = tri
         else:
             erreurs.append(_("Paramètre « tri » : colonne inconnue « %(valeur)s ».") % {"valeur": tri})

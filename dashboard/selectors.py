@@ -14,7 +14,7 @@ from agents.selectors import (
     sites_de_l_equipe,
 )
 from akig_ops.lib.cache_donnees import en_cache_selon_arguments
-from dashboard.filtres import Criteres
+from dashboard.filtres import Criteres, tranche_du_tri
 from escalations.selectors import seuils_alertes
 from relances.selectors import locataires_par_etape_et_site
 from recovery.selectors import (
@@ -180,7 +180,7 @@ def lignes_paginer(analyse: dict, *, criteres: Criteres, tri: str, numero: int, 
     (lignes_detailler): the page's rows only, or every row first when the sort is on what the
     detail adds (a change, a bucket, the agents). Three queries."""
     colonne = tri.lstrip("-")
-    sur_le_detail = colonne in TRIS_SUR_LE_DETAIL or (colonne.startswith("t") and colonne[1:].isdigit())
+    sur_le_detail = colonne in TRIS_SUR_LE_DETAIL or tranche_du_tri(colonne) is not None
     lignes = analyse["lignes"]
     if sur_le_detail:
         lignes = lignes_detailler(lignes, analyse=analyse, criteres=criteres)
@@ -193,8 +193,9 @@ def lignes_paginer(analyse: dict, *, criteres: Criteres, tri: str, numero: int, 
 def _cle_de_tri(colonne: str):
     if colonne == "agents":
         return lambda ligne: len(ligne["agents"])
-    if colonne.startswith("t") and colonne[1:].isdigit():
-        return lambda ligne: ligne["tranches"][int(colonne[1:])]["montant"]
+    tranche = tranche_du_tri(colonne)
+    if tranche is not None:
+        return lambda ligne: ligne["tranches"][tranche]["montant"]
     return lambda ligne: ligne[colonne]
 
 
