@@ -542,3 +542,14 @@ def test_impayes_row_of_a_cached_analysis_whose_debts_went_since_shows_empty_buc
     assert (b["nb_total"], b["montant_total"]) == (0, Decimal("0.00"))
     assert [t["nb"] for t in b["tranches"]] == [0, 0, 0, 0, 0]
     assert (a["nb_total"], a["montant_total"]) == (5, Decimal("4400.00"))
+
+
+@pytest.mark.parametrize("tri, statut", [("t4", 200), ("-t4", 200), ("t5", 400), ("t10", 400)])
+def test_impayes_sort_on_a_bucket_only_among_the_buckets_asked_for(direction, parc, tri, statut):
+    # Five buckets by default (t0 … t4); « tranches=45,120 » gives three (t0 … t2).
+    response = direction.get(f"{RUNBOOK}&tri={tri}")
+    assert response.status_code == statut
+    if statut == 400:
+        assert f"Paramètre « tri » : colonne inconnue « {tri} »." in html.unescape(response.content.decode())
+    assert direction.get("/dashboard/impayes?retard=60&tranches=45,120&tri=t2").status_code == 200
+    assert direction.get("/dashboard/impayes?retard=60&tranches=45,120&tri=t3").status_code == 400
