@@ -54,9 +54,8 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
     {agent, score (intraday, None: not judged or not working), tendance (score − the one an hour
     ago), visites, promesses, paiements, refus, montant_recouvre, missions_faites, missions_prevues,
     derniere_position, age_position (timedelta), silence (no position for AKIG_SILENCE_MAX_MIN in working hours),
-    sans_position (today's on-site actions without a position), promesses_tenues (the agent's
-    kept-promise Taux over JOURS_TAUX_PROMESSES days, None when no promise was judged), explication
-    (why a silent phone went silent: trajets.Explication or None)}."""
+    sans_position (today's on-site actions without a position)}: every column the list sorts on.
+    What is only shown comes from tableau_detailler, for the rows of the page shown."""
     maintenant = timezone.localtime(maintenant)
     jour = maintenant.date()
     agents = agents_visibles(user=user)
@@ -82,7 +81,6 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
         .order_by()
         .annotate(prevues=Count("id"), faites=Count("id", filter=Q(status=StatutMission.COMPLETE)))
     }
-    tenues = taux_promesses_tenues(aujourd_hui=jour, jours=JOURS_TAUX_PROMESSES, par="agent", agent_ids=ids)
     h0, h1 = heures_de_travail(jour)
     lignes = []
     for agent in agents:
@@ -107,18 +105,32 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
             "silence": silencieux(derniere=agent.derniere_position, h0=h0, h1=h1, maintenant=maintenant,
                                   missions=bool(prevu)),
             "sans_position": chiffres.get("sans_position", 0),
-            "promesses_tenues": tenues.get(agent.id),
         })
+    return lignes
+
+
+def tableau_detailler(lignes: list[dict], *, maintenant: datetime.datetime) -> list[dict]:
+    """Return tableau_agents rows (a page of them) with what the list shows but never sorts on:
+    promesses_tenues (the agent's kept-promise Taux over JOURS_TAUX_PROMESSES days, None when no
+    promise was judged) and explication (why a silent phone went silent: trajets.Explication or
+    None). Two queries at most for any number of rows, none for no row."""
+    if not lignes:
+        return []
+    maintenant = timezone.localtime(maintenant)
+    jour = maintenant.date()
+    tenues = taux_promesses_tenues(aujourd_hui=jour, jours=JOURS_TAUX_PROMESSES, par="agent",
+                                   agent_ids=[ligne["agent"].id for ligne in lignes])
     # Why the silent phones went silent: what they said with today's positions.
     silencieux_ids = [ligne["agent"].id for ligne in lignes if ligne["silence"]]
     releves = releves_telephones(agent_ids=silencieux_ids, debut=debut_du_jour(jour), fin=maintenant) if silencieux_ids else {}
-    for ligne in lignes:
-        ligne["explication"] = (
-            trajets.explication_silence(releves.get(ligne["agent"].id, []),
-                                        batterie_faible_pct=settings.AKIG_BATTERIE_FAIBLE_PCT)
-            if ligne["silence"] else None
-        )
-    return lignes
+    return [
+        {**ligne,
+         "promesses_tenues": tenues.get(ligne["agent"].id),
+         "explication": trajets.explication_silence(
+             releves.get(ligne["agent"].id, []), batterie_faible_pct=settings.AKIG_BATTERIE_FAIBLE_PCT,
+         ) if ligne["silence"] else None}
+        for ligne in lignes
+    ]
 
 
 def silencieux(

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -41,6 +42,7 @@ from agents.selectors_pages import (
     historique_scores,
     journee_agent,
     tableau_agents,
+    tableau_detailler,
     telephone_agent,
     tableau_trie,
 )
@@ -59,6 +61,9 @@ from recovery.selectors import taux_promesses_tenues
 
 PERIODES = (7, 30, 90)
 DUREE_CACHE_LISTE = 60  # seconds, the list's refresh period
+# Agents per page of the list: a team lead's teams fit on one; a director's 600 agents take 12
+# pages, each light enough for a phone on mobile data (the sort runs over every agent).
+PAR_PAGE_LISTE = 50
 # The list's columns: (sort key or None, label, numeric, tooltip, secondary: hidden on a phone
 # until asked for; the agent, the score and the amount stay).
 COLONNES = [
@@ -204,22 +209,32 @@ def liste(request):
             equipe = trouvee.code
     tri = request.GET.get("tri") if request.GET.get("tri") in TRIS else "agent"
     descendant = request.GET.get("sens") == "desc"
+    maintenant = timezone.now()
     # The page refreshes every minute: rows are shared for a minute (and until data change).
     lignes, _en_cache, cle = en_cache_avec_cle(
         "agents:liste",
-        lambda: tableau_agents(user=request.user, maintenant=timezone.now(), equipe_code=equipe),
+        lambda: tableau_agents(user=request.user, maintenant=maintenant, equipe_code=equipe),
         parties=(request.user.pk, equipe),
         duree=DUREE_CACHE_LISTE,
     )
     lignes = tableau_trie(lignes, tri=tri, descendant=descendant)
+    # A page of the sorted rows (an unknown or out-of-range number: the nearest page, as every
+    # list of the site); only its rows are detailed and drawn.
+    page = Paginator(lignes, PAR_PAGE_LISTE).get_page(request.GET.get("page"))
     seuil = seuil_score()
+    base = "?" + urlencode({"equipe": equipe, "tri": tri, **({"sens": "desc"} if descendant else {})}) + "&page="
     context = {
         "lignes": lignes,
-        # The 600-row loop prints ready strings: no filter, tag or translation per cell. Built
-        # only when the rows' HTML is not cached (the template calls it), which is cached on
-        # the rows' key, as long as them (a minute, or until the data change).
-        "rangees": lambda: _rangees(lignes, url_liste=reverse("agents:liste"), maintenant=timezone.now(), seuil=seuil),
+        "page": page,
+        # The loop prints ready strings: no filter, tag or translation per cell. Built (and the
+        # page's rows detailed) only when the rows' HTML is not cached (the template calls it),
+        # which is cached on the rows' key and the page, as long as them (a minute, or until the
+        # data change).
+        "rangees": lambda: _rangees(tableau_detailler(list(page.object_list), maintenant=maintenant),
+                                    url_liste=reverse("agents:liste"), maintenant=maintenant, seuil=seuil),
         "cle_lignes": cle or "", "duree_cache": DUREE_CACHE_LISTE if cle else 0,
+        "page_precedente": f"{base}{page.previous_page_number()}" if page.has_previous() else "",
+        "page_suivante": f"{base}{page.next_page_number()}" if page.has_next() else "",
         "equipes": equipes,
         "colonnes": _colonnes(equipe=equipe, tri=tri, descendant=descendant),
         "equipe": equipe,

@@ -206,7 +206,14 @@ def test_liste_rows_are_cached_for_a_minute_until_data_change(client, monde, dja
     client.force_login(monde["chef_nord"])
     client.get(reverse("agents:liste"))
 
-    # user, groups, teams, the score rule: the rows come from the cache, and the session too (cached_db)
+    # user, groups, teams, the score rule: the rows and their HTML come from the cache, and the
+    # session too (cached_db)
+    with django_assert_num_queries(4):
+        client.get(reverse("agents:liste"))
+    # Another sort: the rows still come from the cache; the page's rows are detailed and drawn
+    # (the first of the promises of the kept rate, what the silent phones said today).
+    with django_assert_num_queries(6):
+        client.get(reverse("agents:liste"), {"tri": "score"})
     with django_assert_num_queries(4):
         client.get(reverse("agents:liste"), {"tri": "score"})
     ActionFactory(agent=monde["lucas"], date_action=a(11), type_action="paiement", montant_recouvre=Decimal("10"))
@@ -567,3 +574,108 @@ def test_detail_intraday_curve_has_its_figures_as_a_table(client, monde):
         '<th scope="row">11:05</th><td class="n alerte">4,99</td></tr>',
         '<th scope="row">11:10</th><td class="n">5,00</td></tr></tbody>\n    ',
     ]
+
+
+@pytest.fixture
+def est(monde):
+    """Team Est beside Nord and Sud, its agents E01, E02… (as many as a test asks)."""
+    equipe = EquipeFactory(code="EST", nom="Équipe Est")
+    return lambda n: [AgentFactory(code=f"E{i:02d}", nom=f"Agent {i:02d}", equipe=equipe) for i in range(1, n + 1)]
+
+
+def _codes(reponse) -> list[str]:
+    return [r["sous_titre"].split(" · ")[0] for r in reponse.context["rangees"]()]
+
+
+@pytest.mark.parametrize("n_est, pages", [(47, 1), (48, 1), (49, 2)])
+def test_liste_pages_of_fifty_agents_at_and_around_the_page_size(client, monde, est, n_est, pages):
+    """49, 50 agents: one page, no page links; 51: the 51st alone on page 2."""
+    est(n_est)
+    client.force_login(monde["direction"])
+
+    reponse = client.get(reverse("agents:liste"))
+
+    corps = html.unescape(reponse.content.decode())
+    assert reponse.context["page"].paginator.num_pages == pages
+    # By code: AG001, AG005, then E01… (E49 the 51st, when there are 51).
+    attendus = ["AG001", "AG005"] + [f"E{i:02d}" for i in range(1, n_est + 1)]
+    assert _codes(reponse) == attendus[:50]
+    assert len(reponse.context["lignes"]) == n_est + 2  # the sort runs over every agent
+    if pages == 1:
+        assert "Suivante" not in corps and "Agents 1 à" not in corps
+    else:
+        assert "Agents 1 à 50 sur 51" in corps and "Page 1 sur 2" in corps
+        assert 'href="?equipe=&tri=agent&page=2"' in corps
+        deuxieme = client.get(reverse("agents:liste"), {"page": "2"})
+        assert _codes(deuxieme) == ["E49"]
+        assert "Agent 51 sur 51" in html.unescape(deuxieme.content.decode())
+
+
+def test_liste_sorts_every_agent_before_paging_and_keeps_sort_and_team_in_the_links(client, monde, est):
+    est(49)
+    client.force_login(monde["direction"])
+
+    premiere = client.get(reverse("agents:liste"), {"tri": "agent", "sens": "desc"})
+    deuxieme = client.get(reverse("agents:liste"), {"tri": "agent", "sens": "desc", "page": "2"})
+
+    # Codes descending over all 51: E49…E01, AG005 on page 1; AG001 alone on page 2.
+    assert _codes(premiere) == [f"E{i:02d}" for i in range(49, 0, -1)] + ["AG005"]
+    assert _codes(deuxieme) == ["AG001"]
+    assert 'href="?equipe=&tri=agent&sens=desc&page=2"' in html.unescape(premiere.content.decode())
+    assert 'href="?equipe=&tri=agent&sens=desc&page=1"' in html.unescape(deuxieme.content.decode())
+    # A team chosen: its 49 agents on one page.
+    assert _codes(client.get(reverse("agents:liste"), {"equipe": "EST", "page": "2"})) == [
+        f"E{i:02d}" for i in range(1, 50)]
+
+
+@pytest.mark.parametrize("saisie, attendue", [("abc", 1), ("", 1), ("0", 2), ("3", 2), ("-1", 2), ("2", 2)])
+def test_liste_page_number_out_of_range_or_not_a_number_shows_the_nearest_page(client, monde, est, saisie, attendue):
+    """As every list of the site (Paginator.get_page): not a number → the first page; out of
+    range → the last."""
+    est(49)
+    client.force_login(monde["direction"])
+
+    reponse = client.get(reverse("agents:liste"), {"page": saisie})
+
+    assert (reponse.status_code, reponse.context["page"].number) == (200, attendue)
+
+
+def test_liste_details_only_the_rows_of_the_page_shown(client, monde, est, monkeypatch):
+    """The kept rate and the silent phones' explanation are read for the page's agents only:
+    Lucas (AG001, silent since 09:40) is explained on page 2 of the descending sort, not page 1."""
+    from agents import selectors_pages
+
+    est(49)
+    demandes = []
+    vrai = selectors_pages.taux_promesses_tenues
+
+    def espion(**kwargs):
+        demandes.append(sorted(kwargs["agent_ids"]))
+        return vrai(**kwargs)
+
+    monkeypatch.setattr(selectors_pages, "taux_promesses_tenues", espion)
+    client.force_login(monde["direction"])
+
+    premiere = client.get(reverse("agents:liste"), {"tri": "agent", "sens": "desc"})
+    deuxieme = client.get(reverse("agents:liste"), {"tri": "agent", "sens": "desc", "page": "2"})
+
+    ids = {a.code: a.id for a in monde["lucas"].__class__.objects.all()}
+    assert demandes == [sorted(ids[c] for c in ids if c != "AG001"), [ids["AG001"]]]
+    assert "téléphone silencieux : immobile depuis" not in premiere.content.decode()
+    assert "téléphone silencieux" in deuxieme.content.decode()
+
+
+def test_liste_refresh_asks_for_the_sort_and_page_shown(client, monde, est):
+    """The minute's refresh lives in the swapped table: after a sort or a page chosen by htmx,
+    it asks for that sort and page, not for the URL the page was first opened at."""
+    est(49)
+    client.force_login(monde["direction"])
+
+    page = client.get(reverse("agents:liste")).content.decode()
+    partiel = client.get(reverse("agents:liste"), {"tri": "score", "sens": "desc", "page": "2"},
+                         HTTP_HX_REQUEST="true").content.decode()
+
+    rafraichir = re.compile(r'<div hidden hx-get="([^"]*)" hx-trigger="every 60s" hx-target="#tableau"></div>')
+    assert rafraichir.findall(page) == ["/agents/"]
+    assert [html.unescape(u) for u in rafraichir.findall(partiel)] == ["/agents/?tri=score&sens=desc&page=2"]
+    assert '<div id="tableau">' in page and "every 60s" not in page.split('<div id="tableau">')[0]

@@ -195,3 +195,34 @@ def test_map_draws_a_gap_as_a_dashed_segment_with_its_hover_text(onglet, equipe_
 
     assert bloquees == [], "no request leaves the intranet"
     assert onglet.erreurs_console == []
+
+
+def test_director_pages_the_agents_list_and_the_minute_s_refresh_keeps_the_page(onglet):
+    """51 agents: page 1 shows 50, « Suivante » swaps in page 2 (the URL follows); a minute later
+    the refresh asks for page 2 again and still shows it (not the URL the page opened at)."""
+    cache.clear()
+    UserFactory(username="pdg@akig.local", groups=["Direction"])
+    equipe = EquipeFactory(code="EST", nom="Équipe Est")
+    for i in range(1, 52):
+        AgentFactory(code=f"E{i:02d}", nom=f"Agent {i:02d}", equipe=equipe)
+    page = onglet.page
+    onglet.connecter("pdg@akig.local")
+    page.clock.install()  # the refresh's 60 s, fast-forwarded
+    onglet.aller("/agents/")
+    assert page.locator("#tableau tbody tr").count() == 50
+    assert "Agents 1 à 50 sur 51" in page.locator("#tableau").inner_text()
+    onglet.capturer("agents-liste-page-1")
+
+    page.get_by_role("link", name="Suivante →").click()
+    onglet.attendre("() => document.querySelectorAll('#tableau tbody tr').length === 1")
+    assert page.url.endswith("/agents/?equipe=&tri=agent&page=2")
+    assert page.locator("#tableau tbody tr").inner_text().startswith("Agent 51")
+
+    with page.expect_request(lambda r: "/agents/" in r.url and r.headers.get("hx-request") == "true") as demande:
+        page.clock.fast_forward("01:01")
+    assert demande.value.url.endswith("/agents/?equipe=&tri=agent&page=2")
+    page.wait_for_load_state("networkidle")
+    onglet.attendre("() => document.querySelectorAll('#tableau tbody tr').length === 1")
+    assert "Agent 51 sur 51" in page.locator("#tableau").inner_text()
+    onglet.capturer("agents-liste-page-2")
+    assert onglet.erreurs_console == []
