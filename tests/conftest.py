@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -6,10 +7,41 @@ from django.db import connection
 
 def pytest_configure(config):
     """Plain HTTP in tests: production's default (HTTPS=1) redirects to HTTPS, and the live
-    server's SecurityMiddleware reads the setting once, before any fixture could change it."""
+    server's SecurityMiddleware reads the setting once, before any fixture could change it.
+    On SQLite, the test databases that crashed runs of this checkout left behind go first."""
     from django.conf import settings
 
     settings.SECURE_SSL_REDIRECT = False
+    nom = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and nom:
+        sqlite_orphelines_supprimer(Path(nom))
+
+
+def sqlite_orphelines_supprimer(base: Path) -> list[Path]:
+    """Remove the test databases (and their -wal, -shm) named as `base` (…_<pid>.sqlite3) whose
+    process is gone: a run killed before Django destroyed its database. A live process's file,
+    another checkout's, or a name without a pid stay. Return the files removed."""
+    prefixe, _, suffixe = base.name.rpartition("_")
+    if not suffixe.removesuffix(".sqlite3").isdigit():
+        return []
+    supprimes = []
+    for fichier in sorted(base.parent.glob(f"{prefixe}_*.sqlite3*")):
+        pid = fichier.name[len(prefixe) + 1:].split(".sqlite3")[0]
+        if not pid.isdigit() or _vivant(int(pid)):
+            continue
+        fichier.unlink(missing_ok=True)
+        supprimes.append(fichier)
+    return supprimes
+
+
+def _vivant(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def pytest_collection_modifyitems(config, items):
