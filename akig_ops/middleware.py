@@ -1,21 +1,26 @@
-"""Middleware of every web request: its id and log line, the web-only statement timeout, and
-the 503 of a database that cannot be reached."""
+"""Middleware of every web request: its id and log line, the web-only statement timeout, the
+503 of a database that cannot be reached, and the login page or 403 of an htmx swap."""
 import contextvars
 import logging
 import math
 import re
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import psycopg.errors
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, OperationalError, connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.template import loader
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from akig_ops.lib import replique, valeurs
 from akig_ops.lib.erreurs_base import base_injoignable
@@ -234,3 +239,56 @@ class RepliqueMiddleware:
                 httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
             )
         return reponse
+
+
+class HtmxConnexionMiddleware:
+    """An htmx swap never receives the login page nor the 403 page to put in its table.
+
+    A session that expired (or a logout in another tab) turns the next swap (the agents' list
+    refreshing every minute, a sort, a filter, a page of the analysis) into login_required's 302;
+    htmx would follow it and swap the whole login page into the table. Instead: an empty 200
+    with `HX-Redirect: <login>?next=<the page the user is on>`, and htmx takes the whole window
+    there. A 403 (a role taken away meanwhile) is not swapped by htmx (4xx: its
+    `responseHandling`), so the table would silently stop changing: an empty 403 with
+    `HX-Refresh`, and the page reloads as the French « Accès refusé » page.
+
+    Not for a history restore (htmx asks for the whole page, which follows the 302 like any
+    page) nor under /api/ (JSON 401/403 of their own). Below HtmxMiddleware (`request.htmx`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reponse = self.get_response(request)
+        if request.path.startswith("/api/"):
+            return reponse
+        vers_connexion = _redirection_vers_connexion(reponse)
+        if not vers_connexion and reponse.status_code != 403:
+            return reponse
+        if request.htmx and not request.htmx.history_restore_request:
+            if vers_connexion:
+                reponse = HttpResponseClientRedirect(redirect_to_login(_page_courante(request)).url)
+            else:
+                reponse = HttpResponseClientRefresh()
+                reponse.status_code = 403
+        # The answer depends on HX-Request: no cache serves one for the other.
+        patch_vary_headers(reponse, ("HX-Request",))
+        return reponse
+
+
+def _redirection_vers_connexion(reponse) -> bool:
+    """True for login_required's answer: a 302 to settings.LOGIN_URL (`?next=` aside)."""
+    return (reponse.status_code == 302
+            and urlsplit(reponse["Location"]).path == urlsplit(resolve_url(settings.LOGIN_URL)).path)
+
+
+def _page_courante(request) -> str:
+    """The path and query string of the page the user is on: htmx's HX-Current-URL when it is
+    this site's (same scheme and host, and no `//other.host` path: the login page would send
+    the user there), else the request's own."""
+    courante = request.htmx.current_url_abs_path  # None for another scheme or host
+    if courante and url_has_allowed_host_and_scheme(courante, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return courante
+    return request.get_full_path()

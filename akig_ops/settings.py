@@ -111,6 +111,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An htmx swap that meets the login page or a 403: the whole window goes (HX-Redirect,
+    # HX-Refresh), nothing is swapped into the table. Below the two above (user, request.htmx).
+    "akig_ops.middleware.HtmxConnexionMiddleware",
     # An unreachable database: 503 + Retry-After in French, one log line a minute.
     "akig_ops.middleware.BaseInjoignableMiddleware",
     "akig_ops.middleware.DelaiRequetesWebMiddleware",
