@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q
@@ -49,9 +50,20 @@ TRIS = {
 }
 
 
+class AgentDeLaListe(NamedTuple):
+    """What the list says of an agent. Not the model: the rows are cached, and unpickling 1 200
+    model instances (the agents and their teams) took ~25 ms of each cached visit at 600 agents."""
+    id: int
+    code: str
+    nom: str
+    actif: bool
+    equipe_nom: str
+    derniere_position: datetime.datetime | None
+
+
 def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = "") -> list[dict]:
     """Return one row per agent `user` may see (of team `equipe_code` when given), by team and code:
-    {agent, score (intraday, None: not judged or not working), tendance (score − the one an hour
+    {agent (AgentDeLaListe), score (intraday, None: not judged or not working), tendance (score − the one an hour
     ago), visites, promesses, paiements, refus, montant_recouvre, missions_faites, missions_prevues,
     derniere_position, age_position (timedelta), silence (no position for AKIG_SILENCE_MAX_MIN in working hours),
     sans_position (today's on-site actions without a position)}: every column the list sorts on.
@@ -61,11 +73,11 @@ def tableau_agents(*, user, maintenant: datetime.datetime, equipe_code: str = ""
     agents = agents_visibles(user=user)
     if equipe_code:
         agents = agents.filter(equipe__code=equipe_code)
-    agents = list(
-        agents.annotate(
+    agents = [
+        AgentDeLaListe(*valeurs) for valeurs in agents.annotate(
             derniere_position=derniere_position(agent=OuterRef("pk"), maintenant=maintenant)
-        ).order_by("equipe__code", "code")
-    )
+        ).order_by("equipe__code", "code").values_list("id", "code", "nom", "actif", "equipe__nom", "derniere_position")
+    ]
     ids = [agent.id for agent in agents]
     # Today's score inputs and the actions without a position: one pass over today's actions.
     comptes = comptes_actions_par_agent(debut=debut_du_jour(jour), fin=maintenant, agent_ids=ids, sans_position=True)

@@ -131,7 +131,7 @@ def _rangees(lignes: list[dict], *, url_liste: str, maintenant, seuil) -> list[d
             # An agent's page is url_liste + id + "/": one reverse() instead of one per row.
             "url": f"{url_liste}{agent.id}/",
             "nom": agent.nom,
-            "sous_titre": f"{agent.code} · {agent.equipe.nom}",
+            "sous_titre": f"{agent.code} · {agent.equipe_nom}",
             "alerte": score is not None and score < seuil,
             "tenues": _taux_tenues(l["promesses_tenues"], f),
             "score": f.nombre(score, 2),
