@@ -1,5 +1,6 @@
 """The directors' dashboard (Direction only): url → this thin view → dashboard.selectors /
 recovery.selectors → templates/dashboard/. One URL serves the page and, for htmx, its table."""
+import functools
 from decimal import Decimal
 from functools import wraps
 
@@ -184,9 +185,11 @@ def impayes(request):
         # table; the site field's 1 500 suggestions come apart, when it gets the focus (sites_suggeres).
         "choix_equipes": lambda: equipes_visibles(user=request.user),
         # Counted in the analysis as in the runbook, shown apart: « dont N en contentieux / sous plan ».
-        "pauses": en_cache("dashboard.pauses", lambda: impayes_en_pause(
+        # Read when the whole page draws it (once: the template looks it up twice), not for
+        # htmx's table, which does not show it.
+        "pauses": functools.cache(lambda: en_cache("dashboard.pauses", lambda: impayes_en_pause(
             jour=timezone.localdate(), echeance_avant=echeance_limite(retard_min=filtres.retard_min)),
-            parties=(filtres.retard_min,))[0],
+            parties=(filtres.retard_min,))[0]),
         "page": page,
         "rangees": _rangees_impayes(page.object_list),
         "erreurs": erreurs,

@@ -142,3 +142,19 @@ def test_a_debt_under_both_a_litigation_and_a_plan_counts_once_as_litigation(mon
         "contentieux": {"nb": 3, "montant": Decimal("1400.00")},
         "plan_apurement": {"nb": 1, "montant": Decimal("500.00")},
     }
+
+
+def test_analysis_reads_the_pauses_once_for_the_page_and_not_for_htmx_s_table(client, monde, monkeypatch):
+    """The page shows « dont … » once, from one read; htmx's table (a sort, a page) does not
+    show it and does not read it."""
+    from dashboard import views
+
+    appels = []
+    vrai = views.impayes_en_pause
+    monkeypatch.setattr(views, "impayes_en_pause", lambda **kw: appels.append(kw) or vrai(**kw))
+    client.force_login(monde["directeur"])
+
+    tableau = client.get("/dashboard/impayes?filter=retard:60+&tri=-nb", HTTP_HX_REQUEST="true").content.decode()
+    assert appels == [] and "contentieux" not in tableau and "<td" in tableau
+    page = client.get("/dashboard/impayes?filter=retard:60+").content.decode()
+    assert len(appels) == 1 and "dont 2 impayés en contentieux (1\xa0000,00\xa0€)" in page
