@@ -210,10 +210,13 @@ def liste(request):
     tri = request.GET.get("tri") if request.GET.get("tri") in TRIS else "agent"
     descendant = request.GET.get("sens") == "desc"
     maintenant = timezone.now()
-    # The page refreshes every minute: rows are shared for a minute (and until data change).
-    lignes, _en_cache, cle = en_cache_avec_cle(
-        "agents:liste",
-        lambda: tableau_agents(user=request.user, maintenant=maintenant, equipe_code=equipe),
+    # The page refreshes every minute: rows are shared for a minute (and until data change),
+    # with the instant they were computed at, which keys their pages' HTML: every page of the
+    # list is drawn from the same rows (a page drawn from the rows before would repeat or miss
+    # agents that a sort on the score or the position moved).
+    (calcule, lignes), _en_cache, cle = en_cache_avec_cle(
+        "agents:lignes",
+        lambda: (maintenant.timestamp(), tableau_agents(user=request.user, maintenant=maintenant, equipe_code=equipe)),
         parties=(request.user.pk, equipe),
         duree=DUREE_CACHE_LISTE,
     )
@@ -228,11 +231,11 @@ def liste(request):
         "page": page,
         # The loop prints ready strings: no filter, tag or translation per cell. Built (and the
         # page's rows detailed) only when the rows' HTML is not cached (the template calls it),
-        # which is cached on the rows' key and the page, as long as them (a minute, or until the
-        # data change).
+        # which is cached on the rows' key and instant, the sort and the page, as long as them (a
+        # minute, or until the data change).
         "rangees": lambda: _rangees(tableau_detailler(list(page.object_list), maintenant=maintenant),
                                     url_liste=reverse("agents:liste"), maintenant=maintenant, seuil=seuil),
-        "cle_lignes": cle or "", "duree_cache": DUREE_CACHE_LISTE if cle else 0,
+        "cle_lignes": f"{cle}:{calcule}" if cle else "", "duree_cache": DUREE_CACHE_LISTE if cle else 0,
         "page_precedente": f"{base}{page.previous_page_number()}" if page.has_previous() else "",
         "page_suivante": f"{base}{page.next_page_number()}" if page.has_next() else "",
         "equipes": equipes,

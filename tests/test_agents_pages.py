@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.lib.cache_donnees import cle_du_jour, donnees_modifiees
 from tests.factories import (
     ActionFactory,
     AgentFactory,
@@ -611,6 +611,9 @@ def test_liste_pages_of_fifty_agents_at_and_around_the_page_size(client, monde, 
         assert 'href="?equipe=&tri=agent&page=2"' in corps
         deuxieme = client.get(reverse("agents:liste"), {"page": "2"})
         assert _codes(deuxieme) == ["E49"]
+        # The drawn (and cached) HTML too, not only the rows handed to it.
+        assert "E49 · Équipe Est" in deuxieme.content.decode() and "E49 · Équipe Est" not in corps
+        assert "E48 · Équipe Est" in corps and "E48 · Équipe Est" not in deuxieme.content.decode()
         assert "Agent 51 sur 51" in html.unescape(deuxieme.content.decode())
 
 
@@ -645,9 +648,13 @@ def test_liste_page_number_out_of_range_or_not_a_number_shows_the_nearest_page(c
 
 def test_liste_details_only_the_rows_of_the_page_shown(client, monde, est, monkeypatch):
     """The kept rate and the silent phones' explanation are read for the page's agents only:
-    Lucas (AG001, silent since 09:40) is explained on page 2 of the descending sort, not page 1."""
+    Lucas (AG001, silent since 09:40, its phone still since 09:25) is explained on page 2 of the
+    descending sort, not page 1."""
     from agents import selectors_pages
+    from agents.models import AgentGeolocalisation
 
+    AgentGeolocalisation.objects.filter(agent=monde["lucas"], timestamp__gte=a(9, 25)).update(en_mouvement=False)
+    AgentGeolocalisation.objects.filter(agent=monde["lucas"], timestamp=a(9, 20)).update(en_mouvement=True)
     est(49)
     demandes = []
     vrai = selectors_pages.taux_promesses_tenues
@@ -664,8 +671,9 @@ def test_liste_details_only_the_rows_of_the_page_shown(client, monde, est, monke
 
     ids = {a.code: a.id for a in monde["lucas"].__class__.objects.all()}
     assert demandes == [sorted(ids[c] for c in ids if c != "AG001"), [ids["AG001"]]]
-    assert "téléphone silencieux : immobile depuis" not in premiere.content.decode()
-    assert "téléphone silencieux" in deuxieme.content.decode()
+    assert "téléphone silencieux" not in premiere.content.decode()
+    # Still since 09:25, at noon: 2 h 35.
+    assert "téléphone silencieux : immobile depuis 2 h 35" in deuxieme.content.decode()
 
 
 def test_liste_refresh_asks_for_the_sort_and_page_shown(client, monde, est):
@@ -678,7 +686,8 @@ def test_liste_refresh_asks_for_the_sort_and_page_shown(client, monde, est):
     partiel = client.get(reverse("agents:liste"), {"tri": "score", "sens": "desc", "page": "2"},
                          HTTP_HX_REQUEST="true").content.decode()
 
-    rafraichir = re.compile(r'<div hidden hx-get="([^"]*)" hx-trigger="every 60s" hx-target="#tableau"></div>')
+    rafraichir = re.compile(r'<div hidden hx-get="([^"]*)" hx-trigger="every 60s" hx-target="#tableau" '
+                            r'hx-sync="#tableau:drop"></div>')
     assert rafraichir.findall(page) == ["/agents/"]
     assert [html.unescape(u) for u in rafraichir.findall(partiel)] == ["/agents/?tri=score&sens=desc&page=2"]
     assert '<div id="tableau">' in page and "every 60s" not in page.split('<div id="tableau">')[0]
@@ -700,3 +709,26 @@ def test_liste_cached_rows_hold_no_model_instance(client, monde):
     assert [(r["sous_titre"], r["inactif"]) for r in reponse.context["rangees"]()] == [
         ("AG001 · Équipe Nord", False), ("AG005 · Équipe Sud", True)]
     assert '<tr class="inactif">' in reponse.content.decode()
+
+
+def test_liste_every_page_comes_from_the_same_rows_when_they_are_computed_again(client, monde, est):
+    """Page 2 drawn, then the minute's rows computed again with an agent moved by the sort on
+    the last position: page 1 must not come from the new rows while page 2 is still the old
+    rows' HTML (an agent on both pages, another on none)."""
+    est(49)
+    client.force_login(monde["direction"])
+    sur_la_position = {"tri": "gps"}
+    # Lucas, the only agent with a position (09:40), comes first; then the others in the rows'
+    # order (by team: Est, Sud), Emma (AG005, Sud) 51st, alone on page 2.
+    assert _codes(client.get(reverse("agents:liste"), {**sur_la_position, "page": "2"})) == ["AG005"]
+
+    # 30 s later, Emma sends a position, and the rows' minute is over (their entry expired).
+    with time_machine.travel(a(12) + datetime.timedelta(seconds=30), tick=False):
+        PositionFactory(agent=monde["emma"], timestamp=a(12))
+        cache.delete(cle_du_jour("agents:lignes", monde["direction"].pk, ""))
+        premiere = client.get(reverse("agents:liste"), sur_la_position).content.decode()
+        deuxieme = client.get(reverse("agents:liste"), {**sur_la_position, "page": "2"}).content.decode()
+
+    lignes = re.findall(r"<small>(\w+) · ", premiere + deuxieme)
+    assert len(lignes) == 51 and len(set(lignes)) == 51
+    assert lignes[:2] == ["AG005", "AG001"]  # 12:00 before 09:40

@@ -161,13 +161,13 @@ def test_performance_compute_rejects_a_reversed_range():
 
 def test_compute_performance_command_one_date(terrain):
     out = StringIO()
-    avant = cle_du_jour("agents:liste")
+    avant = cle_du_jour("agents:lignes")
 
     call_command("compute_performance", "--date", "2025-06-03", stdout=out)
 
     assert out.getvalue() == "2 lignes de performance recalculées du 03/06/2025 au 03/06/2025.\n"
     # A recompute by hand starts a new generation too: no cached "agents under 5" from before.
-    assert cle_du_jour("agents:liste") != avant
+    assert cle_du_jour("agents:lignes") != avant
     assert PerformanceHistorique.objects.filter(date_stat=JOUR_2).count() == 2
 
 

@@ -203,7 +203,8 @@ def test_director_pages_the_agents_list_and_the_minute_s_refresh_keeps_the_page(
     cache.clear()
     UserFactory(username="pdg@akig.local", groups=["Direction"])
     equipe = EquipeFactory(code="EST", nom="Équipe Est")
-    for i in range(1, 52):
+    AgentFactory(code="N01", nom="Agent Nord", equipe=EquipeFactory(code="NORD", nom="Équipe Nord"))
+    for i in range(1, 51):
         AgentFactory(code=f"E{i:02d}", nom=f"Agent {i:02d}", equipe=equipe)
     page = onglet.page
     onglet.connecter("pdg@akig.local")
@@ -216,13 +217,24 @@ def test_director_pages_the_agents_list_and_the_minute_s_refresh_keeps_the_page(
     page.get_by_role("link", name="Suivante →").click()
     onglet.attendre("() => document.querySelectorAll('#tableau tbody tr').length === 1")
     assert page.url.endswith("/agents/?equipe=&tri=agent&page=2")
-    assert page.locator("#tableau tbody tr").inner_text().startswith("Agent 51")
+    assert page.locator("#tableau tbody tr").inner_text().startswith("Agent Nord")
 
-    with page.expect_request(lambda r: "/agents/" in r.url and r.headers.get("hx-request") == "true") as demande:
+    # htmx starts the swapped-in poller when the swap settles (~20 ms after the rows show).
+    onglet.attendre("() => !document.querySelector('#tableau.htmx-request, #tableau.htmx-settling')")
+    page.wait_for_timeout(100)
+    with page.expect_response(lambda r: "/agents/" in r.url and r.request.headers.get("hx-request") == "true") as rep:
         page.clock.fast_forward("01:01")
-    assert demande.value.url.endswith("/agents/?equipe=&tri=agent&page=2")
+    assert rep.value.url.endswith("/agents/?equipe=&tri=agent&page=2")
+    assert "Agent 51 sur 51" in rep.value.text()  # what the refresh brought: page 2 again
     page.wait_for_load_state("networkidle")
-    onglet.attendre("() => document.querySelectorAll('#tableau tbody tr').length === 1")
     assert "Agent 51 sur 51" in page.locator("#tableau").inner_text()
     onglet.capturer("agents-liste-page-2")
+
+    # A sort chosen, then a team: the team's list keeps that sort.
+    page.get_by_role("link", name="Score du moment").click()
+    onglet.attendre("() => location.search.includes('tri=score')")
+    page.wait_for_load_state("networkidle")
+    page.select_option("#equipe", "EST")
+    onglet.attendre("() => location.search.includes('equipe=EST')")
+    assert "tri=score" in page.url and "page=" not in page.url
     assert onglet.erreurs_console == []

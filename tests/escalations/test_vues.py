@@ -166,9 +166,9 @@ def test_reassign_moves_the_weak_agents_planned_missions_to_the_chosen_agent(cli
     assert reponse.status_code == 400 and "Agent repreneur : choisissez un autre agent" in reponse.content.decode()
     assert client.post(url, {"de_agent": "x"}).status_code == 400
 
-    avant = cle_du_jour("agents:liste")
+    avant = cle_du_jour("agents:lignes")
     assert client.post(url, {"de_agent": faible.pk, "vers_agent": repreneur.pk}).status_code == 302
-    assert cle_du_jour("agents:liste") != avant  # a new data generation: no list from before the move
+    assert cle_du_jour("agents:lignes") != avant  # a new data generation: no list from before the move
     assert set(Mission.objects.filter(agent=repreneur).values_list("pk", flat=True)) == {m.pk for m in a_deplacer}
     assert Mission.objects.get(pk=ailleurs.pk).agent == faible
     assert Evenement.objects.get(type="action").message == "2 missions réassignées à AG201 – Repreneur."
