@@ -217,6 +217,8 @@ def test_director_pages_the_agents_list_and_the_minute_s_refresh_keeps_the_page(
     page.get_by_role("link", name="Suivante →").click()
     onglet.attendre("() => document.querySelectorAll('#tableau tbody tr').length === 1")
     assert page.url.endswith("/agents/?equipe=&tri=agent&page=2")
+    # The focused link went with page 1: the focus is on the new page's zone, not the document.
+    onglet.attendre("() => document.activeElement && document.activeElement.id === 'tableau'")
     assert page.locator("#tableau tbody tr").inner_text().startswith("Agent Nord")
 
     # htmx starts the swapped-in poller when the swap settles (~20 ms after the rows show).
