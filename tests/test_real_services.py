@@ -51,26 +51,25 @@ def celery_worker_process(transactional_db):
 
 @pytest.mark.redis
 @pytest.mark.postgresql
-def test_worker_computes_todays_performance_through_redis(celery_worker_process):
-    # Before the agents' working day starts, today has no score yet by design (no row, not a
-    # zero: agents/services.performance_compute), and the worker reads the real clock.
-    if timezone.localtime().time() < settings.AKIG_AGENT_HEURE_DEBUT:
-        pytest.skip(f"avant {settings.AKIG_AGENT_HEURE_DEBUT:%H:%M} (heure de {settings.TIME_ZONE}), "
-                    "la journée n'a pas encore de score : rien à comparer")
-    # Given an agent with, today: 4 visits at the door, of which 1 promise, 1 payment of 80 €, 1 refusal.
+def test_worker_computes_yesterdays_closed_performance_through_redis(celery_worker_process):
+    # The worker reads the real clock: today's score is the score of the moment, which changes
+    # with the hour (and is not there yet before ~09:15), so the day checked is yesterday, which
+    # beat's task recomputes too and which is closed at any hour (its final score).
+    # Given an agent with, yesterday: 4 visits at the door, of which 1 promise, 1 payment of 80 €, 1 refusal.
     agent = AgentFactory()
-    today_noon = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(12)))
-    now = min(timezone.now(), today_noon)
+    hier = timezone.localdate() - datetime.timedelta(days=1)
+    hier_midi = timezone.make_aware(datetime.datetime.combine(hier, datetime.time(12)))
     for type_action, montant in [("visite", "0"), ("promesse", "0"), ("paiement", "80.00"), ("refus", "0")]:
-        ActionFactory(agent=agent, type_action=type_action, montant_recouvre=Decimal(montant), date_action=now)
+        ActionFactory(agent=agent, type_action=type_action, montant_recouvre=Decimal(montant), date_action=hier_midi)
 
     # When beat's task runs on a real worker
     result = compute_performance_task.apply_async(queue=celery_worker_process)
     result.get(timeout=60)
 
-    # Then (docs/score.md: 4 pretend answers, half favourable): favourable = 1 promise + 1 payment,
-    # answers = 3; score = 4 × min(1, 4/8) + 6 × (2 + 2) / (3 + 4) = 2 + 24/7 = 5.428… → 5.43
-    row = PerformanceHistorique.objects.get(agent=agent, date_stat=timezone.localdate())
+    # Then (docs/score.md, a closed day: 8 visits expected; 4 pretend answers, half favourable):
+    # favourable = 1 promise + 1 payment, answers = 3; score = 4 × min(1, 4/8) + 6 × (2 + 2) / (3 + 4)
+    # = 2 + 24/7 = 5.428… → 5.43
+    row = PerformanceHistorique.objects.get(agent=agent, date_stat=hier)
     assert (row.visites, row.promesses, row.paiements, row.refus) == (4, 1, 1, 1)
     assert row.score == Decimal("5.43")
     assert row.montant_recouvre == Decimal("80.00")
