@@ -1,5 +1,6 @@
 """The directors' dashboard: what each page shows, composed from the apps' selectors."""
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
@@ -13,7 +14,7 @@ from agents.selectors import (
     nb_agents_sous_seuil,
     sites_de_l_equipe,
 )
-from akig_ops.lib.cache_donnees import en_cache_selon_arguments
+from akig_ops.lib.cache_donnees import en_cache, en_cache_selon_arguments
 from dashboard.filtres import Criteres, tranche_du_tri
 from escalations.selectors import seuils_alertes
 from relances.selectors import locataires_par_etape_et_site
@@ -178,16 +179,29 @@ TRIS_SUR_LE_DETAIL = ("variation_nb", "variation_montant", "agents")
 def lignes_paginer(analyse: dict, *, criteres: Criteres, tri: str, numero: int, par_page: int) -> Page:
     """Return page `numero` of the analysis rows sorted by `tri`, each detailed
     (lignes_detailler): the page's rows only, or every row first when the sort is on what the
-    detail adds (a change, a bucket, the agents). Three queries."""
+    detail adds (a change, a bucket, the agents). Three queries, or none: the detail is cached
+    like the analysis (the day, the data's generation), on its criteres and the rows' sites."""
     colonne = tri.lstrip("-")
     sur_le_detail = colonne in TRIS_SUR_LE_DETAIL or tranche_du_tri(colonne) is not None
     lignes = analyse["lignes"]
     if sur_le_detail:
-        lignes = lignes_detailler(lignes, analyse=analyse, criteres=criteres)
+        lignes = _lignes_detaillees_en_cache(lignes, analyse=analyse, criteres=criteres)
     page = Paginator(lignes_trier(lignes, tri=tri), par_page).get_page(numero)
     if not sur_le_detail:
-        page.object_list = lignes_detailler(list(page.object_list), analyse=analyse, criteres=criteres)
+        page.object_list = _lignes_detaillees_en_cache(list(page.object_list), analyse=analyse, criteres=criteres)
     return page
+
+
+def _lignes_detaillees_en_cache(lignes: list[dict], *, analyse: dict, criteres: Criteres) -> list[dict]:
+    # Keyed on the criteres and the set of the rows' sites (whatever their order: a sort the
+    # other way round on one page of rows), hashed: a short key whatever the filters and rows.
+    sites = [ligne["site_id"] for ligne in lignes]
+    quoi = f"{criteres!r}|{','.join(map(str, sorted(sites)))}"
+    detail, _hit = en_cache("dashboard.lignes_detaillees",
+                            lambda: lignes_detailler(lignes, analyse=analyse, criteres=criteres),
+                            parties=(hashlib.blake2b(quoi.encode(), digest_size=16).hexdigest(),))
+    par_site = {ligne["site_id"]: ligne for ligne in detail}
+    return [par_site[site_id] for site_id in sites]
 
 
 def _cle_de_tri(colonne: str):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
@@ -101,12 +101,18 @@ def _entetes(colonnes: list[tuple[str, str, bool]], *, tri: str, url, principale
 @direction_requise
 @lecture_replique
 def accueil(request):
-    donnees, _cache = en_cache("dashboard.accueil", tableau_de_bord)
+    """The page's content is drawn once per language and cached as its figures were (until the
+    data change: a new generation, or 300 s): a cached visit renders only the frame around it."""
+    corps, _cache = en_cache("dashboard.accueil_html", lambda: _contenu_accueil(request), parties=(get_language(),))
+    return render(request, "dashboard/accueil.html", {"corps": mark_safe(corps)})
+
+
+def _contenu_accueil(request) -> str:
+    donnees = tableau_de_bord()
     # The follow-up ladder's own section (tenants per step and site), beside the cards.
-    relances, _cache = en_cache("dashboard.relances", lambda: relances_et_pauses(
-        retard_min=donnees["resume"]["retard_critique"]))
-    return render(request, "dashboard/accueil.html",
-                  {**donnees, "relances": relances, "tableaux": _tableaux_des_graphiques(donnees)})
+    relances = relances_et_pauses(retard_min=donnees["resume"]["retard_critique"])
+    return render_to_string("dashboard/partials/_accueil.html",
+                            {**donnees, "relances": relances, "tableaux": _tableaux_des_graphiques(donnees)}, request)
 
 
 def _tableaux_des_graphiques(donnees: dict) -> dict:

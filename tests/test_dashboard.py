@@ -143,6 +143,34 @@ def test_accueil_runs_a_bounded_number_of_queries_then_is_cached(direction, parc
         direction.get(reverse("dashboard:accueil"))
 
 
+def test_accueil_content_drawn_once_until_the_data_change(direction, parc):
+    url = reverse("dashboard:accueil")
+    partiel = "dashboard/partials/_accueil.html"
+    premiere = direction.get(url)
+    assert partiel in [t.name for t in premiere.templates]
+    assert "25\u00a0200,01\u00a0€" in premiere.content.decode()
+    # A debt added behind the services' back: the cached content (same generation) still
+    # shows the old total, and draws nothing.
+    ImpayeFactory(locataire=LocataireFactory(site=parc["C"]), montant_du=Decimal("99.99"), retard=5)
+    seconde = direction.get(url)
+    assert partiel not in [t.name for t in seconde.templates]
+    assert "25\u00a0200,01\u00a0€" in seconde.content.decode()
+    # The data changed (an import, a task, the field API): drawn again, 25 200,01 + 99,99.
+    donnees_modifiees()
+    troisieme = direction.get(url)
+    assert partiel in [t.name for t in troisieme.templates]
+    body = troisieme.content.decode()
+    assert "25\u00a0300,00\u00a0€" in body and "25\u00a0200,01\u00a0€" not in body
+
+
+def test_accueil_cached_content_is_not_shared_with_other_roles(direction, parc, client):
+    direction.get(reverse("dashboard:accueil"))  # cached now
+    client.force_login(UserFactory(username="chef-x@akig.local", groups=["Chef d'équipe"]))
+    assert client.get(reverse("dashboard:accueil")).status_code == 403
+    client.logout()
+    assert client.get(reverse("dashboard:accueil")).status_code == 302
+
+
 def test_impayes_runbook_link_as_written(direction, parc):
     # `+` arrives as a space: the view gets "retard:60 ".
     response = direction.get(RUNBOOK)
@@ -290,18 +318,25 @@ def test_impayes_analysis_is_cached_on_its_criteres_not_on_sort_nor_page(directi
     # 30 days ago; the buckets and agents of the page's sites; the paused debts; the team picker.
     with django_assert_num_queries(9):
         direction.get(RUNBOOK)
-    # Another sort or page of the same criteres: the analysis comes from the cache, only
-    # the rule (the default delay), the buckets and agents of the rows shown are read (and the
-    # team picker drawn).
-    with django_assert_num_queries(6):
+    # Another sort of the same criteres: the analysis comes from the cache, and so does the
+    # detail of the same rows (A and B) in another order; only the rule (the default delay) is
+    # read (and the team picker drawn).
+    with django_assert_num_queries(4):
         response = direction.get(f"{RUNBOOK}&tri=code")
-    assert [(l["code"], l["nb"], l["montant"]) for l in response.context["page"]] == [
-        ("A", 2, Decimal("3000.00")), ("B", 2, Decimal("14000.01"))]
+    assert [(l["code"], l["nb"], l["montant"], l["nb_total"], l["montant_total"])
+            for l in response.context["page"]] == [
+        ("A", 2, Decimal("3000.00"), 5, Decimal("4400.00")), ("B", 2, Decimal("14000.01"), 3, Decimal("20000.01"))]
     with django_assert_num_queries(6):  # every row's buckets and agents, + its line in the audit log (an export)
         csv = b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content).decode()
     assert csv.splitlines()[1].startswith("B;Résidence B;non;2;14000,01;")
-    with django_assert_num_queries(5):  # htmx's table: user, groups, the rule, the buckets, the agents; no form so no picker
+    with django_assert_num_queries(3):  # htmx's table: user, groups, the rule; no form so no picker
         direction.get(f"{RUNBOOK}&tri=-code", HTTP_HX_REQUEST="true")
+    # A site filter: other criteres, so its analysis (the site, the figures, whether the
+    # snapshots exist) and its rows' detail (the buckets, the agents) are read, after user,
+    # groups and the rule.
+    with django_assert_num_queries(8):
+        response = direction.get(f"{RUNBOOK}&site=A", HTTP_HX_REQUEST="true")
+    assert [(l["code"], l["nb_total"]) for l in response.context["page"]] == [("A", 5)]
     # Other criteres (retard over 90 days): computed anew, B's 95- and 181-day debts, A's 200-day one.
     with django_assert_num_queries(9):
         response = direction.get("/dashboard/impayes?filter=retard:90%2B")
@@ -528,10 +563,11 @@ def test_impayes_sorts_on_the_change_and_a_bucket_across_pages(direction):
 
 
 def test_impayes_row_of_a_cached_analysis_whose_debts_went_since_shows_empty_buckets(direction, parc):
-    # The analysis is cached (until the data generation changes); its rows' buckets are read
-    # live. B's debts deleted behind the services' back (no new generation): the page still
+    # The analysis is cached (until the data generation changes); the buckets of the rows shown
+    # are read apart, then cached on those rows. The CSV caches the analysis, not the page's
+    # detail; B's debts deleted behind the services' back (no new generation): the page still
     # answers, B's row keeps its cached figures and shows no bucket, never a 500.
-    direction.get(RUNBOOK)
+    b"".join(direction.get("/dashboard/impayes.csv?retard=60").streaming_content)
     Impaye.objects.filter(site=parc["B"]).delete()
 
     response = direction.get(RUNBOOK)
@@ -542,6 +578,23 @@ def test_impayes_row_of_a_cached_analysis_whose_debts_went_since_shows_empty_buc
     assert (b["nb_total"], b["montant_total"]) == (0, Decimal("0.00"))
     assert [t["nb"] for t in b["tranches"]] == [0, 0, 0, 0, 0]
     assert (a["nb_total"], a["montant_total"]) == (5, Decimal("4400.00"))
+
+
+def test_impayes_rows_detail_is_cached_with_the_analysis_until_the_data_change(direction, parc):
+    # One more debt on A (75 days, 1 234,56) behind the services' back: the page shows the
+    # analysis and the detail of the same moment (A: 5 debts, 4 400,00 in all) until a new
+    # generation, then both anew (6 debts, 5 634,56; 3 past 60 days).
+    direction.get(RUNBOOK)
+    ImpayeFactory(locataire=LocataireFactory(site=parc["A"]), retard=75, montant_du=Decimal("1234.56"))
+
+    def ligne_a():
+        page = direction.get(RUNBOOK).context["page"]
+        a = next(l for l in page if l["code"] == "A")
+        return a["nb"], a["nb_total"], a["montant_total"]
+
+    assert ligne_a() == (2, 5, Decimal("4400.00"))
+    donnees_modifiees()
+    assert ligne_a() == (3, 6, Decimal("5634.56"))
 
 
 @pytest.mark.parametrize("tri, statut", [("t4", 200), ("-t4", 200), ("t5", 400), ("t10", 400)])
