@@ -197,10 +197,15 @@ def _lignes_detaillees_en_cache(lignes: list[dict], *, analyse: dict, criteres: 
     # other way round on one page of rows), hashed: a short key whatever the filters and rows.
     sites = [ligne["site_id"] for ligne in lignes]
     quoi = f"{criteres!r}|{','.join(map(str, sorted(sites)))}"
-    detail, _hit = en_cache("dashboard.lignes_detaillees",
-                            lambda: lignes_detailler(lignes, analyse=analyse, criteres=criteres),
-                            parties=(hashlib.blake2b(quoi.encode(), digest_size=16).hexdigest(),))
+    detail, hit = en_cache("dashboard.lignes_detaillees",
+                           lambda: lignes_detailler(lignes, analyse=analyse, criteres=criteres),
+                           parties=(hashlib.blake2b(quoi.encode(), digest_size=16).hexdigest(),))
     par_site = {ligne["site_id"]: ligne for ligne in detail}
+    if hit and any(par_site[ligne["site_id"]][champ] != valeur for ligne in lignes for champ, valeur in ligne.items()):
+        # The analysis was computed again since (its entry expired or was evicted first) and its
+        # figures moved by a write that started no generation: a detail of older rows would
+        # show figures the sort and the totals did not use. Detailed anew from these rows.
+        return lignes_detailler(lignes, analyse=analyse, criteres=criteres)
     return [par_site[site_id] for site_id in sites]
 
 

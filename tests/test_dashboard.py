@@ -4,6 +4,7 @@ import datetime
 import html
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
@@ -12,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from akig_ops.lib.cache_donnees import donnees_modifiees
+from akig_ops.lib.cache_donnees import cle_du_jour, donnees_modifiees
 from akig_ops.templatetags.akig import montant
+from dashboard.filtres import Criteres
 from recovery.models import Impaye, InstantaneSite
 from tests.factories import (
     ActionFactory,
@@ -163,12 +165,34 @@ def test_accueil_content_drawn_once_until_the_data_change(direction, parc):
     assert "25\u00a0300,00\u00a0€" in body and "25\u00a0200,01\u00a0€" not in body
 
 
-def test_accueil_cached_content_is_not_shared_with_other_roles(direction, parc, client):
-    direction.get(reverse("dashboard:accueil"))  # cached now
+def test_accueil_cached_content_is_shared_by_directors_not_their_names_nor_other_roles(direction, parc, client):
+    # The content is cached, the frame (the login's name, the menu) is drawn for each visit.
+    premiere = direction.get(reverse("dashboard:accueil"))
+    assert "pdg@akig.local" in premiere.content.decode()
+    client.force_login(UserFactory(username="dg@akig.local", groups=["Direction"]))
+    seconde = client.get(reverse("dashboard:accueil"))
+    assert "dashboard/partials/_accueil.html" not in [t.name for t in seconde.templates]  # from the cache
+    body = seconde.content.decode()
+    assert "dg@akig.local" in body and "pdg@akig.local" not in body and "25\u00a0200,01\u00a0€" in body
     client.force_login(UserFactory(username="chef-x@akig.local", groups=["Chef d'équipe"]))
     assert client.get(reverse("dashboard:accueil")).status_code == 403
     client.logout()
     assert client.get(reverse("dashboard:accueil")).status_code == 302
+
+
+def test_impayes_cached_detail_of_older_figures_is_not_shown_beside_newer_ones(direction, parc):
+    # The analysis entry gone first (expired or evicted) while B's figures moved without a new
+    # generation (b2's 181-day debt paid off): the page shows B's new figures and a detail made
+    # from them (2 debts, 16 000,01 left), not the cached detail of the old row (3, 20 000,01).
+    direction.get(RUNBOOK)
+    Impaye.objects.filter(locataire=parc["b2"], montant_du=Decimal("4000.00")).delete()
+    cle_analyse = cle_du_jour("dashboard.analyse_impayes", urlencode([("criteres", str(Criteres(retard_min=60)))]))
+    assert cache.delete(cle_analyse)
+
+    b = next(l for l in direction.get(RUNBOOK).context["page"] if l["code"] == "B")
+
+    assert (b["nb"], b["montant"]) == (1, Decimal("10000.01"))
+    assert (b["nb_total"], b["montant_total"]) == (2, Decimal("16000.01"))
 
 
 def test_impayes_runbook_link_as_written(direction, parc):
