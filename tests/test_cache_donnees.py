@@ -42,6 +42,18 @@ def test_en_cache_recomputed_after_midnight_paris():
         assert en_cache("resume", lambda: "vendredi") == ("vendredi", False)
 
 
+def test_en_cache_recomputed_after_a_deploy(settings):
+    # A release's pages and pickled values are never served by the next one (nor the reverse,
+    # while both run side by side during a rolling deploy).
+    settings.AKIG_VERSION = "2026.12.07-aaa"
+    en_cache("page", lambda: "avant")
+    assert en_cache("page", lambda: "autre") == ("avant", True)
+    settings.AKIG_VERSION = "2026.12.07-bbb"
+    assert en_cache("page", lambda: "après") == ("après", False)
+    settings.AKIG_VERSION = "2026.12.07-aaa"
+    assert en_cache("page", lambda: "autre") == ("avant", True)
+
+
 def test_en_cache_parameters_are_part_of_the_key():
     en_cache("impayes", lambda: "60", parties=(60,))
 

@@ -17,6 +17,7 @@ from functools import partial, wraps
 from typing import TypeVar
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -39,9 +40,11 @@ def _generation() -> str:
 
 
 def cle_du_jour(nom: str, *parties: object, generation: str | None = None) -> str:
-    """Return the cache key of figure `nom` (with its parameters) for today and this generation."""
+    """Return the cache key of figure `nom` (with its parameters) for today and this generation,
+    under this release (AKIG_VERSION): a deploy never serves a page drawn, or a value pickled, by
+    the code before it (while both run side by side, each reads its own)."""
     suffixe = ":".join(str(p) for p in parties)
-    return f"{nom}:{timezone.localdate():%Y-%m-%d}:{generation or _generation()}:{suffixe}"
+    return f"{nom}:{settings.AKIG_VERSION}:{timezone.localdate():%Y-%m-%d}:{generation or _generation()}:{suffixe}"
 
 
 def _age_s(marque: str) -> float:
