@@ -31,12 +31,14 @@ def cles_resume() -> list[str]:
     return sorted(cle.decode() for cle in brut.keys("akig:1:resume_tableau_de_bord:*"))
 
 
-def test_resume_miss_then_hit_from_the_real_redis(client):
+def test_resume_miss_then_hit_from_the_real_redis(client, settings):
+    settings.AKIG_VERSION = "2026.12.07-abc123"
     premier, second = lire(client), lire(client)
 
     assert (premier["X-Cache"], second["X-Cache"]) == ("MISS", "HIT")
     (cle,) = cles_resume()
-    assert cle.startswith(f"akig:1:resume_tableau_de_bord:{timezone.localdate():%Y-%m-%d}:")
+    # The release, the business day, then the generation.
+    assert cle.startswith(f"akig:1:resume_tableau_de_bord:2026.12.07-abc123:{timezone.localdate():%Y-%m-%d}:")
 
 
 # transaction=True: the import bumps the cache generation on commit (transaction.on_commit),
@@ -70,5 +72,5 @@ def test_resume_after_midnight_is_a_new_key(client):
     with time_machine.travel(datetime.datetime(2026, 11, 26, 23, 1, tzinfo=datetime.UTC), tick=False):
         assert lire(client)["X-Cache"] == "MISS"
 
-    jours = [cle.split(":")[3] for cle in cles_resume()]
+    jours = [cle.split(":")[4] for cle in cles_resume()]  # akig:1:nom:release:day:…
     assert jours == ["2026-11-26", "2026-11-27"]
